@@ -1,0 +1,19 @@
+//! Loading and validating the bundled German credit data into a `Dataset`.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use finkit_schema::{CsvOptions, Dataset};
+use std::hint::black_box;
+
+fn load_german_credit(c: &mut Criterion) {
+    let path = finkit_benches::data_dir().join("germancredit.csv");
+    let options = CsvOptions::default().with_target("bad");
+    let mut group = c.benchmark_group("schema");
+    group.throughput(Throughput::Elements(1000));
+    group.bench_function("dataset_from_csv/germancredit", |b| {
+        b.iter(|| Dataset::from_csv(black_box(&path), &options))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, load_german_credit);
+criterion_main!(benches);

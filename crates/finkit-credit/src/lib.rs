@@ -1,0 +1,1 @@
+//! finkit-credit: under construction by its issue.

@@ -1,0 +1,1 @@
+//! finkit-lending: under construction by its issue.

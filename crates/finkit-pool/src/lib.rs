@@ -1,0 +1,1 @@
+//! finkit-pool: under construction by its issue.

@@ -1,0 +1,1 @@
+//! finkit-risk: under construction by its issue.

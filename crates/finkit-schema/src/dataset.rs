@@ -1,0 +1,567 @@
+//! A modelling table of named numeric and categorical columns with an optional binary target.
+//!
+//! **Missing values** are represented one way per column kind: `f64::NAN` in a numeric column,
+//! `None` in a categorical one. Because the loaders reject the texts `NaN` and `inf` (and
+//! [`Dataset::new`] rejects infinities), a NaN in a numeric column always means "missing".
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array1, ArrayView1};
+
+use crate::SchemaError;
+
+/// One column of a [`Dataset`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Column {
+    /// Numbers; `NaN` marks a missing value, and no value is infinite.
+    Numeric(Array1<f64>),
+    /// Category labels; `None` marks a missing value.
+    Categorical(Vec<Option<String>>),
+}
+
+impl Column {
+    /// Number of rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Numeric(v) => v.len(),
+            Column::Categorical(v) => v.len(),
+        }
+    }
+    /// Whether the column has no rows.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Number of missing values.
+    #[must_use]
+    pub fn missing(&self) -> usize {
+        match self {
+            Column::Numeric(v) => v.iter().filter(|x| x.is_nan()).count(),
+            Column::Categorical(v) => v.iter().filter(|x| x.is_none()).count(),
+        }
+    }
+    /// Whether the column is numeric.
+    #[must_use]
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Column::Numeric(_))
+    }
+    fn select(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::Numeric(v) => Column::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            Column::Categorical(v) => {
+                Column::Categorical(rows.iter().map(|&i| v[i].clone()).collect())
+            }
+        }
+    }
+}
+
+/// How [`Dataset::from_csv`] reads a file.
+///
+/// A column's kind is decided by its **first non-missing value**: if that parses as a number
+/// the column is numeric, and any later value that does not parse is an error naming the line
+/// and column (it is never silently turned into a category). Name a column in `categorical` to
+/// force it categorical (codes such as `"01"`), or in `numeric` to make a first value that does
+/// not parse an error as well.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvOptions {
+    /// Name of the binary target column (values `0` / `1`), if any.
+    pub target: Option<String>,
+    /// Columns always read as categorical.
+    pub categorical: Vec<String>,
+    /// Columns always read as numeric.
+    pub numeric: Vec<String>,
+    /// Cell texts that mean "missing" (after trimming). Default: the empty cell and `NA`.
+    pub missing_tokens: Vec<String>,
+    /// Field delimiter. Default `,`.
+    pub delimiter: u8,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            target: None,
+            categorical: Vec::new(),
+            numeric: Vec::new(),
+            missing_tokens: vec![String::new(), "NA".to_owned()],
+            delimiter: b',',
+        }
+    }
+}
+
+impl CsvOptions {
+    /// Options with the given target column.
+    #[must_use]
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+    /// Forces the named columns to be categorical.
+    #[must_use]
+    pub fn with_categorical<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.categorical.extend(names.into_iter().map(Into::into));
+        self
+    }
+    /// Forces the named columns to be numeric.
+    #[must_use]
+    pub fn with_numeric<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.numeric.extend(names.into_iter().map(Into::into));
+        self
+    }
+}
+
+/// A modelling table: named feature columns of equal length and an optional binary target.
+///
+/// ```
+/// use finkit_schema::{CsvOptions, Dataset};
+/// let csv = "age,city,bad\n25,Rome,0\n,Oslo,1\n40,,0\n";
+/// let data = Dataset::from_reader(csv.as_bytes(), "inline.csv", &CsvOptions::default().with_target("bad"))?;
+/// assert_eq!(data.n_rows(), 3);
+/// assert_eq!(data.feature_names(), vec!["age", "city"]);
+/// assert!(data.numeric("age")?[1].is_nan(), "an empty cell is missing");
+/// assert_eq!(data.target().map(|t| t.sum()), Some(1.0));
+/// # Ok::<(), finkit_schema::SchemaError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Dataset {
+    names: Vec<String>,
+    columns: Vec<Column>,
+    target_name: Option<String>,
+    target: Option<Array1<f64>>,
+}
+
+/// A one-screen description of a [`Dataset`], for the command line and notebooks.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DatasetSummary {
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of numeric feature columns.
+    pub numeric_columns: usize,
+    /// Number of categorical feature columns.
+    pub categorical_columns: usize,
+    /// Missing cells over all feature columns.
+    pub missing_cells: usize,
+    /// Number of rows whose target is 1 (events, "bad"), if there is a target.
+    pub events: Option<usize>,
+}
+
+impl Dataset {
+    /// Builds a dataset from named columns and an optional named binary target.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError::Empty`] with no rows, [`SchemaError::LengthMismatch`] when lengths differ,
+    /// [`SchemaError::DuplicateColumn`], [`SchemaError::NonFinite`] for an infinite number, and
+    /// [`SchemaError::OutOfRange`] for a target value other than 0 or 1 (NaN included).
+    pub fn new(
+        columns: Vec<(String, Column)>,
+        target: Option<(String, Array1<f64>)>,
+    ) -> Result<Dataset, SchemaError> {
+        let n = match (columns.first(), &target) {
+            (Some((_, c)), _) => c.len(),
+            (None, Some((_, t))) => t.len(),
+            (None, None) => return Err(SchemaError::Empty("dataset")),
+        };
+        if n == 0 {
+            return Err(SchemaError::Empty("dataset"));
+        }
+        let mut seen = HashSet::new();
+        for (name, col) in &columns {
+            if !seen.insert(name.as_str()) {
+                return Err(SchemaError::DuplicateColumn(name.clone()));
+            }
+            if col.len() != n {
+                return Err(SchemaError::LengthMismatch {
+                    what: name.clone(),
+                    expected: n,
+                    found: col.len(),
+                });
+            }
+            if let Column::Numeric(v) = col {
+                if let Some(&bad) = v.iter().find(|x| x.is_infinite()) {
+                    return Err(SchemaError::NonFinite { what: "dataset value", value: bad });
+                }
+            }
+        }
+        if let Some((name, t)) = &target {
+            if seen.contains(name.as_str()) {
+                return Err(SchemaError::DuplicateColumn(name.clone()));
+            }
+            if t.len() != n {
+                return Err(SchemaError::LengthMismatch {
+                    what: name.clone(),
+                    expected: n,
+                    found: t.len(),
+                });
+            }
+            if let Some(&bad) = t.iter().find(|&&x| x != 0.0 && x != 1.0) {
+                return Err(SchemaError::OutOfRange {
+                    what: "binary target",
+                    range: "{0, 1}",
+                    value: bad,
+                });
+            }
+        }
+        let (names, columns) = columns.into_iter().unzip();
+        let (target_name, target) = match target {
+            Some((name, t)) => (Some(name), Some(t)),
+            None => (None, None),
+        };
+        Ok(Dataset { names, columns, target_name, target })
+    }
+
+    /// Reads a CSV file with a header row.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError::Io`] when the file cannot be opened, and [`SchemaError::Csv`] naming the
+    /// file, line and column for an empty file, a ragged row, an unparsable or non-finite number
+    /// in a numeric column, a missing target column, or a target value other than 0 / 1.
+    pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Dataset, SchemaError> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)
+            .map_err(|source| SchemaError::Io { path: path.to_owned(), source })?;
+        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(SchemaError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::other("is a directory, not a file"),
+            });
+        }
+        Dataset::read(file, path.to_owned(), options)
+    }
+
+    /// Reads CSV text from any reader; `source` names it in error messages.
+    ///
+    /// # Errors
+    ///
+    /// As [`Dataset::from_csv`].
+    pub fn from_reader(
+        reader: impl Read,
+        source: &str,
+        options: &CsvOptions,
+    ) -> Result<Dataset, SchemaError> {
+        Dataset::read(reader, PathBuf::from(source), options)
+    }
+
+    fn read(
+        reader: impl Read,
+        path: PathBuf,
+        options: &CsvOptions,
+    ) -> Result<Dataset, SchemaError> {
+        let err = |line: u64, column: &str, message: String| SchemaError::Csv {
+            path: path.clone(),
+            line,
+            column: column.to_owned(),
+            message,
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(options.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(reader);
+        let mut records = rdr.records();
+        let header = match records.next() {
+            None => return Err(err(1, "", "empty file: no header row".into())),
+            Some(r) => r.map_err(|e| err(1, "", e.to_string()))?,
+        };
+        let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
+        if names.iter().all(String::is_empty) {
+            return Err(err(1, "", "empty header row".into()));
+        }
+        let mut seen = HashSet::new();
+        for name in &names {
+            if name.is_empty() {
+                return Err(err(1, "", "a header cell is empty".into()));
+            }
+            if !seen.insert(name.as_str()) {
+                return Err(err(1, name, "duplicate column name".into()));
+            }
+        }
+        for forced in options.categorical.iter().chain(&options.numeric) {
+            if !seen.contains(forced.as_str()) {
+                return Err(err(
+                    1,
+                    forced,
+                    "column named in the options is not in the header".into(),
+                ));
+            }
+        }
+        let target_index = match &options.target {
+            Some(t) => Some(
+                names
+                    .iter()
+                    .position(|n| n == t)
+                    .ok_or_else(|| err(1, t, "target column not found in the header".into()))?,
+            ),
+            None => None,
+        };
+
+        #[derive(Clone, Copy, PartialEq)]
+        enum Kind {
+            Undecided,
+            Numeric,
+            Categorical,
+        }
+        let mut kinds: Vec<Kind> = names
+            .iter()
+            .map(|n| {
+                if options.categorical.contains(n) {
+                    Kind::Categorical
+                } else if options.numeric.contains(n) {
+                    Kind::Numeric
+                } else {
+                    Kind::Undecided
+                }
+            })
+            .collect();
+        // Raw cells are kept until every row is read, because a column's kind is only known at
+        // its first non-missing value.
+        let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+        let mut lines: Vec<u64> = Vec::new();
+        for record in records {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                err(line, "", e.to_string())
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            if record.len() != names.len() {
+                return Err(err(
+                    line,
+                    "",
+                    format!("ragged row: {} fields, the header has {}", record.len(), names.len()),
+                ));
+            }
+            for (j, raw) in record.iter().enumerate() {
+                let text = raw.trim();
+                if options.missing_tokens.iter().any(|m| m == text) {
+                    cells[j].push(None);
+                    continue;
+                }
+                if kinds[j] == Kind::Undecided && Some(j) != target_index {
+                    kinds[j] =
+                        if text.parse::<f64>().is_ok() { Kind::Numeric } else { Kind::Categorical };
+                }
+                cells[j].push(Some(text.to_owned()));
+            }
+            lines.push(line);
+        }
+        if lines.is_empty() {
+            return Err(err(2, "", "no data rows after the header".into()));
+        }
+
+        let parse_number = |text: &str, line: u64, column: &str| -> Result<f64, SchemaError> {
+            let value: f64 =
+                text.parse().map_err(|_| err(line, column, format!("{text:?} is not a number")))?;
+            if !value.is_finite() {
+                return Err(err(line, column, format!("{text:?} is not a finite number")));
+            }
+            Ok(value)
+        };
+        let mut columns = Vec::with_capacity(names.len());
+        let mut target = None;
+        for (j, (name, col)) in names.iter().zip(cells).enumerate() {
+            if Some(j) == target_index {
+                let mut values = Vec::with_capacity(col.len());
+                for (cell, &line) in col.iter().zip(&lines) {
+                    let text = cell
+                        .as_deref()
+                        .ok_or_else(|| err(line, name, "missing target value".into()))?;
+                    let v = parse_number(text, line, name)?;
+                    if v != 0.0 && v != 1.0 {
+                        return Err(err(
+                            line,
+                            name,
+                            format!("target must be 0 or 1, got {text:?}"),
+                        ));
+                    }
+                    values.push(v);
+                }
+                target = Some((name.clone(), Array1::from(values)));
+                continue;
+            }
+            let column = match kinds[j] {
+                Kind::Categorical => Column::Categorical(col),
+                // A column with only missing cells is kept as numeric and all-missing.
+                Kind::Numeric | Kind::Undecided => {
+                    let mut values = Vec::with_capacity(col.len());
+                    for (cell, &line) in col.iter().zip(&lines) {
+                        values.push(match cell {
+                            None => f64::NAN,
+                            Some(text) => parse_number(text, line, name)?,
+                        });
+                    }
+                    Column::Numeric(Array1::from(values))
+                }
+            };
+            columns.push((name.clone(), column));
+        }
+        Dataset::new(columns, target)
+    }
+
+    /// Number of rows.
+    #[must_use]
+    pub fn n_rows(&self) -> usize {
+        self.target
+            .as_ref()
+            .map(Array1::len)
+            .or_else(|| self.columns.first().map(Column::len))
+            .unwrap_or(0)
+    }
+    /// Names of the feature columns (the target excluded), in file order.
+    #[must_use]
+    pub fn feature_names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+    /// The feature columns with their names.
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &Column)> {
+        self.names.iter().map(String::as_str).zip(&self.columns)
+    }
+    /// A feature column by name.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError::UnknownColumn`].
+    pub fn column(&self, name: &str) -> Result<&Column, SchemaError> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &self.columns[i])
+            .ok_or_else(|| SchemaError::UnknownColumn(name.to_owned()))
+    }
+    /// A numeric feature column by name.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError::UnknownColumn`], or [`SchemaError::InvalidText`] when it is categorical.
+    pub fn numeric(&self, name: &str) -> Result<ArrayView1<'_, f64>, SchemaError> {
+        match self.column(name)? {
+            Column::Numeric(v) => Ok(v.view()),
+            Column::Categorical(_) => Err(SchemaError::InvalidText {
+                what: "column",
+                value: name.to_owned(),
+                reason: "is categorical, not numeric",
+            }),
+        }
+    }
+    /// The target's name, if there is a target.
+    #[must_use]
+    pub fn target_name(&self) -> Option<&str> {
+        self.target_name.as_deref()
+    }
+    /// The binary target (exactly 0.0 or 1.0 per row), if any.
+    #[must_use]
+    pub fn target(&self) -> Option<ArrayView1<'_, f64>> {
+        self.target.as_ref().map(|t| t.view())
+    }
+    /// A new dataset holding the given rows, in the given order (rows may repeat).
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError::OutOfRange`] for a row index past the end, [`SchemaError::Empty`] for no rows.
+    pub fn select_rows(&self, rows: &[usize]) -> Result<Dataset, SchemaError> {
+        let n = self.n_rows();
+        if let Some(&bad) = rows.iter().find(|&&i| i >= n) {
+            return Err(SchemaError::OutOfRange {
+                what: "row index",
+                range: "[0, rows)",
+                value: bad as f64,
+            });
+        }
+        let columns =
+            self.names.iter().cloned().zip(self.columns.iter().map(|c| c.select(rows))).collect();
+        let target = match (&self.target_name, &self.target) {
+            (Some(name), Some(t)) => Some((name.clone(), rows.iter().map(|&i| t[i]).collect())),
+            _ => None,
+        };
+        Dataset::new(columns, target)
+    }
+    /// A new dataset without the named feature column.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError::UnknownColumn`], or [`SchemaError::Empty`] if nothing would remain.
+    pub fn drop_column(&self, name: &str) -> Result<Dataset, SchemaError> {
+        self.column(name)?;
+        let columns = self
+            .columns()
+            .filter(|(n, _)| *n != name)
+            .map(|(n, c)| (n.to_owned(), c.clone()))
+            .collect();
+        let target = self.target_name.clone().zip(self.target.clone());
+        Dataset::new(columns, target)
+    }
+    /// Counts of rows, column kinds, missing cells and events.
+    #[must_use]
+    pub fn summary(&self) -> DatasetSummary {
+        DatasetSummary {
+            rows: self.n_rows(),
+            numeric_columns: self.columns.iter().filter(|c| c.is_numeric()).count(),
+            categorical_columns: self.columns.iter().filter(|c| !c.is_numeric()).count(),
+            missing_cells: self.columns.iter().map(Column::missing).sum(),
+            events: self.target.as_ref().map(|t| t.iter().filter(|&&v| v == 1.0).count()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Dataset, SchemaError> {
+        Dataset::from_reader(text.as_bytes(), "t.csv", &CsvOptions::default().with_target("y"))
+    }
+
+    fn csv_error(text: &str) -> (u64, String, String) {
+        match load(text) {
+            Err(SchemaError::Csv { line, column, message, .. }) => (line, column, message),
+            other => panic!("expected a CSV error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        assert_eq!(csv_error("").0, 1);
+        assert_eq!(csv_error("a,y\n").0, 2);
+        let (line, col, _) = csv_error("a,y\n1,0\nabc,1\n");
+        assert_eq!((line, col.as_str()), (3, "a"));
+        let (line, _, msg) = csv_error("a,y\n1,0\n2,1,3\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("ragged"));
+        let (line, col, _) = csv_error("a,b\n1,0\n");
+        assert_eq!((line, col.as_str()), (1, "y"));
+        let (line, col, _) = csv_error("a,y\n1,0\n2,\n");
+        assert_eq!((line, col.as_str()), (3, "y"));
+        let (line, col, _) = csv_error("a,y\n1,0\nNaN,1\n");
+        assert_eq!((line, col.as_str()), (3, "a"));
+        let (_, _, msg) = csv_error("a,y\n1,2\n");
+        assert!(msg.contains("0 or 1"));
+    }
+
+    #[test]
+    fn kinds_follow_the_first_value_and_options() {
+        let d = load("a,b,c,y\n,x,01,0\n3,y,02,1\n").unwrap();
+        assert!(d.column("a").unwrap().is_numeric());
+        assert!(!d.column("b").unwrap().is_numeric());
+        let forced = Dataset::from_reader(
+            "a,c,y\n1,01,0\n".as_bytes(),
+            "t.csv",
+            &CsvOptions::default().with_target("y").with_categorical(["c"]),
+        )
+        .unwrap();
+        assert_eq!(forced.column("c").unwrap(), &Column::Categorical(vec![Some("01".into())]));
+    }
+
+    #[test]
+    fn select_rows_keeps_target_aligned() {
+        let d = load("a,y\n1,0\n2,1\n3,0\n").unwrap();
+        let s = d.select_rows(&[2, 1]).unwrap();
+        assert_eq!(s.numeric("a").unwrap().to_vec(), vec![3.0, 2.0]);
+        assert_eq!(s.target().unwrap().to_vec(), vec![0.0, 1.0]);
+        assert!(d.select_rows(&[3]).is_err());
+    }
+}

@@ -1,0 +1,579 @@
+//! The entities of the data pool: firms, statements, applications, exposures, events, prices.
+//!
+//! Fields are public so that researchers can build and inspect values freely; ranges that a type
+//! can express are in the field types ([`Probability`], [`Amount`], …), and the rules that span
+//! fields are checked by [`Validate::validate`].
+
+use chrono::NaiveDate;
+
+use crate::validate::{Checker, Validate, Violation};
+use crate::{Amount, Currency, FirmId, InstrumentId, Lgd, LoanId, Maturity, Probability, Unit};
+use crate::{ApplicationId, SchemaError};
+
+/// The classification scheme an industry code belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum IndustryScheme {
+    /// NACE Rev. 2 (European Union).
+    Nace,
+    /// NAICS (North America).
+    Naics,
+    /// GB/T 4754 (China's national industry classification).
+    Gb4754,
+    /// ISIC Rev. 4 (United Nations).
+    Isic,
+}
+
+/// An industry code together with its classification scheme, e.g. NACE `C26`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct IndustryCode {
+    /// The scheme the code belongs to.
+    pub scheme: IndustryScheme,
+    /// The code within the scheme.
+    pub code: String,
+}
+
+/// Patent counts by kind (the kinds used by CNIPA and most patent offices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Patents {
+    /// Granted invention patents.
+    pub invention: u32,
+    /// Granted utility-model patents.
+    pub utility_model: u32,
+    /// Granted design patents.
+    pub design: u32,
+}
+
+impl Patents {
+    /// All patents together.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        u64::from(self.invention) + u64::from(self.utility_model) + u64::from(self.design)
+    }
+}
+
+/// A firm's technology-innovation indicators.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TechProfile {
+    /// Whether the firm holds a high-tech enterprise certification.
+    pub high_tech_certified: bool,
+    /// When the certification was granted (required when certified).
+    pub certification_date: Option<NaiveDate>,
+    /// Research and development expense of the last fiscal year, in the firm's currency.
+    pub rd_expense: Amount,
+    /// Share of staff working in research and development.
+    pub rd_staff_share: Probability,
+    /// Granted patents by kind.
+    pub patents: Patents,
+    /// Registered software copyrights.
+    pub software_copyrights: u32,
+    /// Venture funding raised to date, in the firm's currency.
+    pub venture_funding: Amount,
+}
+
+impl TechProfile {
+    /// A simple flag used by filters: certified, or holding an invention patent, or R&D staff of
+    /// at least 10 %.
+    #[must_use]
+    pub fn is_tech_innovative(&self) -> bool {
+        self.high_tech_certified || self.patents.invention > 0 || self.rd_staff_share.get() >= 0.10
+    }
+}
+
+/// A firm (an obligor or applicant).
+///
+/// `registration_number`, `contact_name`, `contact_email` and `contact_phone` are **sensitive**:
+/// the data pool masks them for roles that may not see them.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Firm {
+    /// The firm's identifier.
+    pub id: FirmId,
+    /// Legal name.
+    pub name: String,
+    /// Company registration number (sensitive).
+    pub registration_number: String,
+    /// Industry code and scheme.
+    pub industry: IndustryCode,
+    /// Region (a country or province code).
+    pub region: String,
+    /// Date of incorporation.
+    pub founded: NaiveDate,
+    /// Number of employees.
+    pub employees: u32,
+    /// Technology-innovation indicators.
+    pub tech: TechProfile,
+    /// Contact person's name (sensitive).
+    pub contact_name: Option<String>,
+    /// Contact e-mail address (sensitive).
+    pub contact_email: Option<String>,
+    /// Contact telephone number (sensitive).
+    pub contact_phone: Option<String>,
+}
+
+impl Firm {
+    /// Whole years in business on `date` (0 before the first anniversary or before founding).
+    #[must_use]
+    pub fn years_in_business(&self, date: NaiveDate) -> u32 {
+        date.years_since(self.founded).unwrap_or(0)
+    }
+}
+
+impl Validate for Firm {
+    const ENTITY: &'static str = "firm";
+    fn validate(&self) -> Vec<Violation> {
+        let mut c = Checker::default();
+        if self.name.trim().is_empty() {
+            c.push("name", "not_empty", &self.name);
+        }
+        if self.registration_number.trim().is_empty() {
+            c.push("registration_number", "not_empty", &self.registration_number);
+        }
+        if self.industry.code.trim().is_empty() {
+            c.push("industry.code", "not_empty", &self.industry.code);
+        }
+        if self.region.trim().is_empty() {
+            c.push("region", "not_empty", &self.region);
+        }
+        match (self.tech.high_tech_certified, self.tech.certification_date) {
+            (true, None) => c.push("tech.certification_date", "required_when_certified", "none"),
+            (false, Some(d)) => c.push("tech.certification_date", "only_when_certified", d),
+            (true, Some(d)) if d < self.founded => {
+                c.push("tech.certification_date", "not_before_founding", d);
+            }
+            _ => {}
+        }
+        c.violations
+    }
+}
+
+/// One financial statement of a firm: balance sheet, income statement and cash flow.
+///
+/// All amounts are in `currency` and `unit`. Several versions of the same period may exist: a
+/// correction is a new statement with a later `available_at`, so a model run can be replayed as
+/// of any past date.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FinancialStatement {
+    /// The firm the statement belongs to.
+    pub firm_id: FirmId,
+    /// Last day of the reporting period.
+    pub period_end: NaiveDate,
+    /// The day the statement became known to the bank (point-in-time key).
+    pub available_at: NaiveDate,
+    /// Reporting currency.
+    pub currency: Currency,
+    /// Reporting unit.
+    pub unit: Unit,
+    /// Cash and equivalents.
+    pub cash: f64,
+    /// Current assets.
+    pub current_assets: f64,
+    /// Total assets.
+    pub total_assets: f64,
+    /// Current liabilities.
+    pub current_liabilities: f64,
+    /// Total liabilities.
+    pub total_liabilities: f64,
+    /// Interest-bearing debt due within a year.
+    pub short_term_debt: f64,
+    /// Interest-bearing debt due after a year.
+    pub long_term_debt: f64,
+    /// Retained earnings (may be negative).
+    pub retained_earnings: f64,
+    /// Book value of equity (may be negative).
+    pub book_equity: f64,
+    /// Revenue (sales).
+    pub revenue: f64,
+    /// Earnings before interest and taxes (may be negative).
+    pub ebit: f64,
+    /// Earnings before interest, taxes, depreciation and amortisation (may be negative).
+    pub ebitda: f64,
+    /// Interest expense.
+    pub interest_expense: f64,
+    /// Net income (may be negative).
+    pub net_income: f64,
+    /// Research and development expense.
+    pub rd_expense: f64,
+    /// Operating cash flow (may be negative).
+    pub operating_cash_flow: f64,
+    /// Capital expenditure.
+    pub capex: f64,
+}
+
+impl FinancialStatement {
+    /// Relative tolerance of the balance-sheet identity: |A − (L + E)| ≤ 0.5 % of total assets,
+    /// with a floor of one reporting unit for rounding in small statements.
+    pub const BALANCE_TOLERANCE: f64 = 0.005;
+
+    /// The statement's amounts as `(field name, value)` pairs, in declaration order.
+    #[must_use]
+    pub fn amounts(&self) -> [(&'static str, f64); 18] {
+        [
+            ("cash", self.cash),
+            ("current_assets", self.current_assets),
+            ("total_assets", self.total_assets),
+            ("current_liabilities", self.current_liabilities),
+            ("total_liabilities", self.total_liabilities),
+            ("short_term_debt", self.short_term_debt),
+            ("long_term_debt", self.long_term_debt),
+            ("retained_earnings", self.retained_earnings),
+            ("book_equity", self.book_equity),
+            ("revenue", self.revenue),
+            ("ebit", self.ebit),
+            ("ebitda", self.ebitda),
+            ("interest_expense", self.interest_expense),
+            ("net_income", self.net_income),
+            ("rd_expense", self.rd_expense),
+            ("operating_cash_flow", self.operating_cash_flow),
+            ("capex", self.capex),
+            ("total_debt", self.short_term_debt + self.long_term_debt),
+        ]
+    }
+}
+
+impl Validate for FinancialStatement {
+    const ENTITY: &'static str = "financial statement";
+    fn validate(&self) -> Vec<Violation> {
+        let mut c = Checker::default();
+        // Fields that may be negative only need to be finite.
+        for (field, value) in [
+            ("retained_earnings", self.retained_earnings),
+            ("book_equity", self.book_equity),
+            ("ebit", self.ebit),
+            ("ebitda", self.ebitda),
+            ("net_income", self.net_income),
+            ("operating_cash_flow", self.operating_cash_flow),
+        ] {
+            c.finite(field, value);
+        }
+        for (field, value) in [
+            ("cash", self.cash),
+            ("current_assets", self.current_assets),
+            ("total_assets", self.total_assets),
+            ("current_liabilities", self.current_liabilities),
+            ("total_liabilities", self.total_liabilities),
+            ("short_term_debt", self.short_term_debt),
+            ("long_term_debt", self.long_term_debt),
+            ("revenue", self.revenue),
+            ("interest_expense", self.interest_expense),
+            ("rd_expense", self.rd_expense),
+            ("capex", self.capex),
+        ] {
+            c.non_negative(field, value);
+        }
+        let all_finite = self.amounts().iter().all(|(_, v)| v.is_finite());
+        if all_finite {
+            let gap = self.total_assets - (self.total_liabilities + self.book_equity);
+            let allowed = (Self::BALANCE_TOLERANCE * self.total_assets.abs()).max(1.0);
+            if gap.abs() > allowed {
+                c.push("total_assets+total_liabilities+book_equity", "balance_sheet_identity", gap);
+            }
+            if self.cash > self.current_assets {
+                c.push("cash", "not_above_current_assets", self.cash);
+            }
+            if self.current_assets > self.total_assets {
+                c.push("current_assets", "not_above_total_assets", self.current_assets);
+            }
+            if self.current_liabilities > self.total_liabilities {
+                c.push(
+                    "current_liabilities",
+                    "not_above_total_liabilities",
+                    self.current_liabilities,
+                );
+            }
+        }
+        if self.available_at < self.period_end {
+            c.push("available_at", "not_before_period_end", self.available_at);
+        }
+        c.violations
+    }
+}
+
+/// The kind of a collateral item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CollateralKind {
+    /// Cash deposits pledged with the bank.
+    Deposit,
+    /// Residential or commercial real estate.
+    RealEstate,
+    /// Trade receivables.
+    Receivables,
+    /// Machinery and equipment.
+    Equipment,
+    /// Inventory.
+    Inventory,
+    /// A pledge of intellectual property (patents, software copyrights).
+    IpPledge,
+}
+
+/// One collateral item offered with an application.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Collateral {
+    /// The kind of collateral.
+    pub kind: CollateralKind,
+    /// Appraised market value, in the application's currency.
+    pub value: Amount,
+}
+
+/// The kind of a guarantee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum GuaranteeKind {
+    /// A government or development-bank guarantee scheme for SMEs or innovators.
+    GovernmentScheme,
+    /// A guarantee by another bank.
+    Bank,
+    /// A guarantee by a parent or other company.
+    Corporate,
+    /// A personal guarantee by an owner.
+    Personal,
+}
+
+/// A guarantee covering part of a loan.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Guarantee {
+    /// The kind of guarantee.
+    pub kind: GuaranteeKind,
+    /// The guarantor's name or scheme name.
+    pub guarantor: String,
+    /// The share of the loan the guarantee covers.
+    pub coverage: Probability,
+}
+
+/// A loan product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Product {
+    /// An amortising term loan.
+    TermLoan,
+    /// A revolving credit line.
+    RevolvingLine,
+    /// A loan secured by a pledge of intellectual property.
+    IpPledgeLoan,
+    /// A loan covered by a government guarantee scheme.
+    GuaranteedLoan,
+    /// Venture debt for venture-backed firms.
+    VentureDebt,
+    /// Trade finance (letters of credit, invoice finance).
+    TradeFinance,
+}
+
+/// A loan application.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LoanApplication {
+    /// The application's identifier.
+    pub id: ApplicationId,
+    /// The applicant.
+    pub firm_id: FirmId,
+    /// The day the application was received (its point-in-time date).
+    pub application_date: NaiveDate,
+    /// Requested amount.
+    pub amount: Amount,
+    /// Currency of the amount.
+    pub currency: Currency,
+    /// Requested tenor.
+    pub tenor: Maturity,
+    /// Requested product.
+    pub product: Product,
+    /// Purpose in the applicant's words.
+    pub purpose: String,
+    /// Collateral offered.
+    pub collateral: Vec<Collateral>,
+    /// Guarantees offered.
+    pub guarantees: Vec<Guarantee>,
+}
+
+impl Validate for LoanApplication {
+    const ENTITY: &'static str = "loan application";
+    fn validate(&self) -> Vec<Violation> {
+        let mut c = Checker::default();
+        if self.amount.get() == 0.0 {
+            c.push("amount", "positive", self.amount);
+        }
+        let coverage: f64 = self.guarantees.iter().map(|g| g.coverage.get()).sum();
+        if coverage > 1.0 + 1e-12 {
+            c.push("guarantees.coverage", "total_at_most_one", coverage);
+        }
+        c.violations
+    }
+}
+
+/// A facility in the loan book, with the risk parameters the portfolio models need.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Exposure {
+    /// The facility's identifier.
+    pub loan_id: LoanId,
+    /// The obligor.
+    pub firm_id: FirmId,
+    /// One-year probability of default.
+    pub pd: Probability,
+    /// Loss given default.
+    pub lgd: Lgd,
+    /// Exposure at default.
+    pub ead: Amount,
+    /// Effective maturity.
+    pub maturity: Maturity,
+    /// Sector used for concentration and sector copulas.
+    pub sector: String,
+    /// The obligor's annual sales in millions of `currency`, for the Basel SME adjustment.
+    pub annual_sales: Option<Amount>,
+    /// Rating grade on the bank's master scale.
+    pub rating: Option<String>,
+    /// Currency of the EAD.
+    pub currency: Currency,
+}
+
+impl Validate for Exposure {
+    const ENTITY: &'static str = "exposure";
+    fn validate(&self) -> Vec<Violation> {
+        let mut c = Checker::default();
+        if self.sector.trim().is_empty() {
+            c.push("sector", "not_empty", &self.sector);
+        }
+        c.violations
+    }
+}
+
+/// The kind of a credit event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum CreditEventKind {
+    /// A default under the bank's definition.
+    Default,
+    /// A payment more than 90 days past due.
+    PastDue90,
+    /// A distressed restructuring.
+    Restructuring,
+    /// A bankruptcy filing.
+    Bankruptcy,
+}
+
+/// A credit event of a firm.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct CreditEvent {
+    /// The firm.
+    pub firm_id: FirmId,
+    /// What happened.
+    pub kind: CreditEventKind,
+    /// When it happened.
+    pub date: NaiveDate,
+}
+
+/// Dated closing prices of one instrument, strictly increasing in date.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawPriceSeries", into = "RawPriceSeries"))]
+pub struct PriceSeries {
+    instrument: InstrumentId,
+    dates: Vec<NaiveDate>,
+    prices: Vec<f64>,
+}
+
+/// The unvalidated shape of a [`PriceSeries`], used by serde.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RawPriceSeries {
+    /// The instrument.
+    pub instrument: InstrumentId,
+    /// Observation dates.
+    pub dates: Vec<NaiveDate>,
+    /// Prices, one per date.
+    pub prices: Vec<f64>,
+}
+
+impl TryFrom<RawPriceSeries> for PriceSeries {
+    type Error = SchemaError;
+    fn try_from(raw: RawPriceSeries) -> Result<Self, SchemaError> {
+        PriceSeries::new(raw.instrument, raw.dates, raw.prices)
+    }
+}
+
+impl From<PriceSeries> for RawPriceSeries {
+    fn from(s: PriceSeries) -> Self {
+        RawPriceSeries { instrument: s.instrument, dates: s.dates, prices: s.prices }
+    }
+}
+
+impl PriceSeries {
+    /// Builds a series: same lengths, dates strictly increasing, prices finite and positive.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaError::LengthMismatch`], or [`SchemaError::Invalid`] listing each bad price and
+    /// each date out of order.
+    pub fn new(
+        instrument: InstrumentId,
+        dates: Vec<NaiveDate>,
+        prices: Vec<f64>,
+    ) -> Result<Self, SchemaError> {
+        if dates.len() != prices.len() {
+            return Err(SchemaError::LengthMismatch {
+                what: "prices".into(),
+                expected: dates.len(),
+                found: prices.len(),
+            });
+        }
+        let series = PriceSeries { instrument, dates, prices };
+        series.check()?;
+        Ok(series)
+    }
+
+    /// The instrument.
+    #[must_use]
+    pub fn instrument(&self) -> &InstrumentId {
+        &self.instrument
+    }
+    /// Observation dates.
+    #[must_use]
+    pub fn dates(&self) -> &[NaiveDate] {
+        &self.dates
+    }
+    /// Prices, one per date.
+    #[must_use]
+    pub fn prices(&self) -> &[f64] {
+        &self.prices
+    }
+    /// Number of observations.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.prices.len()
+    }
+    /// Whether there are no observations.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.prices.is_empty()
+    }
+}
+
+impl Validate for PriceSeries {
+    const ENTITY: &'static str = "price series";
+    fn validate(&self) -> Vec<Violation> {
+        let mut c = Checker::default();
+        for (i, &p) in self.prices.iter().enumerate() {
+            if c.finite(&format!("prices[{i}]"), p) && p <= 0.0 {
+                c.push(&format!("prices[{i}]"), "positive", p);
+            }
+        }
+        for (i, w) in self.dates.windows(2).enumerate() {
+            if w[1] <= w[0] {
+                c.push(&format!("dates[{}]", i + 1), "strictly_increasing", w[1]);
+            }
+        }
+        c.violations
+    }
+}
