@@ -182,10 +182,10 @@ impl Dataset {
                     found: col.len(),
                 });
             }
-            if let Column::Numeric(v) = col {
-                if let Some(&bad) = v.iter().find(|x| x.is_infinite()) {
-                    return Err(SchemaError::NonFinite { what: "dataset value", value: bad });
-                }
+            if let Column::Numeric(v) = col
+                && let Some(&bad) = v.iter().find(|x| x.is_infinite())
+            {
+                return Err(SchemaError::NonFinite { what: "dataset value", value: bad });
             }
         }
         if let Some((name, t)) = &target {
