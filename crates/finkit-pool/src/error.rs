@@ -1,0 +1,117 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+use crate::ingest::IngestReport;
+use crate::security::{Permission, Role};
+
+/// Everything that can go wrong in the data pool.
+///
+/// Messages are lowercase and carry the offending value (a path, a version, a principal).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// The principal's role lacks the permission the call needs. The denial has been audited.
+    #[error("access denied: principal {principal:?} with role {role} lacks permission {permission}")]
+    AccessDenied {
+        /// The principal's name.
+        principal: String,
+        /// The principal's role.
+        role: Role,
+        /// The permission that was missing.
+        permission: Permission,
+    },
+    /// A strict batch had rejected rows, so nothing was committed. The report lists every one.
+    #[error("batch rejected in strict mode: {} row problem(s), nothing committed (first: {})",
+        report.rejected.len(), report.rejected.first().map_or_else(String::new, ToString::to_string))]
+    Rejected {
+        /// The report: `accepted` is 0 and `rejected` lists every problem.
+        report: IngestReport,
+    },
+    /// An input file could not be parsed as a whole (missing column, unknown column, bad JSON
+    /// structure). Row-level problems are reported as rejected rows instead.
+    #[error("{source_name}: {message}")]
+    Format {
+        /// The input's name (file path or `<memory>`).
+        source_name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database file does not exist and the pool was opened without `create`.
+    #[error("database file not found: {}", path.display())]
+    NotFound {
+        /// The path that was tried.
+        path: PathBuf,
+    },
+    /// The path names a directory, not a database file.
+    #[error("database path is a directory: {}", path.display())]
+    IsDirectory {
+        /// The path that was tried.
+        path: PathBuf,
+    },
+    /// The file exists but is not an SQLite database.
+    #[error("not an sqlite database: {}", path.display())]
+    NotADatabase {
+        /// The path that was tried.
+        path: PathBuf,
+    },
+    /// The database was written by a newer finkit-pool with a schema this version cannot read.
+    #[error("database schema version {found} is newer than the newest supported version {supported}")]
+    FutureSchema {
+        /// The schema version found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// Stored data failed validation on the way out (the file was edited outside finkit-pool).
+    #[error("corrupt stored {entity} {key:?}: {message}")]
+    Corrupt {
+        /// The entity kind.
+        entity: &'static str,
+        /// The natural key of the bad row.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A policy file could not be parsed.
+    #[error("invalid policy: {0}")]
+    Policy(String),
+    /// A pseudonymisation key was unusable (for example, empty).
+    #[error("invalid pseudonymisation key: {0}")]
+    Key(&'static str),
+    /// Reading an input file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An error from SQLite.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A schema-level error building a value (for example a [`finkit_schema::Portfolio`]).
+    #[error(transparent)]
+    Schema(#[from] finkit_schema::SchemaError),
+    /// An internal lock was poisoned by a panic in another thread.
+    #[error("internal lock poisoned by a panic in another thread")]
+    Poisoned,
+}
+
+impl PoolError {
+    /// Whether this is an access denial.
+    #[must_use]
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, PoolError::AccessDenied { .. })
+    }
+
+    /// The ingest report when this is a rejected strict batch.
+    #[must_use]
+    pub fn rejected_report(&self) -> Option<&IngestReport> {
+        match self {
+            PoolError::Rejected { report } => Some(report),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Schema migrations, versioned in code and shared by the SQL backends.
+//!
+//! Each [`Migration`] has portable SQL (types and syntax that SQLite and PostgreSQL both accept)
+//! and a small dialect-specific part (SQLite's `WITHOUT ROWID`, triggers). SQLite records the
+//! applied version in `PRAGMA user_version`; a PostgreSQL backend records it in a one-row table
+//! of its own. A database whose version is newer than [`SCHEMA_VERSION`] is refused.
+//!
+//! # Storage conventions
+//!
+//! - Dates are `BIGINT` days since the common era, chrono's `num_days_from_ce`
+//!   (0001-01-01 is 1): compact, exactly ordered, and equal in every dialect. In SQLite,
+//!   `date(period_end + 1721424.5)` shows one as text.
+//! - Amounts and probabilities are `DOUBLE PRECISION` (an IEEE-754 `f64`, stored exactly).
+//! - Booleans are `INTEGER` 0/1; enums are their snake_case serde names; an application's
+//!   collateral and guarantees are JSON arrays in `TEXT`.
+//! - `audit_head` holds the chain head in the same transaction as every audit append.
+
+/// The SQL dialect a migration is rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// SQLite 3.35 or later.
+    Sqlite,
+    /// PostgreSQL 12 or later.
+    Postgres,
+}
+
+/// One schema step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migration {
+    /// The version the database has after this step (1, 2, ...).
+    pub version: i64,
+    /// What the step does.
+    pub description: &'static str,
+    /// Portable statements; `{without_rowid}` is replaced per dialect.
+    pub portable: &'static str,
+    /// Statements for SQLite only, run after the portable ones.
+    pub sqlite: &'static str,
+    /// Statements for PostgreSQL only, run after the portable ones.
+    pub postgres: &'static str,
+}
+
+impl Migration {
+    /// The step's SQL in a dialect (several statements separated by `;`).
+    #[must_use]
+    pub fn sql(&self, dialect: Dialect) -> String {
+        let (without_rowid, extra) = match dialect {
+            Dialect::Sqlite => (" WITHOUT ROWID", self.sqlite),
+            Dialect::Postgres => ("", self.postgres),
+        };
+        let mut sql = self.portable.replace("{without_rowid}", without_rowid);
+        sql.push_str(extra);
+        sql
+    }
+}
+
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Every migration, oldest first; `MIGRATIONS[i].version == i + 1`.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "entity tables, audit log and audit head",
+        portable: r"
+CREATE TABLE firms (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    registration_number TEXT NOT NULL,
+    industry_scheme TEXT NOT NULL,
+    industry_code TEXT NOT NULL,
+    region TEXT NOT NULL,
+    founded BIGINT NOT NULL,
+    employees BIGINT NOT NULL,
+    high_tech_certified INTEGER NOT NULL,
+    certification_date BIGINT,
+    rd_expense DOUBLE PRECISION NOT NULL,
+    rd_staff_share DOUBLE PRECISION NOT NULL,
+    patents_invention BIGINT NOT NULL,
+    patents_utility_model BIGINT NOT NULL,
+    patents_design BIGINT NOT NULL,
+    software_copyrights BIGINT NOT NULL,
+    venture_funding DOUBLE PRECISION NOT NULL,
+    contact_name TEXT,
+    contact_email TEXT,
+    contact_phone TEXT
+);
+CREATE TABLE statements (
+    firm_id TEXT NOT NULL,
+    period_end BIGINT NOT NULL,
+    available_at BIGINT NOT NULL,
+    currency TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    cash DOUBLE PRECISION NOT NULL,
+    current_assets DOUBLE PRECISION NOT NULL,
+    total_assets DOUBLE PRECISION NOT NULL,
+    current_liabilities DOUBLE PRECISION NOT NULL,
+    total_liabilities DOUBLE PRECISION NOT NULL,
+    short_term_debt DOUBLE PRECISION NOT NULL,
+    long_term_debt DOUBLE PRECISION NOT NULL,
+    retained_earnings DOUBLE PRECISION NOT NULL,
+    book_equity DOUBLE PRECISION NOT NULL,
+    revenue DOUBLE PRECISION NOT NULL,
+    ebit DOUBLE PRECISION NOT NULL,
+    ebitda DOUBLE PRECISION NOT NULL,
+    interest_expense DOUBLE PRECISION NOT NULL,
+    net_income DOUBLE PRECISION NOT NULL,
+    rd_expense DOUBLE PRECISION NOT NULL,
+    operating_cash_flow DOUBLE PRECISION NOT NULL,
+    capex DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (firm_id, period_end, available_at)
+){without_rowid};
+CREATE TABLE applications (
+    id TEXT PRIMARY KEY,
+    firm_id TEXT NOT NULL,
+    application_date BIGINT NOT NULL,
+    amount DOUBLE PRECISION NOT NULL,
+    currency TEXT NOT NULL,
+    tenor DOUBLE PRECISION NOT NULL,
+    product TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    collateral TEXT NOT NULL,
+    guarantees TEXT NOT NULL
+);
+CREATE TABLE exposures (
+    loan_id TEXT PRIMARY KEY,
+    firm_id TEXT NOT NULL,
+    pd DOUBLE PRECISION NOT NULL,
+    lgd DOUBLE PRECISION NOT NULL,
+    ead DOUBLE PRECISION NOT NULL,
+    maturity DOUBLE PRECISION NOT NULL,
+    sector TEXT NOT NULL,
+    annual_sales DOUBLE PRECISION,
+    rating TEXT,
+    currency TEXT NOT NULL
+);
+CREATE TABLE credit_events (
+    firm_id TEXT NOT NULL,
+    date BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (firm_id, date, kind)
+){without_rowid};
+CREATE TABLE prices (
+    instrument TEXT NOT NULL,
+    date BIGINT NOT NULL,
+    price DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (instrument, date)
+){without_rowid};
+CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY,
+    at TEXT NOT NULL,
+    principal TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    count BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, count, hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+",
+        sqlite: "",
+        postgres: "",
+    },
+    Migration {
+        version: 2,
+        description: "lookup indexes and append-only triggers on the audit log",
+        portable: r"
+CREATE INDEX applications_by_firm ON applications (firm_id, application_date);
+CREATE INDEX exposures_by_firm ON exposures (firm_id);
+",
+        sqlite: r"
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+",
+        postgres: r"
+CREATE FUNCTION finkit_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION finkit_audit_append_only();
+",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_consecutive_and_end_at_the_schema_version() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn dialects_differ_only_where_declared() {
+        let s = MIGRATIONS[0].sql(Dialect::Sqlite);
+        let p = MIGRATIONS[0].sql(Dialect::Postgres);
+        assert!(s.contains("WITHOUT ROWID"));
+        assert!(!p.contains("WITHOUT ROWID") && !p.contains("{without_rowid}"));
+    }
+}

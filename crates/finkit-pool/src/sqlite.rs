@@ -1,0 +1,977 @@
+//! The embedded SQLite backend: one file (or memory), WAL, migrations applied on open.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{Datelike, NaiveDate};
+use finkit_schema::{
+    Amount, ApplicationId, CreditEvent, Currency, Exposure, FinancialStatement, Firm, FirmId,
+    IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents, Portfolio,
+    PortfolioColumns, PriceSeries, Probability, TechProfile, Unit,
+};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row as SqlRow, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::PoolError;
+use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, Outcome, verify_chain};
+use crate::backend::{authorize_with, describe_query, present_application, present_firm, select_as_of};
+use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
+use crate::memory::{ingest_detail, kinds_label};
+use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION};
+use crate::record::{EntityKind, Record};
+use crate::security::{Permission, Policy, Principal};
+use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
+
+/// How to open a [`SqlitePool`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqliteOptions {
+    /// Create the file when it does not exist (default `true`). With `false`, a missing file is
+    /// [`PoolError::NotFound`].
+    pub create: bool,
+    /// The access policy (default [`Policy::default`]).
+    pub policy: Policy,
+    /// How long a call waits for another connection's write lock (default 60 s). Reads append
+    /// to the audit trail, so during a long ingest by another connection they wait up to this.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { create: true, policy: Policy::default(), busy_timeout: Duration::from_secs(60) }
+    }
+}
+
+/// The SQLite backend.
+///
+/// - One database file (or memory), in WAL journal mode with `synchronous = NORMAL` (a commit
+///   survives a process crash; the last commits before a power loss may be lost, never
+///   half-applied).
+/// - [`crate::migrations::MIGRATIONS`] are applied on open, each in its own transaction, and
+///   `PRAGMA user_version` records the version.
+/// - One connection behind a mutex: calls on one `SqlitePool` are serialised. For parallel
+///   readers, open one `SqlitePool` per thread on the same file; WAL lets them read while
+///   another connection writes (their audit appends then wait for the writer's commit, up to
+///   [`SqliteOptions::busy_timeout`]).
+/// - Every SQL statement is a constant string with bound parameters.
+#[derive(Debug)]
+pub struct SqlitePool {
+    conn: Mutex<Connection>,
+    policy: Policy,
+    path: Option<PathBuf>,
+}
+
+fn date_key(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce())
+}
+
+fn key_date(days: i64, entity: &'static str, key: &str) -> Result<NaiveDate, PoolError> {
+    i32::try_from(days)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .ok_or_else(|| corrupt(entity, key, format!("date out of range: {days}")))
+}
+
+fn corrupt(entity: &'static str, key: &str, message: impl Into<String>) -> PoolError {
+    PoolError::Corrupt { entity, key: key.to_owned(), message: message.into() }
+}
+
+fn enum_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn text_enum<T: DeserializeOwned>(text: &str, entity: &'static str, key: &str) -> Result<T, PoolError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| corrupt(entity, key, e.to_string()))
+}
+
+fn unit_text(u: Unit) -> &'static str {
+    match u {
+        Unit::One => "one",
+        Unit::Thousand => "thousand",
+        Unit::Million => "million",
+    }
+}
+
+fn text_unit(t: &str, key: &str) -> Result<Unit, PoolError> {
+    match t {
+        "one" => Ok(Unit::One),
+        "thousand" => Ok(Unit::Thousand),
+        "million" => Ok(Unit::Million),
+        _ => Err(corrupt("statement", key, format!("unknown unit {t:?}"))),
+    }
+}
+
+fn schema<T>(r: Result<T, finkit_schema::SchemaError>, entity: &'static str, key: &str) -> Result<T, PoolError> {
+    r.map_err(|e| corrupt(entity, key, e.to_string()))
+}
+
+fn count_u32(v: i64, entity: &'static str, key: &str) -> Result<u32, PoolError> {
+    u32::try_from(v).map_err(|_| corrupt(entity, key, format!("count out of range: {v}")))
+}
+
+const FIRM_COLUMNS: &str = "id, name, registration_number, industry_scheme, industry_code, region, founded, \
+employees, high_tech_certified, certification_date, rd_expense, rd_staff_share, patents_invention, \
+patents_utility_model, patents_design, software_copyrights, venture_funding, contact_name, contact_email, \
+contact_phone";
+
+fn firm_from_row(row: &SqlRow<'_>) -> Result<Firm, PoolError> {
+    const E: &str = "firm";
+    let key: String = row.get(0)?;
+    let cert: Option<i64> = row.get(9)?;
+    Ok(Firm {
+        id: schema(FirmId::new(key.clone()), E, &key)?,
+        name: row.get(1)?,
+        registration_number: row.get(2)?,
+        industry: IndustryCode {
+            scheme: text_enum(&row.get::<_, String>(3)?, E, &key)?,
+            code: row.get(4)?,
+        },
+        region: row.get(5)?,
+        founded: key_date(row.get(6)?, E, &key)?,
+        employees: count_u32(row.get(7)?, E, &key)?,
+        tech: TechProfile {
+            high_tech_certified: row.get::<_, i64>(8)? != 0,
+            certification_date: cert.map(|d| key_date(d, E, &key)).transpose()?,
+            rd_expense: schema(Amount::new(row.get(10)?), E, &key)?,
+            rd_staff_share: schema(Probability::new(row.get(11)?), E, &key)?,
+            patents: Patents {
+                invention: count_u32(row.get(12)?, E, &key)?,
+                utility_model: count_u32(row.get(13)?, E, &key)?,
+                design: count_u32(row.get(14)?, E, &key)?,
+            },
+            software_copyrights: count_u32(row.get(15)?, E, &key)?,
+            venture_funding: schema(Amount::new(row.get(16)?), E, &key)?,
+        },
+        contact_name: row.get(17)?,
+        contact_email: row.get(18)?,
+        contact_phone: row.get(19)?,
+    })
+}
+
+const STATEMENT_COLUMNS: &str = "firm_id, period_end, available_at, currency, unit, cash, current_assets, \
+total_assets, current_liabilities, total_liabilities, short_term_debt, long_term_debt, retained_earnings, \
+book_equity, revenue, ebit, ebitda, interest_expense, net_income, rd_expense, operating_cash_flow, capex";
+
+fn statement_from_row(row: &SqlRow<'_>) -> Result<FinancialStatement, PoolError> {
+    const E: &str = "statement";
+    let key: String = row.get(0)?;
+    let currency: String = row.get(3)?;
+    let unit: String = row.get(4)?;
+    Ok(FinancialStatement {
+        firm_id: schema(FirmId::new(key.clone()), E, &key)?,
+        period_end: key_date(row.get(1)?, E, &key)?,
+        available_at: key_date(row.get(2)?, E, &key)?,
+        currency: schema(Currency::new(&currency), E, &key)?,
+        unit: text_unit(&unit, &key)?,
+        cash: row.get(5)?,
+        current_assets: row.get(6)?,
+        total_assets: row.get(7)?,
+        current_liabilities: row.get(8)?,
+        total_liabilities: row.get(9)?,
+        short_term_debt: row.get(10)?,
+        long_term_debt: row.get(11)?,
+        retained_earnings: row.get(12)?,
+        book_equity: row.get(13)?,
+        revenue: row.get(14)?,
+        ebit: row.get(15)?,
+        ebitda: row.get(16)?,
+        interest_expense: row.get(17)?,
+        net_income: row.get(18)?,
+        rd_expense: row.get(19)?,
+        operating_cash_flow: row.get(20)?,
+        capex: row.get(21)?,
+    })
+}
+
+const APPLICATION_COLUMNS: &str =
+    "id, firm_id, application_date, amount, currency, tenor, product, purpose, collateral, guarantees";
+
+fn application_from_row(row: &SqlRow<'_>) -> Result<LoanApplication, PoolError> {
+    const E: &str = "application";
+    let key: String = row.get(0)?;
+    let json = |i: usize| -> Result<String, PoolError> { Ok(row.get::<_, String>(i)?) };
+    Ok(LoanApplication {
+        id: schema(ApplicationId::new(key.clone()), E, &key)?,
+        firm_id: schema(FirmId::new(row.get::<_, String>(1)?), E, &key)?,
+        application_date: key_date(row.get(2)?, E, &key)?,
+        amount: schema(Amount::new(row.get(3)?), E, &key)?,
+        currency: schema(Currency::new(&row.get::<_, String>(4)?), E, &key)?,
+        tenor: schema(Maturity::new(row.get(5)?), E, &key)?,
+        product: text_enum(&row.get::<_, String>(6)?, E, &key)?,
+        purpose: row.get(7)?,
+        collateral: serde_json::from_str(&json(8)?).map_err(|e| corrupt(E, &key, e.to_string()))?,
+        guarantees: serde_json::from_str(&json(9)?).map_err(|e| corrupt(E, &key, e.to_string()))?,
+    })
+}
+
+const EXPOSURE_COLUMNS: &str =
+    "loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, rating, currency";
+
+fn exposure_from_row(row: &SqlRow<'_>) -> Result<Exposure, PoolError> {
+    const E: &str = "exposure";
+    let key: String = row.get(0)?;
+    let sales: Option<f64> = row.get(7)?;
+    Ok(Exposure {
+        loan_id: schema(LoanId::new(key.clone()), E, &key)?,
+        firm_id: schema(FirmId::new(row.get::<_, String>(1)?), E, &key)?,
+        pd: schema(Probability::new(row.get(2)?), E, &key)?,
+        lgd: schema(Lgd::new(row.get(3)?), E, &key)?,
+        ead: schema(Amount::new(row.get(4)?), E, &key)?,
+        maturity: schema(Maturity::new(row.get(5)?), E, &key)?,
+        sector: row.get(6)?,
+        annual_sales: sales.map(|s| schema(Amount::new(s), E, &key)).transpose()?,
+        rating: row.get(8)?,
+        currency: schema(Currency::new(&row.get::<_, String>(9)?), E, &key)?,
+    })
+}
+
+fn event_from_row(row: &SqlRow<'_>) -> Result<CreditEvent, PoolError> {
+    const E: &str = "credit event";
+    let key: String = row.get(0)?;
+    Ok(CreditEvent {
+        firm_id: schema(FirmId::new(key.clone()), E, &key)?,
+        date: key_date(row.get(1)?, E, &key)?,
+        kind: text_enum(&row.get::<_, String>(2)?, E, &key)?,
+    })
+}
+
+fn audit_from_row(row: &SqlRow<'_>) -> Result<AuditEntry, PoolError> {
+    let seq: i64 = row.get(0)?;
+    Ok(AuditEntry {
+        seq: u64::try_from(seq).map_err(|_| corrupt("audit entry", &seq.to_string(), "negative seq"))?,
+        at: row.get(1)?,
+        principal: row.get(2)?,
+        role: row.get(3)?,
+        action: row.get(4)?,
+        entity: row.get(5)?,
+        detail: row.get(6)?,
+        outcome: row.get(7)?,
+        prev_hash: row.get(8)?,
+        hash: row.get(9)?,
+    })
+}
+
+fn read_head(conn: &Connection) -> Result<AuditHead, PoolError> {
+    let (count, hash): (i64, String) = conn
+        .prepare_cached("SELECT count, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| corrupt("audit head", "1", "missing"))?;
+    let count = u64::try_from(count).map_err(|_| corrupt("audit head", "1", "negative count"))?;
+    Ok(AuditHead { count, hash })
+}
+
+/// Appends one audit entry inside the caller's transaction.
+fn append_in(conn: &Connection, event: &AuditEvent) -> Result<(), PoolError> {
+    let head = read_head(conn)?;
+    let e = AuditEntry::next(&head, event);
+    let seq = i64::try_from(e.seq).map_err(|_| corrupt("audit head", "1", "count overflow"))?;
+    conn.prepare_cached(
+        "INSERT INTO audit_log (seq, at, principal, role, action, entity, detail, outcome, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![seq, e.at, e.principal, e.role, e.action, e.entity, e.detail, e.outcome, e.prev_hash, e.hash])?;
+    conn.prepare_cached("UPDATE audit_head SET count = ?1, hash = ?2 WHERE id = 1")?
+        .execute(params![seq, e.hash])?;
+    Ok(())
+}
+
+/// Appends one audit entry in its own write transaction.
+fn append_now(conn: &mut Connection, event: &AuditEvent) -> Result<(), PoolError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    append_in(&tx, event)?;
+    tx.commit()?;
+    Ok(())
+}
+
+impl SqlitePool {
+    /// Opens (creating if needed) a database file with the default policy.
+    ///
+    /// # Errors
+    ///
+    /// See [`SqlitePool::open_with`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, PoolError> {
+        Self::open_with(path, &SqliteOptions::default())
+    }
+
+    /// Opens a database file.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::IsDirectory`], [`PoolError::NotFound`] (without `create`),
+    /// [`PoolError::NotADatabase`], [`PoolError::FutureSchema`], or [`PoolError::Sqlite`].
+    pub fn open_with(path: impl AsRef<Path>, options: &SqliteOptions) -> Result<Self, PoolError> {
+        let path = path.as_ref();
+        if path.is_dir() {
+            return Err(PoolError::IsDirectory { path: path.to_path_buf() });
+        }
+        if !options.create && !path.exists() {
+            return Err(PoolError::NotFound { path: path.to_path_buf() });
+        }
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if options.create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(e, path))?;
+        let pool = SqlitePool {
+            conn: Mutex::new(conn),
+            policy: options.policy.clone(),
+            path: Some(path.to_path_buf()),
+        };
+        pool.prepare(options.busy_timeout, true).map_err(|e| match e {
+            PoolError::Sqlite(s) => classify(s, path),
+            other => other,
+        })?;
+        Ok(pool)
+    }
+
+    /// A fresh in-memory database with the default policy.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Sqlite`] when SQLite cannot allocate it.
+    pub fn in_memory() -> Result<Self, PoolError> {
+        Self::in_memory_with(Policy::default())
+    }
+
+    /// A fresh in-memory database governed by `policy`.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Sqlite`] when SQLite cannot allocate it.
+    pub fn in_memory_with(policy: Policy) -> Result<Self, PoolError> {
+        let pool = SqlitePool { conn: Mutex::new(Connection::open_in_memory()?), policy, path: None };
+        pool.prepare(Duration::from_secs(60), false)?;
+        Ok(pool)
+    }
+
+    /// The file, or `None` in memory.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The pool's policy.
+    #[must_use]
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The schema version recorded in the database (`PRAGMA user_version`).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Sqlite`].
+    pub fn schema_version(&self) -> Result<i64, PoolError> {
+        let conn = self.lock()?;
+        Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` when the file is sound.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Sqlite`].
+    pub fn integrity_check(&self) -> Result<String, PoolError> {
+        let conn = self.lock()?;
+        let rows: Vec<String> = conn
+            .prepare("PRAGMA integrity_check")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows.join("\n"))
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Connection>, PoolError> {
+        self.conn.lock().map_err(|_| PoolError::Poisoned)
+    }
+
+    fn prepare(&self, busy_timeout: Duration, wal: bool) -> Result<(), PoolError> {
+        let mut conn = self.lock()?;
+        conn.busy_timeout(busy_timeout)?;
+        // The first read of the header: a file that is not SQLite fails here.
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(PoolError::FutureSchema { found: version, supported: SCHEMA_VERSION });
+        }
+        if wal {
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(PoolError::Sqlite(rusqlite::Error::InvalidQuery));
+            }
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        migrate(&mut conn)
+    }
+
+    /// Reads: guard, read in one snapshot, audit.
+    fn read<R>(
+        &self,
+        who: &Principal,
+        kind: EntityKind,
+        detail: String,
+        f: impl FnOnce(&Connection) -> Result<R, PoolError>,
+    ) -> Result<R, PoolError> {
+        self.read_with(who, kind.read_permission(), "read", kind.as_str(), detail, f)
+    }
+
+    fn read_with<R>(
+        &self,
+        who: &Principal,
+        permission: Permission,
+        action: &str,
+        entity: &str,
+        detail: String,
+        f: impl FnOnce(&Connection) -> Result<R, PoolError>,
+    ) -> Result<R, PoolError> {
+        let mut conn = self.lock()?;
+        authorize_with(&self.policy, who, permission, action, entity, |e| append_now(&mut conn, e))?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        append_now(&mut conn, &AuditEvent::new(who, action, entity, detail, Outcome::Allowed))?;
+        Ok(out)
+    }
+}
+
+/// Applies every migration newer than the file's version, each in its own transaction.
+fn migrate(conn: &mut Connection) -> Result<(), PoolError> {
+    for m in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(PoolError::FutureSchema { found: version, supported: SCHEMA_VERSION });
+        }
+        if version >= m.version {
+            continue;
+        }
+        tx.execute_batch(&m.sql(Dialect::Sqlite))?;
+        // PRAGMA takes no parameters; the version is a constant from this crate.
+        tx.execute_batch(&format!("PRAGMA user_version = {}", m.version))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Maps SQLite's "not a database" to the typed error.
+fn classify(e: rusqlite::Error, path: &Path) -> PoolError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => PoolError::NotADatabase { path: path.to_path_buf() },
+        Some(rusqlite::ErrorCode::CannotOpen) if path.is_dir() => {
+            PoolError::IsDirectory { path: path.to_path_buf() }
+        }
+        _ => PoolError::Sqlite(e),
+    }
+}
+
+/// The ingest engine's view of an open SQLite write transaction.
+struct Store<'a> {
+    conn: &'a Connection,
+}
+
+impl Store<'_> {
+    fn compare<T: PartialEq>(
+        &self,
+        sql: &str,
+        key: impl rusqlite::Params,
+        record: &T,
+        decode: fn(&SqlRow<'_>) -> Result<T, PoolError>,
+    ) -> Result<Put, PoolError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(key)?;
+        match rows.next()? {
+            Some(row) if decode(row)? == *record => Ok(Put::Unchanged),
+            _ => Ok(Put::Conflict),
+        }
+    }
+}
+
+impl IngestStore for Store<'_> {
+    fn firm_exists(&mut self, id: &FirmId) -> Result<bool, PoolError> {
+        Ok(self.conn.prepare_cached("SELECT 1 FROM firms WHERE id = ?1")?.exists([id.as_str()])?)
+    }
+
+    fn put(&mut self, record: &Record) -> Result<Put, PoolError> {
+        let c = self.conn;
+        match record {
+            Record::Firm(f) => {
+                let n = c
+                    .prepare_cached(
+                        "INSERT INTO firms (id, name, registration_number, industry_scheme, industry_code, \
+                         region, founded, employees, high_tech_certified, certification_date, rd_expense, \
+                         rd_staff_share, patents_invention, patents_utility_model, patents_design, \
+                         software_copyrights, venture_funding, contact_name, contact_email, contact_phone) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+                         ?18, ?19, ?20) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![
+                        f.id.as_str(),
+                        f.name,
+                        f.registration_number,
+                        enum_text(&f.industry.scheme),
+                        f.industry.code,
+                        f.region,
+                        date_key(f.founded),
+                        i64::from(f.employees),
+                        i64::from(f.tech.high_tech_certified),
+                        f.tech.certification_date.map(date_key),
+                        f.tech.rd_expense.get(),
+                        f.tech.rd_staff_share.get(),
+                        i64::from(f.tech.patents.invention),
+                        i64::from(f.tech.patents.utility_model),
+                        i64::from(f.tech.patents.design),
+                        i64::from(f.tech.software_copyrights),
+                        f.tech.venture_funding.get(),
+                        f.contact_name,
+                        f.contact_email,
+                        f.contact_phone,
+                    ])?;
+                if n == 1 {
+                    return Ok(Put::Inserted);
+                }
+                self.compare(
+                    &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
+                    [f.id.as_str()],
+                    f,
+                    firm_from_row,
+                )
+            }
+            Record::Statement(s) => {
+                let n = c
+                    .prepare_cached(
+                        "INSERT INTO statements (firm_id, period_end, available_at, currency, unit, cash, \
+                         current_assets, total_assets, current_liabilities, total_liabilities, short_term_debt, \
+                         long_term_debt, retained_earnings, book_equity, revenue, ebit, ebitda, interest_expense, \
+                         net_income, rd_expense, operating_cash_flow, capex) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+                         ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
+                         ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![
+                        s.firm_id.as_str(),
+                        date_key(s.period_end),
+                        date_key(s.available_at),
+                        s.currency.as_str(),
+                        unit_text(s.unit),
+                        s.cash,
+                        s.current_assets,
+                        s.total_assets,
+                        s.current_liabilities,
+                        s.total_liabilities,
+                        s.short_term_debt,
+                        s.long_term_debt,
+                        s.retained_earnings,
+                        s.book_equity,
+                        s.revenue,
+                        s.ebit,
+                        s.ebitda,
+                        s.interest_expense,
+                        s.net_income,
+                        s.rd_expense,
+                        s.operating_cash_flow,
+                        s.capex,
+                    ])?;
+                if n == 1 {
+                    return Ok(Put::Inserted);
+                }
+                self.compare(
+                    &format!(
+                        "SELECT {STATEMENT_COLUMNS} FROM statements \
+                         WHERE firm_id = ?1 AND period_end = ?2 AND available_at = ?3"
+                    ),
+                    params![s.firm_id.as_str(), date_key(s.period_end), date_key(s.available_at)],
+                    s,
+                    statement_from_row,
+                )
+            }
+            Record::Application(a) => {
+                let collateral = serde_json::to_string(&a.collateral)
+                    .map_err(|e| corrupt("application", a.id.as_str(), e.to_string()))?;
+                let guarantees = serde_json::to_string(&a.guarantees)
+                    .map_err(|e| corrupt("application", a.id.as_str(), e.to_string()))?;
+                let n = c
+                    .prepare_cached(
+                        "INSERT INTO applications (id, firm_id, application_date, amount, currency, tenor, \
+                         product, purpose, collateral, guarantees) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+                         ?10) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![
+                        a.id.as_str(),
+                        a.firm_id.as_str(),
+                        date_key(a.application_date),
+                        a.amount.get(),
+                        a.currency.as_str(),
+                        a.tenor.get(),
+                        enum_text(&a.product),
+                        a.purpose,
+                        collateral,
+                        guarantees,
+                    ])?;
+                if n == 1 {
+                    return Ok(Put::Inserted);
+                }
+                self.compare(
+                    &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
+                    [a.id.as_str()],
+                    a,
+                    application_from_row,
+                )
+            }
+            Record::Exposure(e) => {
+                let n = c
+                    .prepare_cached(
+                        "INSERT INTO exposures (loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, \
+                         rating, currency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![
+                        e.loan_id.as_str(),
+                        e.firm_id.as_str(),
+                        e.pd.get(),
+                        e.lgd.get(),
+                        e.ead.get(),
+                        e.maturity.get(),
+                        e.sector,
+                        e.annual_sales.map(Amount::get),
+                        e.rating,
+                        e.currency.as_str(),
+                    ])?;
+                if n == 1 {
+                    return Ok(Put::Inserted);
+                }
+                self.compare(
+                    &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures WHERE loan_id = ?1"),
+                    [e.loan_id.as_str()],
+                    e,
+                    exposure_from_row,
+                )
+            }
+            Record::CreditEvent(e) => {
+                let n = c
+                    .prepare_cached(
+                        "INSERT INTO credit_events (firm_id, date, kind) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![e.firm_id.as_str(), date_key(e.date), enum_text(&e.kind)])?;
+                // The whole event is its key: a conflict is an identical event.
+                Ok(if n == 1 { Put::Inserted } else { Put::Unchanged })
+            }
+            Record::Price(p) => {
+                let n = c
+                    .prepare_cached(
+                        "INSERT INTO prices (instrument, date, price) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![p.instrument.as_str(), date_key(p.date), p.price])?;
+                if n == 1 {
+                    return Ok(Put::Inserted);
+                }
+                let stored: f64 = c
+                    .prepare_cached("SELECT price FROM prices WHERE instrument = ?1 AND date = ?2")?
+                    .query_row(params![p.instrument.as_str(), date_key(p.date)], |r| r.get(0))?;
+                Ok(if stored.to_bits() == p.price.to_bits() { Put::Unchanged } else { Put::Conflict })
+            }
+        }
+    }
+}
+
+fn collect<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    decode: fn(&SqlRow<'_>) -> Result<T, PoolError>,
+) -> Result<Vec<T>, PoolError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
+impl PoolRead for SqlitePool {
+    type Error = PoolError;
+
+    fn authorize(
+        &self,
+        who: &Principal,
+        permission: Permission,
+        action: &str,
+        entity: &str,
+    ) -> Result<(), PoolError> {
+        let mut conn = self.lock()?;
+        authorize_with(&self.policy, who, permission, action, entity, |e| append_now(&mut conn, e))?;
+        append_now(
+            &mut conn,
+            &AuditEvent::new(who, action, entity, format!("permission {permission}"), Outcome::Allowed),
+        )
+    }
+
+    fn firms(&self, who: &Principal, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
+        self.read(who, EntityKind::Firms, format!("{filter:?}"), |c| {
+            // Region is pushed down to SQL; `FirmFilter::matches` makes the final decision.
+            let firms = match &filter.region {
+                Some(region) => collect(
+                    c,
+                    &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE region = ?1 ORDER BY id"),
+                    [region.as_str()],
+                    firm_from_row,
+                )?,
+                None => collect(c, &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"), [], firm_from_row)?,
+            };
+            Ok(firms
+                .into_iter()
+                .filter(|f| filter.matches(f))
+                .map(|f| present_firm(&self.policy, who, f))
+                .collect())
+        })
+    }
+
+    fn firm(&self, who: &Principal, id: &FirmId) -> Result<Option<Firm>, PoolError> {
+        self.read(who, EntityKind::Firms, format!("id={id}"), |c| {
+            let mut v = collect(
+                c,
+                &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
+                [id.as_str()],
+                firm_from_row,
+            )?;
+            Ok(v.pop().map(|f| present_firm(&self.policy, who, f)))
+        })
+    }
+
+    fn statements_as_of(
+        &self,
+        who: &Principal,
+        as_of: NaiveDate,
+        query: &StatementQuery,
+    ) -> Result<Vec<FinancialStatement>, PoolError> {
+        self.read(who, EntityKind::Statements, describe_query(as_of, query), |c| {
+            let day = date_key(as_of);
+            let rows = match &query.firms {
+                Some(firms) => {
+                    let mut sorted: Vec<&FirmId> = firms.iter().collect();
+                    sorted.sort();
+                    sorted.dedup();
+                    let mut all = Vec::new();
+                    for f in sorted {
+                        all.extend(collect(
+                            c,
+                            &format!(
+                                "SELECT {STATEMENT_COLUMNS} FROM statements WHERE firm_id = ?1 \
+                                 AND available_at <= ?2 ORDER BY firm_id, period_end, available_at"
+                            ),
+                            params![f.as_str(), day],
+                            statement_from_row,
+                        )?);
+                    }
+                    all
+                }
+                None => collect(
+                    c,
+                    &format!(
+                        "SELECT {STATEMENT_COLUMNS} FROM statements WHERE available_at <= ?1 \
+                         ORDER BY firm_id, period_end, available_at"
+                    ),
+                    [day],
+                    statement_from_row,
+                )?,
+            };
+            Ok(select_as_of(rows, as_of, query))
+        })
+    }
+
+    fn statement_versions(
+        &self,
+        who: &Principal,
+        firm: &FirmId,
+    ) -> Result<Vec<FinancialStatement>, PoolError> {
+        self.read(who, EntityKind::Statements, format!("versions firm={firm}"), |c| {
+            collect(
+                c,
+                &format!(
+                    "SELECT {STATEMENT_COLUMNS} FROM statements WHERE firm_id = ?1 \
+                     ORDER BY firm_id, period_end, available_at"
+                ),
+                [firm.as_str()],
+                statement_from_row,
+            )
+        })
+    }
+
+    fn applications(
+        &self,
+        who: &Principal,
+        filter: &ApplicationFilter,
+    ) -> Result<Vec<LoanApplication>, PoolError> {
+        self.read(who, EntityKind::Applications, format!("{filter:?}"), |c| {
+            let all = collect(
+                c,
+                &format!("SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id"),
+                [],
+                application_from_row,
+            )?;
+            Ok(all
+                .into_iter()
+                .filter(|a| filter.matches(a))
+                .map(|a| present_application(&self.policy, who, a))
+                .collect())
+        })
+    }
+
+    fn application(
+        &self,
+        who: &Principal,
+        id: &ApplicationId,
+    ) -> Result<Option<LoanApplication>, PoolError> {
+        self.read(who, EntityKind::Applications, format!("id={id}"), |c| {
+            let mut v = collect(
+                c,
+                &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
+                [id.as_str()],
+                application_from_row,
+            )?;
+            Ok(v.pop().map(|a| present_application(&self.policy, who, a)))
+        })
+    }
+
+    fn exposures(&self, who: &Principal) -> Result<Vec<Exposure>, PoolError> {
+        self.read(who, EntityKind::Exposures, "all".into(), |c| {
+            collect(c, &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id"), [], exposure_from_row)
+        })
+    }
+
+    fn portfolio(&self, who: &Principal) -> Result<Portfolio, PoolError> {
+        self.read(who, EntityKind::Exposures, "portfolio".into(), |c| {
+            let mut cols = PortfolioColumns::default();
+            let mut stmt = c.prepare_cached(
+                "SELECT loan_id, sector, rating, pd, lgd, ead, maturity, annual_sales FROM exposures ORDER BY loan_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                cols.ids.push(r.get(0)?);
+                cols.sectors.push(r.get(1)?);
+                cols.grades.push(r.get(2)?);
+                cols.pd.push(r.get(3)?);
+                cols.lgd.push(r.get(4)?);
+                cols.ead.push(r.get(5)?);
+                cols.maturity.push(r.get(6)?);
+                cols.annual_sales.push(r.get(7)?);
+            }
+            // Portfolio::new re-validates every column, so edited files cannot smuggle in bad values.
+            Ok(Portfolio::new(cols)?)
+        })
+    }
+
+    fn credit_events(
+        &self,
+        who: &Principal,
+        firm: Option<&FirmId>,
+    ) -> Result<Vec<CreditEvent>, PoolError> {
+        let detail = firm.map_or_else(|| "all".to_owned(), |f| format!("firm={f}"));
+        self.read(who, EntityKind::CreditEvents, detail, |c| match firm {
+            Some(f) => collect(
+                c,
+                "SELECT firm_id, date, kind FROM credit_events WHERE firm_id = ?1 ORDER BY firm_id, date, kind",
+                [f.as_str()],
+                event_from_row,
+            ),
+            None => collect(
+                c,
+                "SELECT firm_id, date, kind FROM credit_events ORDER BY firm_id, date, kind",
+                [],
+                event_from_row,
+            ),
+        })
+    }
+
+    fn instruments(&self, who: &Principal) -> Result<Vec<InstrumentId>, PoolError> {
+        self.read(who, EntityKind::Prices, "instruments".into(), |c| {
+            collect(c, "SELECT DISTINCT instrument FROM prices ORDER BY instrument", [], |r| {
+                let id: String = r.get(0)?;
+                schema(InstrumentId::new(id.clone()), "price", &id)
+            })
+        })
+    }
+
+    fn price_series(
+        &self,
+        who: &Principal,
+        instrument: &InstrumentId,
+    ) -> Result<PriceSeries, PoolError> {
+        self.read(who, EntityKind::Prices, format!("instrument={instrument}"), |c| {
+            let obs = collect(
+                c,
+                "SELECT date, price FROM prices WHERE instrument = ?1 ORDER BY date",
+                [instrument.as_str()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)),
+            )?;
+            let mut dates = Vec::with_capacity(obs.len());
+            let mut prices = Vec::with_capacity(obs.len());
+            for (d, p) in obs {
+                dates.push(key_date(d, "price", instrument.as_str())?);
+                prices.push(p);
+            }
+            Ok(PriceSeries::new(instrument.clone(), dates, prices)?)
+        })
+    }
+
+    fn audit_log(&self, who: &Principal) -> Result<Vec<AuditEntry>, PoolError> {
+        self.read_with(who, Permission::ReadAudit, "read", "audit", "log".into(), read_audit)
+    }
+
+    fn audit_head(&self, who: &Principal) -> Result<AuditHead, PoolError> {
+        self.read_with(who, Permission::ReadAudit, "read", "audit", "head".into(), read_head)
+    }
+
+    fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, PoolError> {
+        self.read_with(who, Permission::ReadAudit, "verify_audit", "audit", "verify".into(), |c| {
+            let entries = read_audit(c)?;
+            let head = read_head(c)?;
+            Ok(verify_chain(&entries, &head))
+        })
+    }
+}
+
+fn read_audit(c: &Connection) -> Result<Vec<AuditEntry>, PoolError> {
+    collect(
+        c,
+        "SELECT seq, at, principal, role, action, entity, detail, outcome, prev_hash, hash \
+         FROM audit_log ORDER BY seq",
+        [],
+        audit_from_row,
+    )
+}
+
+impl PoolWrite for SqlitePool {
+    type Error = PoolError;
+
+    fn ingest(
+        &self,
+        who: &Principal,
+        batch: &Batch,
+        mode: IngestMode,
+    ) -> Result<IngestReport, PoolError> {
+        let mut conn = self.lock()?;
+        for kind in batch.kinds() {
+            authorize_with(&self.policy, who, kind.write_permission(), "ingest", kind.as_str(), |e| {
+                append_now(&mut conn, e)
+            })?;
+        }
+        // IMMEDIATE takes the write lock up front, so the referential and key checks and the
+        // inserts see one state. Dropping `tx` on any error rolls everything back.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut report = apply_batch(&mut Store { conn: &tx }, batch)?;
+        if mode == IngestMode::Strict && !report.rejected.is_empty() {
+            tx.rollback()?;
+            report.accepted = 0;
+            report.unchanged = 0;
+            return Err(PoolError::Rejected { report });
+        }
+        append_in(
+            &tx,
+            &AuditEvent::new(who, "ingest", &kinds_label(batch), ingest_detail(batch, mode, &report), Outcome::Allowed),
+        )?;
+        tx.commit()?;
+        Ok(report)
+    }
+}

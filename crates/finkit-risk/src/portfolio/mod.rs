@@ -1,0 +1,25 @@
+//! Credit portfolio risk: expected loss, Basel IRB capital, the Vasicek ASRF distribution,
+//! copula Monte Carlo (one-factor, sector, t), the exact one-factor loss distribution,
+//! CreditRisk+, concentration and stress testing.
+
+mod creditriskplus;
+mod distribution;
+mod exact;
+mod io;
+mod irb;
+mod loss_model;
+mod math;
+mod montecarlo;
+mod vasicek;
+
+pub use creditriskplus::CreditRiskPlus;
+pub use distribution::{LATTICE_CDF_SLACK, LossDistribution};
+pub use exact::{ExactOneFactor, ExactResult, LatticeExposures, LatticeUnit, exact_lattice_unit};
+pub use io::{PORTFOLIO_CSV_HEADER, parse_portfolio_csv, read_portfolio_csv};
+pub use irb::{
+    IrbExposure, IrbOptions, IrbPortfolioResult, PdFloor, asset_correlation, expected_loss, irb_corporate,
+    irb_portfolio,
+};
+pub use loss_model::{AssetCorrelation, LossModel};
+pub use montecarlo::{Copula, FactorModel, McRun, McShard, MonteCarlo, MonteCarloParams, RiskContributions};
+pub use vasicek::{VasicekDistribution, asrf_loss_quantile, conditional_pd};

@@ -1,0 +1,43 @@
+//! finkit: corporate lending and risk in Rust, one `use` away.
+//!
+//! This facade only re-exports the finkit crates, one module and one cargo feature per part, so
+//! a service can depend on `finkit` and trim it with `default-features = false`.
+//!
+//! # Example
+//!
+//! ```
+//! use finkit::schema::{CsvOptions, Dataset, Probability};
+//!
+//! let pd = Probability::new(0.015)?;
+//! let data = Dataset::from_reader("x,bad\n1.5,0\n2.5,1\n".as_bytes(), "inline.csv",
+//!     &CsvOptions::default().with_target("bad"))?;
+//! assert_eq!(data.n_rows(), 2);
+//! # let _ = pd;
+//! # Ok::<(), finkit::schema::SchemaError>(())
+//! ```
+//!
+//! # Features
+//!
+//! | feature | module | default |
+//! |---|---|---|
+//! | (always) | [`schema`]: validated types, entities, `Portfolio`, `Dataset` | yes |
+//! | `pool` | `pool`: the data pool (SQLite, in memory) | yes |
+//! | `credit` | `credit`: binning, scorecards, validation, corporate models | yes |
+//! | `risk` | `risk`: market and credit portfolio risk | yes |
+//! | `lending` | `lending`: decisions, pricing, limits, financing plans (turns on the three above) | yes |
+//! | `serde` | `Serialize` / `Deserialize` on every data type | yes |
+#![doc(test(attr(deny(warnings))))]
+
+pub use finkit_schema as schema;
+
+#[cfg(feature = "pool")]
+pub use finkit_pool as pool;
+
+#[cfg(feature = "credit")]
+pub use finkit_credit as credit;
+
+#[cfg(feature = "risk")]
+pub use finkit_risk as risk;
+
+#[cfg(feature = "lending")]
+pub use finkit_lending as lending;
