@@ -7,6 +7,7 @@ pub mod corporate;
 mod error;
 mod logistic;
 mod record;
+mod special;
 pub mod scorecard;
 mod traits;
 pub mod validation;

@@ -244,7 +244,7 @@ fn scoring_errors_are_typed() {
     assert!(matches!(card.score(&r), Err(CreditError::UnusableColumn { .. })));
     assert!(matches!(card.score(&Record::new()), Err(CreditError::MissingVariable(_))));
     assert!(matches!(
-        Scorecard::new(&process, b0, &beta.slice(ndarray::s![..3]), &reference_scaling()),
+        Scorecard::new(&process, b0, &beta.iter().take(3).copied().collect::<ndarray::Array1<f64>>(), &reference_scaling()),
         Err(CreditError::LengthMismatch { .. })
     ));
     assert!(Scorecard::new(&process, f64::NAN, &beta, &reference_scaling()).is_err());

@@ -145,7 +145,7 @@ pub struct Reason {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AuditRecord {
     /// The engine (crate) version.
-    pub engine_version: &'static str,
+    pub engine_version: String,
     /// The rating model's id and version.
     pub model_id: String,
     /// The policy's id.
@@ -403,7 +403,7 @@ impl<M: RatingModel> Engine<M> {
             None
         };
         let audit = AuditRecord {
-            engine_version: env!("CARGO_PKG_VERSION"),
+            engine_version: env!("CARGO_PKG_VERSION").to_owned(),
             model_id: self.model.model_id().to_owned(),
             policy_id: self.policy.id().to_owned(),
             policy_version: self.policy.version().to_owned(),

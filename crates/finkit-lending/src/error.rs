@@ -89,6 +89,9 @@ pub enum LendingError {
         /// What is wrong, with the value.
         message: String,
     },
+    /// No application with this id.
+    #[error("unknown application {0:?}")]
+    UnknownApplication(String),
     /// The application names a firm the pool (or the caller) does not know.
     #[error("unknown firm {0:?}")]
     UnknownFirm(String),

@@ -5,10 +5,12 @@ pub mod collateral;
 pub mod decision;
 mod error;
 pub mod features;
+pub mod impact;
 pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod pool;
 pub mod pricing;
 
 pub use decision::{Decision, DecisionCore, DecisionInput, Engine, EngineConfig, Outcome, RatingScale, Scratch};

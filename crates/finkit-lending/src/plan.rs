@@ -297,7 +297,7 @@ pub fn plan(params: &PlanParams, input: &PlanInputs<'_>) -> Result<FinancingPlan
     let mut budget = input.limit.cash_flow.min(input.limit.leverage).max(0.0);
     let [t_term, t_rev, t_ip, t_gua, t_ven] = params.tenors;
     let pct = |p: f64| format!("{:.2}%", p * 100.0);
-    let mut pd_ok = |name: &str, max: f64, declined: &mut Vec<String>| {
+    let pd_ok = |name: &str, max: f64, declined: &mut Vec<String>| {
         let ok = pd <= max;
         if !ok {
             declined.push(format!("{name}: the PD of {} is above the product's maximum of {}", pct(pd), pct(max)));
@@ -386,7 +386,6 @@ pub fn plan(params: &PlanParams, input: &PlanInputs<'_>) -> Result<FinancingPlan
         // The bank keeps (1 − coverage) of the loan, which must fit the cash-flow budget.
         let amount = (budget / (1.0 - params.guarantee_coverage)).min(params.guarantee_max);
         if amount > 0.0 {
-            budget -= amount * (1.0 - params.guarantee_coverage);
             lines.push(PlanLine {
                 product: PlanProduct::Loan(Product::GuaranteedLoan),
                 amount,

@@ -112,6 +112,12 @@ impl LoanPricer {
         self.pricer.params()
     }
 
+    /// The IRB options in force.
+    #[must_use]
+    pub fn irb_options(&self) -> &IrbOptions {
+        &self.irb
+    }
+
     /// The loan's risk for pricing: PD (floored), LGD and IRB `K`.
     ///
     /// # Errors

@@ -19,12 +19,12 @@ use std::fmt;
 use chrono::NaiveDate;
 use finkit_schema::{FirmId, InstrumentId};
 
+use crate::PoolError;
 use crate::audit::Outcome;
 use crate::ingest::{Batch, IngestMode};
 use crate::record::Record;
 use crate::security::{MASK, Permission, Policy, Principal, Pseudonymiser, Role};
 use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
-use crate::PoolError;
 
 /// A failed conformance check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,10 @@ macro_rules! ensure {
     };
 }
 
-fn ok<T, E: Into<PoolError>>(check: &'static str, r: Result<T, E>) -> Result<T, ConformanceFailure> {
+fn ok<T, E: Into<PoolError>>(
+    check: &'static str,
+    r: Result<T, E>,
+) -> Result<T, ConformanceFailure> {
     r.map_err(|e| ConformanceFailure { check, message: format!("unexpected error: {}", e.into()) })
 }
 
@@ -60,7 +63,9 @@ fn err<T: fmt::Debug, E: Into<PoolError>>(
     r: Result<T, E>,
 ) -> Result<PoolError, ConformanceFailure> {
     match r {
-        Ok(v) => Err(ConformanceFailure { check, message: format!("expected an error, got {v:?}") }),
+        Ok(v) => {
+            Err(ConformanceFailure { check, message: format!("expected an error, got {v:?}") })
+        }
         Err(e) => Ok(e.into()),
     }
 }
@@ -710,7 +715,8 @@ where
     ensure!(C, counts(pool)? == before, "a conflicting row changed the pool");
     // A new available_at is a new version, not a conflict.
     statement.available_at = ok(C, fixtures::date(2024, 9, 30))?;
-    let report = ok(C, pool.ingest(&admin(), &Batch::from_records([statement]), IngestMode::Strict))?;
+    let report =
+        ok(C, pool.ingest(&admin(), &Batch::from_records([statement]), IngestMode::Strict))?;
     ensure!(C, report.accepted == 1, "a new version was not accepted: {report:?}");
     // Two different rows with one key in the same batch: the second is rejected.
     let mut p1 = ok(C, fixtures::prices())?.remove(0);
@@ -774,7 +780,10 @@ where
 {
     const C: &str = "referential_checks";
     let statement = ok(C, fixtures::statements())?.remove(0);
-    let e = err(C, pool.ingest(&admin(), &Batch::from_records([statement.clone()]), IngestMode::Strict))?;
+    let e = err(
+        C,
+        pool.ingest(&admin(), &Batch::from_records([statement.clone()]), IngestMode::Strict),
+    )?;
     let report = e.rejected_report().cloned().unwrap_or_default();
     ensure!(
         C,
@@ -817,7 +826,8 @@ where
     );
     let latest = ok(C, pool.statements_as_of(&a, d(2024, 5, 1)?, &StatementQuery::latest()))?;
     ensure!(C, latest == vec![s[1].clone(), s[3].clone()], "latest as of 2024-05-01: {latest:?}");
-    let only = StatementQuery { firms: Some(vec![s[4].firm_id.clone()]), latest_period_only: false };
+    let only =
+        StatementQuery { firms: Some(vec![s[4].firm_id.clone()]), latest_period_only: false };
     let one = ok(C, pool.statements_as_of(&a, d(2024, 7, 1)?, &only))?;
     ensure!(C, one == vec![s[4].clone()], "firm subset: {one:?}");
     // Replaying the old date after the correction gives the old answer.
@@ -857,7 +867,10 @@ where
             vec![alpha],
         ),
         (
-            FirmFilter { industry_scheme: Some(finkit_schema::IndustryScheme::Naics), ..Default::default() },
+            FirmFilter {
+                industry_scheme: Some(finkit_schema::IndustryScheme::Naics),
+                ..Default::default()
+            },
             vec![],
         ),
     ];
@@ -890,7 +903,9 @@ where
                     let log = ok(C, pool.audit_log(&admin()))?;
                     ensure!(
                         C,
-                        log.iter().any(|x| x.principal == who.name && x.outcome == Outcome::Denied.as_str()),
+                        log.iter()
+                            .any(|x| x.principal == who.name
+                                && x.outcome == Outcome::Denied.as_str()),
                         "denial of {path:?} to {role} was not audited"
                     );
                 }
@@ -908,7 +923,8 @@ where
     let log = ok(C, pool.audit_log(&admin()))?;
     ensure!(
         C,
-        log.iter().any(|x| x.principal == analyst.name && x.action == "ingest" && x.outcome == "denied"),
+        log.iter()
+            .any(|x| x.principal == analyst.name && x.action == "ingest" && x.outcome == "denied"),
         "denied ingest not audited"
     );
     Ok(())
@@ -938,7 +954,8 @@ where
     }
     let analyst = Principal::new("conf-mask-analyst", Role::Analyst);
     let firm = ok(C, pool.firm(&analyst, &ok(C, fixtures::FIRMS[0].parse::<FirmId>())?))?;
-    let firm = firm.ok_or_else(|| ConformanceFailure { check: C, message: "firm missing".into() })?;
+    let firm =
+        firm.ok_or_else(|| ConformanceFailure { check: C, message: "firm missing".into() })?;
     ensure!(
         C,
         firm.registration_number == MASK && firm.contact_email.as_deref() == Some(MASK),
@@ -952,7 +969,8 @@ where
     let apps = ok(C, pool.applications(&risk, &ApplicationFilter::default()))?;
     ensure!(
         C,
-        apps[0].guarantees[0].guarantor == MASK && apps[0].guarantees[1].guarantor == "SME Guarantee Fund",
+        apps[0].guarantees[0].guarantor == MASK
+            && apps[0].guarantees[1].guarantor == "SME Guarantee Fund",
         "personal guarantor must be masked, scheme name kept: {:?}",
         apps[0].guarantees
     );
@@ -978,7 +996,9 @@ where
     ensure!(C, a.firms.len() == 3 && a.statements.len() == 4, "export sizes {a:?}");
     ensure!(C, a.credit_events.len() == 0, "events after as_of leaked: {:?}", a.credit_events);
     let text = serde_json::to_string(&a).unwrap_or_default();
-    for raw in fixtures::FIRMS.iter().chain(fixtures::SENSITIVE.iter()).chain(["Alpha Robotics"].iter()) {
+    for raw in
+        fixtures::FIRMS.iter().chain(fixtures::SENSITIVE.iter()).chain(["Alpha Robotics"].iter())
+    {
         ensure!(C, !text.contains(raw), "export contains {raw:?}");
     }
     ensure!(C, a.firms[0].id != c.firms[0].id, "pseudonyms do not depend on the key");
@@ -989,7 +1009,8 @@ where
         a.statements.iter().all(|s| firm_ids.contains(&&s.firm_id)),
         "statements refer to pseudonyms that are not in the export"
     );
-    let e = err(C, pool.research_export(&Principal::new("conf-auditor", Role::Auditor), as_of, &key))?;
+    let e =
+        err(C, pool.research_export(&Principal::new("conf-auditor", Role::Auditor), as_of, &key))?;
     ensure!(C, e.is_access_denied(), "auditor export: {e}");
     Ok(())
 }
@@ -1015,12 +1036,16 @@ where
     let first = log.first();
     ensure!(
         C,
-        first.is_some_and(|e| e.action == "ingest" && e.principal == admin().name && e.entity.contains("firms")),
+        first.is_some_and(|e| e.action == "ingest"
+            && e.principal == admin().name
+            && e.entity.contains("firms")),
         "first entry should be the fixture ingest: {first:?}"
     );
     ensure!(
         C,
-        log.iter().any(|e| e.principal == "conf-analyst" && e.outcome == "denied" && e.entity == "exposures"),
+        log.iter().any(|e| e.principal == "conf-analyst"
+            && e.outcome == "denied"
+            && e.entity == "exposures"),
         "the analyst's denied read is missing"
     );
     ensure!(C, log.windows(2).all(|w| w[1].seq == w[0].seq + 1), "sequence numbers have gaps");

@@ -12,7 +12,9 @@ use crate::security::{Permission, Role};
 #[non_exhaustive]
 pub enum PoolError {
     /// The principal's role lacks the permission the call needs. The denial has been audited.
-    #[error("access denied: principal {principal:?} with role {role} lacks permission {permission}")]
+    #[error(
+        "access denied: principal {principal:?} with role {role} lacks permission {permission}"
+    )]
     AccessDenied {
         /// The principal's name.
         principal: String,
@@ -56,7 +58,9 @@ pub enum PoolError {
         path: PathBuf,
     },
     /// The database was written by a newer finkit-pool with a schema this version cannot read.
-    #[error("database schema version {found} is newer than the newest supported version {supported}")]
+    #[error(
+        "database schema version {found} is newer than the newest supported version {supported}"
+    )]
     FutureSchema {
         /// The schema version found in the file.
         found: i64,
@@ -72,6 +76,16 @@ pub enum PoolError {
         key: String,
         /// What is wrong.
         message: String,
+    },
+    /// The audit log already holds an entry where the stored head says the next one goes: the
+    /// trail was tampered with, so the pool refuses to append (and thus to serve audited calls)
+    /// until it is repaired. [`crate::PoolRead::verify_audit`] still reports the problems.
+    #[error(
+        "audit log already has an entry {seq} beyond the stored head: the trail was tampered with"
+    )]
+    AuditConflict {
+        /// The sequence number that was taken.
+        seq: u64,
     },
     /// A policy file could not be parsed.
     #[error("invalid policy: {0}")]

@@ -41,8 +41,8 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use finkit_schema::{
     Amount, ApplicationId, Collateral, CreditEvent, Currency, Exposure, FinancialStatement, Firm,
-    FirmId, Guarantee, IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity,
-    Patents, Probability, TechProfile,
+    FirmId, Guarantee, IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents,
+    Probability, TechProfile,
 };
 use serde::de::DeserializeOwned;
 use serde::de::IntoDeserializer;
@@ -187,15 +187,20 @@ impl Batch {
         if let Some(missing) = layout.required.iter().find(|c| !index.contains_key(**c)) {
             return Err(format(format!("missing column {missing:?} for {kind}")));
         }
-        let mut batch =
-            Batch { source: source.into(), kind: Some(kind), rows: Vec::new(), rejected: Vec::new() };
+        let mut batch = Batch {
+            source: source.into(),
+            kind: Some(kind),
+            rows: Vec::new(),
+            rejected: Vec::new(),
+        };
         let mut record = csv::StringRecord::new();
         loop {
             match csv.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
                     let line = record.position().map_or(0, csv::Position::line);
-                    let mut cells = Cells { record: &record, index: &index, line, errors: Vec::new() };
+                    let mut cells =
+                        Cells { record: &record, index: &index, line, errors: Vec::new() };
                     let parsed = parse_row(kind, &mut cells);
                     match parsed {
                         Some(r) if cells.errors.is_empty() => {
@@ -215,7 +220,11 @@ impl Batch {
                             ));
                         }
                         csv::ErrorKind::Utf8 { .. } => {
-                            batch.rejected.push(RejectedRow::new(line, "", "row is not valid utf-8"));
+                            batch.rejected.push(RejectedRow::new(
+                                line,
+                                "",
+                                "row is not valid utf-8",
+                            ));
                         }
                         _ => return Err(format(format!("cannot read line {line}: {e}"))),
                     }
@@ -244,12 +253,16 @@ impl Batch {
     /// [`PoolError::Format`] when the text is not a JSON array or JSON Lines at all; bad
     /// elements are collected in [`Batch::rejected`] with the field path at fault.
     pub fn from_json_str(kind: EntityKind, text: &str, source: &str) -> Result<Self, PoolError> {
-        let mut batch =
-            Batch { source: source.into(), kind: Some(kind), rows: Vec::new(), rejected: Vec::new() };
+        let mut batch = Batch {
+            source: source.into(),
+            kind: Some(kind),
+            rows: Vec::new(),
+            rejected: Vec::new(),
+        };
         let trimmed = text.trim_start();
         if trimmed.starts_with('[') {
-            let elements: Vec<&serde_json::value::RawValue> = serde_json::from_str(text)
-                .map_err(|e| PoolError::Format {
+            let elements: Vec<&serde_json::value::RawValue> =
+                serde_json::from_str(text).map_err(|e| PoolError::Format {
                     source_name: source.into(),
                     message: format!("not a json array of objects: {e}"),
                 })?;
@@ -289,7 +302,9 @@ impl Batch {
     fn push_json(&mut self, kind: EntityKind, text: &str, line: u64) {
         let parsed = match kind {
             EntityKind::Firms => json_element::<Firm>(text).map(Record::Firm),
-            EntityKind::Statements => json_element::<FinancialStatement>(text).map(Record::Statement),
+            EntityKind::Statements => {
+                json_element::<FinancialStatement>(text).map(Record::Statement)
+            }
             EntityKind::Applications => {
                 json_element::<LoanApplication>(text).map(Record::Application)
             }
@@ -392,7 +407,9 @@ impl Layout {
                 optional: &["collateral", "guarantees"],
             },
             EntityKind::Exposures => Layout {
-                required: &["loan_id", "firm_id", "pd", "lgd", "ead", "maturity", "sector", "currency"],
+                required: &[
+                    "loan_id", "firm_id", "pd", "lgd", "ead", "maturity", "sector", "currency",
+                ],
                 optional: &["annual_sales", "rating"],
             },
             EntityKind::CreditEvents => {
@@ -731,9 +748,10 @@ pub trait IngestStore {
 pub fn natural_key(record: &Record) -> (&'static str, String) {
     match record {
         Record::Firm(f) => ("id", f.id.to_string()),
-        Record::Statement(s) => {
-            ("firm_id+period_end+available_at", format!("{}/{}/{}", s.firm_id, s.period_end, s.available_at))
-        }
+        Record::Statement(s) => (
+            "firm_id+period_end+available_at",
+            format!("{}/{}/{}", s.firm_id, s.period_end, s.available_at),
+        ),
         Record::Application(a) => ("id", a.id.to_string()),
         Record::Exposure(e) => ("loan_id", e.loan_id.to_string()),
         Record::CreditEvent(e) => {
@@ -830,15 +848,17 @@ mod tests {
         let b = Batch::from_csv_reader(EntityKind::Exposures, csv.as_bytes(), "t").unwrap();
         assert_eq!(b.rows.len(), 1);
         assert_eq!(b.rows[0].line, 2);
-        let lines: Vec<(u64, &str)> = b.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
+        let lines: Vec<(u64, &str)> =
+            b.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
         assert_eq!(lines, vec![(3, "pd"), (3, "ead"), (4, "pd"), (4, "currency")]);
         assert!(b.rejected[0].reason.contains("1.7"), "{}", b.rejected[0].reason);
     }
 
     #[test]
     fn csv_header_must_match_the_layout() {
-        let err = Batch::from_csv_reader(EntityKind::CreditEvents, "firm_id,kind\n".as_bytes(), "t")
-            .unwrap_err();
+        let err =
+            Batch::from_csv_reader(EntityKind::CreditEvents, "firm_id,kind\n".as_bytes(), "t")
+                .unwrap_err();
         assert!(err.to_string().contains("missing column \"date\""), "{err}");
         let err = Batch::from_csv_reader(
             EntityKind::CreditEvents,

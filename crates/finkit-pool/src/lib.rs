@@ -19,11 +19,11 @@ pub use ingest::{
     Batch, IngestMode, IngestReport, IngestStore, Put, RejectedRow, Row, apply_batch, natural_key,
 };
 pub use memory::MemoryPool;
-pub use sqlite::{SqliteOptions, SqlitePool};
 pub use record::{EntityKind, PriceObservation, Record};
 pub use security::{
     MASK, Permission, Policy, Principal, Pseudonymiser, Role, mask_application, mask_firm,
 };
+pub use sqlite::{SqliteOptions, SqlitePool};
 pub use synthetic::{SyntheticDataset, SyntheticParams};
 pub use traits::{
     ApplicationFilter, FirmFilter, PoolRead, PoolWrite, ResearchExport, StatementQuery,

@@ -11,7 +11,9 @@ use finkit_schema::{
 
 use crate::PoolError;
 use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, Outcome, verify_chain};
-use crate::backend::{authorize_with, describe_query, present_application, present_firm, select_as_of};
+use crate::backend::{
+    authorize_with, describe_query, present_application, present_firm, select_as_of,
+};
 use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
 use crate::record::{EntityKind, Record};
 use crate::security::{Permission, Policy, Principal};
@@ -57,11 +59,9 @@ impl IngestStore for Data {
     fn put(&mut self, record: &Record) -> Result<Put, PoolError> {
         Ok(match record {
             Record::Firm(f) => put_in(&mut self.firms, f.id.clone(), f),
-            Record::Statement(s) => put_in(
-                &mut self.statements,
-                (s.firm_id.clone(), s.period_end, s.available_at),
-                s,
-            ),
+            Record::Statement(s) => {
+                put_in(&mut self.statements, (s.firm_id.clone(), s.period_end, s.available_at), s)
+            }
             Record::Application(a) => put_in(&mut self.applications, a.id.clone(), a),
             Record::Exposure(e) => put_in(&mut self.exposures, e.loan_id.clone(), e),
             Record::CreditEvent(e) => put_in(&mut self.events, event_key(e), e),
@@ -75,8 +75,7 @@ impl IngestStore for Data {
                         Put::Inserted
                     }
                 }
-            }
-            // `Record` is non-exhaustive for users, not for this crate.
+            } // `Record` is non-exhaustive for users, not for this crate.
         })
     }
 }
@@ -136,11 +135,22 @@ impl MemoryPool {
         Ok(())
     }
 
-    fn guard(&self, who: &Principal, permission: Permission, entity: &str) -> Result<(), PoolError> {
+    fn guard(
+        &self,
+        who: &Principal,
+        permission: Permission,
+        entity: &str,
+    ) -> Result<(), PoolError> {
         authorize_with(&self.policy, who, permission, "read", entity, |e| self.append(e))
     }
 
-    fn allowed(&self, who: &Principal, action: &str, entity: &str, detail: String) -> Result<(), PoolError> {
+    fn allowed(
+        &self,
+        who: &Principal,
+        action: &str,
+        entity: &str,
+        detail: String,
+    ) -> Result<(), PoolError> {
         self.append(&AuditEvent::new(who, action, entity, detail, Outcome::Allowed))
     }
 
@@ -289,14 +299,18 @@ impl PoolRead for MemoryPool {
     }
 
     fn audit_log(&self, who: &Principal) -> Result<Vec<AuditEntry>, PoolError> {
-        authorize_with(&self.policy, who, Permission::ReadAudit, "read", "audit", |e| self.append(e))?;
+        authorize_with(&self.policy, who, Permission::ReadAudit, "read", "audit", |e| {
+            self.append(e)
+        })?;
         let entries = self.audit.lock().map_err(|_| PoolError::Poisoned)?.entries.clone();
         self.allowed(who, "read", "audit", "log".into())?;
         Ok(entries)
     }
 
     fn audit_head(&self, who: &Principal) -> Result<AuditHead, PoolError> {
-        authorize_with(&self.policy, who, Permission::ReadAudit, "read", "audit", |e| self.append(e))?;
+        authorize_with(&self.policy, who, Permission::ReadAudit, "read", "audit", |e| {
+            self.append(e)
+        })?;
         let head = self.audit.lock().map_err(|_| PoolError::Poisoned)?.head.clone();
         self.allowed(who, "read", "audit", "head".into())?;
         Ok(head)
@@ -325,9 +339,14 @@ impl PoolWrite for MemoryPool {
         mode: IngestMode,
     ) -> Result<IngestReport, PoolError> {
         for kind in batch.kinds() {
-            authorize_with(&self.policy, who, kind.write_permission(), "ingest", kind.as_str(), |e| {
-                self.append(e)
-            })?;
+            authorize_with(
+                &self.policy,
+                who,
+                kind.write_permission(),
+                "ingest",
+                kind.as_str(),
+                |e| self.append(e),
+            )?;
         }
         let mut data = self.data.write().map_err(|_| PoolError::Poisoned)?;
         let mut staged = data.clone();

@@ -288,11 +288,7 @@ impl Policy {
         if self.allows(who.role, permission) {
             Ok(())
         } else {
-            Err(PoolError::AccessDenied {
-                principal: who.name.clone(),
-                role: who.role,
-                permission,
-            })
+            Err(PoolError::AccessDenied { principal: who.name.clone(), role: who.role, permission })
         }
     }
 }
@@ -354,8 +350,8 @@ impl Pseudonymiser {
         if key.len() < Self::MIN_KEY_LEN {
             return Err(PoolError::Key("shorter than 16 bytes"));
         }
-        let mac = Hmac::<Sha256>::new_from_slice(key)
-            .map_err(|_| PoolError::Key("rejected by hmac"))?;
+        let mac =
+            Hmac::<Sha256>::new_from_slice(key).map_err(|_| PoolError::Key("rejected by hmac"))?;
         Ok(Pseudonymiser { mac })
     }
 

@@ -10,13 +10,17 @@ use finkit_schema::{
     IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents, Portfolio,
     PortfolioColumns, PriceSeries, Probability, TechProfile, Unit,
 };
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row as SqlRow, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Row as SqlRow, TransactionBehavior, params,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::PoolError;
 use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, Outcome, verify_chain};
-use crate::backend::{authorize_with, describe_query, present_application, present_firm, select_as_of};
+use crate::backend::{
+    authorize_with, describe_query, present_application, present_firm, select_as_of,
+};
 use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
 use crate::memory::{ingest_detail, kinds_label};
 use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION};
@@ -39,7 +43,11 @@ pub struct SqliteOptions {
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        SqliteOptions { create: true, policy: Policy::default(), busy_timeout: Duration::from_secs(60) }
+        SqliteOptions {
+            create: true,
+            policy: Policy::default(),
+            busy_timeout: Duration::from_secs(60),
+        }
     }
 }
 
@@ -81,7 +89,11 @@ fn enum_text<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-fn text_enum<T: DeserializeOwned>(text: &str, entity: &'static str, key: &str) -> Result<T, PoolError> {
+fn text_enum<T: DeserializeOwned>(
+    text: &str,
+    entity: &'static str,
+    key: &str,
+) -> Result<T, PoolError> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|e| corrupt(entity, key, e.to_string()))
 }
@@ -103,7 +115,11 @@ fn text_unit(t: &str, key: &str) -> Result<Unit, PoolError> {
     }
 }
 
-fn schema<T>(r: Result<T, finkit_schema::SchemaError>, entity: &'static str, key: &str) -> Result<T, PoolError> {
+fn schema<T>(
+    r: Result<T, finkit_schema::SchemaError>,
+    entity: &'static str,
+    key: &str,
+) -> Result<T, PoolError> {
     r.map_err(|e| corrupt(entity, key, e.to_string()))
 }
 
@@ -185,8 +201,7 @@ fn statement_from_row(row: &SqlRow<'_>) -> Result<FinancialStatement, PoolError>
     })
 }
 
-const APPLICATION_COLUMNS: &str =
-    "id, firm_id, application_date, amount, currency, tenor, product, purpose, collateral, guarantees";
+const APPLICATION_COLUMNS: &str = "id, firm_id, application_date, amount, currency, tenor, product, purpose, collateral, guarantees";
 
 fn application_from_row(row: &SqlRow<'_>) -> Result<LoanApplication, PoolError> {
     const E: &str = "application";
@@ -240,7 +255,8 @@ fn event_from_row(row: &SqlRow<'_>) -> Result<CreditEvent, PoolError> {
 fn audit_from_row(row: &SqlRow<'_>) -> Result<AuditEntry, PoolError> {
     let seq: i64 = row.get(0)?;
     Ok(AuditEntry {
-        seq: u64::try_from(seq).map_err(|_| corrupt("audit entry", &seq.to_string(), "negative seq"))?,
+        seq: u64::try_from(seq)
+            .map_err(|_| corrupt("audit entry", &seq.to_string(), "negative seq"))?,
         at: row.get(1)?,
         principal: row.get(2)?,
         role: row.get(3)?,
@@ -272,7 +288,11 @@ fn append_in(conn: &Connection, event: &AuditEvent) -> Result<(), PoolError> {
         "INSERT INTO audit_log (seq, at, principal, role, action, entity, detail, outcome, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![seq, e.at, e.principal, e.role, e.action, e.entity, e.detail, e.outcome, e.prev_hash, e.hash])?;
+    .execute(params![seq, e.at, e.principal, e.role, e.action, e.entity, e.detail, e.outcome, e.prev_hash, e.hash])
+    .map_err(|err| match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) => PoolError::AuditConflict { seq: e.seq },
+        _ => PoolError::Sqlite(err),
+    })?;
     conn.prepare_cached("UPDATE audit_head SET count = ?1, hash = ?2 WHERE id = 1")?
         .execute(params![seq, e.hash])?;
     Ok(())
@@ -342,7 +362,8 @@ impl SqlitePool {
     ///
     /// [`PoolError::Sqlite`] when SQLite cannot allocate it.
     pub fn in_memory_with(policy: Policy) -> Result<Self, PoolError> {
-        let pool = SqlitePool { conn: Mutex::new(Connection::open_in_memory()?), policy, path: None };
+        let pool =
+            SqlitePool { conn: Mutex::new(Connection::open_in_memory()?), policy, path: None };
         pool.prepare(Duration::from_secs(60), false)?;
         Ok(pool)
     }
@@ -427,7 +448,9 @@ impl SqlitePool {
         f: impl FnOnce(&Connection) -> Result<R, PoolError>,
     ) -> Result<R, PoolError> {
         let mut conn = self.lock()?;
-        authorize_with(&self.policy, who, permission, action, entity, |e| append_now(&mut conn, e))?;
+        authorize_with(&self.policy, who, permission, action, entity, |e| {
+            append_now(&mut conn, e)
+        })?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -459,7 +482,9 @@ fn migrate(conn: &mut Connection) -> Result<(), PoolError> {
 /// Maps SQLite's "not a database" to the typed error.
 fn classify(e: rusqlite::Error, path: &Path) -> PoolError {
     match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => PoolError::NotADatabase { path: path.to_path_buf() },
+        Some(rusqlite::ErrorCode::NotADatabase) => {
+            PoolError::NotADatabase { path: path.to_path_buf() }
+        }
         Some(rusqlite::ErrorCode::CannotOpen) if path.is_dir() => {
             PoolError::IsDirectory { path: path.to_path_buf() }
         }
@@ -668,7 +693,11 @@ impl IngestStore for Store<'_> {
                 let stored: f64 = c
                     .prepare_cached("SELECT price FROM prices WHERE instrument = ?1 AND date = ?2")?
                     .query_row(params![p.instrument.as_str(), date_key(p.date)], |r| r.get(0))?;
-                Ok(if stored.to_bits() == p.price.to_bits() { Put::Unchanged } else { Put::Conflict })
+                Ok(if stored.to_bits() == p.price.to_bits() {
+                    Put::Unchanged
+                } else {
+                    Put::Conflict
+                })
             }
         }
     }
@@ -700,10 +729,18 @@ impl PoolRead for SqlitePool {
         entity: &str,
     ) -> Result<(), PoolError> {
         let mut conn = self.lock()?;
-        authorize_with(&self.policy, who, permission, action, entity, |e| append_now(&mut conn, e))?;
+        authorize_with(&self.policy, who, permission, action, entity, |e| {
+            append_now(&mut conn, e)
+        })?;
         append_now(
             &mut conn,
-            &AuditEvent::new(who, action, entity, format!("permission {permission}"), Outcome::Allowed),
+            &AuditEvent::new(
+                who,
+                action,
+                entity,
+                format!("permission {permission}"),
+                Outcome::Allowed,
+            ),
         )
     }
 
@@ -717,7 +754,12 @@ impl PoolRead for SqlitePool {
                     [region.as_str()],
                     firm_from_row,
                 )?,
-                None => collect(c, &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"), [], firm_from_row)?,
+                None => collect(
+                    c,
+                    &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"),
+                    [],
+                    firm_from_row,
+                )?,
             };
             Ok(firms
                 .into_iter()
@@ -836,7 +878,12 @@ impl PoolRead for SqlitePool {
 
     fn exposures(&self, who: &Principal) -> Result<Vec<Exposure>, PoolError> {
         self.read(who, EntityKind::Exposures, "all".into(), |c| {
-            collect(c, &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id"), [], exposure_from_row)
+            collect(
+                c,
+                &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id"),
+                [],
+                exposure_from_row,
+            )
         })
     }
 
@@ -924,11 +971,29 @@ impl PoolRead for SqlitePool {
     }
 
     fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, PoolError> {
-        self.read_with(who, Permission::ReadAudit, "verify_audit", "audit", "verify".into(), |c| {
-            let entries = read_audit(c)?;
-            let head = read_head(c)?;
-            Ok(verify_chain(&entries, &head))
-        })
+        let mut conn = self.lock()?;
+        authorize_with(&self.policy, who, Permission::ReadAudit, "verify_audit", "audit", |e| {
+            append_now(&mut conn, e)
+        })?;
+        let status = {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let status = verify_chain(&read_audit(&tx)?, &read_head(&tx)?);
+            tx.commit()?;
+            status
+        };
+        let event = AuditEvent::new(
+            who,
+            "verify_audit",
+            "audit",
+            format!("intact={}", status.is_intact()),
+            Outcome::Allowed,
+        );
+        match append_now(&mut conn, &event) {
+            // A tampered trail may refuse the append; the report matters more here.
+            Err(PoolError::AuditConflict { .. }) if !status.is_intact() => Ok(status),
+            Err(e) => Err(e),
+            Ok(()) => Ok(status),
+        }
     }
 }
 
@@ -953,9 +1018,14 @@ impl PoolWrite for SqlitePool {
     ) -> Result<IngestReport, PoolError> {
         let mut conn = self.lock()?;
         for kind in batch.kinds() {
-            authorize_with(&self.policy, who, kind.write_permission(), "ingest", kind.as_str(), |e| {
-                append_now(&mut conn, e)
-            })?;
+            authorize_with(
+                &self.policy,
+                who,
+                kind.write_permission(),
+                "ingest",
+                kind.as_str(),
+                |e| append_now(&mut conn, e),
+            )?;
         }
         // IMMEDIATE takes the write lock up front, so the referential and key checks and the
         // inserts see one state. Dropping `tx` on any error rolls everything back.
@@ -969,7 +1039,13 @@ impl PoolWrite for SqlitePool {
         }
         append_in(
             &tx,
-            &AuditEvent::new(who, "ingest", &kinds_label(batch), ingest_detail(batch, mode, &report), Outcome::Allowed),
+            &AuditEvent::new(
+                who,
+                "ingest",
+                &kinds_label(batch),
+                ingest_detail(batch, mode, &report),
+                Outcome::Allowed,
+            ),
         )?;
         tx.commit()?;
         Ok(report)

@@ -33,6 +33,7 @@ fn boxed_and_borrowed_pools_conform() {
 #[test]
 fn a_pool_that_breaks_the_rules_is_caught() {
     // Deny-everything policy: the suite must fail, not pass vacuously.
-    let failure = conformance::run_all(|| MemoryPool::new(finkit_pool::Policy::new([]))).unwrap_err();
+    let failure =
+        conformance::run_all(|| MemoryPool::new(finkit_pool::Policy::new([]))).unwrap_err();
     assert!(!failure.message.is_empty(), "{failure}");
 }

@@ -61,7 +61,10 @@ fn every_bad_exposure_row_is_reported_and_strict_mode_changes_no_byte() {
     assert_eq!(report.rejected_rows(), 5, "{:#?}", report.rejected);
     drop(pool);
     assert_eq!(file_bytes(&path), before, "strict rejection changed the database file");
-    assert!(!dir.path().join("pool.db-wal").exists() || file_bytes(&dir.path().join("pool.db-wal")).is_empty());
+    assert!(
+        !dir.path().join("pool.db-wal").exists()
+            || file_bytes(&dir.path().join("pool.db-wal")).is_empty()
+    );
 
     let pool = SqlitePool::open(&path).unwrap();
     let report = pool.ingest(&admin(), &batch, IngestMode::Lenient).unwrap();
@@ -152,8 +155,12 @@ fn malformed_files_are_typed_errors() {
     let err = Batch::from_json_str(EntityKind::Firms, "[1, 2", "x.json").unwrap_err();
     assert!(matches!(err, PoolError::Format { .. }), "{err}");
     // A row with a missing cell is a rejected row, not a file error.
-    let b = Batch::from_csv_reader(EntityKind::Prices, "instrument,date,price\nX,2024-01-01\n".as_bytes(), "p")
-        .unwrap();
+    let b = Batch::from_csv_reader(
+        EntityKind::Prices,
+        "instrument,date,price\nX,2024-01-01\n".as_bytes(),
+        "p",
+    )
+    .unwrap();
     assert_eq!(b.rejected[0].line, 2);
     assert!(b.rejected[0].reason.contains("2 fields"), "{}", b.rejected[0].reason);
 }

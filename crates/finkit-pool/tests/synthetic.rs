@@ -57,7 +57,9 @@ fn auc(score: &[f64], outcome: &[bool]) -> f64 {
 
 /// The latest original statement of each firm (the one a model would score on `as_of`
 /// before any correction), by firm id.
-fn latest_statements(data: &SyntheticDataset) -> HashMap<&str, (&FinancialStatement, Option<&FinancialStatement>)> {
+fn latest_statements(
+    data: &SyntheticDataset,
+) -> HashMap<&str, (&FinancialStatement, Option<&FinancialStatement>)> {
     let mut by_firm: HashMap<&str, Vec<&FinancialStatement>> = HashMap::new();
     for s in &data.statements {
         by_firm.entry(s.firm_id.as_str()).or_default().push(s);
@@ -67,7 +69,11 @@ fn latest_statements(data: &SyntheticDataset) -> HashMap<&str, (&FinancialStatem
         .map(|(id, list)| {
             let last_period = list.iter().map(|s| s.period_end).max().unwrap();
             let current = list.iter().find(|s| s.period_end == last_period).copied().unwrap();
-            let prior = list.iter().filter(|s| s.period_end < last_period).max_by_key(|s| s.period_end).copied();
+            let prior = list
+                .iter()
+                .filter(|s| s.period_end < last_period)
+                .max_by_key(|s| s.period_end)
+                .copied();
             (id, (current, prior))
         })
         .collect()
@@ -91,18 +97,21 @@ fn default_data_set_validates_and_has_every_segment() {
     let pre_revenue = data
         .truth
         .iter()
-        .filter(|t| t.segment == Segment::DeepTechStartup && latest[t.firm_id.as_str()].0.revenue == 0.0)
+        .filter(|t| {
+            t.segment == Segment::DeepTechStartup && latest[t.firm_id.as_str()].0.revenue == 0.0
+        })
         .count();
     assert!(pre_revenue >= 10, "only {pre_revenue} pre-revenue start-ups");
     // Some technology firms carry a government guarantee, some applications an IP pledge.
-    assert!(data.applications.iter().any(|a| a
-        .guarantees
-        .iter()
-        .any(|g| g.kind == finkit_schema::GuaranteeKind::GovernmentScheme)));
-    assert!(data.applications.iter().any(|a| a
-        .collateral
-        .iter()
-        .any(|c| c.kind == finkit_schema::CollateralKind::IpPledge)));
+    assert!(data.applications.iter().any(|a| {
+        a.guarantees.iter().any(|g| g.kind == finkit_schema::GuaranteeKind::GovernmentScheme)
+    }));
+    assert!(
+        data.applications.iter().any(|a| a
+            .collateral
+            .iter()
+            .any(|c| c.kind == finkit_schema::CollateralKind::IpPledge))
+    );
 }
 
 #[test]
@@ -129,9 +138,9 @@ fn data_as_of() -> NaiveDate {
 }
 
 fn is_restated(data: &SyntheticDataset, s: &FinancialStatement) -> bool {
-    data.statements
-        .iter()
-        .any(|o| o.firm_id == s.firm_id && o.period_end == s.period_end && o.available_at < s.available_at)
+    data.statements.iter().any(|o| {
+        o.firm_id == s.firm_id && o.period_end == s.period_end && o.available_at < s.available_at
+    })
 }
 
 #[test]
@@ -156,10 +165,8 @@ fn restatements_are_later_versions_of_a_published_period() {
 fn timeline_is_point_in_time_safe() {
     let data = generate(2_000, 5);
     let as_of = data_as_of();
-    let published: HashMap<&str, NaiveDate> = latest_statements(&data)
-        .into_iter()
-        .map(|(id, (s, _))| (id, s.available_at))
-        .collect();
+    let published: HashMap<&str, NaiveDate> =
+        latest_statements(&data).into_iter().map(|(id, (s, _))| (id, s.available_at)).collect();
     for a in &data.applications {
         assert!(a.application_date >= published[a.firm_id.as_str()], "{}", a.id);
         assert!(a.application_date <= as_of);
@@ -173,7 +180,10 @@ fn timeline_is_point_in_time_safe() {
         *defaults.entry(e.firm_id.as_str()).or_default() += 1;
     }
     for t in &data.truth {
-        assert_eq!(defaults.get(t.firm_id.as_str()).copied().unwrap_or(0), usize::from(t.defaulted));
+        assert_eq!(
+            defaults.get(t.firm_id.as_str()).copied().unwrap_or(0),
+            usize::from(t.defaulted)
+        );
     }
     for f in &data.firms {
         if let Some(d) = f.tech.certification_date {
@@ -194,7 +204,10 @@ fn same_seed_same_data_other_seed_other_data() {
     // Firm i does not depend on how many firms there are.
     let small = generate(100, 99);
     assert_eq!(small.firms[..], a.firms[..100]);
-    assert_eq!(small.truth[..].iter().map(|t| t.pd).collect::<Vec<_>>(), a.truth[..100].iter().map(|t| t.pd).collect::<Vec<_>>());
+    assert_eq!(
+        small.truth[..].iter().map(|t| t.pd).collect::<Vec<_>>(),
+        a.truth[..100].iter().map(|t| t.pd).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -206,7 +219,10 @@ fn the_seed_pins_the_numbers() {
     let data = generate(50, 42);
     let s = &data.statements[0];
     assert_eq!((s.firm_id.as_str(), s.period_end.to_string().as_str()), ("F000001", "2020-12-31"));
-    assert_eq!((s.total_assets, s.book_equity, s.revenue), (146_188_643.0, 69_139_807.0, 139_219_665.0));
+    assert_eq!(
+        (s.total_assets, s.book_equity, s.revenue),
+        (146_188_643.0, 69_139_807.0, 139_219_665.0)
+    );
     assert_eq!(data.firms[0].name, "Nordlicht Logistik 0001 GmbH");
     assert_eq!(data.exposures[0].firm_id.as_str(), "F000009");
     assert_eq!(data.exposures[0].ead.get(), 1_385_000.0);
@@ -220,7 +236,8 @@ const PINNED_TOTAL_ASSETS: f64 = 9_287_013_705.0;
 #[test]
 fn tech_share_follows_the_setting() {
     for share in [0.0, 0.35, 0.8] {
-        let mut builder = SyntheticParams::builder().with_firms(5_000).with_tech_share(share).with_seed(3);
+        let mut builder =
+            SyntheticParams::builder().with_firms(5_000).with_tech_share(share).with_seed(3);
         if share == 0.0 {
             builder = builder.with_industries(["G46", "F41", "C28"]);
         }
@@ -251,7 +268,9 @@ fn defaults_follow_the_latent_quality() {
         let estimated: Vec<f64> = data.truth.iter().map(|t| t.estimated_pd).collect();
         let auc_true = auc(&pd, &defaulted);
         let auc_estimated = auc(&estimated, &defaulted);
-        println!("{link:?}: {summary:?}\nAUC true PD {auc_true:.3}, bank's estimate {auc_estimated:.3}");
+        println!(
+            "{link:?}: {summary:?}\nAUC true PD {auc_true:.3}, bank's estimate {auc_estimated:.3}"
+        );
         assert!((tolerance::AUC_TRUE_PD..tolerance::AUC_MAX).contains(&auc_true));
         assert!(auc_estimated < auc_true, "estimation noise costs discriminatory power");
         assert!(auc_estimated > 0.7);
@@ -339,8 +358,10 @@ fn a_scorecard_fitted_on_the_statements_discriminates() {
         .unzip();
     let half = x.len() / 2;
     let beta = fit_logit(&x[..half], &y[..half]);
-    let score: Vec<f64> =
-        x[half..].iter().map(|row| row.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>()).collect();
+    let score: Vec<f64> = x[half..]
+        .iter()
+        .map(|row| row.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>())
+        .collect();
     // The fitted score is a log-odds of default: higher is riskier.
     let out_of_sample = auc(&score, &y[half..]);
     println!("scorecard coefficients {beta:?}\nout-of-sample AUC {out_of_sample:.3}");
@@ -379,7 +400,8 @@ fn prices_cover_the_index_and_the_listed_firms() {
         assert_eq!(series.len(), 750);
         assert!(series.dates().last().copied() <= Some(data_as_of()));
         let returns: Vec<f64> = series.prices().windows(2).map(|w| (w[1] / w[0]).ln()).collect();
-        let vol = (returns.iter().map(|r| r * r).sum::<f64>() / returns.len() as f64 * 252.0).sqrt();
+        let vol =
+            (returns.iter().map(|r| r * r).sum::<f64>() / returns.len() as f64 * 252.0).sqrt();
         assert!((0.08..0.8).contains(&vol), "{} annualised vol {vol}", series.instrument());
     }
 }
@@ -395,10 +417,16 @@ fn csv_files_read_back_through_ingestion_unchanged() {
         let records: Vec<Record> = batch.rows.into_iter().map(|r| r.record).collect();
         let expected: Vec<Record> = match kind {
             EntityKind::Firms => data.firms.iter().cloned().map(Record::Firm).collect(),
-            EntityKind::Statements => data.statements.iter().cloned().map(Record::Statement).collect(),
-            EntityKind::Applications => data.applications.iter().cloned().map(Record::Application).collect(),
+            EntityKind::Statements => {
+                data.statements.iter().cloned().map(Record::Statement).collect()
+            }
+            EntityKind::Applications => {
+                data.applications.iter().cloned().map(Record::Application).collect()
+            }
             EntityKind::Exposures => data.exposures.iter().cloned().map(Record::Exposure).collect(),
-            EntityKind::CreditEvents => data.events.iter().cloned().map(Record::CreditEvent).collect(),
+            EntityKind::CreditEvents => {
+                data.events.iter().cloned().map(Record::CreditEvent).collect()
+            }
             EntityKind::Prices => data
                 .prices
                 .iter()

@@ -4,17 +4,9 @@
 use finkit_schema::Probability;
 
 use super::{finite, positive};
+use crate::special::{norm_cdf, norm_pdf};
 use crate::{CreditError, PdModel, Record};
 
-/// Standard normal cdf, accurate in both tails (via erfc).
-fn norm_cdf(x: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Standard normal density.
-fn norm_pdf(x: f64) -> f64 {
-    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
-}
 
 /// Inputs of the Merton model, validated.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -160,12 +160,13 @@ fn purpose(s: &mut Stream, product: Product) -> &'static str {
             "acquisition of a competitor",
         ],
         Product::RevolvingLine => &["working capital", "seasonal inventory build-up"],
-        Product::IpPledgeLoan => &[
-            "scale-up of a patented product line",
-            "commercialisation of patented technology",
-        ],
+        Product::IpPledgeLoan => {
+            &["scale-up of a patented product line", "commercialisation of patented technology"]
+        }
         Product::GuaranteedLoan => &["research and development programme", "market entry abroad"],
-        Product::VentureDebt => &["runway extension between equity rounds", "pilot production line"],
+        Product::VentureDebt => {
+            &["runway extension between equity rounds", "pilot production line"]
+        }
         Product::TradeFinance => &["import letters of credit", "export receivables financing"],
     };
     options[s.index(options.len())]
@@ -209,7 +210,10 @@ pub(super) fn applications(
 
         let mut collateral = Vec::new();
         let mut add = |kind, value: f64| -> Result<(), PoolError> {
-            collateral.push(Collateral { kind, value: Amount::new((value / 1_000.0).round() * 1_000.0)? });
+            collateral.push(Collateral {
+                kind,
+                value: Amount::new((value / 1_000.0).round() * 1_000.0)?,
+            });
             Ok(())
         };
         let tech = &firm.tech;
@@ -250,7 +254,11 @@ pub(super) fn applications(
         }
 
         let mut guarantees = Vec::new();
-        let scheme = if state.tech { "Innovation Guarantee Scheme (synthetic)" } else { "SME Guarantee Fund (synthetic)" };
+        let scheme = if state.tech {
+            "Innovation Guarantee Scheme (synthetic)"
+        } else {
+            "SME Guarantee Fund (synthetic)"
+        };
         if product == Product::GuaranteedLoan || (state.tech && s.chance(0.15)) {
             let coverage = if product == Product::GuaranteedLoan { s.range(0.5, 0.8) } else { 0.5 };
             guarantees.push(Guarantee {

@@ -73,11 +73,8 @@ pub(super) fn draw(ctx: &Context<'_>, i: usize) -> Result<FirmDraw, PoolError> {
 
     // Who the firm is.
     let tech = s.chance(params.tech_share);
-    let split: Vec<(Segment, f64)> = if tech {
-        profiles::TECH_SPLIT.to_vec()
-    } else {
-        profiles::NON_TECH_SPLIT.to_vec()
-    };
+    let split: Vec<(Segment, f64)> =
+        if tech { profiles::TECH_SPLIT.to_vec() } else { profiles::NON_TECH_SPLIT.to_vec() };
     let segment = split[s.weighted(&split.iter().map(|(_, w)| *w).collect::<Vec<_>>())].0;
     let weights: Vec<f64> = params
         .industries
@@ -177,7 +174,8 @@ pub(super) fn draw(ctx: &Context<'_>, i: usize) -> Result<FirmDraw, PoolError> {
         let assets = revenue / turnover;
         let equity_ratio = (0.30 + 0.12 * quality + 0.06 * n(&mut s)).clamp(-0.15, 0.85);
         let equity = equity_ratio * assets;
-        let retained = if equity > 0.0 { equity * s.range(0.3, 0.9) } else { equity - 0.1 * assets };
+        let retained =
+            if equity > 0.0 { equity * s.range(0.3, 0.9) } else { equity - 0.1 * assets };
         let current_assets = ca_share * assets;
         let cash = cash_share * current_assets;
         let liabilities = assets - equity;
@@ -318,7 +316,8 @@ pub(super) fn draw(ctx: &Context<'_>, i: usize) -> Result<FirmDraw, PoolError> {
         restate(&mut s, &mut statements, params.as_of);
     }
 
-    let tech_profile = tech_profile(&mut s, segment, tech, industry, founded, params.as_of, venture, latest_rd)?;
+    let tech_profile =
+        tech_profile(&mut s, segment, tech, industry, founded, params.as_of, venture, latest_rd)?;
     let employees = if startup {
         (burn / s.lognormal(90_000.0, 0.3)).round().clamp(3.0, 500.0)
     } else {

@@ -132,7 +132,11 @@ pub(super) fn prices(
             })
             .collect();
         let instrument = InstrumentId::new(firms[i].id.as_str())?;
-        series.push(PriceSeries::new(instrument.clone(), dates.clone(), to_prices(s.range(10.0, 120.0), &returns))?);
+        series.push(PriceSeries::new(
+            instrument.clone(),
+            dates.clone(),
+            to_prices(s.range(10.0, 120.0), &returns),
+        )?);
         truth[i].instrument = Some(instrument);
     }
     Ok(series)

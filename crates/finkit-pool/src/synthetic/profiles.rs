@@ -62,11 +62,8 @@ impl std::fmt::Display for Segment {
 /// Of the technology-innovative firms, 20 % are deep-tech start-ups, 60 % growing tech SMEs and
 /// 20 % mature (certified) manufacturers; of the others, 30 % are mature manufacturers and 70 %
 /// traditional SMEs.
-pub(super) const TECH_SPLIT: [(Segment, f64); 3] = [
-    (Segment::DeepTechStartup, 0.2),
-    (Segment::TechSme, 0.6),
-    (Segment::MatureManufacturer, 0.2),
-];
+pub(super) const TECH_SPLIT: [(Segment, f64); 3] =
+    [(Segment::DeepTechStartup, 0.2), (Segment::TechSme, 0.6), (Segment::MatureManufacturer, 0.2)];
 /// See [`TECH_SPLIT`].
 pub(super) const NON_TECH_SPLIT: [(Segment, f64); 2] =
     [(Segment::MatureManufacturer, 0.3), (Segment::TraditionalSme, 0.7)];
@@ -231,7 +228,8 @@ pub fn industry_profiles() -> &'static [IndustryProfile] {
 }
 
 /// Regions used when none are configured (ISO 3166-2 subdivision codes).
-pub(super) const DEFAULT_REGIONS: [&str; 6] = ["DE-BY", "DE-BW", "DE-BE", "FR-IDF", "NL-NH", "IT-25"];
+pub(super) const DEFAULT_REGIONS: [&str; 6] =
+    ["DE-BY", "DE-BW", "DE-BE", "FR-IDF", "NL-NH", "IT-25"];
 
 /// Upper PD bounds of the ten grades of the synthetic master scale (grade `"1"` is the best).
 ///
@@ -269,8 +267,22 @@ pub(super) fn legal_form(region: &str) -> &'static str {
 
 /// The first word of a synthetic firm name.
 pub(super) const NAME_PREFIXES: [&str; 16] = [
-    "Alpen", "Nordlicht", "Rhein", "Helix", "Quantum", "Orbit", "Vector", "Cedar", "Lumen",
-    "Basalt", "Kobalt", "Meridian", "Polaris", "Tessera", "Aurora", "Granit",
+    "Alpen",
+    "Nordlicht",
+    "Rhein",
+    "Helix",
+    "Quantum",
+    "Orbit",
+    "Vector",
+    "Cedar",
+    "Lumen",
+    "Basalt",
+    "Kobalt",
+    "Meridian",
+    "Polaris",
+    "Tessera",
+    "Aurora",
+    "Granit",
 ];
 
 /// Given names of synthetic contact persons.

@@ -201,7 +201,8 @@ mod tests {
     #[test]
     fn normal_cdf_matches_tables() {
         // Values of Φ from Abramowitz & Stegun, Table 26.1.
-        for (x, phi) in [(0.0, 0.5), (1.0, 0.841_344_746), (-1.96, 0.024_997_895), (3.0, 0.998_650_102)]
+        for (x, phi) in
+            [(0.0, 0.5), (1.0, 0.841_344_746), (-1.96, 0.024_997_895), (3.0, 0.998_650_102)]
         {
             assert!((normal_cdf(x) - phi).abs() < 1e-7, "Φ({x})");
         }

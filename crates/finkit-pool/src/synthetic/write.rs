@@ -65,7 +65,8 @@ struct Sheet {
 impl Sheet {
     fn create(dir: &Path, name: &str, header: &[&str]) -> Result<Sheet, PoolError> {
         let path = dir.join(name);
-        let file = File::create(&path).map_err(|source| PoolError::Io { path: path.clone(), source })?;
+        let file =
+            File::create(&path).map_err(|source| PoolError::Io { path: path.clone(), source })?;
         let mut sheet = Sheet { path, csv: csv::Writer::from_writer(BufWriter::new(file)) };
         sheet.row(header.iter().copied())?;
         Ok(sheet)
@@ -290,7 +291,16 @@ impl SyntheticDataset {
         let mut sheet = Sheet::create(
             dir,
             "synthetic_truth.csv",
-            &["firm_id", "segment", "tech", "quality", "pd", "estimated_pd", "defaulted", "instrument"],
+            &[
+                "firm_id",
+                "segment",
+                "tech",
+                "quality",
+                "pd",
+                "estimated_pd",
+                "defaulted",
+                "instrument",
+            ],
         )?;
         for t in &self.truth {
             sheet.row([

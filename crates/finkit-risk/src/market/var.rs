@@ -253,8 +253,9 @@ pub(crate) fn hs_es_sorted(sorted: &[f64], p: f64, rule: QuantileRule, est: EsEs
             let np = n as f64 * p;
             let fl = (round9(np).floor() as usize).min(n);
             let s: f64 = sorted[..fl].iter().sum();
+            // the 9-decimal rounding can put `fl` a hair above `np`; never weight negatively
             let s = match sorted.get(fl) {
-                Some(&x) => s + (np - fl as f64) * x,
+                Some(&x) => s + (np - fl as f64).max(0.0) * x,
                 None => s,
             };
             -s / np

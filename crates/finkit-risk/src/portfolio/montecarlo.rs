@@ -5,12 +5,13 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
+
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::distribution::{LossDistribution, sample_tail_count, sample_var_index};
 use super::loss_model::{AssetCorrelation, LossModel};
-use super::math::{Fnv64, check_level, norm_inv};
+use super::math::{Fnv64, check_level, norm_cdf, norm_inv};
 use crate::RiskError;
 
 /// Version tag mixed into run fingerprints; bump when the scenario generator changes.
@@ -183,14 +184,54 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<f64>> {
 /// loss       = Σ LGDᵢ·EADᵢ·1{default_i}
 /// ```
 ///
-/// Numerics: normals are f64 (rand_distr's ziggurat on Xoshiro256++), thresholds are
-/// precomputed as `G(PDᵢ)/√(1−ρᵢ)` and `√ρᵢ/√(1−ρᵢ)` so the inner loop is one multiply-add and
-/// a compare per obligor; each scenario's loss is summed in f64 in portfolio order.
+/// Numerics (all f64): thresholds are precomputed as `cᵢ = G(PDᵢ)/√(1−ρᵢ)` and
+/// `aᵢ = √ρᵢ/√(1−ρᵢ)`, so obligor i defaults when `εᵢ < tᵢ = cᵢ·s − aᵢ·Z` (`s = √(W/ν)` for
+/// the t copula, 1 otherwise). The idiosyncratic normal is represented by its uniform,
+/// `εᵢ = Φ⁻¹(Uᵢ)` with `Uᵢ` a 53-bit uniform from Xoshiro256++, and `εᵢ < tᵢ ⇔ Uᵢ < Φ(tᵢ)` is
+/// decided from a table of Φ that brackets `Φ(tᵢ)` (step 1/64), evaluating Φ exactly only in
+/// the rare undecided case — the same model as drawing normals, without a ziggurat per
+/// obligor. Factors (and W) are drawn with rand_distr's `StandardNormal` / `ChiSquared`.
+/// Each scenario's loss is summed in f64 in portfolio order.
 /// Obligors with PD = 0 or LGD·EAD = 0 never contribute and are skipped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonteCarlo {
     params: MonteCarloParams,
     chol: Vec<f64>,
+}
+
+/// Range and resolution of the table of Φ used to decide defaults from uniforms.
+const PHI_T: f64 = 8.5;
+const PHI_STEPS_PER_UNIT: f64 = 64.0;
+
+/// `Φ(t_k)` on `t_k = −PHI_T + k/64`: bracketing values for the default decision.
+fn phi_table() -> Vec<f64> {
+    let k = (2.0 * PHI_T * PHI_STEPS_PER_UNIT) as usize;
+    (0..=k).map(|j| norm_cdf(-PHI_T + j as f64 / PHI_STEPS_PER_UNIT)).collect()
+}
+
+/// Whether `Φ⁻¹(u) < t`, i.e. `u < Φ(t)`, for a uniform `u`: decided by the bracketing table
+/// values `Φ(t_k) ≤ Φ(t) ≤ Φ(t_{k+1})` and, only when `u` falls between them (probability
+/// ≈ φ(t)/64), by evaluating Φ(t) exactly.
+#[inline(always)]
+fn below(u: f64, t: f64, table: &[f64]) -> bool {
+    let x = (t + PHI_T) * PHI_STEPS_PER_UNIT;
+    if x >= 0.0 && x < (table.len() - 1) as f64 {
+        let k = x as usize;
+        if u < table[k] {
+            return true;
+        }
+        if u >= table[k + 1] {
+            return false;
+        }
+    }
+    u < norm_cdf(t)
+}
+
+/// A uniform in [0, 1) with 53 random bits (resolution 1.1e-16, so conditional PDs far below
+/// any quantile of interest are still honoured).
+#[inline(always)]
+fn uniform53(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// Everything the inner loop needs, precomputed from the portfolio.
@@ -209,6 +250,8 @@ struct Prepared {
     /// Number of factors.
     k: usize,
     chi2: Option<(ChiSquared<f64>, f64)>,
+    /// See [`phi_table`].
+    table: Vec<f64>,
     fingerprint: u64,
 }
 
@@ -411,6 +454,7 @@ impl MonteCarlo {
             factor: Vec::new(),
             k: self.chol.len().isqrt(),
             chi2,
+            table: phi_table(),
             fingerprint: 0,
         };
         for i in 0..portfolio.len() {
@@ -525,28 +569,26 @@ impl MonteCarlo {
             f[i] = (0..=i).map(|j| self.chol[i * k + j] * eta[j]).sum();
         }
         let mut loss = 0.0;
+        let table = &pr.table[..];
         match defaults {
             None if k == 1 => {
                 let z = f[0];
                 for ((&c, &a), &w) in pr.c.iter().zip(&pr.load).zip(&pr.w) {
-                    let e: f64 = StandardNormal.sample(rng);
-                    if e < c * scale - a * z {
+                    if below(uniform53(rng), c * scale - a * z, table) {
                         loss += w;
                     }
                 }
             }
             None => {
                 for j in 0..pr.c.len() {
-                    let e: f64 = StandardNormal.sample(rng);
-                    if e < pr.c[j] * scale - pr.load[j] * f[pr.factor[j]] {
+                    if below(uniform53(rng), pr.c[j] * scale - pr.load[j] * f[pr.factor[j]], table) {
                         loss += pr.w[j];
                     }
                 }
             }
             Some(d) => {
                 for j in 0..pr.c.len() {
-                    let e: f64 = StandardNormal.sample(rng);
-                    if e < pr.c[j] * scale - pr.load[j] * f[pr.factor[j]] {
+                    if below(uniform53(rng), pr.c[j] * scale - pr.load[j] * f[pr.factor[j]], table) {
                         loss += pr.w[j];
                         d[pr.index[j]] += pr.w[j];
                     }
@@ -691,6 +733,17 @@ mod tests {
                 next = hi;
             }
             assert_eq!(next, n);
+        }
+    }
+
+    #[test]
+    fn table_decision_equals_exact_comparison() {
+        let table = phi_table();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+        for j in 0..200_000 {
+            let t = -10.0 + 20.0 * (j as f64) / 200_000.0;
+            let u = if j % 2 == 0 { uniform53(&mut rng) } else { norm_cdf(t) * (1.0 + 1e-9 * (uniform53(&mut rng) - 0.5)) };
+            assert_eq!(below(u, t, &table), u < norm_cdf(t), "t {t} u {u}");
         }
     }
 

@@ -3,16 +3,16 @@
 
 /// P⁵, P¹⁰, cumulative PDs, the JLT generator and IRW applied to the reference logm: matrix
 /// products and closed forms (absolute).
-pub const MATRIX_PRODUCT_ABS: f64 = 1e-12;
+pub(crate) const MATRIX_PRODUCT_ABS: f64 = 1e-12;
 /// The generator by matrix logarithm vs `scipy.linalg.logm` (absolute; different algorithms).
-pub const GENERATOR_LOGM_ABS: f64 = 1e-9;
+pub(crate) const GENERATOR_LOGM_ABS: f64 = 1e-9;
 /// IFRS 9 ECL terms and RAROC spreads (relative).
-pub const CLOSED_FORM_REL: f64 = 1e-12;
+pub(crate) const CLOSED_FORM_REL: f64 = 1e-12;
 /// Repairing the published table's row sums on the diagonal (absolute; one sum per row).
-pub const ROW_FIX_ABS: f64 = 1e-15;
+pub(crate) const ROW_FIX_ABS: f64 = 1e-15;
 
 /// |a − b| / max(|b|, tiny): relative error that stays finite when the reference is 0.
 #[allow(dead_code)]
-pub fn rel_err(a: f64, b: f64) -> f64 {
+pub(crate) fn rel_err(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(f64::MIN_POSITIVE)
 }

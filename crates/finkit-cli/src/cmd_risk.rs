@@ -1,0 +1,442 @@
+//! `finkit risk …`: market risk and credit portfolio risk.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use finkit::risk::RiskError;
+use finkit::risk::market::{
+    self, GarchParams, Innovation, RollingMethod, RollingParams, TrafficLightZone, VarMethod,
+    VarParams,
+};
+use finkit::risk::portfolio::{
+    ExactOneFactor, IrbOptions, MonteCarloParams, PdFloor, irb_corporate, irb_portfolio,
+    read_portfolio_csv,
+};
+use finkit::schema::Portfolio;
+use finkit::schema::ndarray::Array1;
+use serde_json::{Value, json};
+
+use crate::error::CliError;
+use crate::input::read_prices;
+use crate::table::{print_pairs, print_table};
+use crate::{Output, progress};
+
+/// Market and credit portfolio risk.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RiskCommand {
+    /// Value at risk and expected shortfall over the full sample of log returns.
+    Var(VarArgs),
+    /// Rolling one-day VaR forecasts backtested against realised returns.
+    Backtest(BacktestArgs),
+    /// GARCH(1,1) by maximum likelihood (arch's conventions, percent units).
+    Garch(GarchArgs),
+    /// Basel IRB corporate capital of one exposure.
+    Irb(IrbArgs),
+    /// Credit portfolio risk: EL, IRB RWA, ASRF, concentration, exact and Monte Carlo VaR/ES.
+    Portfolio(PortfolioArgs),
+}
+
+/// A price file and the column to read.
+#[derive(Debug, Args)]
+pub(crate) struct PriceArgs {
+    /// CSV file of prices with a header row.
+    #[arg(long)]
+    prices: PathBuf,
+    /// The price column (default: the last column).
+    #[arg(long)]
+    column: Option<String>,
+}
+
+/// VaR methods of `risk var`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum VarMethodArg {
+    /// Historical simulation: type-1 order statistic, Acerbi–Tasche ES.
+    Historical,
+    /// Normal with the sample mean and sample standard deviation.
+    Normal,
+    /// Cornish–Fisher expansion (no ES).
+    CornishFisher,
+}
+
+/// Arguments of `risk var`.
+#[derive(Debug, Args)]
+pub(crate) struct VarArgs {
+    #[command(flatten)]
+    prices: PriceArgs,
+    /// Confidence level in (0, 1), e.g. 0.99.
+    #[arg(long, default_value_t = 0.99)]
+    level: f64,
+    /// Estimation method.
+    #[arg(long, value_enum, default_value_t = VarMethodArg::Historical)]
+    method: VarMethodArg,
+}
+
+/// VaR methods of `risk backtest`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum BacktestMethodArg {
+    /// Historical simulation on the window.
+    Historical,
+    /// Normal on the window's mean and standard deviation.
+    Normal,
+    /// RiskMetrics EWMA, λ = 0.94, zero mean, seeded on the first window.
+    Ewma,
+}
+
+/// Arguments of `risk backtest`.
+#[derive(Debug, Args)]
+pub(crate) struct BacktestArgs {
+    #[command(flatten)]
+    prices: PriceArgs,
+    /// Estimation window in days.
+    #[arg(long, default_value_t = 250)]
+    window: usize,
+    /// Confidence level in (0, 1).
+    #[arg(long, default_value_t = 0.99)]
+    level: f64,
+    /// Forecasting method.
+    #[arg(long, value_enum, default_value_t = BacktestMethodArg::Historical)]
+    method: BacktestMethodArg,
+}
+
+/// Innovation distributions of `risk garch`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DistArg {
+    /// Standard normal.
+    Normal,
+    /// Standardised Student-t with estimated degrees of freedom.
+    T,
+}
+
+/// Arguments of `risk garch`.
+#[derive(Debug, Args)]
+pub(crate) struct GarchArgs {
+    #[command(flatten)]
+    prices: PriceArgs,
+    /// Innovation distribution.
+    #[arg(long, value_enum, default_value_t = DistArg::Normal)]
+    dist: DistArg,
+}
+
+/// PD floors.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PdFloorArg {
+    /// No floor (the reference's default).
+    None,
+    /// 0.03 % (Basel II ¶285).
+    Basel2,
+    /// 0.05 % (Basel III CRE32.13).
+    Basel3,
+}
+
+/// Capital options shared by `risk irb` and `risk portfolio`.
+#[derive(Debug, Args)]
+pub(crate) struct CapitalArgs {
+    /// PD floor applied before the formula.
+    #[arg(long, value_enum, default_value_t = PdFloorArg::None)]
+    pd_floor: PdFloorArg,
+    /// Multiply risk weights by the Basel II scaling factor 1.06.
+    #[arg(long)]
+    scaling_106: bool,
+}
+
+impl CapitalArgs {
+    fn options(&self) -> Result<IrbOptions, CliError> {
+        let floor = match self.pd_floor {
+            PdFloorArg::None => PdFloor::None,
+            PdFloorArg::Basel2 => PdFloor::Basel2,
+            PdFloorArg::Basel3 => PdFloor::Basel3,
+        };
+        IrbOptions::new(floor, self.scaling_106, 0.999, true).map_err(risk_error)
+    }
+}
+
+/// Arguments of `risk irb`.
+#[derive(Debug, Args)]
+pub(crate) struct IrbArgs {
+    /// Probability of default in [0, 1].
+    #[arg(long)]
+    pd: f64,
+    /// Loss given default in [0, 1].
+    #[arg(long)]
+    lgd: f64,
+    /// Effective maturity in years.
+    #[arg(long, default_value_t = 2.5)]
+    maturity: f64,
+    /// Annual sales in EUR millions (SME adjustment below 50; floored at 5).
+    #[arg(long)]
+    sales: Option<f64>,
+    #[command(flatten)]
+    capital: CapitalArgs,
+}
+
+/// Arguments of `risk portfolio`.
+#[derive(Debug, Args)]
+pub(crate) struct PortfolioArgs {
+    /// CSV in the layout of credit_portfolio.csv
+    /// (obligor_id,sector,grade,pd,lgd,ead_eur_m,sales_eur_m,maturity_y).
+    #[arg(long)]
+    exposures: PathBuf,
+    /// Monte Carlo scenarios of the one-factor Gaussian copula (0 = no simulation).
+    #[arg(long, default_value_t = 0)]
+    scenarios: u64,
+    /// Seed of the simulation.
+    #[arg(long, default_value_t = 20240608)]
+    seed: u64,
+    #[command(flatten)]
+    capital: CapitalArgs,
+}
+
+/// Maps a risk-crate error to the CLI: numerical failures are internal, the rest is input.
+pub(crate) fn risk_error(e: RiskError) -> CliError {
+    match e {
+        RiskError::NotConverged { .. } => CliError::internal(e.to_string()),
+        _ => CliError::input(e.to_string()),
+    }
+}
+
+fn check_level(level: f64) -> Result<(), CliError> {
+    if level.is_finite() && level > 0.0 && level < 1.0 {
+        Ok(())
+    } else {
+        Err(CliError::input(format!("--level must be in (0, 1), got {level}")))
+    }
+}
+
+fn load_returns(args: &PriceArgs) -> Result<Array1<f64>, CliError> {
+    let column = read_prices(&args.prices, args.column.as_deref())?;
+    market::log_returns(&Array1::from(column.prices)).map_err(risk_error)
+}
+
+/// Runs a `risk` subcommand.
+pub(crate) fn run(command: RiskCommand, out: Output) -> Result<(), CliError> {
+    match command {
+        RiskCommand::Var(a) => var(&a, out),
+        RiskCommand::Backtest(a) => backtest(&a, out),
+        RiskCommand::Garch(a) => garch(&a, out),
+        RiskCommand::Irb(a) => irb(&a, out),
+        RiskCommand::Portfolio(a) => portfolio(&a, out),
+    }
+}
+
+fn var(args: &VarArgs, out: Output) -> Result<(), CliError> {
+    check_level(args.level)?;
+    let returns = load_returns(&args.prices)?;
+    let method = match args.method {
+        VarMethodArg::Historical => VarMethod::default(),
+        VarMethodArg::Normal => VarMethod::Normal { sd: Default::default() },
+        VarMethodArg::CornishFisher => VarMethod::CornishFisher { sd: Default::default() },
+    };
+    let estimate = VarParams::new(args.level, method).map_err(risk_error)?.estimate(&returns).map_err(risk_error)?;
+    if out.json {
+        return out.print_json(&json!({
+            "var": estimate.var, "es": estimate.es, "observations": returns.len()
+        }));
+    }
+    print_pairs(&[
+        ("method", format!("{:?}", args.method)),
+        ("level", format!("{}", args.level)),
+        ("observations", returns.len().to_string()),
+        ("VaR (log-return loss)", format!("{:.6}", estimate.var)),
+        ("ES", estimate.es.map_or("n/a for this method".into(), |es| format!("{es:.6}"))),
+    ]);
+    Ok(())
+}
+
+fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
+    check_level(args.level)?;
+    let returns = load_returns(&args.prices)?;
+    if args.window < 2 || args.window >= returns.len() {
+        return Err(CliError::input(format!(
+            "--window must be at least 2 and shorter than the {} returns, got {}",
+            returns.len(),
+            args.window
+        )));
+    }
+    let method = match args.method {
+        BacktestMethodArg::Historical => RollingMethod::default(),
+        BacktestMethodArg::Normal => RollingMethod::Normal { sd: Default::default() },
+        BacktestMethodArg::Ewma => RollingMethod::Ewma(Default::default()),
+    };
+    let forecast = RollingParams::new(args.level, method)
+        .and_then(|p| p.with_window(args.window))
+        .and_then(|p| p.forecast(&returns))
+        .map_err(risk_error)?;
+    let realised = Array1::from(returns.to_vec()[forecast.first_index..].to_vec());
+    let result = market::backtest(&realised, &forecast.var, args.level).map_err(risk_error)?;
+    let zone = result.traffic_light.map(|t| match t.zone {
+        TrafficLightZone::Green => "green",
+        TrafficLightZone::Yellow => "yellow",
+        TrafficLightZone::Red => "red",
+    });
+    let last250 = result.traffic_light.map(|t| t.exceptions);
+    if out.json {
+        return out.print_json(&json!({
+            "forecasts": forecast.var.len(),
+            "exceptions": result.kupiec.exceptions,
+            "kupiec_lr": result.kupiec.lr,
+            "kupiec_p": result.kupiec.p_value,
+            "christoffersen_lr": result.christoffersen.lr_ind,
+            "christoffersen_p": result.christoffersen.p_value_ind,
+            "last250_exceptions": last250,
+            "zone": zone,
+        }));
+    }
+    print_pairs(&[
+        ("method", format!("{:?}, window {}, level {}", args.method, args.window, args.level)),
+        ("forecasts", forecast.var.len().to_string()),
+        ("exceptions", format!("{} (expected {:.1})", result.kupiec.exceptions, forecast.var.len() as f64 * (1.0 - args.level))),
+        ("Kupiec POF LR, p", format!("{:.4}, {:.4}", result.kupiec.lr, result.kupiec.p_value)),
+        ("Christoffersen LR_ind, p", format!("{:.4}, {:.4}", result.christoffersen.lr_ind, result.christoffersen.p_value_ind)),
+        ("last 250 exceptions", last250.map_or("n/a".into(), |x| x.to_string())),
+        ("Basel traffic light", zone.unwrap_or("n/a (fewer than 250 forecasts)").to_owned()),
+    ]);
+    Ok(())
+}
+
+fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
+    let returns = load_returns(&args.prices)?;
+    let innovation = match args.dist {
+        DistArg::Normal => Innovation::Normal,
+        DistArg::T => Innovation::StudentT,
+    };
+    let fit = GarchParams::new().innovation(innovation).fit(&returns).map_err(risk_error)?;
+    let c = &fit.coefficients;
+    let last_vol = fit.conditional_variance.last().map_or(f64::NAN, |v| v.sqrt());
+    if out.json {
+        let mut doc = json!({
+            "mu": c.mu, "omega": c.omega, "alpha": c.alpha, "beta": c.beta,
+            "log_likelihood": fit.loglik, "last_vol": last_vol,
+        });
+        if let (Some(nu), Value::Object(map)) = (c.nu, &mut doc) {
+            map.insert("nu".into(), json!(nu));
+        }
+        return out.print_json(&doc);
+    }
+    let mut pairs = vec![
+        ("innovations", format!("{:?}", args.dist)),
+        ("observations", fit.n_obs.to_string()),
+        ("mu (%)", format!("{:.6}", c.mu)),
+        ("omega (%²)", format!("{:.6}", c.omega)),
+        ("alpha", format!("{:.6}", c.alpha)),
+        ("beta", format!("{:.6}", c.beta)),
+    ];
+    if let Some(nu) = c.nu {
+        pairs.push(("nu", format!("{nu:.4}")));
+    }
+    pairs.push(("log-likelihood (percent units)", format!("{:.4}", fit.loglik)));
+    pairs.push(("last conditional vol (% per day)", format!("{last_vol:.5}")));
+    pairs.push(("converged", fit.converged.to_string()));
+    print_pairs(&pairs);
+    Ok(())
+}
+
+fn irb(args: &IrbArgs, out: Output) -> Result<(), CliError> {
+    let result = irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)
+        .map_err(risk_error)?;
+    if out.json {
+        return out.print_json(&json!({
+            "correlation": result.correlation,
+            "maturity_adjustment": result.maturity_adjustment,
+            "k": result.k,
+            "risk_weight": result.risk_weight,
+        }));
+    }
+    print_pairs(&[
+        ("asset correlation R", format!("{:.6}", result.correlation)),
+        ("maturity adjustment", format!("{:.6}", result.maturity_adjustment)),
+        ("capital requirement K", format!("{:.6}", result.k)),
+        ("risk weight", format!("{:.4} %", result.risk_weight * 100.0)),
+    ]);
+    Ok(())
+}
+
+/// The figures `risk portfolio` reports, shared with the demo.
+pub(crate) struct PortfolioFigures {
+    pub(crate) expected_loss: f64,
+    pub(crate) rwa: f64,
+    pub(crate) asrf_999: f64,
+    pub(crate) hhi: f64,
+    pub(crate) exact: finkit::risk::portfolio::ExactResult,
+    pub(crate) exact_tail: [f64; 4],
+}
+
+pub(crate) fn portfolio_figures(portfolio: &Portfolio, options: &IrbOptions) -> Result<PortfolioFigures, CliError> {
+    let irb = irb_portfolio(portfolio, options).map_err(risk_error)?;
+    let total = portfolio.total_ead();
+    let hhi = if total > 0.0 { portfolio.ead().iter().map(|e| (e / total).powi(2)).sum() } else { 0.0 };
+    let exact = ExactOneFactor::default().compute(portfolio).map_err(risk_error)?;
+    let d = &exact.distribution;
+    let exact_tail = [
+        d.var(0.99).map_err(risk_error)?,
+        d.var(0.999).map_err(risk_error)?,
+        d.es(0.99).map_err(risk_error)?,
+        d.es(0.999).map_err(risk_error)?,
+    ];
+    Ok(PortfolioFigures {
+        expected_loss: irb.total_expected_loss,
+        rwa: irb.total_rwa,
+        asrf_999: irb.total_asrf_loss,
+        hhi,
+        exact,
+        exact_tail,
+    })
+}
+
+fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
+    let portfolio = read_portfolio_csv(&args.exposures).map_err(risk_error)?;
+    let figures = portfolio_figures(&portfolio, &args.capital.options()?)?;
+    let [var99, var999, es99, es999] = figures.exact_tail;
+    let mc = if args.scenarios > 0 {
+        let bar = progress::bar(1, "Monte Carlo");
+        let params = MonteCarloParams { scenarios: args.scenarios, seed: args.seed, ..Default::default() };
+        let run = params.build().and_then(|m| m.run(&portfolio)).map_err(risk_error)?;
+        bar.finish_and_clear();
+        let d = run.distribution();
+        Some(json!({
+            "scenarios": args.scenarios,
+            "seed": args.seed,
+            "mean": d.mean(),
+            "var99": d.var(0.99).map_err(risk_error)?,
+            "var999": d.var(0.999).map_err(risk_error)?,
+            "es99": d.es(0.99).map_err(risk_error)?,
+            "es999": d.es(0.999).map_err(risk_error)?,
+        }))
+    } else {
+        None
+    };
+    if out.json {
+        let mut doc = json!({
+            "expected_loss": figures.expected_loss,
+            "rwa": figures.rwa,
+            "asrf_999": figures.asrf_999,
+            "hhi": figures.hhi,
+            "exact": {"var99": var99, "var999": var999, "es99": es99, "es999": es999},
+        });
+        if let (Some(mc), Value::Object(map)) = (mc, &mut doc) {
+            map.insert("mc".into(), mc);
+        }
+        return out.print_json(&doc);
+    }
+    print_pairs(&[
+        ("obligors", portfolio.len().to_string()),
+        ("total EAD", format!("{:.4}", portfolio.total_ead())),
+        ("expected loss", format!("{:.6}", figures.expected_loss)),
+        ("IRB RWA", format!("{:.4}", figures.rwa)),
+        ("ASRF 99.9 % loss", format!("{:.4}", figures.asrf_999)),
+        ("HHI (by EAD)", format!("{:.6}", figures.hhi)),
+    ]);
+    let mut rows = vec![vec![
+        "exact one-factor".to_owned(),
+        format!("{var99:.4}"),
+        format!("{es99:.4}"),
+        format!("{var999:.4}"),
+        format!("{es999:.4}"),
+    ]];
+    if let Some(mc) = mc {
+        let f = |k: &str| mc[k].as_f64().map_or("n/a".into(), |v| format!("{v:.4}"));
+        rows.push(vec![format!("Monte Carlo ({} scenarios)", args.scenarios), f("var99"), f("es99"), f("var999"), f("es999")]);
+    }
+    println!();
+    print_table(&["model", "VaR 99%", "ES 99%", "VaR 99.9%", "ES 99.9%"], &rows);
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! `finkit`: the command line of the finkit workspace.
+//!
+//! Human-readable tables by default; `--json` prints one JSON document on stdout. Bad input
+//! exits with code 2 and one line on stderr naming the file, line and field; internal errors
+//! exit with code 1. The flags and JSON fields of the scripting contract are listed in the
+//! README and tested in `tests/`.
+
+mod charts;
+mod cmd_credit;
+mod cmd_risk;
+mod error;
+mod input;
+mod progress;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Corporate lending and risk: data pool, credit scoring, risk, lending decisions.
+#[derive(Debug, Parser)]
+#[command(name = "finkit", version, about, long_about = None)]
+struct Cli {
+    /// Print one JSON document on stdout instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Credit scoring: binning, logistic regression, scorecards, validation.
+    #[command(subcommand)]
+    Credit(cmd_credit::CreditCommand),
+    /// Market and credit portfolio risk.
+    #[command(subcommand)]
+    Risk(cmd_risk::RiskCommand),
+}
+
+/// How a command's result is printed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Output {
+    /// `--json` was given.
+    pub(crate) json: bool,
+}
+
+impl Output {
+    /// Prints `value` as one JSON document.
+    pub(crate) fn print_json(&self, value: &serde_json::Value) -> Result<(), CliError> {
+        println!("{}", serde_json::to_string_pretty(value)?);
+        Ok(())
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let out = Output { json: cli.json };
+    match cli.command {
+        Command::Credit(c) => cmd_credit::run(c, out),
+        Command::Risk(c) => cmd_risk::run(c, out),
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic is a bug; the user still gets one line and exit code 1, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("finkit: internal error{location}; please report it");
+    }));
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("finkit: {}", e.message);
+            ExitCode::from(e.code)
+        }
+        Err(_) => ExitCode::from(1),
+    }
+}
