@@ -12,6 +12,10 @@ use serde_json::{Map, Value, json};
 
 use crate::Output;
 use crate::error::CliError;
+use crate::pipeline::{self, ScorecardSpec};
+use finkit::credit::scorecard::Scorecard;
+use finkit::credit::{PdModel, Record};
+use finkit::schema::ndarray::Array1;
 use crate::table::{print_pairs, print_table};
 
 /// Credit scoring.
@@ -21,6 +25,64 @@ pub(crate) enum CreditCommand {
     Bin(BinArgs),
     /// Logistic regression by Newton's method (statsmodels' conventions).
     Logit(LogitArgs),
+    /// Fit a points scorecard (binning → WoE → logistic → scaling) and save it as JSON.
+    FitScorecard(FitScorecardArgs),
+    /// Score a CSV with a saved scorecard: points, PD and reason codes per row.
+    Score(ScoreArgs),
+    /// Validate PDs against outcomes: AUC, Gini, KS, Brier, log-loss, Hosmer–Lemeshow.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `credit fit-scorecard`.
+#[derive(Debug, Args)]
+pub(crate) struct FitScorecardArgs {
+    #[command(flatten)]
+    table: TableArgs,
+    /// Where to write the scorecard JSON.
+    #[arg(long)]
+    out: PathBuf,
+    /// Comma-separated columns never used as characteristics.
+    #[arg(long, value_delimiter = ',', default_value = "row_id")]
+    exclude: Vec<String>,
+    /// Minimum information value of a kept variable.
+    #[arg(long, default_value_t = 0.02)]
+    min_iv: f64,
+    /// Points to double the odds.
+    #[arg(long, default_value_t = 20.0)]
+    pdo: f64,
+    /// Score at the base odds.
+    #[arg(long, default_value_t = 600.0)]
+    base_score: f64,
+    /// Good:bad odds at the base score.
+    #[arg(long, default_value_t = 50.0)]
+    base_odds: f64,
+}
+
+/// Arguments of `credit score`.
+#[derive(Debug, Args)]
+pub(crate) struct ScoreArgs {
+    /// A scorecard JSON written by `fit-scorecard`.
+    #[arg(long)]
+    card: PathBuf,
+    /// CSV of records to score (a target column, if any, is ignored when named).
+    #[arg(long)]
+    csv: PathBuf,
+    /// A target column to leave out of the records.
+    #[arg(long)]
+    target: Option<String>,
+    /// Write `row,score,pd,reasons` here instead of printing every row.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Arguments of `credit validate`.
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    #[command(flatten)]
+    table: TableArgs,
+    /// The column holding each row's probability of default.
+    #[arg(long)]
+    pd_column: String,
 }
 
 /// A CSV modelling table and its binary target.
@@ -87,6 +149,9 @@ pub(crate) fn run(command: CreditCommand, out: Output) -> Result<(), CliError> {
     match command {
         CreditCommand::Bin(a) => bin(&a, out),
         CreditCommand::Logit(a) => logit(&a, out),
+        CreditCommand::FitScorecard(a) => fit_scorecard(&a, out),
+        CreditCommand::Score(a) => score(&a, out),
+        CreditCommand::Validate(a) => validate(&a, out),
     }
 }
 
@@ -229,6 +294,122 @@ fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
         ("null log-likelihood", format!("{:.6}", model.null_log_likelihood())),
         ("AIC / BIC", format!("{:.4} / {:.4}", model.aic(), model.bic())),
         ("iterations", model.iterations().to_string()),
+    ]);
+    Ok(())
+}
+
+fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
+    let data = load_table(&args.table.csv, &args.table.target)?;
+    let spec = ScorecardSpec {
+        exclude: args.exclude.clone(),
+        min_iv: args.min_iv,
+        pdo: args.pdo,
+        base_score: args.base_score,
+        base_odds: args.base_odds,
+    };
+    let fitted = pipeline::fit_scorecard(&data, &spec)?;
+    let json = fitted.scorecard.to_json().map_err(credit_error)?;
+    std::fs::write(&args.out, json)
+        .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
+    let pd = fitted.scorecard.pd_batch(&data).map_err(credit_error)?;
+    let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
+    let m = pipeline::metrics(&pd, &target)?;
+    let characteristics: Vec<&str> = fitted.scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
+    if out.json {
+        return out.print_json(&json!({
+            "card": args.out.display().to_string(),
+            "characteristics": characteristics,
+            "base_points": fitted.scorecard.base_points(),
+            "training": m,
+        }));
+    }
+    print_pairs(&[
+        ("scorecard written to", args.out.display().to_string()),
+        ("characteristics", characteristics.join(", ")),
+        ("base points", format!("{}", fitted.scorecard.base_points())),
+        ("training AUC / KS", format!("{:.4} / {:.4}", m.auc, m.ks)),
+    ]);
+    Ok(())
+}
+
+fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(&args.card)
+        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", args.card.display())))?;
+    let card = Scorecard::from_json(&text)
+        .map_err(|e| CliError::input(format!("{}: {e}", args.card.display())))?;
+    let mut options = CsvOptions::default();
+    if let Some(t) = &args.target {
+        options = options.with_target(t);
+    }
+    let data = Dataset::from_csv(&args.csv, &options)?;
+    let mut rows = Vec::with_capacity(data.n_rows());
+    for i in 0..data.n_rows() {
+        let record = Record::from_dataset_row(&data, i).map_err(credit_error)?;
+        let scored = card
+            .score_record(&record)
+            .map_err(|e| CliError::input(format!("{}: line {}: {e}", args.csv.display(), i + 2)))?;
+        let pd = card.pd_of_score(scored.score);
+        let reasons: Vec<String> = scored.reasons.iter().map(|r| r.variable.clone()).collect();
+        rows.push((i, scored.score, pd, reasons));
+    }
+    if let Some(path) = &args.out {
+        let mut w = csv::Writer::from_path(path)
+            .map_err(|e| CliError::input(format!("{}: cannot write: {e}", path.display())))?;
+        let io = |e: csv::Error| CliError::internal(format!("{}: {e}", path.display()));
+        w.write_record(["row", "score", "pd", "reasons"]).map_err(io)?;
+        for (i, s, pd, reasons) in &rows {
+            w.write_record([i.to_string(), s.to_string(), pd.to_string(), reasons.join(";")]).map_err(io)?;
+        }
+        w.flush()?;
+    }
+    if out.json {
+        let scores: Vec<Value> = rows
+            .iter()
+            .map(|(i, s, pd, r)| json!({"row": i, "score": s, "pd": pd, "reasons": r}))
+            .collect();
+        return out.print_json(&json!({"card": card.name(), "scores": scores}));
+    }
+    if args.out.is_some() {
+        println!("scored {} rows into {}", rows.len(), args.out.as_ref().map_or(String::new(), |p| p.display().to_string()));
+        return Ok(());
+    }
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(i, s, pd, r)| vec![i.to_string(), format!("{s}"), format!("{pd:.4}"), r.join(", ")])
+        .collect();
+    print_table(&["row", "score", "pd", "top reasons"], &table);
+    Ok(())
+}
+
+fn validate(args: &ValidateArgs, out: Output) -> Result<(), CliError> {
+    let data = load_table(&args.table.csv, &args.table.target)?;
+    let pd_view = data.numeric(&args.pd_column).map_err(|e| {
+        CliError::input(format!("{}: column {:?}: {e}", args.table.csv.display(), args.pd_column))
+    })?;
+    for (i, &p) in pd_view.iter().enumerate() {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(CliError::input(format!(
+                "{}: line {}, column {:?}: a probability must be in [0, 1], got {p}",
+                args.table.csv.display(),
+                i + 2,
+                args.pd_column
+            )));
+        }
+    }
+    let pd: Array1<f64> = pd_view.to_owned();
+    let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
+    let m = pipeline::metrics(&pd, &target)?;
+    if out.json {
+        return out.print_json(&serde_json::to_value(&m)?);
+    }
+    print_pairs(&[
+        ("observations / events", format!("{} / {}", m.observations, m.events)),
+        ("AUC", format!("{:.6}", m.auc)),
+        ("Gini", format!("{:.6}", m.gini)),
+        ("KS", format!("{:.6}", m.ks)),
+        ("Brier", format!("{:.6}", m.brier)),
+        ("log-loss", format!("{:.6}", m.log_loss)),
+        ("Hosmer-Lemeshow (10 groups), p", format!("{:.4}, {:.4}", m.hosmer_lemeshow, m.hosmer_lemeshow_p)),
     ]);
     Ok(())
 }

@@ -10,6 +10,7 @@ mod cmd_credit;
 mod cmd_risk;
 mod error;
 mod input;
+mod pipeline;
 mod progress;
 mod table;
 
@@ -66,6 +67,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
 fn main() -> ExitCode {
     // A panic is a bug; the user still gets one line and exit code 1, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
+        // `println!` panics when stdout is a closed pipe (`finkit … | head`); that is not an
+        // error of ours, so leave quietly as other command-line tools do.
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if payload.contains("Broken pipe") {
+            std::process::exit(0);
+        }
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("finkit: internal error{location}; please report it");
     }));

@@ -6,6 +6,7 @@ pub mod binning;
 pub mod corporate;
 mod error;
 mod logistic;
+pub mod master_scale;
 mod record;
 mod special;
 pub mod scorecard;

