@@ -35,7 +35,9 @@ fn resample(data: &Dataset, names: &[&str], n: usize, seed: u64) -> Dataset {
         .map(|&name| {
             let column = match data.column(name).expect("column") {
                 Column::Numeric(v) => Column::Numeric(rows.iter().map(|&i| v[i]).collect()),
-                Column::Categorical(v) => Column::Categorical(rows.iter().map(|&i| v[i].clone()).collect()),
+                Column::Categorical(v) => {
+                    Column::Categorical(rows.iter().map(|&i| v[i].clone()).collect())
+                }
             };
             (name.to_owned(), column)
         })
@@ -61,7 +63,8 @@ fn credit_binning(c: &mut Criterion) {
     let y: Array1<f64> = data.target().expect("target").to_owned();
     let model =
         LogisticParams::new().feature_names(x.names.clone()).fit(&x.values, &y).expect("logistic");
-    let scaling = ScalingParams::new(20.0, 600.0, 50.0, OddsDirection::GoodToBad).build().expect("scaling");
+    let scaling =
+        ScalingParams::new(20.0, 600.0, 50.0, OddsDirection::GoodToBad).build().expect("scaling");
     let card = Scorecard::from_logistic(&fitted, &model, &scaling).expect("card");
     let names = fitted.selected();
     let big = resample(&data, &names, 1_000_000, 20_240_601);

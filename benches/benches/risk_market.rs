@@ -51,7 +51,8 @@ fn rolling(c: &mut Criterion) {
     ];
     for (name, method) in cases {
         let params = RollingParams::new(0.99, method).expect("params");
-        group.bench_function(name, |b| b.iter(|| params.forecast(black_box(&r)).expect("forecast")));
+        group
+            .bench_function(name, |b| b.iter(|| params.forecast(black_box(&r)).expect("forecast")));
     }
     group.finish();
 }

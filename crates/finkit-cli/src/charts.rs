@@ -125,7 +125,7 @@ pub(crate) fn loss_distribution(
     root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("Portfolio loss distribution: VaR {:.1} % = {var:.2}, ES = {es:.2}", level * 100.0),
+            format!("Portfolio loss distribution: VaR {:.1} % = {var:.2}, ES = {es:.2} (millions)", level * 100.0),
             ("sans-serif", 22),
         )
         .margin(16)
@@ -135,7 +135,7 @@ pub(crate) fn loss_distribution(
         .map_err(|e| chart_error(path, e))?;
     chart
         .configure_mesh()
-        .x_desc("loss")
+        .x_desc("loss (millions)")
         .y_desc("probability")
         .label_style(("sans-serif", 15))
         .draw()

@@ -8,10 +8,12 @@
 mod charts;
 mod cmd_credit;
 mod cmd_risk;
+mod demo;
 mod error;
 mod input;
 mod pipeline;
 mod progress;
+mod report;
 mod table;
 
 use std::process::ExitCode;
@@ -39,6 +41,8 @@ enum Command {
     /// Market and credit portfolio risk.
     #[command(subcommand)]
     Risk(cmd_risk::RiskCommand),
+    /// The end-to-end run: pool, scorecard, decisions, loan book risk, market backtest, report.
+    Demo(demo::DemoArgs),
 }
 
 /// How a command's result is printed.
@@ -61,6 +65,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Credit(c) => cmd_credit::run(c, out),
         Command::Risk(c) => cmd_risk::run(c, out),
+        Command::Demo(args) => {
+            let dir = demo::run(&args)?;
+            if out.json {
+                out.print_json(&serde_json::json!({ "report": dir.join("report.html").display().to_string() }))
+            } else {
+                println!("report written to {}", dir.join("report.html").display());
+                Ok(())
+            }
+        }
     }
 }
 

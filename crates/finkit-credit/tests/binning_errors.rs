@@ -18,15 +18,23 @@ fn process_errors() {
     assert!(matches!(&e, CreditError::UnusableColumn { name, .. } if name == "x"), "{e}");
     assert!(e.to_string().contains("constant"), "{e}");
     let cat = |s: &str| Column::Categorical(vec![Some(s.to_owned()); 4]);
-    assert!(matches!(fit(&data(cat("a"), Some(y.clone()))), Err(CreditError::UnusableColumn { .. })));
+    assert!(matches!(
+        fit(&data(cat("a"), Some(y.clone()))),
+        Err(CreditError::UnusableColumn { .. })
+    ));
     // All missing.
-    let e = fit(&data(Column::Numeric(Array1::from_elem(4, f64::NAN)), Some(y.clone()))).unwrap_err();
+    let e =
+        fit(&data(Column::Numeric(Array1::from_elem(4, f64::NAN)), Some(y.clone()))).unwrap_err();
     assert!(matches!(e, CreditError::UnusableColumn { .. }));
     // One class.
-    let e = fit(&data(Column::Numeric(array![1.0, 2.0, 3.0, 4.0]), Some(Array1::zeros(4)))).unwrap_err();
+    let e = fit(&data(Column::Numeric(array![1.0, 2.0, 3.0, 4.0]), Some(Array1::zeros(4))))
+        .unwrap_err();
     assert!(matches!(&e, CreditError::InvalidTarget(m) if m.contains("one class")), "{e}");
     // No target.
-    assert!(matches!(fit(&data(Column::Numeric(array![1.0, 2.0]), None)), Err(CreditError::InvalidTarget(_))));
+    assert!(matches!(
+        fit(&data(Column::Numeric(array![1.0, 2.0]), None)),
+        Err(CreditError::InvalidTarget(_))
+    ));
     // Unknown variable, bad selection parameters.
     let d = data(Column::Numeric(array![1.0, 2.0, 3.0, 4.0]), Some(y.clone()));
     let e = BinningProcessParams::new().variables(["nope"]).build().unwrap().fit(&d).unwrap_err();
@@ -37,7 +45,12 @@ fn process_errors() {
     assert!(fitted.with_selection(&["nope"]).is_err());
     assert!(fitted.with_selection::<&str>(&[]).is_err());
     // Fixed splits on a categorical column.
-    let e = BinningProcessParams::new().fixed_splits("x", vec![1.0]).build().unwrap().fit(&data(cat("a"), Some(y))).unwrap_err();
+    let e = BinningProcessParams::new()
+        .fixed_splits("x", vec![1.0])
+        .build()
+        .unwrap()
+        .fit(&data(cat("a"), Some(y)))
+        .unwrap_err();
     assert!(matches!(e, CreditError::UnusableColumn { .. }));
 }
 
@@ -47,7 +60,10 @@ fn single_variable_errors() {
     let empty: Array1<f64> = Array1::zeros(0);
     assert!(matches!(ob.fit_numeric("x", &empty, &empty), Err(CreditError::Empty(_))));
     let x = array![1.0, 2.0, 3.0];
-    assert!(matches!(ob.fit_numeric("x", &x, &array![0.0, 1.0]), Err(CreditError::LengthMismatch { .. })));
+    assert!(matches!(
+        ob.fit_numeric("x", &x, &array![0.0, 1.0]),
+        Err(CreditError::LengthMismatch { .. })
+    ));
     let e = ob.fit_numeric("x", &x, &array![0.0, 2.0, 1.0]).unwrap_err();
     assert!(e.to_string().contains('2'), "{e}");
     let none: Vec<Option<&str>> = vec![];
@@ -55,6 +71,11 @@ fn single_variable_errors() {
     let groups = vec![vec!["a".to_owned()], vec!["a".to_owned()]];
     assert!(ob.fit_categorical_with_groups("c", &groups, &[Some("a")], &array![1.0]).is_err());
     let groups = vec![vec!["a".to_owned()]];
-    let e = ob.fit_categorical_with_groups("c", &groups, &[Some("a"), Some("b")], &array![1.0, 0.0]).unwrap_err();
-    assert!(matches!(&e, CreditError::UnusableColumn { reason, .. } if reason.contains("\"b\"")), "{e}");
+    let e = ob
+        .fit_categorical_with_groups("c", &groups, &[Some("a"), Some("b")], &array![1.0, 0.0])
+        .unwrap_err();
+    assert!(
+        matches!(&e, CreditError::UnusableColumn { reason, .. } if reason.contains("\"b\"")),
+        "{e}"
+    );
 }

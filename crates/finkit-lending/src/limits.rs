@@ -31,6 +31,9 @@ pub struct LimitParams {
     pub max_debt_to_ebitda: f64,
     /// Which cash flow services debt.
     pub cash_flow: CashFlowMeasure,
+    /// Share of existing short-term debt repaid from this year's cash flow, in [0, 1] (the rest
+    /// is assumed to be rolled-over working-capital lines).
+    pub short_term_debt_repaid: f64,
     /// Unsecured lending allowed beside collateral, as a share of annual revenue, in [0, 1].
     pub unsecured_share_of_revenue: f64,
     /// Collateral haircuts and guarantee recognition.
@@ -39,13 +42,14 @@ pub struct LimitParams {
 
 impl Default for LimitParams {
     /// DSCR 1.25× and debt/EBITDA 4.0× (common covenant levels in leveraged and SME lending),
-    /// EBITDA as cash flow, unsecured lending up to 10 % of revenue, the Basel III collateral
+    /// EBITDA as cash flow, half the short-term debt repaid within the year, unsecured lending up to 10 % of revenue, the Basel III collateral
     /// table.
     fn default() -> Self {
         LimitParams {
             target_dscr: 1.25,
             max_debt_to_ebitda: 4.0,
             cash_flow: CashFlowMeasure::Ebitda,
+            short_term_debt_repaid: 0.5,
             unsecured_share_of_revenue: 0.10,
             collateral: CollateralTable::default(),
         }
@@ -68,6 +72,7 @@ impl LimitParams {
             1.0,
             "must be in [0, 1]",
         )?;
+        check_range("short_term_debt_repaid", self.short_term_debt_repaid, 0.0, 1.0, "must be in [0, 1]")?;
         self.collateral.validate()
     }
 }
@@ -153,7 +158,7 @@ pub fn annuity_factor(rate: f64, tenor: f64) -> f64 {
 ///
 /// ```text
 /// CF         = EBITDA | EBITDA − capex | OCF + interest            (CashFlowMeasure)
-/// payment    = max(0, CF / DSCR_target − (interest + short-term debt))
+/// payment    = max(0, CF / DSCR_target − (interest + s · short-term debt))   s: share repaid
 /// cash_flow  = payment · a(rate, tenor)
 /// leverage   = max(0, maxDebt/EBITDA · EBITDA − existing debt)     (0 when EBITDA ≤ 0)
 /// collateral = (Σ C_k (1 − HC_k) + u · revenue) / (1 − g)         (∞ when g = 1)
@@ -196,7 +201,7 @@ pub fn size_limit(
         CashFlowMeasure::EbitdaLessCapex => f.ebitda - f.capex,
         CashFlowMeasure::OperatingCashFlow => f.operating_cash_flow + f.interest_expense,
     };
-    let existing_service = f.interest_expense + f.short_term_debt;
+    let existing_service = f.interest_expense + params.short_term_debt_repaid * f.short_term_debt;
     let payment = (cf / params.target_dscr - existing_service).max(0.0);
     let cash_flow = payment * annuity_factor(rate, tenor);
     let existing_debt = f.short_term_debt + f.long_term_debt;
@@ -253,7 +258,7 @@ mod tests {
     fn constraints_by_hand() {
         let p = LimitParams::default();
         let l = size_limit(&p, &firm(), &[], &[], 0.05, 5.0).unwrap();
-        let payment = 3e6 / 1.25 - 0.7e6;
+        let payment = 3e6 / 1.25 - 0.45e6;
         assert!((l.cash_flow - payment * annuity_factor(0.05, 5.0)).abs() < 1e-6);
         assert!((l.leverage - (12e6 - 3.5e6)).abs() < 1e-6);
         assert!((l.collateral - 2e6).abs() < 1e-6);

@@ -55,16 +55,16 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod error;
-pub mod market;
-mod traits;
 pub mod ifrs9;
+pub mod market;
 pub mod portfolio;
 pub mod raroc;
+mod traits;
 pub mod transition;
 
 pub use error::RiskError;
-pub use market::{ExpectedShortfall, ValueAtRisk};
-pub use traits::{RiskMeasure, VolatilityModel, VolatilityPath};
-pub use portfolio::{LossDistribution, LossModel, read_portfolio_csv};
-pub use transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
 pub use finkit_schema as schema;
+pub use market::{ExpectedShortfall, ValueAtRisk};
+pub use portfolio::{LossDistribution, LossModel, read_portfolio_csv};
+pub use traits::{RiskMeasure, VolatilityModel, VolatilityPath};
+pub use transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};

@@ -67,6 +67,26 @@ impl LoanRisk {
         Ok(LoanRisk { pd, lgd, capital })
     }
 
+    /// PD, LGD and `K` from the Basel IRB corporate formula
+    /// ([`crate::portfolio::irb_corporate`]): `K` per unit of EAD, without the 1.06 factor (which
+    /// scales risk weights, not `K`). The PD kept for the expected loss is the PD after the
+    /// options' floor, so EL and capital use the same PD.
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::portfolio::irb_corporate`]; [`RiskError::InvalidParameter`] when `K` is 0
+    /// (PD 0 or 1), for which RAROC is undefined.
+    pub fn from_irb(
+        pd: f64,
+        lgd: f64,
+        maturity: f64,
+        sales_eur_m: Option<f64>,
+        options: &crate::portfolio::IrbOptions,
+    ) -> Result<LoanRisk, RiskError> {
+        let irb = crate::portfolio::irb_corporate(pd, lgd, maturity, sales_eur_m, options)?;
+        LoanRisk::new(irb.pd, lgd, irb.k)
+    }
+
     /// Probability of default.
     #[must_use]
     pub fn pd(&self) -> f64 {

@@ -798,6 +798,19 @@ mod tests {
         ));
     }
 
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_roundtrip_revalidates() {
+        let tm = small();
+        let text = serde_json::to_string(&tm).unwrap();
+        let back: TransitionMatrix = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, tm);
+        let tampered = text.replace("0.9,", "0.7,");
+        assert_ne!(tampered, text);
+        let err = serde_json::from_str::<TransitionMatrix>(&tampered).unwrap_err();
+        assert!(err.to_string().contains("sums to"), "{err}");
+    }
+
     #[test]
     fn singular_matrix_has_no_logm() {
         let p = array![[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];

@@ -2,8 +2,8 @@
 //! Monte Carlo VaR reproducible (and independent of the thread count).
 
 use finkit_risk::market::{
-    EsEstimator, GarchCoefficients, GarchParams, Innovation, QuantileRule, SdConvention,
-    VarMethod, VarParams,
+    EsEstimator, GarchCoefficients, GarchParams, Innovation, QuantileRule, SdConvention, VarMethod,
+    VarParams,
 };
 use finkit_risk::{ExpectedShortfall, RiskMeasure, ValueAtRisk};
 use ndarray::Array1;
@@ -67,13 +67,7 @@ fn fitted() -> finkit_risk::market::GarchFit {
         .innovation(Innovation::StudentT)
         .at_coefficients(
             &r,
-            &GarchCoefficients {
-                mu: 0.05,
-                omega: 0.02,
-                alpha: 0.1,
-                beta: 0.88,
-                nu: Some(6.0),
-            },
+            &GarchCoefficients { mu: 0.05, omega: 0.02, alpha: 0.1, beta: 0.88, nu: Some(6.0) },
         )
         .unwrap()
 }

@@ -23,9 +23,7 @@ fn data(name: &str) -> PathBuf {
 
 fn prices() -> Array1<f64> {
     let mut rd = csv::Reader::from_path(data("sp500.csv")).unwrap();
-    rd.records()
-        .map(|r| r.unwrap()[1].parse::<f64>().unwrap())
-        .collect()
+    rd.records().map(|r| r.unwrap()[1].parse::<f64>().unwrap()).collect()
 }
 
 fn returns() -> Array1<f64> {
@@ -79,10 +77,7 @@ fn assert_abs(what: &str, got: f64, want: f64, tol: f64) {
 }
 
 fn hist(rule: QuantileRule) -> VarMethod {
-    VarMethod::Historical {
-        rule,
-        es: EsEstimator::AcerbiTasche,
-    }
+    VarMethod::Historical { rule, es: EsEstimator::AcerbiTasche }
 }
 
 #[test]
@@ -132,7 +127,8 @@ fn full_sample_var_and_es() {
                     SUMS_REL,
                 );
             }
-            let cf = VarParams::new(lvl, VarMethod::CornishFisher { sd }).unwrap().estimate(&r).unwrap();
+            let cf =
+                VarParams::new(lvl, VarMethod::CornishFisher { sd }).unwrap().estimate(&r).unwrap();
             assert_rel(
                 &format!("cornish-fisher var {key}{suffix}"),
                 cf.var,
@@ -277,7 +273,12 @@ fn ewma_next_day_volatility() {
         num(e, &["vol_for_last_date"]),
         SUMS_REL,
     );
-    assert_rel("ewma next-day vol", path.next.sqrt(), num(e, &["vol_next_day_after_last"]), SUMS_REL);
+    assert_rel(
+        "ewma next-day vol",
+        path.next.sqrt(),
+        num(e, &["vol_next_day_after_last"]),
+        SUMS_REL,
+    );
 }
 
 fn reference_coefficients(g: &Value, t: bool) -> GarchCoefficients {
@@ -301,7 +302,12 @@ fn garch_loglikelihood_at_reference_parameters() {
         let spec = GarchParams::new().innovation(innov);
         let at = spec.at_coefficients(&r, &k).unwrap();
         assert_rel(&format!("{key} backcast"), at.backcast, num(g, &["backcast_sigma2"]), SUMS_REL);
-        assert_rel(&format!("{key} ll"), at.loglik, num(g, &["loglik_percent_units"]), GARCH_LL_REL);
+        assert_rel(
+            &format!("{key} ll"),
+            at.loglik,
+            num(g, &["loglik_percent_units"]),
+            GARCH_LL_REL,
+        );
         assert_rel(
             &format!("{key} ll decimal"),
             at.loglik_decimal,
@@ -311,7 +317,12 @@ fn garch_loglikelihood_at_reference_parameters() {
         let ll = spec.loglikelihood(&r, &k).unwrap();
         assert_eq!(ll, at.loglik);
         let last = at.conditional_variance[at.conditional_variance.len() - 1].sqrt();
-        assert_rel(&format!("{key} last vol"), last, num(g, &["cond_vol_last_percent"]), GARCH_LL_REL);
+        assert_rel(
+            &format!("{key} last vol"),
+            last,
+            num(g, &["cond_vol_last_percent"]),
+            GARCH_LL_REL,
+        );
         assert_rel(
             &format!("{key} next-day variance"),
             at.next_variance,
@@ -319,11 +330,7 @@ fn garch_loglikelihood_at_reference_parameters() {
             GARCH_LL_REL,
         );
         // the same coefficients in decimal units give the decimal log-likelihood directly
-        let kd = GarchCoefficients {
-            mu: k.mu / 100.0,
-            omega: k.omega / 1e4,
-            ..k
-        };
+        let kd = GarchCoefficients { mu: k.mu / 100.0, omega: k.omega / 1e4, ..k };
         let dec = GarchParams::new().innovation(innov).units(GarchUnits::Decimal);
         assert_rel(
             &format!("{key} ll decimal units"),
@@ -379,11 +386,7 @@ fn garch_fit_matches_arch() {
         let v = fit.var_forecast(0.99).unwrap();
         assert!(v.var > 0.0 && v.es.unwrap() > v.var);
         // fitting in decimal units reaches the same optimum
-        let dec = GarchParams::new()
-            .innovation(innov)
-            .units(GarchUnits::Decimal)
-            .fit(&r)
-            .unwrap();
+        let dec = GarchParams::new().innovation(innov).units(GarchUnits::Decimal).fit(&r).unwrap();
         assert_abs(
             &format!("{key} decimal-unit fit ll"),
             dec.loglik_decimal,
@@ -401,10 +404,7 @@ fn bad_input_gets_typed_errors() {
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let x = Array1::from(vec![0.01, bad, -0.02]);
         assert!(matches!(hs.estimate(&x), Err(RiskError::NonFinite { index: 1, .. })), "{bad}");
-        assert!(matches!(
-            GarchParams::new().fit(&x),
-            Err(RiskError::NonFinite { index: 1, .. })
-        ));
+        assert!(matches!(GarchParams::new().fit(&x), Err(RiskError::NonFinite { index: 1, .. })));
         assert!(matches!(
             RollingParams::new(0.99, RollingMethod::default()).unwrap().forecast(&x),
             Err(RiskError::NonFinite { .. })

@@ -6,13 +6,16 @@ mod tolerance;
 
 use finkit_risk::RiskError;
 use finkit_risk::ifrs9::{EadSchedule, PdTermStructure, Stage, expected_credit_loss};
+use finkit_risk::portfolio::IrbOptions;
 use finkit_risk::raroc::{LoanRisk, Pricer, PricingParams};
 use finkit_risk::transition::{
     DefaultState, Generator, GeneratorMethod, TransitionMatrix, TransitionOptions,
 };
 use ndarray::{Array2, array};
 use serde_json::Value;
-use tolerance::{CLOSED_FORM_REL, GENERATOR_LOGM_ABS, MATRIX_PRODUCT_ABS, ROW_FIX_ABS, rel_err};
+use tolerance::{
+    CLOSED_FORM_REL, GENERATOR_LOGM_ABS, IRB_REL, MATRIX_PRODUCT_ABS, ROW_FIX_ABS, rel_err,
+};
 
 const RATINGS: [&str; 8] = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "D"];
 const NAMES: [&str; 2] = ["creditmetrics_1997", "jlt_1997"];
@@ -276,6 +279,7 @@ fn ifrs9_ecl_matches_reference() {
 fn raroc_spreads_match_reference() {
     let r = json("ifrs9_pricing_examples.json");
     let mut worst: f64 = 0.0;
+    let mut worst_irb: f64 = 0.0;
     for ex in r["raroc_pricing"].as_array().unwrap() {
         let f = |k: &str| ex[k].as_f64().unwrap();
         let pricer = Pricer::new(PricingParams {
@@ -305,13 +309,20 @@ fn raroc_spreads_match_reference() {
             worst = worst.max(e);
             assert!(e <= CLOSED_FORM_REL, "pd {} {key}: {got} vs {want}", f("pd"));
         }
+        // K from the crate's IRB formula reproduces the spread within the IRB tolerance.
+        let sales = ex["sales_eur_m"].as_f64();
+        let irb =
+            LoanRisk::from_irb(f("pd"), f("lgd"), f("m"), sales, &IrbOptions::default()).unwrap();
+        let e = rel_err(pricer.break_even_spread(&irb), f("required_spread"));
+        worst_irb = worst_irb.max(e);
+        assert!(e <= IRB_REL, "pd {} spread from IRB K: rel err {e}", f("pd"));
         // A funding cost shifts the rate, not the spread: RAROC of the all-in rate is the hurdle.
         let funded =
             Pricer::new(PricingParams { funding_cost: 0.025, ..*pricer.params() }).unwrap();
         let rate = funded.risk_based_rate(&loan);
         assert!((funded.raroc_of_rate(&loan, rate).unwrap() - f("hurdle")).abs() < 1e-12);
     }
-    println!("RAROC max rel err {worst:e}");
+    println!("RAROC max rel err {worst:e}; with K from irb_corporate {worst_irb:e}");
 }
 
 #[test]

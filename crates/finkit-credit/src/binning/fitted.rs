@@ -263,7 +263,9 @@ impl FittedBinning {
     ///
     /// [`CreditError::InvalidModel`] naming the first broken invariant.
     pub fn validate(&self) -> Result<(), CreditError> {
-        let bad = |what: String| Err(CreditError::InvalidModel(format!("binning {:?}: {what}", self.name)));
+        let bad = |what: String| {
+            Err(CreditError::InvalidModel(format!("binning {:?}: {what}", self.name)))
+        };
         if self.splits.iter().any(|s| !s.is_finite())
             || self.splits.windows(2).any(|w| w[0] >= w[1])
         {
@@ -283,7 +285,10 @@ impl FittedBinning {
             || self.n_regular == 0
             || self.bins.len() != self.n_regular + n_special + 1
         {
-            return bad(format!("{} bins do not match the split points and special values", self.bins.len()));
+            return bad(format!(
+                "{} bins do not match the split points and special values",
+                self.bins.len()
+            ));
         }
         for (i, b) in self.bins.iter().enumerate() {
             let kind = if i < self.n_regular {
@@ -305,16 +310,19 @@ impl FittedBinning {
         {
             return bad("category lookup is unsorted, duplicated or points past the bins".into());
         }
-        if let ZeroCellRule::ReplaceZeroCount(v) = self.woe_options.zero_cell {
-            if !(v > 0.0 && v <= 1.0) {
-                return bad(format!("zero-cell replacement {v} outside (0, 1]"));
-            }
+        if let ZeroCellRule::ReplaceZeroCount(v) = self.woe_options.zero_cell
+            && !(v > 0.0 && v <= 1.0)
+        {
+            return bad(format!("zero-cell replacement {v} outside (0, 1]"));
         }
         let counts: Vec<(u64, u64)> = self.bins.iter().map(|b| (b.events, b.non_events)).collect();
         let stats = woe_iv(&counts, self.woe_options);
         for (b, &(woe, iv)) in self.bins.iter().zip(&stats) {
             if b.woe.to_bits() != woe.to_bits() || b.iv.to_bits() != iv.to_bits() {
-                return bad(format!("bin {:?}: woe {} / iv {} do not follow from its counts", b.label, b.woe, b.iv));
+                return bad(format!(
+                    "bin {:?}: woe {} / iv {} do not follow from its counts",
+                    b.label, b.woe, b.iv
+                ));
             }
         }
         let total: f64 = self.bins.iter().map(|b| b.iv).sum();
@@ -448,7 +456,14 @@ impl FittedBinning {
             });
         }
         let Some(label) = x else { return self.missing_index() };
-        match self.lookup.binary_search_by(|(c, _)| c.as_str().cmp(label)) {
+        // A short list is scanned (`==` compares lengths first, so most misses are one
+        // comparison); a long one is searched.
+        let found = if self.lookup.len() <= 16 {
+            self.lookup.iter().position(|(c, _)| c == label).ok_or(())
+        } else {
+            self.lookup.binary_search_by(|(c, _)| c.as_str().cmp(label)).map_err(|_| ())
+        };
+        match found {
             Ok(pos) => {
                 let i = self.lookup[pos].1;
                 if self.bins[i].count > 0 || i < self.n_regular {
@@ -506,7 +521,9 @@ impl FittedBinning {
                     })
                 })
                 .collect(),
-            Column::Categorical(v) => v.iter().map(|x| self.bin_of_category(x.as_deref())).collect(),
+            Column::Categorical(v) => {
+                v.iter().map(|x| self.bin_of_category(x.as_deref())).collect()
+            }
         }
     }
 

@@ -92,7 +92,9 @@ pub use process::{BinningProcess, BinningProcessParams, FittedBinningProcess, Wo
 pub use woe::{WoeOptions, WoeSign, ZeroCellRule};
 
 use fitted::BinningParts;
-use optimize::{Cell, Constraints, Partition, Step, clearly_better, optimal_partition, quantile_prebins};
+use optimize::{
+    Cell, Constraints, Partition, Step, clearly_better, optimal_partition, quantile_prebins,
+};
 
 /// The shape the event rate must follow across the regular bins of a numeric variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -267,7 +269,11 @@ impl BinningParams {
             );
         }
         if let Some(v) = self.special_values.iter().find(|v| !v.is_finite()) {
-            return invalid("special_values", v.to_string(), "must be finite (NaN is the missing bin)");
+            return invalid(
+                "special_values",
+                v.to_string(),
+                "must be finite (NaN is the missing bin)",
+            );
         }
         for (i, v) in self.special_values.iter().enumerate() {
             if self.special_values[..i].contains(v) {
@@ -279,10 +285,10 @@ impl BinningParams {
                 return invalid("special_categories", v.clone(), "listed twice");
             }
         }
-        if let ZeroCellRule::ReplaceZeroCount(v) = self.woe.zero_cell {
-            if !(v > 0.0 && v <= 1.0) {
-                return invalid("zero_cell", v.to_string(), "replacement count must be in (0, 1]");
-            }
+        if let ZeroCellRule::ReplaceZeroCount(v) = self.woe.zero_cell
+            && !(v > 0.0 && v <= 1.0)
+        {
+            return invalid("zero_cell", v.to_string(), "replacement count must be in (0, 1]");
         }
         Ok(OptimalBinning { params: self })
     }
@@ -310,7 +316,9 @@ pub(crate) fn target_flags(y: &ArrayRef1<f64>, n: usize) -> Result<Vec<bool>, Cr
         } else if v == 0.0 {
             flags.push(false);
         } else {
-            return Err(CreditError::InvalidTarget(format!("value {v} at row {row}; must be 0 or 1")));
+            return Err(CreditError::InvalidTarget(format!(
+                "value {v} at row {row}; must be 0 or 1"
+            )));
         }
     }
     let bad = flags.iter().filter(|&&b| b).count();
@@ -321,6 +329,9 @@ pub(crate) fn target_flags(y: &ArrayRef1<f64>, n: usize) -> Result<Vec<bool>, Cr
     }
     Ok(flags)
 }
+
+/// Regular `(value, is_event)` rows sorted by value, special-value cells, the missing cell.
+type NumericSplit = (Vec<(f64, bool)>, Vec<Cell>, Cell);
 
 fn cell_of(flag: bool) -> Cell {
     if flag { Cell { bad: 1, good: 0 } } else { Cell { bad: 0, good: 1 } }
@@ -377,7 +388,7 @@ impl OptimalBinning {
         name: &str,
         x: &ArrayRef1<f64>,
         flags: &[bool],
-    ) -> Result<(Vec<(f64, bool)>, Vec<Cell>, Cell), CreditError> {
+    ) -> Result<NumericSplit, CreditError> {
         let specials = &self.params.special_values;
         let mut regular = Vec::with_capacity(x.len());
         let mut special = vec![Cell::default(); specials.len()];
@@ -733,7 +744,10 @@ mod tests {
         assert!(BinningParams::new().special_values(vec![f64::NAN]).build().is_err());
         assert!(
             BinningParams::new()
-                .woe_options(WoeOptions { zero_cell: ZeroCellRule::ReplaceZeroCount(0.0), ..WoeOptions::default() })
+                .woe_options(WoeOptions {
+                    zero_cell: ZeroCellRule::ReplaceZeroCount(0.0),
+                    ..WoeOptions::default()
+                })
                 .build()
                 .is_err()
         );
@@ -742,9 +756,19 @@ mod tests {
 
     #[test]
     fn missing_and_special_get_own_bins_and_policy_applies() {
-        let x: Array1<f64> =
-            (0..200).map(|i| if i % 50 == 0 { f64::NAN } else if i % 40 == 1 { -999.0 } else { f64::from(i) }).collect();
-        let y: Array1<f64> = (0..200).map(|i| if (i * 7) % 10 < 3 + i / 50 { 1.0 } else { 0.0 }).collect();
+        let x: Array1<f64> = (0..200)
+            .map(|i| {
+                if i % 50 == 0 {
+                    f64::NAN
+                } else if i % 40 == 1 {
+                    -999.0
+                } else {
+                    f64::from(i)
+                }
+            })
+            .collect();
+        let y: Array1<f64> =
+            (0..200).map(|i| if (i * 7) % 10 < 3 + i / 50 { 1.0 } else { 0.0 }).collect();
         let b = BinningParams::new()
             .special_values(vec![-999.0, -1.0])
             .unseen_policy(UnseenPolicy::WorstBin)
@@ -766,11 +790,16 @@ mod tests {
 
     #[test]
     fn categorical_unseen_policy() {
-        let x: Vec<Option<&str>> =
-            (0..100).map(|i| Some(["a", "b", "c"][i % 3])).collect();
-        let y: Array1<f64> = (0..100).map(|i| if i % 3 == 2 || i % 7 == 0 { 1.0 } else { 0.0 }).collect();
+        let x: Vec<Option<&str>> = (0..100).map(|i| Some(["a", "b", "c"][i % 3])).collect();
+        let y: Array1<f64> =
+            (0..100).map(|i| if i % 3 == 2 || i % 7 == 0 { 1.0 } else { 0.0 }).collect();
         let fit = |p: UnseenPolicy| {
-            BinningParams::new().unseen_policy(p).build().unwrap().fit_categorical("c", &x, &y).unwrap()
+            BinningParams::new()
+                .unseen_policy(p)
+                .build()
+                .unwrap()
+                .fit_categorical("c", &x, &y)
+                .unwrap()
         };
         let b = fit(UnseenPolicy::Error);
         assert!(matches!(b.bin_of_category(Some("zzz")), Err(CreditError::Unbinnable { .. })));
@@ -786,12 +815,30 @@ mod tests {
     fn bad_inputs() {
         let ob = BinningParams::new().build().unwrap();
         let y = array![0.0, 1.0, 0.0];
-        assert!(matches!(ob.fit_numeric("x", &array![1.0, 1.0, 1.0], &y), Err(CreditError::UnusableColumn { .. })));
-        assert!(matches!(ob.fit_numeric("x", &array![1.0, 2.0], &y), Err(CreditError::LengthMismatch { .. })));
-        assert!(matches!(ob.fit_numeric("x", &array![1.0, 2.0, 3.0], &array![0.0, 0.0, 0.0]), Err(CreditError::InvalidTarget(_))));
-        assert!(matches!(ob.fit_numeric("x", &array![1.0, 2.0, 3.0], &array![0.0, f64::NAN, 1.0]), Err(CreditError::InvalidTarget(_))));
-        assert!(matches!(ob.fit_numeric("x", &array![1.0, f64::INFINITY, 3.0], &y), Err(CreditError::NonFinite { .. })));
-        assert!(matches!(ob.fit_numeric("x", &Array1::<f64>::zeros(0), &Array1::zeros(0)), Err(CreditError::Empty(_))));
+        assert!(matches!(
+            ob.fit_numeric("x", &array![1.0, 1.0, 1.0], &y),
+            Err(CreditError::UnusableColumn { .. })
+        ));
+        assert!(matches!(
+            ob.fit_numeric("x", &array![1.0, 2.0], &y),
+            Err(CreditError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            ob.fit_numeric("x", &array![1.0, 2.0, 3.0], &array![0.0, 0.0, 0.0]),
+            Err(CreditError::InvalidTarget(_))
+        ));
+        assert!(matches!(
+            ob.fit_numeric("x", &array![1.0, 2.0, 3.0], &array![0.0, f64::NAN, 1.0]),
+            Err(CreditError::InvalidTarget(_))
+        ));
+        assert!(matches!(
+            ob.fit_numeric("x", &array![1.0, f64::INFINITY, 3.0], &y),
+            Err(CreditError::NonFinite { .. })
+        ));
+        assert!(matches!(
+            ob.fit_numeric("x", &Array1::<f64>::zeros(0), &Array1::zeros(0)),
+            Err(CreditError::Empty(_))
+        ));
         assert!(ob.fit_numeric_with_splits("x", &[2.0, 1.0], &array![1.0, 2.0, 3.0], &y).is_err());
     }
 }

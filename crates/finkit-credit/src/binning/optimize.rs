@@ -136,7 +136,8 @@ pub(crate) fn optimal_partition(cells: &[Cell], c: &Constraints, phases: &[Step]
 
 /// Picks the fewest bins whose IV is within the tie tolerance of the best over all counts.
 fn pick_count(best_by_m: &[f64]) -> Option<usize> {
-    let overall = best_by_m.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
+    let overall =
+        best_by_m.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
     if !overall.is_finite() {
         return None;
     }
@@ -305,12 +306,14 @@ pub(crate) fn quantile_prebins(sorted: &[(f64, bool)], n_prebins: usize) -> (Vec
     for &(x, bad) in sorted {
         match distinct.last_mut() {
             Some((v, cell)) if *v == x => {
-                if bad { cell.bad += 1 } else { cell.good += 1 }
+                if bad {
+                    cell.bad += 1
+                } else {
+                    cell.good += 1
+                }
             }
-            _ => distinct.push((
-                x,
-                if bad { Cell { bad: 1, good: 0 } } else { Cell { bad: 0, good: 1 } },
-            )),
+            _ => distinct
+                .push((x, if bad { Cell { bad: 1, good: 0 } } else { Cell { bad: 0, good: 1 } })),
         }
     }
     let d = distinct.len();
@@ -402,14 +405,16 @@ mod tests {
             cuts.insert(0, 0);
             cuts.push(p);
             let bins: Vec<Cell> = cuts.windows(2).map(|w| prefix.cell(w[0], w[1])).collect();
-            if bins.iter().any(|b| b.count() < c.min_count || b.bad < c.min_bad || b.good < c.min_good)
+            if bins
+                .iter()
+                .any(|b| b.count() < c.min_count || b.bad < c.min_bad || b.good < c.min_good)
             {
                 continue;
             }
-            if let Some(s) = step {
-                if !is_monotone(&bins, s) {
-                    continue;
-                }
+            if let Some(s) = step
+                && !is_monotone(&bins, s)
+            {
+                continue;
             }
             let iv: f64 = bins.iter().map(|&b| bin_iv(b, c)).sum();
             best = best.max(iv);
@@ -419,13 +424,16 @@ mod tests {
 
     #[test]
     fn dp_matches_brute_force() {
-        let cells: Vec<Cell> = [(3, 20), (5, 18), (2, 25), (9, 11), (7, 14), (12, 9), (4, 16), (15, 5)]
-            .iter()
-            .map(|&(bad, good)| Cell { bad, good })
-            .collect();
+        let cells: Vec<Cell> =
+            [(3, 20), (5, 18), (2, 25), (9, 11), (7, 14), (12, 9), (4, 16), (15, 5)]
+                .iter()
+                .map(|&(bad, good)| Cell { bad, good })
+                .collect();
         for max_bins in [1, 2, 3, 5, 8] {
             let c = constraints(&cells, max_bins);
-            for (phases, step) in [(vec![Step::Up], Some(Step::Up)), (vec![Step::Down], Some(Step::Down))] {
+            for (phases, step) in
+                [(vec![Step::Up], Some(Step::Up)), (vec![Step::Down], Some(Step::Down))]
+            {
                 let got = optimal_partition(&cells, &c, &phases);
                 let want = brute_force(&cells, &c, step);
                 assert!((got.iv - want).abs() < 1e-12, "{max_bins} {step:?}: {} vs {want}", got.iv);

@@ -79,14 +79,14 @@ impl BinningProcessParams {
     /// `min_iv`, or `top_k = 0`.
     pub fn build(self) -> Result<BinningProcess, CreditError> {
         let binner = self.binning.clone().build()?;
-        if let Some(iv) = self.min_iv {
-            if !(iv >= 0.0 && iv.is_finite()) {
-                return Err(CreditError::InvalidParameter {
-                    name: "min_iv",
-                    value: iv.to_string(),
-                    reason: "must be finite and non-negative",
-                });
-            }
+        if let Some(iv) = self.min_iv
+            && !(iv >= 0.0 && iv.is_finite())
+        {
+            return Err(CreditError::InvalidParameter {
+                name: "min_iv",
+                value: iv.to_string(),
+                reason: "must be finite and non-negative",
+            });
         }
         if self.top_k == Some(0) {
             return Err(CreditError::InvalidParameter {
@@ -143,8 +143,9 @@ impl BinningProcess {
                 (Some(_), _, _) | (_, Some(_), _) => {
                     return Err(CreditError::UnusableColumn {
                         name: name.clone(),
-                        reason: "fixed splits need a numeric column, fixed groups a categorical one"
-                            .into(),
+                        reason:
+                            "fixed splits need a numeric column, fixed groups a categorical one"
+                                .into(),
                     });
                 }
                 _ => self.binner.fit_column(name, column, &y)?,

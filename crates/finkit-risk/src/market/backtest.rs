@@ -16,11 +16,7 @@ pub fn exceptions(returns: &ArrayRef1<f64>, var: &ArrayRef1<f64>) -> Result<Vec<
     let v = contiguous(var);
     check_finite("returns", &r)?;
     if v.len() != r.len() {
-        return Err(RiskError::LengthMismatch {
-            what: "var",
-            expected: r.len(),
-            found: v.len(),
-        });
+        return Err(RiskError::LengthMismatch { what: "var", expected: r.len(), found: v.len() });
     }
     check_finite("var", &v)?;
     Ok(r.iter().zip(v.iter()).map(|(r, v)| *r < -*v).collect())
@@ -31,11 +27,7 @@ fn check_hits(hits: &[bool], needed: usize, what: &'static str) -> Result<(), Ri
         return Err(RiskError::Empty("hits"));
     }
     if hits.len() < needed {
-        return Err(RiskError::TooFewObservations {
-            what,
-            needed,
-            got: hits.len(),
-        });
+        return Err(RiskError::TooFewObservations { what, needed, got: hits.len() });
     }
     Ok(())
 }
@@ -87,13 +79,7 @@ pub fn kupiec_pof(hits: &[bool], level: f64) -> Result<Kupiec, RiskError> {
     let ll0 = (t - x) as f64 * (1.0 - p).ln() + x as f64 * p.ln();
     let ll1 = xlogy(t - x, 1.0 - phat) + xlogy(x, phat);
     let lr = -2.0 * (ll0 - ll1);
-    Ok(Kupiec {
-        observations: t,
-        exceptions: x,
-        rate: phat,
-        lr,
-        p_value: chi2_sf(lr, 1.0),
-    })
+    Ok(Kupiec { observations: t, exceptions: x, rate: phat, lr, p_value: chi2_sf(lr, 1.0) })
 }
 
 /// Christoffersen (1998) independence and conditional-coverage tests.
@@ -208,10 +194,7 @@ pub const TRAFFIC_LIGHT_WINDOW: usize = 250;
 /// [`RiskError::TooFewObservations`] with fewer than 250 hits.
 pub fn traffic_light(hits: &[bool]) -> Result<TrafficLight, RiskError> {
     check_hits(hits, TRAFFIC_LIGHT_WINDOW, "basel traffic light")?;
-    let x = hits[hits.len() - TRAFFIC_LIGHT_WINDOW..]
-        .iter()
-        .filter(|&&h| h)
-        .count();
+    let x = hits[hits.len() - TRAFFIC_LIGHT_WINDOW..].iter().filter(|&&h| h).count();
     let (zone, plus_factor) = match x {
         0..=4 => (TrafficLightZone::Green, 0.0),
         5 => (TrafficLightZone::Yellow, 0.40),
@@ -221,12 +204,7 @@ pub fn traffic_light(hits: &[bool]) -> Result<TrafficLight, RiskError> {
         9 => (TrafficLightZone::Yellow, 0.85),
         _ => (TrafficLightZone::Red, 1.0),
     };
-    Ok(TrafficLight {
-        exceptions: x,
-        zone,
-        plus_factor,
-        multiplier: 3.0 + plus_factor,
-    })
+    Ok(TrafficLight { exceptions: x, zone, plus_factor, multiplier: 3.0 + plus_factor })
 }
 
 /// All backtests of one VaR series.
@@ -268,12 +246,7 @@ pub fn backtest(
     let kupiec = kupiec_pof(&hits, level)?;
     let christoffersen = christoffersen(&hits, level)?;
     let traffic_light = traffic_light(&hits).ok();
-    Ok(Backtest {
-        hits,
-        kupiec,
-        christoffersen,
-        traffic_light,
-    })
+    Ok(Backtest { hits, kupiec, christoffersen, traffic_light })
 }
 
 #[cfg(test)]

@@ -38,10 +38,7 @@ pub struct Ewma {
 impl Default for Ewma {
     /// RiskMetrics: `λ = 0.94`, seeded with the mean square of the first 250 returns.
     fn default() -> Self {
-        Self {
-            lambda: 0.94,
-            seed: EwmaSeed::default(),
-        }
+        Self { lambda: 0.94, seed: EwmaSeed::default() }
     }
 }
 
@@ -112,11 +109,7 @@ impl Ewma {
             out.push(s2);
             s2 = self.lambda * s2 + (1.0 - self.lambda) * x * x;
         }
-        Ok(VolatilityPath {
-            first_index: first,
-            variances: Array1::from(out),
-            next: s2,
-        })
+        Ok(VolatilityPath { first_index: first, variances: Array1::from(out), next: s2 })
     }
 }
 

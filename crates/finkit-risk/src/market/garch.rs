@@ -90,11 +90,7 @@ pub struct GarchCoefficients {
 impl GarchCoefficients {
     fn validate(&self, innovation: Innovation) -> Result<(), RiskError> {
         let bad = |name: &'static str, v: f64, reason: &'static str| {
-            Err(RiskError::InvalidParameter {
-                name,
-                value: v.to_string(),
-                reason,
-            })
+            Err(RiskError::InvalidParameter { name, value: v.to_string(), reason })
         };
         if !self.mu.is_finite() {
             return bad("mu", self.mu, "must be finite");
@@ -118,13 +114,7 @@ impl GarchCoefficients {
     }
 
     fn theta(&self) -> [f64; 5] {
-        [
-            self.mu,
-            self.omega,
-            self.alpha,
-            self.beta,
-            self.nu.unwrap_or(f64::NAN),
-        ]
+        [self.mu, self.omega, self.alpha, self.beta, self.nu.unwrap_or(f64::NAN)]
     }
 
     /// α + β.
@@ -486,12 +476,7 @@ impl GarchFit {
     /// [`RiskError::InvalidParameter`] if `level` is not strictly between 0 and 1.
     pub fn var_forecast(&self, level: f64) -> Result<VarEstimate, RiskError> {
         check_level(level)?;
-        Ok(conditional_var(
-            &self.coefficients,
-            self.next_variance,
-            1.0 - level,
-            self.scale(),
-        ))
+        Ok(conditional_var(&self.coefficients, self.next_variance, 1.0 - level, self.scale()))
     }
 
     /// Simulated `horizon`-day losses (decimal, `−Σ r`) from the fitted model, starting after
@@ -529,26 +514,24 @@ impl GarchFit {
             None => None,
         };
         let mut out = vec![0.0; n_paths];
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(block, chunk)| {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(block as u64);
-                for slot in chunk.iter_mut() {
-                    let mut h = h0;
-                    let mut total = 0.0;
-                    for _ in 0..horizon {
-                        let z: f64 = match &tdist {
-                            Some((d, s)) => d.sample(&mut rng) * s,
-                            None => StandardNormal.sample(&mut rng),
-                        };
-                        let e = h.sqrt() * z;
-                        total += k.mu + e;
-                        h = k.omega + k.alpha * e * e + k.beta * h;
-                    }
-                    *slot = -total / c;
+        out.par_chunks_mut(BLOCK).enumerate().for_each(|(block, chunk)| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(block as u64);
+            for slot in chunk.iter_mut() {
+                let mut h = h0;
+                let mut total = 0.0;
+                for _ in 0..horizon {
+                    let z: f64 = match &tdist {
+                        Some((d, s)) => d.sample(&mut rng) * s,
+                        None => StandardNormal.sample(&mut rng),
+                    };
+                    let e = h.sqrt() * z;
+                    total += k.mu + e;
+                    h = k.omega + k.alpha * e * e + k.beta * h;
                 }
-            });
+                *slot = -total / c;
+            }
+        });
         Ok(Array1::from(out))
     }
 
@@ -596,10 +579,7 @@ pub(crate) fn conditional_var(k: &GarchCoefficients, h: f64, p: f64, scale: f64)
         Some(nu) => {
             let s = sig * ((nu - 2.0) / nu).sqrt();
             let (q, tail) = student_t_tail(nu, p);
-            VarEstimate {
-                var: -(k.mu + s * q) / scale,
-                es: Some((-k.mu + s * tail) / scale),
-            }
+            VarEstimate { var: -(k.mu + s * q) / scale, es: Some((-k.mu + s * tail) / scale) }
         }
     }
 }
@@ -654,16 +634,13 @@ fn trigamma(mut x: f64) -> f64 {
     acc + r
         + r2 / 2.0
         + r * r2
-            * (1.0 / 6.0 - r2 * (1.0 / 30.0 - r2 * (1.0 / 42.0 - r2 * (1.0 / 30.0 - r2 * 5.0 / 66.0))))
+            * (1.0 / 6.0
+                - r2 * (1.0 / 30.0 - r2 * (1.0 / 42.0 - r2 * (1.0 / 30.0 - r2 * 5.0 / 66.0))))
 }
 
 impl<'a> Problem<'a> {
     pub(crate) fn new(y: &'a [f64], bc: f64, innovation: Innovation) -> Self {
-        Self {
-            y,
-            bc,
-            t: innovation == Innovation::StudentT,
-        }
+        Self { y, bc, t: innovation == Innovation::StudentT }
     }
 
     fn dim(&self) -> usize {
@@ -672,7 +649,9 @@ impl<'a> Problem<'a> {
 
     /// Constant of the standardised-t log density.
     fn t_const(nu: f64) -> f64 {
-        ln_gamma((nu + 1.0) / 2.0) - ln_gamma(nu / 2.0) - 0.5 * (std::f64::consts::PI * (nu - 2.0)).ln()
+        ln_gamma((nu + 1.0) / 2.0)
+            - ln_gamma(nu / 2.0)
+            - 0.5 * (std::f64::consts::PI * (nu - 2.0)).ln()
     }
 
     /// Conditional variances for every return and the next-day forecast.
@@ -716,6 +695,7 @@ impl<'a> Problem<'a> {
     }
 
     /// Log-likelihood, gradient and Hessian (exact, by differentiating the recursion).
+    #[allow(clippy::needless_range_loop)] // index form mirrors the matrix formulas
     fn derivs(&self, th: &[f64; 5]) -> (f64, Grad, Hess) {
         let (mu, om, al, be) = (th[0], th[1], th[2], th[3]);
         let bc = self.bc;
@@ -727,11 +707,8 @@ impl<'a> Problem<'a> {
         let mut ll = 0.0;
         let mut g = [0.0; 5];
         let mut hs = [[0.0; 5]; 5];
-        let (nu, s, a) = if self.t {
-            (th[4], th[4] - 2.0, (th[4] + 1.0) / 2.0)
-        } else {
-            (f64::NAN, 1.0, 1.0)
-        };
+        let (nu, s, a) =
+            if self.t { (th[4], th[4] - 2.0, (th[4] + 1.0) / 2.0) } else { (f64::NAN, 1.0, 1.0) };
         let is = 1.0 / s;
         for &y in self.y {
             let e = y - mu;
@@ -805,12 +782,7 @@ impl<'a> Problem<'a> {
             hob = dh[1] + be * hob;
             hab = dh[2] + be * hab;
             hbb = 2.0 * dh[3] + be * hbb;
-            dh = [
-                -2.0 * al * e + be * dh[0],
-                1.0 + be * dh[1],
-                e2 + be * dh[2],
-                h + be * dh[3],
-            ];
+            dh = [-2.0 * al * e + be * dh[0], 1.0 + be * dh[1], e2 + be * dh[2], h + be * dh[3]];
             h = om + al * e2 + be * h;
         }
         if self.t {
@@ -935,6 +907,7 @@ impl<'a> Problem<'a> {
 
 /// Solves `A x = b` for a small symmetric positive definite `A` by Cholesky; `None` if `A` is
 /// not positive definite.
+#[allow(clippy::needless_range_loop)] // index form mirrors the textbook algorithm
 fn chol_solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
     let k = b.len();
     let mut l = vec![vec![0.0; k]; k];
@@ -997,7 +970,11 @@ mod tests {
 
     fn check_derivs(t: bool, th: [f64; 5]) {
         let y = series(400);
-        let p = Problem::new(&y, backcast(&y), if t { Innovation::StudentT } else { Innovation::Normal });
+        let p = Problem::new(
+            &y,
+            backcast(&y),
+            if t { Innovation::StudentT } else { Innovation::Normal },
+        );
         let (f, g, hs) = p.derivs(&th);
         assert!((f - p.loglik(&th)).abs() < 1e-9 * f.abs());
         let k = p.dim();
@@ -1057,9 +1034,6 @@ mod tests {
             Err(RiskError::TooFewObservations { .. })
         ));
         let flat = Array1::from(vec![0.01; 50]);
-        assert!(matches!(
-            GarchParams::new().fit(&flat),
-            Err(RiskError::InvalidParameter { .. })
-        ));
+        assert!(matches!(GarchParams::new().fit(&flat), Err(RiskError::InvalidParameter { .. })));
     }
 }

@@ -23,9 +23,8 @@ mod rolling;
 mod var;
 
 pub use backtest::{
-    Backtest, Christoffersen, Kupiec, TRAFFIC_LIGHT_WINDOW, TrafficLight, TrafficLightZone, backtest,
-    christoffersen,
-    exceptions, kupiec_pof, traffic_light,
+    Backtest, Christoffersen, Kupiec, TRAFFIC_LIGHT_WINDOW, TrafficLight, TrafficLightZone,
+    backtest, christoffersen, exceptions, kupiec_pof, traffic_light,
 };
 pub use ewma::{Ewma, EwmaSeed};
 pub use garch::{
@@ -53,11 +52,7 @@ pub(crate) fn check_finite(what: &'static str, x: &[f64]) -> Result<(), RiskErro
         return Err(RiskError::Empty(what));
     }
     match x.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(RiskError::NonFinite {
-            what,
-            index,
-            value: x[index],
-        }),
+        Some(index) => Err(RiskError::NonFinite { what, index, value: x[index] }),
         None => Ok(()),
     }
 }

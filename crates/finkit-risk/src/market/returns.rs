@@ -38,18 +38,10 @@ pub fn returns(prices: &ArrayRef1<f64>, kind: ReturnKind) -> Result<Array1<f64>,
     }
     for (index, &value) in p.iter().enumerate() {
         if !value.is_finite() {
-            return Err(RiskError::NonFinite {
-                what: "prices",
-                index,
-                value,
-            });
+            return Err(RiskError::NonFinite { what: "prices", index, value });
         }
         if value <= 0.0 {
-            return Err(RiskError::NonPositive {
-                what: "prices",
-                index,
-                value,
-            });
+            return Err(RiskError::NonPositive { what: "prices", index, value });
         }
     }
     // ln of the ratio (not a difference of logs): the reference computes it this way, and it
@@ -95,10 +87,7 @@ mod tests {
 
     #[test]
     fn bad_prices() {
-        assert!(matches!(
-            log_returns(&array![1.0]),
-            Err(RiskError::TooFewObservations { .. })
-        ));
+        assert!(matches!(log_returns(&array![1.0]), Err(RiskError::TooFewObservations { .. })));
         assert!(matches!(
             log_returns(&array![1.0, 0.0]),
             Err(RiskError::NonPositive { index: 1, .. })

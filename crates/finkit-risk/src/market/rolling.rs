@@ -61,10 +61,7 @@ pub enum RollingMethod {
 
 impl Default for RollingMethod {
     fn default() -> Self {
-        RollingMethod::Historical {
-            rule: QuantileRule::default(),
-            es: EsEstimator::default(),
-        }
+        RollingMethod::Historical { rule: QuantileRule::default(), es: EsEstimator::default() }
     }
 }
 
@@ -132,11 +129,7 @@ impl RollingParams {
             }
             _ => {}
         }
-        Ok(Self {
-            window: DEFAULT_WINDOW,
-            level,
-            method,
-        })
+        Ok(Self { window: DEFAULT_WINDOW, level, method })
     }
 
     /// The same parameters with another window length.
@@ -201,10 +194,9 @@ impl RollingParams {
                 rolling_parametric(&r, w, p, VarMethod::CornishFisher { sd })
             }
             RollingMethod::Ewma(model) => rolling_ewma(&r, w, p, &model)?,
-            RollingMethod::Garch {
-                params,
-                refit_every,
-            } => rolling_garch(&r, w, p, &params, refit_every)?,
+            RollingMethod::Garch { params, refit_every } => {
+                rolling_garch(&r, w, p, &params, refit_every)?
+            }
         };
         Ok(out)
     }
@@ -275,7 +267,8 @@ fn rolling_ewma(r: &[f64], w: usize, p: f64, model: &Ewma) -> Result<RollingFore
     }
     let z = std_normal().inverse_cdf(p);
     let tail = phi(z) / p;
-    let vol: Vec<f64> = path.variances.iter().skip(w - path.first_index).map(|v| v.sqrt()).collect();
+    let vol: Vec<f64> =
+        path.variances.iter().skip(w - path.first_index).map(|v| v.sqrt()).collect();
     Ok(RollingForecast {
         first_index: w,
         var: vol.iter().map(|s| -z * s).collect(),
@@ -295,14 +288,11 @@ fn rolling_garch(
     let y: Vec<f64> = r.iter().map(|x| c * x).collect();
     let n = y.len();
     let mut coef: Option<GarchCoefficients> = None;
-    let (mut var, mut es, mut vol) = (
-        Vec::with_capacity(n - w),
-        Vec::with_capacity(n - w),
-        Vec::with_capacity(n - w),
-    );
+    let (mut var, mut es, mut vol) =
+        (Vec::with_capacity(n - w), Vec::with_capacity(n - w), Vec::with_capacity(n - w));
     for t in w..n {
         let win = &y[t - w..t];
-        let (k, h) = if (t - w) % refit_every == 0 {
+        let (k, h) = if (t - w).is_multiple_of(refit_every) {
             let fit = params.fit_scaled(win, coef.as_ref())?;
             (fit.coefficients, fit.next_variance)
         } else {
@@ -379,7 +369,9 @@ mod tests {
             RollingParams::new(0.99, RollingMethod::default()).unwrap().forecast(&r),
             Err(RiskError::TooFewObservations { .. })
         ));
-        assert!(RollingParams::new(0.99, RollingMethod::default()).unwrap().with_window(1).is_err());
+        assert!(
+            RollingParams::new(0.99, RollingMethod::default()).unwrap().with_window(1).is_err()
+        );
     }
 
     #[test]
@@ -387,10 +379,7 @@ mod tests {
         let r = series(400);
         let f = RollingParams::new(
             0.99,
-            RollingMethod::Garch {
-                params: GarchParams::new(),
-                refit_every: 50,
-            },
+            RollingMethod::Garch { params: GarchParams::new(), refit_every: 50 },
         )
         .unwrap()
         .forecast(&r)

@@ -92,10 +92,7 @@ pub enum VarMethod {
 
 impl Default for VarMethod {
     fn default() -> Self {
-        VarMethod::Historical {
-            rule: QuantileRule::default(),
-            es: EsEstimator::default(),
-        }
+        VarMethod::Historical { rule: QuantileRule::default(), es: EsEstimator::default() }
     }
 }
 
@@ -263,11 +260,7 @@ pub(crate) fn hs_es_sorted(sorted: &[f64], p: f64, rule: QuantileRule, est: EsEs
         EsEstimator::MeanBeyondVar => {
             let q = -hs_var_sorted(sorted, p, rule);
             let m = sorted.partition_point(|&x| x < q);
-            if m == 0 {
-                -q
-            } else {
-                -sorted[..m].iter().sum::<f64>() / m as f64
-            }
+            if m == 0 { -q } else { -sorted[..m].iter().sum::<f64>() / m as f64 }
         }
     }
 }
@@ -295,13 +288,7 @@ impl Moments {
             s4 += d2 * d2;
         }
         let nf = n as f64;
-        Self {
-            n,
-            mean,
-            m2: s2 / nf,
-            m3: s3 / nf,
-            m4: s4 / nf,
-        }
+        Self { n, mean, m2: s2 / nf, m3: s3 / nf, m4: s4 / nf }
     }
 
     pub(crate) fn sd(&self, conv: SdConvention) -> f64 {
@@ -314,20 +301,12 @@ impl Moments {
 
     /// Biased skewness `m3 / m2^1.5`; 0 for a constant sample.
     pub(crate) fn skew(&self) -> f64 {
-        if self.m2 > 0.0 {
-            self.m3 / self.m2.powf(1.5)
-        } else {
-            0.0
-        }
+        if self.m2 > 0.0 { self.m3 / self.m2.powf(1.5) } else { 0.0 }
     }
 
     /// Biased excess kurtosis `m4 / m2² − 3`; 0 for a constant sample.
     pub(crate) fn excess_kurtosis(&self) -> f64 {
-        if self.m2 > 0.0 {
-            self.m4 / (self.m2 * self.m2) - 3.0
-        } else {
-            0.0
-        }
+        if self.m2 > 0.0 { self.m4 / (self.m2 * self.m2) - 3.0 } else { 0.0 }
     }
 }
 
@@ -362,7 +341,8 @@ pub(crate) fn student_t_tail(dof: f64, p: f64) -> (f64, f64) {
         let x = nu / 2.0;
         // ln Γ(x + ½) − ln Γ(x)
         let lg = 0.5 * x.ln() - 1.0 / (8.0 * x) + 1.0 / (192.0 * x * x * x);
-        let lp = lg - 0.5 * (nu * std::f64::consts::PI).ln() - (nu + 1.0) / 2.0 * (q * q / nu).ln_1p();
+        let lp =
+            lg - 0.5 * (nu * std::f64::consts::PI).ln() - (nu + 1.0) / 2.0 * (q * q / nu).ln_1p();
         (q, lp)
     } else {
         // dof > 2 is validated by every caller; the fallback keeps this total.
@@ -387,30 +367,18 @@ pub(crate) fn parametric(m: &Moments, p: f64, method: VarMethod) -> VarEstimate 
     match method {
         VarMethod::Normal { sd } => {
             let s = m.sd(sd);
-            VarEstimate {
-                var: -(m.mean + s * z),
-                es: Some(-m.mean + s * phi(z) / p),
-            }
+            VarEstimate { var: -(m.mean + s * z), es: Some(-m.mean + s * phi(z) / p) }
         }
         VarMethod::StudentT { dof, sd } => {
             let s = m.sd(sd) * ((dof - 2.0) / dof).sqrt();
             let (q, tail) = student_t_tail(dof, p);
-            VarEstimate {
-                var: -(m.mean + s * q),
-                es: Some(-m.mean + s * tail),
-            }
+            VarEstimate { var: -(m.mean + s * q), es: Some(-m.mean + s * tail) }
         }
         VarMethod::CornishFisher { sd } => {
             let zcf = cornish_fisher_z(z, m.skew(), m.excess_kurtosis());
-            VarEstimate {
-                var: -(m.mean + m.sd(sd) * zcf),
-                es: None,
-            }
+            VarEstimate { var: -(m.mean + m.sd(sd) * zcf), es: None }
         }
-        VarMethod::Historical { .. } => VarEstimate {
-            var: f64::NAN,
-            es: None,
-        },
+        VarMethod::Historical { .. } => VarEstimate { var: f64::NAN, es: None },
     }
 }
 
@@ -441,10 +409,7 @@ impl ValueAtRisk {
     /// [`RiskError::InvalidParameter`] if `level` is not strictly between 0 and 1.
     pub fn new(level: f64) -> Result<Self, RiskError> {
         check_level(level)?;
-        Ok(Self {
-            level,
-            rule: QuantileRule::default(),
-        })
+        Ok(Self { level, rule: QuantileRule::default() })
     }
 
     /// The same measure with another quantile rule.
@@ -498,11 +463,7 @@ impl ExpectedShortfall {
     /// [`RiskError::InvalidParameter`] if `level` is not strictly between 0 and 1.
     pub fn new(level: f64) -> Result<Self, RiskError> {
         check_level(level)?;
-        Ok(Self {
-            level,
-            estimator: EsEstimator::default(),
-            rule: QuantileRule::default(),
-        })
+        Ok(Self { level, estimator: EsEstimator::default(), rule: QuantileRule::default() })
     }
 
     /// The same measure with another estimator.
@@ -565,9 +526,11 @@ mod tests {
     fn acerbi_on_known_sample() {
         let s: Vec<f64> = (1..=250).map(|i| f64::from(i) - 100.0).collect();
         // worst 2.5: -99, -98 and half of -97
-        let es = hs_es_sorted(&s, 0.01, QuantileRule::LowerOrderStatistic, EsEstimator::AcerbiTasche);
+        let es =
+            hs_es_sorted(&s, 0.01, QuantileRule::LowerOrderStatistic, EsEstimator::AcerbiTasche);
         assert!((es - (99.0 + 98.0 + 0.5 * 97.0) / 2.5).abs() < 1e-12);
-        let mb = hs_es_sorted(&s, 0.01, QuantileRule::LowerOrderStatistic, EsEstimator::MeanBeyondVar);
+        let mb =
+            hs_es_sorted(&s, 0.01, QuantileRule::LowerOrderStatistic, EsEstimator::MeanBeyondVar);
         assert!((mb - 98.5).abs() < 1e-12);
         assert_eq!(hs_var_sorted(&s, 0.01, QuantileRule::LowerOrderStatistic), 97.0);
     }
@@ -607,6 +570,9 @@ mod tests {
             .unwrap();
         assert!((n.var - t.var).abs() < 1e-7, "{n:?} {t:?}");
         assert!((n.es.unwrap() - t.es.unwrap()).abs() < 1e-7);
-        assert!(VarParams::new(0.99, VarMethod::StudentT { dof: 2.0, sd: SdConvention::Sample }).is_err());
+        assert!(
+            VarParams::new(0.99, VarMethod::StudentT { dof: 2.0, sd: SdConvention::Sample })
+                .is_err()
+        );
     }
 }

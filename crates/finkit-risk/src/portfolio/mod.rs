@@ -2,6 +2,7 @@
 //! copula Monte Carlo (one-factor, sector, t), the exact one-factor loss distribution,
 //! CreditRisk+, concentration and stress testing.
 
+mod concentration;
 mod creditriskplus;
 mod distribution;
 mod exact;
@@ -10,8 +11,10 @@ mod irb;
 mod loss_model;
 mod math;
 mod montecarlo;
+mod stress;
 mod vasicek;
 
+pub use concentration::{Concentration, GranularityAdjustment, GranularityParams, concentration, granularity_adjustment};
 pub use creditriskplus::CreditRiskPlus;
 pub use distribution::{LATTICE_CDF_SLACK, LossDistribution};
 pub use exact::{ExactOneFactor, ExactResult, LatticeExposures, LatticeUnit, exact_lattice_unit};
@@ -22,4 +25,5 @@ pub use irb::{
 };
 pub use loss_model::{AssetCorrelation, LossModel};
 pub use montecarlo::{Copula, FactorModel, McRun, McShard, MonteCarlo, MonteCarloParams, RiskContributions};
+pub use stress::{CappedValue, OutOfRange, RiskSummary, SectorShock, Shock, StressResult, macro_scenario, stress_by_sector};
 pub use vasicek::{VasicekDistribution, asrf_loss_quantile, conditional_pd};

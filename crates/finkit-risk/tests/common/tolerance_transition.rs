@@ -8,6 +8,8 @@ pub(crate) const MATRIX_PRODUCT_ABS: f64 = 1e-12;
 pub(crate) const GENERATOR_LOGM_ABS: f64 = 1e-9;
 /// IFRS 9 ECL terms and RAROC spreads (relative).
 pub(crate) const CLOSED_FORM_REL: f64 = 1e-12;
+/// RAROC spreads with `K` from the crate's IRB formula (the IRB closed-form tolerance).
+pub(crate) const IRB_REL: f64 = 1e-10;
 /// Repairing the published table's row sums on the diagonal (absolute; one sum per row).
 pub(crate) const ROW_FIX_ABS: f64 = 1e-15;
 
