@@ -59,11 +59,17 @@ fn credit_logistic(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(N as u64));
     let l2 = LogisticParams::new().l2(1.0);
-    group.bench_function("fit_1e6x20_l2", |b| b.iter(|| l2.fit(black_box(&x), black_box(&y)).expect("fit")));
+    group.bench_function("fit_1e6x20_l2", |b| {
+        b.iter(|| l2.fit(black_box(&x), black_box(&y)).expect("fit"))
+    });
     let mle = LogisticParams::new();
-    group.bench_function("fit_1e6x20_mle", |b| b.iter(|| mle.fit(black_box(&x), black_box(&y)).expect("fit")));
+    group.bench_function("fit_1e6x20_mle", |b| {
+        b.iter(|| mle.fit(black_box(&x), black_box(&y)).expect("fit"))
+    });
     let model = l2.fit(&x, &y).expect("fit");
-    group.bench_function("predict_proba_1e6x20", |b| b.iter(|| model.predict_proba(black_box(&x)).expect("score")));
+    group.bench_function("predict_proba_1e6x20", |b| {
+        b.iter(|| model.predict_proba(black_box(&x)).expect("score"))
+    });
     group.finish();
 }
 

@@ -65,7 +65,9 @@ fn statements(n: usize, years: usize, corrections: bool) -> Batch {
             rows.push(Record::from(fixtures::statement(&id, period, available, a).unwrap()));
             if corrections && y + 1 == years && i % 3 == 0 {
                 let restated = fixtures::date(2020 + y as i32, 5, 31).unwrap();
-                rows.push(Record::from(fixtures::statement(&id, period, restated, a * 1.01).unwrap()));
+                rows.push(Record::from(
+                    fixtures::statement(&id, period, restated, a * 1.01).unwrap(),
+                ));
             }
         }
     }
@@ -92,7 +94,10 @@ fn ingest(c: &mut Criterion) {
     let batch = statements(INGEST_FIRMS, INGEST_YEARS, false);
     let rows = batch.rows.len() as u64;
     let mut group = c.benchmark_group("pool");
-    group.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(30));
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
     group.throughput(Throughput::Elements(rows));
     group.bench_function("ingest_statements/1m_rows_sqlite_file", |b| {
         b.iter_custom(|iters| {
@@ -131,10 +136,14 @@ fn reads(c: &mut Criterion) {
     group.sample_size(20);
     group.throughput(Throughput::Elements(ASOF_FIRMS as u64));
     group.bench_function("statements_as_of/latest_of_10k_firms", |b| {
-        b.iter(|| pool.statements_as_of(&analyst, black_box(as_of), &StatementQuery::latest()).unwrap())
+        b.iter(|| {
+            pool.statements_as_of(&analyst, black_box(as_of), &StatementQuery::latest()).unwrap()
+        })
     });
     group.throughput(Throughput::Elements(BOOK as u64));
-    group.bench_function("portfolio/100k_exposures", |b| b.iter(|| pool.portfolio(black_box(&risk)).unwrap()));
+    group.bench_function("portfolio/100k_exposures", |b| {
+        b.iter(|| pool.portfolio(black_box(&risk)).unwrap())
+    });
     group.finish();
     drop(pool);
     remove_db(&path);

@@ -1,4 +1,4 @@
-//! PNG charts of the demo report, drawn with plotters.
+//! PNG charts of the demo report and the notebooks, drawn with plotters.
 //!
 //! The font is embedded (DejaVu Sans, see `assets/LICENSE_DEJAVU`) and registered once, because
 //! plotters' default font lookup fails with `NoSuchFont` where no system fonts are installed.
@@ -8,7 +8,6 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
-use crate::error::CliError;
 
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 const SIZE: (u32, u32) = (900, 560);
@@ -21,12 +20,21 @@ fn register_font() {
     });
 }
 
-fn chart_error(path: &Path, e: impl std::fmt::Display) -> CliError {
-    CliError::internal(format!("drawing {}: {e}", path.display()))
+/// A chart could not be drawn or written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ChartError(pub String);
+
+fn chart_error(path: &Path, e: impl std::fmt::Display) -> ChartError {
+    ChartError(format!("drawing {}: {e}", path.display()))
 }
 
 /// The ROC curve with the diagonal and the AUC in the caption.
-pub(crate) fn roc_curve(path: &Path, points: &[(f64, f64)], auc: f64) -> Result<(), CliError> {
+///
+/// # Errors
+///
+/// [`ChartError`] when the file cannot be written.
+pub fn roc_curve(path: &Path, points: &[(f64, f64)], auc: f64) -> Result<(), ChartError> {
     register_font();
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
@@ -54,12 +62,16 @@ pub(crate) fn roc_curve(path: &Path, points: &[(f64, f64)], auc: f64) -> Result<
 }
 
 /// Two overlaid histograms: the score of goods and of bads.
-pub(crate) fn score_distribution(path: &Path, goods: &[f64], bads: &[f64]) -> Result<(), CliError> {
+///
+/// # Errors
+///
+/// [`ChartError`] when the file cannot be written.
+pub fn score_distribution(path: &Path, goods: &[f64], bads: &[f64]) -> Result<(), ChartError> {
     register_font();
     let all = goods.iter().chain(bads).copied();
     let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
     if !(lo.is_finite() && hi.is_finite()) {
-        return Err(CliError::internal("no scores to draw".to_owned()));
+        return Err(ChartError("no scores to draw".to_owned()));
     }
     let bins = 30usize;
     let width = ((hi - lo) / bins as f64).max(1e-9);
@@ -111,13 +123,17 @@ pub(crate) fn score_distribution(path: &Path, goods: &[f64], bads: &[f64]) -> Re
 }
 
 /// A loss distribution (probability per loss level) with VaR and ES marked.
-pub(crate) fn loss_distribution(
+///
+/// # Errors
+///
+/// [`ChartError`] when the file cannot be written.
+pub fn loss_distribution(
     path: &Path,
     pmf: &[(f64, f64)],
     var: f64,
     es: f64,
     level: f64,
-) -> Result<(), CliError> {
+) -> Result<(), ChartError> {
     register_font();
     let x_max = pmf.iter().map(|p| p.0).fold(es * 1.15, f64::max).max(1e-9);
     let y_max = pmf.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1 + 1e-12;
@@ -161,12 +177,16 @@ pub(crate) fn loss_distribution(
 }
 
 /// Daily returns against the negative VaR forecast, exceptions marked.
-pub(crate) fn backtest(
+///
+/// # Errors
+///
+/// [`ChartError`] when the file cannot be written.
+pub fn backtest(
     path: &Path,
     returns: &[f64],
     var: &[f64],
     title: &str,
-) -> Result<(), CliError> {
+) -> Result<(), ChartError> {
     register_font();
     let n = returns.len().min(var.len());
     let lo = returns.iter().copied().chain(var.iter().map(|v| -v)).fold(0.0, f64::min) * 1.05;
@@ -217,7 +237,11 @@ pub(crate) fn backtest(
 }
 
 /// Bars: decision counts by outcome.
-pub(crate) fn decision_summary(path: &Path, bars: &[(String, usize)]) -> Result<(), CliError> {
+///
+/// # Errors
+///
+/// [`ChartError`] when the file cannot be written.
+pub fn decision_summary(path: &Path, bars: &[(String, usize)]) -> Result<(), ChartError> {
     register_font();
     let top = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f64 * 1.15;
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();

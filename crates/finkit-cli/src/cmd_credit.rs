@@ -307,26 +307,26 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
         base_score: args.base_score,
         base_odds: args.base_odds,
     };
-    let fitted = pipeline::fit_scorecard(&data, &spec)?;
-    let json = fitted.scorecard.to_json().map_err(credit_error)?;
+    let scorecard = pipeline::fit_scorecard(&data, &spec)?;
+    let json = scorecard.to_json().map_err(credit_error)?;
     std::fs::write(&args.out, json)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
-    let pd = fitted.scorecard.pd_batch(&data).map_err(credit_error)?;
+    let pd = scorecard.pd_batch(&data).map_err(credit_error)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
     let m = pipeline::metrics(&pd, &target)?;
-    let characteristics: Vec<&str> = fitted.scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
+    let characteristics: Vec<&str> = scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
     if out.json {
         return out.print_json(&json!({
             "card": args.out.display().to_string(),
             "characteristics": characteristics,
-            "base_points": fitted.scorecard.base_points(),
+            "base_points": scorecard.base_points(),
             "training": m,
         }));
     }
     print_pairs(&[
         ("scorecard written to", args.out.display().to_string()),
         ("characteristics", characteristics.join(", ")),
-        ("base points", format!("{}", fitted.scorecard.base_points())),
+        ("base points", format!("{}", scorecard.base_points())),
         ("training AUC / KS", format!("{:.4} / {:.4}", m.auc, m.ks)),
     ]);
     Ok(())

@@ -356,7 +356,6 @@ pub(crate) struct PortfolioFigures {
     pub(crate) rwa: f64,
     pub(crate) asrf_999: f64,
     pub(crate) hhi: f64,
-    pub(crate) exact: finkit::risk::portfolio::ExactResult,
     pub(crate) exact_tail: [f64; 4],
 }
 
@@ -377,7 +376,6 @@ pub(crate) fn portfolio_figures(portfolio: &Portfolio, options: &IrbOptions) -> 
         rwa: irb.total_rwa,
         asrf_999: irb.total_asrf_loss,
         hhi,
-        exact,
         exact_tail,
     })
 }

@@ -23,6 +23,7 @@ use crate::pipeline::{self, ScorecardSpec};
 use crate::report::Report;
 use crate::{charts, progress};
 
+
 /// Demo sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Size {
@@ -138,8 +139,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     let (train_rows, test_rows) = pipeline::split_rows(german.n_rows(), 0.7);
     let train = german.select_rows(&train_rows)?;
     let test = german.select_rows(&test_rows)?;
-    let fitted = pipeline::fit_scorecard(&train, &ScorecardSpec::default())?;
-    let card = &fitted.scorecard;
+    let card = &pipeline::fit_scorecard(&train, &ScorecardSpec::default())?;
     let test_pd = card.pd_batch(&test).map_err(crate::cmd_credit::credit_error)?;
     let test_y = test.target().map(|t| t.to_owned()).ok_or_else(|| CliError::internal("no target"))?;
     let train_pd = card.pd_batch(&train).map_err(crate::cmd_credit::credit_error)?;

@@ -42,3 +42,9 @@ impl From<serde_json::Error> for CliError {
         CliError::internal(format!("json: {e}"))
     }
 }
+
+impl From<finkit_cli::charts::ChartError> for CliError {
+    fn from(e: finkit_cli::charts::ChartError) -> Self {
+        CliError::internal(e.0)
+    }
+}

@@ -5,7 +5,7 @@
 //! exit with code 1. The flags and JSON fields of the scripting contract are listed in the
 //! README and tested in `tests/`.
 
-mod charts;
+use finkit_cli::charts;
 mod cmd_credit;
 mod cmd_risk;
 mod demo;

@@ -2,10 +2,10 @@
 //! variable, keep those with enough information value, fit a logistic regression on their WoE,
 //! and scale it into a points scorecard.
 
-use finkit::credit::binning::{BinningParams, BinningProcessParams, FittedBinningProcess};
+use finkit::credit::LogisticParams;
+use finkit::credit::binning::{BinningParams, BinningProcessParams};
 use finkit::credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
 use finkit::credit::validation::{self, RiskOrder};
-use finkit::credit::{LogisticModel, LogisticParams};
 use finkit::schema::Dataset;
 use finkit::schema::ndarray::Array1;
 
@@ -34,16 +34,8 @@ impl Default for ScorecardSpec {
     }
 }
 
-/// A fitted scorecard with the pieces it was built from.
-#[derive(Debug, Clone)]
-pub(crate) struct FittedScorecard {
-    pub(crate) binning: FittedBinningProcess,
-    pub(crate) model: LogisticModel,
-    pub(crate) scorecard: Scorecard,
-}
-
 /// Fits binning → logistic → scorecard on `train`.
-pub(crate) fn fit_scorecard(train: &Dataset, spec: &ScorecardSpec) -> Result<FittedScorecard, CliError> {
+pub(crate) fn fit_scorecard(train: &Dataset, spec: &ScorecardSpec) -> Result<Scorecard, CliError> {
     let binning = BinningProcessParams::new()
         .binning(BinningParams::new())
         .exclude(spec.exclude.clone())
@@ -60,8 +52,7 @@ pub(crate) fn fit_scorecard(train: &Dataset, spec: &ScorecardSpec) -> Result<Fit
     let scaling = ScalingParams::new(spec.pdo, spec.base_score, spec.base_odds, OddsDirection::GoodToBad)
         .build()
         .map_err(credit_error)?;
-    let scorecard = Scorecard::from_logistic(&binning, &model, &scaling).map_err(credit_error)?;
-    Ok(FittedScorecard { binning, model, scorecard })
+    Scorecard::from_logistic(&binning, &model, &scaling).map_err(credit_error)
 }
 
 /// Discrimination and calibration of scores against outcomes.

@@ -69,10 +69,14 @@ pub enum CreditError {
         policy: &'static str,
     },
     /// The data are (quasi-)completely separated: the maximum-likelihood estimate does not exist.
-    #[error("{0}; the maximum-likelihood estimate does not exist — add an L2 penalty (e.g. l2 = 1.0)")]
+    #[error(
+        "{0}; the maximum-likelihood estimate does not exist — add an L2 penalty (e.g. l2 = 1.0)"
+    )]
     Separation(String),
     /// The Hessian (information matrix) is singular or not positive definite.
-    #[error("singular information matrix ({0}); drop collinear or constant features or add an L2 penalty")]
+    #[error(
+        "singular information matrix ({0}); drop collinear or constant features or add an L2 penalty"
+    )]
     SingularHessian(String),
     /// An iterative solver did not converge within its iteration limit.
     #[error("{solver} did not converge in {iterations} iterations (last change {last_change:e})")]

@@ -1,5 +1,88 @@
-//! Corporate credit scoring for finkit: binning, WoE/IV, logistic scorecards, validation,
+//! Corporate credit scoring for finkit: from a firm's data to a probability of default (PD) that a
+//! credit officer can trust and explain — binning and WoE, logistic scorecards, validation,
 //! corporate default models and a rating master scale.
+//!
+//! # Example
+//!
+//! ```
+//! use finkit_credit::corporate::{MertonInputs, MertonModel, MertonOptions};
+//! use finkit_credit::master_scale::MasterScale;
+//! use finkit_credit::validation::{RiskOrder, auc};
+//! use finkit_credit::{CreditError, Fit, LogisticParams, PdModel, Record};
+//! use finkit_credit::schema::{Column, Dataset};
+//! use ndarray::array;
+//!
+//! // A modelling table with a binary target (1 = default).
+//! let data = Dataset::new(
+//!     vec![("leverage".into(), Column::Numeric(array![0.2, 0.5, 0.9, 0.4, 0.8, 0.3, 0.7, 0.6]))],
+//!     Some(("bad".into(), array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0])),
+//! )?;
+//!
+//! // Newton/IRLS logistic regression with statsmodels' inference table.
+//! // (`Fit::fit` on a dataset; `LogisticParams::fit(&x, &y)` takes arrays.)
+//! let model = Fit::fit(&LogisticParams::new(), &data)?;
+//! assert!(model.coefficients()[0] > 0.0 && model.std_errors()[1] > 0.0);
+//!
+//! // Validate, then grade on the master scale.
+//! let pd = model.pd_batch(&data)?;
+//! let target = array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0];
+//! assert!(auc(&pd, &target, RiskOrder::HigherIsRiskier)? > 0.5);
+//! let scale = MasterScale::default();
+//! let grade = scale.grade(pd[2])?;
+//! assert!(grade.lower <= pd[2] || grade.label == "1");
+//!
+//! // Models written by different people compose behind one trait object.
+//! let merton = MertonModel { rate: 0.05, horizon: 1.0, kmv: false, options: MertonOptions::default() };
+//! let models: Vec<Box<dyn PdModel>> = vec![Box::new(model), Box::new(merton)];
+//! let firm = Record::new()
+//!     .with_number("leverage", 0.6)
+//!     .with_number("equity_value", 3.0)
+//!     .with_number("equity_volatility", 0.8)
+//!     .with_number("debt", 10.0);
+//! for m in &models {
+//!     let pd = m.pd(&firm)?;
+//!     assert!(pd.get() > 0.0 && pd.get() < 1.0, "{}", m.model_id());
+//! }
+//! # let _ = MertonInputs::new(3.0, 0.8, 10.0, 0.05, 1.0)?;
+//! # Ok::<(), CreditError>(())
+//! ```
+//!
+//! # What is here
+//!
+//! - [`binning`]: optimal monotone binning of numeric and categorical variables
+//!   ([`binning::OptimalBinning`], [`binning::BinningProcess`]), WoE with an explicit sign and
+//!   zero-cell rule, IV.
+//! - [`LogisticParams`] → [`LogisticModel`]: Newton/IRLS with optional L2 (intercept unpenalised),
+//!   sample weights, standard errors, z and p values, log-likelihoods, AIC and BIC; separation and
+//!   singular information matrices are typed errors ([`CreditError::Separation`],
+//!   [`CreditError::SingularHessian`]) that suggest L2. `X'WX` is accumulated over fixed row
+//!   blocks in parallel and summed in block order: the same bits on any number of threads.
+//! - [`scorecard`]: PDO scaling, points per bin, scoring and reason codes, JSON save/load.
+//! - [`validation`]: AUC, Gini, KS, Brier, log-loss, PSI/CSI (the binning rule is an explicit
+//!   option), Hosmer–Lemeshow, per-grade binomial and Jeffreys tests, confusion counts.
+//! - [`master_scale`]: PD → grade on a configurable scale (12 documented default grades),
+//!   grade → central PD, and score → PD calibration (logistic or isotonic).
+//! - [`corporate`]: Altman Z, Z′, Z″, Z″-EM with zones; Ohlson's O-score; the Merton model
+//!   solved for asset value and volatility (Newton with a bisection fallback) and the KMV
+//!   default point.
+//! - [`PdModel`] (object-safe: one [`Record`] → [`Probability`](finkit_schema::Probability), and a
+//!   batch over a [`Dataset`](finkit_schema::Dataset)) and [`Fit`], implemented by the scorecard,
+//!   the logistic model and the corporate models.
+//!
+//! # Accuracy
+//!
+//! Every model is tested against an independent reference (`tests/`, data and provenance in
+//! `tests/data/`, tolerances in `tests/common/tolerance.rs`): the logistic fit against
+//! statsmodels on the German-credit WoE design and Greene's `spector` data (coefficients and
+//! standard errors within 1e-8, log-likelihood within 1e-9; measured ≤ 4e-16 and 5e-13); AUC, KS,
+//! Brier and PSI within 1e-12 and Hosmer–Lemeshow within 1e-9 of scikit-learn/numpy/scipy;
+//! Merton within 1e-9 relative of scipy's `fsolve` on Hull's example (measured ≤ 3e-15); Altman
+//! within 1e-12.
+//!
+//! # Features
+//!
+//! - `serde` (default): `Serialize` / `Deserialize` for parameters, fitted models and results
+//!   (required by scorecard JSON save/load).
 #![doc(test(attr(deny(warnings))))]
 
 pub mod binning;
@@ -8,8 +91,8 @@ mod error;
 mod logistic;
 pub mod master_scale;
 mod record;
-mod special;
 pub mod scorecard;
+mod special;
 mod traits;
 pub mod validation;
 

@@ -71,11 +71,18 @@ pub struct MasterScale {
 
 impl Default for MasterScale {
     fn default() -> Self {
-        let edges = [0.0001, 0.0003, 0.0006, 0.0012, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 1.0];
+        let edges = [
+            0.0001, 0.0003, 0.0006, 0.0012, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 1.0,
+        ];
         let grades = edges
             .windows(2)
             .enumerate()
-            .map(|(k, w)| Grade { label: (k + 1).to_string(), lower: w[0], upper: w[1], central_pd: (w[0] * w[1]).sqrt() })
+            .map(|(k, w)| Grade {
+                label: (k + 1).to_string(),
+                lower: w[0],
+                upper: w[1],
+                central_pd: (w[0] * w[1]).sqrt(),
+            })
             .collect();
         MasterScale { grades, rule: BoundRule::LowerInclusive }
     }
@@ -91,15 +98,27 @@ impl MasterScale {
     /// [`CreditError::Empty`] for no grade, [`CreditError::LengthMismatch`] when the counts
     /// disagree, [`CreditError::InvalidParameter`] for edges that are not strictly increasing in
     /// (0, 1] ending at 1, or duplicate labels.
-    pub fn new<S: Into<String>>(labels: Vec<S>, edges: &[f64], rule: BoundRule) -> Result<MasterScale, CreditError> {
+    pub fn new<S: Into<String>>(
+        labels: Vec<S>,
+        edges: &[f64],
+        rule: BoundRule,
+    ) -> Result<MasterScale, CreditError> {
         let labels: Vec<String> = labels.into_iter().map(Into::into).collect();
         if labels.is_empty() {
             return Err(CreditError::Empty("grades"));
         }
         if edges.len() != labels.len() + 1 {
-            return Err(CreditError::LengthMismatch { what: "edges", expected: labels.len() + 1, found: edges.len() });
+            return Err(CreditError::LengthMismatch {
+                what: "edges",
+                expected: labels.len() + 1,
+                found: edges.len(),
+            });
         }
-        if !(edges[0] > 0.0) || edges.windows(2).any(|w| !(w[0] < w[1])) || edges[edges.len() - 1] != 1.0 {
+        if edges.iter().any(|e| !e.is_finite())
+            || edges[0] <= 0.0
+            || edges.windows(2).any(|w| w[0] >= w[1])
+            || edges[edges.len() - 1] != 1.0
+        {
             return Err(CreditError::InvalidParameter {
                 name: "edges",
                 value: format!("{edges:?}"),
@@ -109,12 +128,21 @@ impl MasterScale {
         let mut sorted: Vec<&String> = labels.iter().collect();
         sorted.sort();
         if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-            return Err(CreditError::InvalidParameter { name: "labels", value: w[0].clone(), reason: "grade labels must be unique" });
+            return Err(CreditError::InvalidParameter {
+                name: "labels",
+                value: w[0].clone(),
+                reason: "grade labels must be unique",
+            });
         }
         let grades = labels
             .into_iter()
             .zip(edges.windows(2))
-            .map(|(label, w)| Grade { label, lower: w[0], upper: w[1], central_pd: (w[0] * w[1]).sqrt() })
+            .map(|(label, w)| Grade {
+                label,
+                lower: w[0],
+                upper: w[1],
+                central_pd: (w[0] * w[1]).sqrt(),
+            })
             .collect();
         Ok(MasterScale { grades, rule })
     }
@@ -127,7 +155,11 @@ impl MasterScale {
     /// a central PD outside its grade's bounds or not increasing.
     pub fn with_central_pds(mut self, central: &[f64]) -> Result<MasterScale, CreditError> {
         if central.len() != self.grades.len() {
-            return Err(CreditError::LengthMismatch { what: "central pds", expected: self.grades.len(), found: central.len() });
+            return Err(CreditError::LengthMismatch {
+                what: "central pds",
+                expected: self.grades.len(),
+                found: central.len(),
+            });
         }
         for (k, (g, &c)) in self.grades.iter().zip(central).enumerate() {
             let lower = if k == 0 { 0.0 } else { g.lower };
@@ -139,8 +171,12 @@ impl MasterScale {
                 });
             }
         }
-        if central.windows(2).any(|w| !(w[0] < w[1])) {
-            return Err(CreditError::InvalidParameter { name: "central pd", value: format!("{central:?}"), reason: "must increase with the grade" });
+        if central.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(CreditError::InvalidParameter {
+                name: "central pd",
+                value: format!("{central:?}"),
+                reason: "must increase with the grade",
+            });
         }
         for (g, &c) in self.grades.iter_mut().zip(central) {
             g.central_pd = c;
@@ -171,7 +207,11 @@ impl MasterScale {
             return Err(CreditError::NonFinite { what: "pd", row: 0, value: pd });
         }
         if !(0.0..=1.0).contains(&pd) {
-            return Err(CreditError::InvalidParameter { name: "pd", value: pd.to_string(), reason: "must lie in [0, 1]" });
+            return Err(CreditError::InvalidParameter {
+                name: "pd",
+                value: pd.to_string(),
+                reason: "must lie in [0, 1]",
+            });
         }
         let last = self.grades.len() - 1;
         // Upper bounds of all grades but the last are the inner edges.
@@ -265,13 +305,21 @@ impl ScoreCalibration {
     /// [`CreditError::InvalidTarget`]; for the logistic method also the errors of
     /// [`LogisticParams::fit`] (e.g. [`CreditError::Separation`] for a score that separates the
     /// classes: add L2).
-    pub fn fit(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, method: CalibrationMethod) -> Result<ScoreCalibration, CreditError> {
+    pub fn fit(
+        scores: &ArrayRef1<f64>,
+        target: &ArrayRef1<f64>,
+        method: CalibrationMethod,
+    ) -> Result<ScoreCalibration, CreditError> {
         let n = scores.len();
         if n == 0 {
             return Err(CreditError::Empty("scores"));
         }
         if target.len() != n {
-            return Err(CreditError::LengthMismatch { what: "target", expected: n, found: target.len() });
+            return Err(CreditError::LengthMismatch {
+                what: "target",
+                expected: n,
+                found: target.len(),
+            });
         }
         if let Some(row) = scores.iter().position(|v| !v.is_finite()) {
             return Err(CreditError::NonFinite { what: "scores", row, value: scores[row] });
@@ -279,8 +327,12 @@ impl ScoreCalibration {
         match method {
             CalibrationMethod::Logistic { l2 } => {
                 let x = scores.to_owned().insert_axis(ndarray::Axis(1));
-                let model: LogisticModel = LogisticParams::new().l2(l2).feature_names(["score"]).fit(&x, target)?;
-                Ok(ScoreCalibration::Logistic { intercept: model.intercept(), slope: model.coefficients()[0] })
+                let model: LogisticModel =
+                    LogisticParams::new().l2(l2).feature_names(["score"]).fit(&x, target)?;
+                Ok(ScoreCalibration::Logistic {
+                    intercept: model.intercept(),
+                    slope: model.coefficients()[0],
+                })
             }
             CalibrationMethod::Isotonic { order } => isotonic(scores, target, order),
         }
@@ -322,12 +374,18 @@ impl ScoreCalibration {
         scores
             .iter()
             .enumerate()
-            .map(|(row, &s)| self.pd(s).map_err(|_| CreditError::NonFinite { what: "score", row, value: s }))
+            .map(|(row, &s)| {
+                self.pd(s).map_err(|_| CreditError::NonFinite { what: "score", row, value: s })
+            })
             .collect()
     }
 }
 
-fn isotonic(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, order: RiskOrder) -> Result<ScoreCalibration, CreditError> {
+fn isotonic(
+    scores: &ArrayRef1<f64>,
+    target: &ArrayRef1<f64>,
+    order: RiskOrder,
+) -> Result<ScoreCalibration, CreditError> {
     let mut rows: Vec<(f64, f64)> = Vec::with_capacity(scores.len());
     let (mut events, mut non_events) = (0usize, 0usize);
     for (row, (&s, &y)) in scores.iter().zip(target).enumerate() {
@@ -335,7 +393,9 @@ fn isotonic(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, order: RiskOrder) 
             return Err(CreditError::NonFinite { what: "target", row, value: y });
         }
         if y != 0.0 && y != 1.0 {
-            return Err(CreditError::InvalidTarget(format!("value {y} at row {row} is not 0 or 1")));
+            return Err(CreditError::InvalidTarget(format!(
+                "value {y} at row {row} is not 0 or 1"
+            )));
         }
         if y == 1.0 {
             events += 1;
@@ -383,7 +443,8 @@ fn isotonic(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, order: RiskOrder) 
             }
         }
     }
-    let mut pds: Vec<f64> = blocks.iter().flat_map(|&(sy, w, m)| std::iter::repeat_n(sy / w, m)).collect();
+    let mut pds: Vec<f64> =
+        blocks.iter().flat_map(|&(sy, w, m)| std::iter::repeat_n(sy / w, m)).collect();
     let mut xs: Vec<f64> = knots.iter().map(|k| k.0).collect();
     if reversed {
         pds.reverse();
@@ -406,12 +467,18 @@ mod tests {
         assert_eq!(s.grade_index(1.0).unwrap(), 11);
         assert!(s.grade_index(1.1).is_err());
         assert!(s.grade_index(f64::NAN).is_err());
-        let upper = MasterScale::new(vec!["A", "B"], &[0.01, 0.1, 1.0], BoundRule::UpperInclusive).unwrap();
+        let upper =
+            MasterScale::new(vec!["A", "B"], &[0.01, 0.1, 1.0], BoundRule::UpperInclusive).unwrap();
         assert_eq!(upper.grade_index(0.1).unwrap(), 0);
-        let lower = MasterScale::new(vec!["A", "B"], &[0.01, 0.1, 1.0], BoundRule::LowerInclusive).unwrap();
+        let lower =
+            MasterScale::new(vec!["A", "B"], &[0.01, 0.1, 1.0], BoundRule::LowerInclusive).unwrap();
         assert_eq!(lower.grade_index(0.1).unwrap(), 1);
-        assert!(MasterScale::new(vec!["A", "A"], &[0.01, 0.1, 1.0], BoundRule::LowerInclusive).is_err());
-        assert!(MasterScale::new(vec!["A", "B"], &[0.01, 0.1, 0.9], BoundRule::LowerInclusive).is_err());
+        assert!(
+            MasterScale::new(vec!["A", "A"], &[0.01, 0.1, 1.0], BoundRule::LowerInclusive).is_err()
+        );
+        assert!(
+            MasterScale::new(vec!["A", "B"], &[0.01, 0.1, 0.9], BoundRule::LowerInclusive).is_err()
+        );
         assert!(lower.clone().with_central_pds(&[0.05, 0.5]).is_ok());
         assert!(lower.with_central_pds(&[0.5, 0.05]).is_err());
     }
@@ -420,13 +487,23 @@ mod tests {
     fn isotonic_pools_violators() {
         let s = array![1.0, 2.0, 3.0, 4.0];
         let y = array![0.0, 1.0, 0.0, 1.0];
-        let cal = ScoreCalibration::fit(&s, &y, CalibrationMethod::Isotonic { order: RiskOrder::HigherIsRiskier }).unwrap();
+        let cal = ScoreCalibration::fit(
+            &s,
+            &y,
+            CalibrationMethod::Isotonic { order: RiskOrder::HigherIsRiskier },
+        )
+        .unwrap();
         assert_eq!(cal.pd(1.0).unwrap(), 0.0);
         assert_eq!(cal.pd(2.0).unwrap(), 0.5);
         assert_eq!(cal.pd(3.0).unwrap(), 0.5);
         assert_eq!(cal.pd(4.0).unwrap(), 1.0);
         assert_eq!(cal.pd(3.5).unwrap(), 0.75);
-        let safer = ScoreCalibration::fit(&s, &y, CalibrationMethod::Isotonic { order: RiskOrder::HigherIsSafer }).unwrap();
+        let safer = ScoreCalibration::fit(
+            &s,
+            &y,
+            CalibrationMethod::Isotonic { order: RiskOrder::HigherIsSafer },
+        )
+        .unwrap();
         assert_eq!(safer.pd(1.0).unwrap(), 0.5);
         assert_eq!(safer.pd(4.0).unwrap(), 0.5);
     }

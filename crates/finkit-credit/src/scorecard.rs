@@ -275,8 +275,12 @@ pub struct ScoredRecord {
 }
 
 /// A points scorecard.
+///
+/// Deserialising one (directly or through [`Scorecard::from_json`]) runs
+/// [`Scorecard::validate`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawScorecard"))]
 pub struct Scorecard {
     name: String,
     scaling: Scaling,
@@ -284,6 +288,35 @@ pub struct Scorecard {
     base_points: f64,
     base_points_unrounded: f64,
     characteristics: Vec<Characteristic>,
+}
+
+/// The serialised form, validated when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawScorecard {
+    name: String,
+    scaling: Scaling,
+    intercept: f64,
+    base_points: f64,
+    base_points_unrounded: f64,
+    characteristics: Vec<Characteristic>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawScorecard> for Scorecard {
+    type Error = CreditError;
+    fn try_from(raw: RawScorecard) -> Result<Self, CreditError> {
+        let card = Scorecard {
+            name: raw.name,
+            scaling: raw.scaling,
+            intercept: raw.intercept,
+            base_points: raw.base_points,
+            base_points_unrounded: raw.base_points_unrounded,
+            characteristics: raw.characteristics,
+        };
+        card.validate()?;
+        Ok(card)
+    }
 }
 
 /// Rows per parallel scoring block.
@@ -649,6 +682,14 @@ mod json {
         }
     }
 
+    /// The SHA-256 checksum (lowercase hex) of the canonical text of a card's JSON content —
+    /// the `"scorecard"` field of a saved file. For tools that re-sign a card they edited on
+    /// purpose; loading still re-validates every point.
+    #[must_use]
+    pub fn content_checksum(content: &Json) -> String {
+        checksum(content)
+    }
+
     fn checksum(content: &Json) -> String {
         let mut text = String::new();
         canonical(content, &mut text);
@@ -718,6 +759,9 @@ mod json {
     }
 }
 
+#[cfg(feature = "serde")]
+pub use json::content_checksum;
+
 impl PdModel for Scorecard {
     fn model_id(&self) -> String {
         format!("finkit-scorecard:{}", self.name)
@@ -741,7 +785,7 @@ mod tests {
     fn scaling_matches_the_reference_constants() {
         let s =
             ScalingParams::new(20.0, 600.0, 1.0 / 50.0, OddsDirection::BadToGood).build().unwrap();
-        assert!((s.factor() - 28.853900817779268).abs() < 1e-12);
+        assert!((s.factor() - 28.853_900_817_779_27).abs() < 1e-12);
         assert!((s.offset() - 487.1228762045055).abs() < 1e-12);
         let g = ScalingParams::new(20.0, 600.0, 50.0, OddsDirection::GoodToBad).build().unwrap();
         assert_eq!(g.offset(), s.offset());

@@ -46,7 +46,9 @@ fn check_target(y: &ArrayRef1<f64>, n: usize) -> Result<(usize, usize), CreditEr
         if v == 1.0 {
             events += 1;
         } else if v != 0.0 {
-            return Err(CreditError::InvalidTarget(format!("value {v} at row {row} is not 0 or 1")));
+            return Err(CreditError::InvalidTarget(format!(
+                "value {v} at row {row} is not 0 or 1"
+            )));
         }
     }
     Ok((events, n - events))
@@ -121,7 +123,11 @@ fn tie_groups(values: &ArrayRef1<f64>, y: &ArrayRef1<f64>) -> Vec<(usize, usize)
 /// [`CreditError::Empty`], [`CreditError::NonFinite`] for a non-finite score or target,
 /// [`CreditError::LengthMismatch`], and [`CreditError::InvalidTarget`] for a target that is not
 /// 0/1 or has one class only.
-pub fn auc(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, order: RiskOrder) -> Result<f64, CreditError> {
+pub fn auc(
+    scores: &ArrayRef1<f64>,
+    target: &ArrayRef1<f64>,
+    order: RiskOrder,
+) -> Result<f64, CreditError> {
     check_finite("scores", scores)?;
     let (nb, ng) = check_target(target, scores.len())?;
     need_both_classes(nb, ng)?;
@@ -145,7 +151,11 @@ pub fn auc(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, order: RiskOrder) -
 /// # Errors
 ///
 /// As [`auc`].
-pub fn gini(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, order: RiskOrder) -> Result<f64, CreditError> {
+pub fn gini(
+    scores: &ArrayRef1<f64>,
+    target: &ArrayRef1<f64>,
+    order: RiskOrder,
+) -> Result<f64, CreditError> {
     Ok(2.0 * auc(scores, target, order)? - 1.0)
 }
 
@@ -310,7 +320,11 @@ pub struct StabilityIndex {
 /// [`CreditError::Empty`] / [`CreditError::NonFinite`] for either sample,
 /// [`CreditError::InvalidParameter`] for fewer than 2 bins, edges that are not finite and strictly
 /// increasing, a bad floor, or (under [`EmptyBinPolicy::Error`]) an empty bin.
-pub fn psi(expected: &ArrayRef1<f64>, actual: &ArrayRef1<f64>, params: &PsiParams) -> Result<StabilityIndex, CreditError> {
+pub fn psi(
+    expected: &ArrayRef1<f64>,
+    actual: &ArrayRef1<f64>,
+    params: &PsiParams,
+) -> Result<StabilityIndex, CreditError> {
     check_finite("expected", expected)?;
     check_finite("actual", actual)?;
     let edges = match &params.binning {
@@ -325,12 +339,16 @@ pub fn psi(expected: &ArrayRef1<f64>, actual: &ArrayRef1<f64>, params: &PsiParam
             let mut sorted: Vec<f64> = expected.to_vec();
             sorted.sort_unstable_by(f64::total_cmp);
             let step = 1.0 / *bins as f64;
-            let mut edges: Vec<f64> = (1..*bins).map(|k| quantile_linear(&sorted, k as f64 * step)).collect();
+            let mut edges: Vec<f64> =
+                (1..*bins).map(|k| quantile_linear(&sorted, k as f64 * step)).collect();
             edges.dedup();
             edges
         }
         PsiBinning::Edges(edges) => {
-            if edges.is_empty() || edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| w[0] >= w[1]) {
+            if edges.is_empty()
+                || edges.iter().any(|e| !e.is_finite())
+                || edges.windows(2).any(|w| w[0] >= w[1])
+            {
                 return Err(CreditError::InvalidParameter {
                     name: "edges",
                     value: format!("{edges:?}"),
@@ -384,14 +402,14 @@ pub fn stability_from_counts(
     if ta == 0 {
         return Err(CreditError::Empty("actual sample"));
     }
-    if let EmptyBinPolicy::Floor(f) = empty_bin {
-        if !(f > 0.0 && f < 1.0) {
-            return Err(CreditError::InvalidParameter {
-                name: "floor",
-                value: f.to_string(),
-                reason: "the floor share must lie in (0, 1)",
-            });
-        }
+    if let EmptyBinPolicy::Floor(f) = empty_bin
+        && !(f > 0.0 && f < 1.0)
+    {
+        return Err(CreditError::InvalidParameter {
+            name: "floor",
+            value: f.to_string(),
+            reason: "the floor share must lie in (0, 1)",
+        });
     }
     let mut terms = Vec::with_capacity(expected_counts.len());
     for (k, (&ce, &ca)) in expected_counts.iter().zip(actual_counts).enumerate() {
@@ -464,7 +482,11 @@ pub struct HosmerLemeshow {
 ///
 /// As [`brier`]; [`CreditError::InvalidParameter`] when `groups < 3` or `groups > n`, or when a
 /// group's expected count is 0 or equal to its size (the term is undefined).
-pub fn hosmer_lemeshow(pd: &ArrayRef1<f64>, target: &ArrayRef1<f64>, groups: usize) -> Result<HosmerLemeshow, CreditError> {
+pub fn hosmer_lemeshow(
+    pd: &ArrayRef1<f64>,
+    target: &ArrayRef1<f64>,
+    groups: usize,
+) -> Result<HosmerLemeshow, CreditError> {
     check_probabilities("pd", pd)?;
     check_target(target, pd.len())?;
     let n = pd.len();
@@ -488,7 +510,7 @@ pub fn hosmer_lemeshow(pd: &ArrayRef1<f64>, target: &ArrayRef1<f64>, groups: usi
         let observed = rows.iter().filter(|&&i| target[i] == 1.0).count();
         let expected: f64 = rows.iter().map(|&i| pd[i]).sum();
         let denom = expected * (1.0 - expected / size as f64);
-        if !(denom > 0.0) {
+        if denom.is_nan() || denom <= 0.0 {
             return Err(CreditError::InvalidParameter {
                 name: "pd",
                 value: format!("group {g}: expected {expected} of {size}"),
@@ -524,7 +546,11 @@ fn check_grade_inputs(n: usize, defaults: usize, pd: f64) -> Result<(), CreditEr
         });
     }
     if !(pd.is_finite() && (0.0..=1.0).contains(&pd)) {
-        return Err(CreditError::InvalidParameter { name: "pd", value: pd.to_string(), reason: "must lie in [0, 1]" });
+        return Err(CreditError::InvalidParameter {
+            name: "pd",
+            value: pd.to_string(),
+            reason: "must lie in [0, 1]",
+        });
     }
     Ok(())
 }
@@ -573,7 +599,11 @@ pub fn binomial_test(n: usize, defaults: usize, pd: f64) -> Result<f64, CreditEr
 pub fn jeffreys_test(n: usize, defaults: usize, pd: f64) -> Result<f64, CreditError> {
     check_grade_inputs(n, defaults, pd)?;
     let beta = Beta::new(defaults as f64 + 0.5, (n - defaults) as f64 + 0.5).map_err(|_| {
-        CreditError::InvalidParameter { name: "defaults", value: defaults.to_string(), reason: "invalid beta shape" }
+        CreditError::InvalidParameter {
+            name: "defaults",
+            value: defaults.to_string(),
+            reason: "invalid beta shape",
+        }
     })?;
     Ok(beta.cdf(pd))
 }
@@ -602,11 +632,19 @@ pub struct GradeTest {
 /// # Errors
 ///
 /// As [`brier`], and [`CreditError::LengthMismatch`] when `grades` has the wrong length.
-pub fn grade_tests(grades: &[usize], pd: &ArrayRef1<f64>, target: &ArrayRef1<f64>) -> Result<Vec<GradeTest>, CreditError> {
+pub fn grade_tests(
+    grades: &[usize],
+    pd: &ArrayRef1<f64>,
+    target: &ArrayRef1<f64>,
+) -> Result<Vec<GradeTest>, CreditError> {
     check_probabilities("pd", pd)?;
     check_target(target, pd.len())?;
     if grades.len() != pd.len() {
-        return Err(CreditError::LengthMismatch { what: "grades", expected: pd.len(), found: grades.len() });
+        return Err(CreditError::LengthMismatch {
+            what: "grades",
+            expected: pd.len(),
+            found: grades.len(),
+        });
     }
     let n_grades = grades.iter().max().map_or(0, |m| m + 1);
     let mut acc = vec![(0usize, 0usize, 0.0f64); n_grades];
@@ -684,13 +722,19 @@ impl Confusion {
 ///
 /// [`CreditError::Empty`], [`CreditError::NonFinite`] (scores, target or cut-off),
 /// [`CreditError::LengthMismatch`], [`CreditError::InvalidTarget`].
-pub fn confusion(scores: &ArrayRef1<f64>, target: &ArrayRef1<f64>, cutoff: f64, rule: CutoffRule) -> Result<Confusion, CreditError> {
+pub fn confusion(
+    scores: &ArrayRef1<f64>,
+    target: &ArrayRef1<f64>,
+    cutoff: f64,
+    rule: CutoffRule,
+) -> Result<Confusion, CreditError> {
     check_finite("scores", scores)?;
     check_target(target, scores.len())?;
     if !cutoff.is_finite() {
         return Err(CreditError::NonFinite { what: "cutoff", row: 0, value: cutoff });
     }
-    let mut c = Confusion { true_positive: 0, false_positive: 0, true_negative: 0, false_negative: 0 };
+    let mut c =
+        Confusion { true_positive: 0, false_positive: 0, true_negative: 0, false_negative: 0 };
     for (&s, &y) in scores.iter().zip(target) {
         let flagged = match rule {
             CutoffRule::AtOrAbove => s >= cutoff,

@@ -79,3 +79,21 @@ fn single_variable_errors() {
         "{e}"
     );
 }
+
+#[test]
+fn saved_binnings_are_validated_when_read() {
+    let d = data(
+        Column::Numeric((0..100).map(f64::from).collect()),
+        Some((0..100).map(|i| f64::from(i % 3 == 0)).collect()),
+    );
+    let fitted = BinningProcessParams::new().build().unwrap().fit(&d).unwrap();
+    let text = serde_json::to_string(&fitted).unwrap();
+    let back: finkit_credit::binning::FittedBinningProcess = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, fitted);
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["selected"] = serde_json::json!([7]);
+    assert!(serde_json::from_value::<finkit_credit::binning::FittedBinningProcess>(v).is_err());
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["binnings"][0]["bins"][0]["woe"] = serde_json::json!(0.5);
+    assert!(serde_json::from_value::<finkit_credit::binning::FittedBinningProcess>(v).is_err());
+}

@@ -33,13 +33,29 @@ proptest! {
     ) {
         let xs: Vec<f64> = xs.into_iter().filter(|x| (x - cut).abs() > 1e-3).collect();
         let y: Vec<f64> = xs.iter().map(|x| f64::from(u8::from(slope * (x - cut) > 0.0))).collect();
-        prop_assume!(y.iter().any(|v| *v == 1.0) && y.iter().any(|v| *v == 0.0));
+        prop_assume!(y.contains(&1.0) && y.contains(&0.0));
         let x = Array2::from_shape_vec((xs.len(), 1), xs.clone()).unwrap();
         let result = LogisticParams::new().fit(&x, &Array1::from(y.clone()));
         prop_assert!(matches!(result, Err(CreditError::Separation(_))), "{:?}", result);
         // The penalised fit exists and is finite.
         let model = LogisticParams::new().l2(1.0).fit(&x, &Array1::from(y)).unwrap();
         prop_assert!(model.params().iter().all(|b| b.is_finite()));
+    }
+
+    #[test]
+    fn overlapping_classes_are_fitted(
+        xs in proptest::collection::vec(-10.0f64..10.0, 0..40),
+        ys in proptest::collection::vec(prop::bool::ANY, 40),
+    ) {
+        // Both classes at the smallest and the largest x: no separating direction exists, so
+        // the maximum-likelihood estimate exists and must be found (no false separation).
+        let mut x = xs.clone();
+        let mut y: Vec<f64> = ys.iter().take(xs.len()).map(|b| f64::from(u8::from(*b))).collect();
+        x.extend([-11.0, -11.0, 11.0, 11.0]);
+        y.extend([0.0, 1.0, 0.0, 1.0]);
+        let x = Array2::from_shape_vec((x.len(), 1), x).unwrap();
+        let model = LogisticParams::new().fit(&x, &Array1::from(y)).unwrap();
+        prop_assert!(model.params().iter().chain(model.std_errors().iter()).all(|v| v.is_finite()));
     }
 
     #[test]

@@ -21,9 +21,12 @@ fn merton_matches_hull_example() {
     let reference = read_json("corporate_models.json");
     let m = &reference["merton_hull_example"];
     let i = &m["inputs"];
-    let inputs = MertonInputs::new(f(&i["E"]), f(&i["sigma_E"]), f(&i["D"]), f(&i["r"]), f(&i["T"])).unwrap();
+    let inputs =
+        MertonInputs::new(f(&i["E"]), f(&i["sigma_E"]), f(&i["D"]), f(&i["r"]), f(&i["T"]))
+            .unwrap();
     for method in [MertonMethod::Newton, MertonMethod::Bisection] {
-        let fit = solve_merton(&inputs, &MertonOptions { method, ..MertonOptions::default() }).unwrap();
+        let fit =
+            solve_merton(&inputs, &MertonOptions { method, ..MertonOptions::default() }).unwrap();
         assert_eq!(fit.method, method);
         for (what, got, want) in [
             ("V", fit.asset_value, f(&m["V"])),
@@ -34,7 +37,10 @@ fn merton_matches_hull_example() {
             ("DD", fit.distance_to_default, f(&m["distance_to_default_rn"])),
             ("debt market value", fit.market_value_debt, f(&m["market_value_debt"])),
         ] {
-            eprintln!("merton {method:?} {what}: {got} vs {want}, rel diff {:e}", ((got - want) / want).abs());
+            eprintln!(
+                "merton {method:?} {what}: {got} vs {want}, rel diff {:e}",
+                ((got - want) / want).abs()
+            );
             assert_rel(what, got, want, MERTON_REL);
         }
     }
@@ -48,8 +54,12 @@ fn merton_matches_hull_example() {
 
 #[test]
 fn merton_as_pd_model_with_kmv_point() {
-    let plain = MertonModel { rate: 0.05, horizon: 1.0, kmv: false, options: MertonOptions::default() };
-    let record = Record::new().with_number("equity_value", 3.0).with_number("equity_volatility", 0.8).with_number("debt", 10.0);
+    let plain =
+        MertonModel { rate: 0.05, horizon: 1.0, kmv: false, options: MertonOptions::default() };
+    let record = Record::new()
+        .with_number("equity_value", 3.0)
+        .with_number("equity_volatility", 0.8)
+        .with_number("debt", 10.0);
     let pd = plain.pd(&record).unwrap().get();
     assert_rel("pd model", pd, 0.12697124106279656, MERTON_REL);
     // KMV: STD 6 + ½·LTD 8 = 10 gives the same default point.
@@ -77,8 +87,11 @@ fn altman_matches() {
         f(&a["ta"]),
     )
     .unwrap();
-    let want_ratios: Vec<f64> = reference["altman_z_x5_1.0"]["ratios"].as_array().unwrap().iter().map(f).collect();
-    for (got, want) in [ratios.x1, ratios.x2, ratios.x3, ratios.x4, ratios.x5].iter().zip(&want_ratios) {
+    let want_ratios: Vec<f64> =
+        reference["altman_z_x5_1.0"]["ratios"].as_array().unwrap().iter().map(f).collect();
+    for (got, want) in
+        [ratios.x1, ratios.x2, ratios.x3, ratios.x4, ratios.x5].iter().zip(&want_ratios)
+    {
         assert_abs("altman ratio", *got, *want, ALTMAN_ABS);
     }
     let dp = &reference["altman_z_double_prime_using_mve_as_bve"];
@@ -99,7 +112,10 @@ fn altman_matches() {
 
 #[test]
 fn altman_as_pd_model() {
-    let model = AltmanModel { variant: AltmanVariant::ZDoublePrime, zone_pd: ZonePd::new(0.01, 0.04, 0.25).unwrap() };
+    let model = AltmanModel {
+        variant: AltmanVariant::ZDoublePrime,
+        zone_pd: ZonePd::new(0.01, 0.04, 0.25).unwrap(),
+    };
     let distressed = Record::new()
         .with_number("working_capital_to_assets", -0.1)
         .with_number("retained_earnings_to_assets", -0.2)
@@ -108,7 +124,9 @@ fn altman_as_pd_model() {
     assert_eq!(model.pd(&distressed).unwrap().get(), 0.25);
     // The 1968 model needs market equity, which the book-equity record lacks.
     let z = AltmanModel::default();
-    assert!(matches!(z.pd(&distressed), Err(CreditError::MissingVariable(name)) if name == "market_equity_to_liabilities"));
+    assert!(
+        matches!(z.pd(&distressed), Err(CreditError::MissingVariable(name)) if name == "market_equity_to_liabilities")
+    );
 }
 
 #[test]

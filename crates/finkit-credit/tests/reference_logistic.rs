@@ -32,7 +32,12 @@ fn compare(model: &LogisticModel, reference: &Value, y: &Array1<f64>) {
     for (j, term) in terms.iter().enumerate() {
         let want = |key: &str| reference[key][term.as_str()].as_f64().unwrap();
         assert_abs(&format!("param {term}"), model.params()[j], want("params"), LOGIT_PARAM_ABS);
-        assert_abs(&format!("std err {term}"), model.std_errors()[j], want("std_err"), LOGIT_PARAM_ABS);
+        assert_abs(
+            &format!("std err {term}"),
+            model.std_errors()[j],
+            want("std_err"),
+            LOGIT_PARAM_ABS,
+        );
         assert_abs(&format!("z {term}"), model.z_values()[j], want("z"), 1e-6);
         let p = want("p_values");
         assert_abs(&format!("p {term}"), model.p_values()[j], p, 1e-9 * p.max(1e-300).max(1e-6));
@@ -76,16 +81,24 @@ fn woe_design_matches_statsmodels() {
         .term_names()
         .iter()
         .enumerate()
-        .map(|(j, t)| (model.params()[j] - reference["logit"]["params"][t.as_str()].as_f64().unwrap()).abs())
+        .map(|(j, t)| {
+            (model.params()[j] - reference["logit"]["params"][t.as_str()].as_f64().unwrap()).abs()
+        })
         .fold(0.0, f64::max);
     let max_se = model
         .term_names()
         .iter()
         .enumerate()
-        .map(|(j, t)| (model.std_errors()[j] - reference["logit"]["std_err"][t.as_str()].as_f64().unwrap()).abs())
+        .map(|(j, t)| {
+            (model.std_errors()[j] - reference["logit"]["std_err"][t.as_str()].as_f64().unwrap())
+                .abs()
+        })
         .fold(0.0, f64::max);
     let dll = (model.log_likelihood() - reference["logit"]["loglik"].as_f64().unwrap()).abs();
-    eprintln!("woe design: max|Δβ| {max_param:e}, max|Δse| {max_se:e}, |Δll| {dll:e}, iterations {}", model.iterations());
+    eprintln!(
+        "woe design: max|Δβ| {max_param:e}, max|Δse| {max_se:e}, |Δll| {dll:e}, iterations {}",
+        model.iterations()
+    );
 }
 
 #[test]
@@ -170,7 +183,11 @@ fn bad_input_is_a_typed_error() {
     // A constant column.
     let mut constant = x.clone();
     constant.column_mut(2).fill(0.5);
-    let err = params.clone().feature_names(["a", "b", "c", "d", "e", "f", "g", "h"]).fit(&constant, &y).unwrap_err();
+    let err = params
+        .clone()
+        .feature_names(["a", "b", "c", "d", "e", "f", "g", "h"])
+        .fit(&constant, &y)
+        .unwrap_err();
     assert!(matches!(&err, CreditError::UnusableColumn { name, .. } if name == "c"), "{err}");
     assert!(err.to_string().contains("0.5"));
     // ... which an L2 penalty makes estimable.
@@ -195,7 +212,10 @@ fn bad_input_is_a_typed_error() {
     ));
     // Scoring with the wrong width or a NaN.
     let model = params.fit(&x, &y).unwrap();
-    assert!(matches!(model.predict_proba(&Array2::zeros((2, 3))), Err(CreditError::LengthMismatch { .. })));
+    assert!(matches!(
+        model.predict_proba(&Array2::zeros((2, 3))),
+        Err(CreditError::LengthMismatch { .. })
+    ));
     assert!(matches!(model.predict_proba(&nan_x), Err(CreditError::NonFinite { row: 4, .. })));
     assert!(matches!(model.pd(&Record::new()), Err(CreditError::MissingVariable(_))));
 }

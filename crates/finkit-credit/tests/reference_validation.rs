@@ -25,7 +25,11 @@ fn load() -> (Split, Split) {
     let (mut train, mut test) = (Vec::new(), Vec::new());
     for record in reader.records() {
         let r = record.unwrap();
-        let row = (r[2].parse::<f64>().unwrap(), r[3].parse::<f64>().unwrap(), r[4].parse::<f64>().unwrap());
+        let row = (
+            r[2].parse::<f64>().unwrap(),
+            r[3].parse::<f64>().unwrap(),
+            r[4].parse::<f64>().unwrap(),
+        );
         match &r[1] {
             "train" => train.push(row),
             "test" => test.push(row),
@@ -67,7 +71,11 @@ fn discrimination_and_accuracy_match() {
             auc(&train.pd, &train.bad, order).unwrap(),
             f(&reference["train_metrics_on_pd"]["auc"]),
         ),
-        ("train ks", ks(&train.pd, &train.bad).unwrap(), f(&reference["train_metrics_on_pd"]["ks"])),
+        (
+            "train ks",
+            ks(&train.pd, &train.bad).unwrap(),
+            f(&reference["train_metrics_on_pd"]["ks"]),
+        ),
     ];
     for (what, got, want) in checks {
         eprintln!("{what}: {got} vs {want}, |diff| {:e}", (got - want).abs());
@@ -85,7 +93,8 @@ fn psi_matches_edges_counts_and_value() {
     ] {
         let want = &reference[key];
         let got = psi(expected, actual, &PsiParams::default()).unwrap();
-        let edges: Vec<f64> = want["edges_right_closed"].as_array().unwrap().iter().map(f).collect();
+        let edges: Vec<f64> =
+            want["edges_right_closed"].as_array().unwrap().iter().map(f).collect();
         assert_eq!(got.edges, edges, "{key} edges (numpy's linear quantile, bit for bit)");
         let counts = |k: &str| -> Vec<usize> {
             want[k].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect()
@@ -95,11 +104,20 @@ fn psi_matches_edges_counts_and_value() {
         for (t, w) in got.terms.iter().zip(want["terms"].as_array().unwrap()) {
             assert_abs("psi term", *t, f(w), METRIC_ABS);
         }
-        eprintln!("{key}: {} vs {}, |diff| {:e}", got.value, f(&want["psi"]), (got.value - f(&want["psi"])).abs());
+        eprintln!(
+            "{key}: {} vs {}, |diff| {:e}",
+            got.value,
+            f(&want["psi"]),
+            (got.value - f(&want["psi"])).abs()
+        );
         assert_abs(key, got.value, f(&want["psi"]), METRIC_ABS);
         // The same bins as user edges give the same index.
-        let again = psi(expected, actual, &PsiParams { binning: PsiBinning::Edges(edges), ..PsiParams::default() })
-            .unwrap();
+        let again = psi(
+            expected,
+            actual,
+            &PsiParams { binning: PsiBinning::Edges(edges), ..PsiParams::default() },
+        )
+        .unwrap();
         assert_eq!(again.value, got.value);
     }
 }
@@ -132,7 +150,8 @@ fn hosmer_lemeshow_matches() {
 fn grade_binomial_tests_match() {
     let (_, test) = load();
     let want = &read_json("model_split.json")["grades_test_binomial"];
-    let edges: Vec<f64> = want["score_edges_right_closed"].as_array().unwrap().iter().map(f).collect();
+    let edges: Vec<f64> =
+        want["score_edges_right_closed"].as_array().unwrap().iter().map(f).collect();
     // Grade 0 holds the lowest scores (right-closed bins on the score).
     let grades: Vec<usize> = test.score.iter().map(|s| edges.partition_point(|e| e < s)).collect();
     let got = grade_tests(&grades, &test.pd, &test.bad).unwrap();
@@ -176,20 +195,48 @@ fn bad_input_is_a_typed_error() {
     let order = RiskOrder::HigherIsRiskier;
     let empty = Array1::<f64>::zeros(0);
     assert!(matches!(auc(&empty, &empty, order), Err(CreditError::Empty(_))));
-    assert!(matches!(auc(&array![0.1, 0.2], &array![1.0], order), Err(CreditError::LengthMismatch { .. })));
-    assert!(matches!(auc(&array![0.1, 0.2], &array![1.0, 1.0], order), Err(CreditError::InvalidTarget(_))));
-    assert!(matches!(ks(&array![0.1, 0.2], &array![1.0, f64::NAN]), Err(CreditError::NonFinite { row: 1, .. })));
-    assert!(matches!(auc(&array![0.1, f64::NAN], &array![1.0, 0.0], order), Err(CreditError::NonFinite { .. })));
-    assert!(matches!(brier(&array![0.1, 1.5], &array![1.0, 0.0]), Err(CreditError::InvalidParameter { .. })));
-    assert!(matches!(log_loss(&array![0.0, 0.5], &array![1.0, 0.0]), Err(CreditError::InvalidParameter { .. })));
-    assert!(matches!(hosmer_lemeshow(&array![0.1, 0.2], &array![1.0, 0.0], 10), Err(CreditError::InvalidParameter { .. })));
+    assert!(matches!(
+        auc(&array![0.1, 0.2], &array![1.0], order),
+        Err(CreditError::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        auc(&array![0.1, 0.2], &array![1.0, 1.0], order),
+        Err(CreditError::InvalidTarget(_))
+    ));
+    assert!(matches!(
+        ks(&array![0.1, 0.2], &array![1.0, f64::NAN]),
+        Err(CreditError::NonFinite { row: 1, .. })
+    ));
+    assert!(matches!(
+        auc(&array![0.1, f64::NAN], &array![1.0, 0.0], order),
+        Err(CreditError::NonFinite { .. })
+    ));
+    assert!(matches!(
+        brier(&array![0.1, 1.5], &array![1.0, 0.0]),
+        Err(CreditError::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        log_loss(&array![0.0, 0.5], &array![1.0, 0.0]),
+        Err(CreditError::InvalidParameter { .. })
+    ));
+    assert!(matches!(
+        hosmer_lemeshow(&array![0.1, 0.2], &array![1.0, 0.0], 10),
+        Err(CreditError::InvalidParameter { .. })
+    ));
     assert!(matches!(binomial_test(10, 11, 0.1), Err(CreditError::InvalidParameter { .. })));
     assert!(matches!(binomial_test(0, 0, 0.1), Err(CreditError::Empty(_))));
     assert!(matches!(
-        psi(&array![1.0, 2.0], &array![1.0], &PsiParams { binning: PsiBinning::Edges(vec![2.0, 1.0]), ..PsiParams::default() }),
+        psi(
+            &array![1.0, 2.0],
+            &array![1.0],
+            &PsiParams { binning: PsiBinning::Edges(vec![2.0, 1.0]), ..PsiParams::default() }
+        ),
         Err(CreditError::InvalidParameter { .. })
     ));
-    assert!(matches!(stability_from_counts(&[10, 0], &[5, 5], EmptyBinPolicy::Error), Err(CreditError::InvalidParameter { .. })));
+    assert!(matches!(
+        stability_from_counts(&[10, 0], &[5, 5], EmptyBinPolicy::Error),
+        Err(CreditError::InvalidParameter { .. })
+    ));
     let floored = stability_from_counts(&[10, 0], &[5, 5], EmptyBinPolicy::Floor(1e-4)).unwrap();
     assert!(floored.value.is_finite() && floored.value > 0.0);
 }

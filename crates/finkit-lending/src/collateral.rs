@@ -152,7 +152,9 @@ impl CollateralTable {
         // Secured amounts per kind, applied in order of increasing secured LGD so that the best
         // collateral covers the exposure first (stack order with fixed kinds: no allocation).
         let mut order = ALL_KINDS;
-        order.sort_by(|a, b| self.treatment(*a).secured_lgd.total_cmp(&self.treatment(*b).secured_lgd));
+        order.sort_by(|a, b| {
+            self.treatment(*a).secured_lgd.total_cmp(&self.treatment(*b).secured_lgd)
+        });
         let mut remaining = uncovered;
         let mut loss = 0.0;
         for kind in order {
@@ -210,7 +212,7 @@ mod tests {
             guarantor: "SME fund".into(),
             coverage: Probability::new(0.8).unwrap(),
         };
-        assert!((t.effective_lgd(100.0, &[], &[g.clone()]) - 0.08).abs() < 1e-15);
+        assert!((t.effective_lgd(100.0, &[], std::slice::from_ref(&g)) - 0.08).abs() < 1e-15);
         let personal = Guarantee { kind: GuaranteeKind::Personal, ..g };
         assert_eq!(t.guarantee_coverage(&[personal]), 0.0);
     }

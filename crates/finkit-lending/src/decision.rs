@@ -45,11 +45,21 @@ impl RatingScale {
             return Err(LendingError::param("rating scale", "[]", "needs at least one grade"));
         }
         let upper: Vec<f64> = grades.iter().map(|g| g.1).collect();
-        if upper.iter().any(|u| !(u.is_finite() && *u > 0.0 && *u <= 1.0)) || upper.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(LendingError::param("rating scale", format!("{upper:?}"), "bounds must increase strictly in (0, 1]"));
+        if upper.iter().any(|u| !(u.is_finite() && *u > 0.0 && *u <= 1.0))
+            || upper.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err(LendingError::param(
+                "rating scale",
+                format!("{upper:?}"),
+                "bounds must increase strictly in (0, 1]",
+            ));
         }
         if upper.last() != Some(&1.0) {
-            return Err(LendingError::param("rating scale", format!("{upper:?}"), "the last bound must be 1"));
+            return Err(LendingError::param(
+                "rating scale",
+                format!("{upper:?}"),
+                "the last bound must be 1",
+            ));
         }
         Ok(RatingScale { labels: grades.iter().map(|g| g.0.to_owned()).collect(), upper })
     }
@@ -299,7 +309,11 @@ impl<M: RatingModel> Engine<M> {
     /// [`LendingError::FirmMismatch`], [`LendingError::CurrencyMismatch`],
     /// [`LendingError::InvalidApplication`] (zero amount, guarantees above 100 %), or a model or
     /// pricing error.
-    pub fn decide_core(&self, input: &DecisionInput<'_>, scratch: &mut Scratch) -> Result<DecisionCore, LendingError> {
+    pub fn decide_core(
+        &self,
+        input: &DecisionInput<'_>,
+        scratch: &mut Scratch,
+    ) -> Result<DecisionCore, LendingError> {
         let app = input.application;
         let violations = app.validate();
         if !violations.is_empty() {
@@ -317,7 +331,8 @@ impl<M: RatingModel> Engine<M> {
         let table = &self.config.limits.collateral;
         let lgd = table.effective_lgd(amount, &app.collateral, &app.guarantees);
         let fin = features.financials.unwrap_or_default();
-        let sales = features.financials.map(|f| f.revenue.max(0.0) * self.config.sales_to_eur_millions);
+        let sales =
+            features.financials.map(|f| f.revenue.max(0.0) * self.config.sales_to_eur_millions);
         let quote = self.pricer.quote(pd, lgd, tenor, sales)?;
         let capacity = DebtCapacityInputs {
             revenue: fin.revenue,
@@ -328,7 +343,14 @@ impl<M: RatingModel> Engine<M> {
             short_term_debt: fin.short_term_debt,
             long_term_debt: fin.long_term_debt,
         };
-        let limit = size_limit(&self.config.limits, &capacity, &app.collateral, &app.guarantees, quote.rate(), tenor)?;
+        let limit = size_limit(
+            &self.config.limits,
+            &capacity,
+            &app.collateral,
+            &app.guarantees,
+            quote.rate(),
+            tenor,
+        )?;
         let facts = Facts {
             years_in_business: features.years_in_business,
             leverage: features.ratios.leverage,
@@ -348,7 +370,8 @@ impl<M: RatingModel> Engine<M> {
             Some(Severity::Refer) => Outcome::Refer,
             None => Outcome::Approve,
         };
-        let offered_amount = if outcome == Outcome::Decline { 0.0 } else { amount.min(limit.amount) };
+        let offered_amount =
+            if outcome == Outcome::Decline { 0.0 } else { amount.min(limit.amount) };
         Ok(DecisionCore { outcome, pd, grade, lgd, quote, limit, offered_amount, features })
     }
 
@@ -391,11 +414,10 @@ impl<M: RatingModel> Engine<M> {
                     limit: &core.limit,
                     pd: core.pd,
                     rate: core.quote.rate(),
-                    ip_lending_value: self
-                        .config
-                        .limits
-                        .collateral
-                        .lending_value_of(&input.application.collateral, finkit_schema::CollateralKind::IpPledge),
+                    ip_lending_value: self.config.limits.collateral.lending_value_of(
+                        &input.application.collateral,
+                        finkit_schema::CollateralKind::IpPledge,
+                    ),
                     sector,
                 },
             )?)
@@ -427,7 +449,10 @@ impl<M: RatingModel> Engine<M> {
     }
 
     /// Decides a batch in parallel (rayon), one [`Scratch`] per worker; results in input order.
-    pub fn decide_batch(&self, inputs: &[DecisionInput<'_>]) -> Vec<Result<DecisionCore, LendingError>>
+    pub fn decide_batch(
+        &self,
+        inputs: &[DecisionInput<'_>],
+    ) -> Vec<Result<DecisionCore, LendingError>>
     where
         M: Sync,
     {
@@ -439,7 +464,11 @@ impl<M: RatingModel> Engine<M> {
 fn describe_reason(r: &ReasonCode) -> String {
     let name: &Cow<'static, str> = &r.characteristic;
     let value = r.value.map_or_else(|| "missing".to_owned(), |v| format!("{v:.3}"));
-    format!("{} ({value}) cost {:.0} points against the best band.", name.replace('_', " "), r.points_below_max)
+    format!(
+        "{} ({value}) cost {:.0} points against the best band.",
+        name.replace('_', " "),
+        r.points_below_max
+    )
 }
 
 #[cfg(test)]

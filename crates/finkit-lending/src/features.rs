@@ -20,7 +20,8 @@ pub fn select_as_of<'a>(
     let key = |s: &FinancialStatement| (s.period_end, s.available_at);
     let known = || statements.iter().filter(|s| s.firm_id == firm.id && s.available_at <= as_of);
     let current = known().max_by_key(|s| key(s));
-    let prior = current.and_then(|c| known().filter(|s| s.period_end < c.period_end).max_by_key(|s| key(s)));
+    let prior = current
+        .and_then(|c| known().filter(|s| s.period_end < c.period_end).max_by_key(|s| key(s)));
     (current, prior)
 }
 
@@ -148,7 +149,8 @@ impl Features {
                 });
             }
         }
-        let ratios = current.map_or_else(FinancialRatios::default, |c| FinancialRatios::compute(c, prior));
+        let ratios =
+            current.map_or_else(FinancialRatios::default, |c| FinancialRatios::compute(c, prior));
         let financials = current.map(Financials::from_statement);
         let cash_runway_months = financials.and_then(|f| {
             let burn = f.annual_burn();

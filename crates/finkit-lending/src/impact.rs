@@ -62,7 +62,11 @@ pub struct PortfolioImpact {
 ///
 /// [`LendingError::InvalidAmount`], [`LendingError::InvalidTenor`], or [`LendingError::Risk`]
 /// for a bad PD, LGD or sales figure.
-pub fn portfolio_impact(book: &Portfolio, loan: &NewLoan, pricer: &LoanPricer) -> Result<PortfolioImpact, LendingError> {
+pub fn portfolio_impact(
+    book: &Portfolio,
+    loan: &NewLoan,
+    pricer: &LoanPricer,
+) -> Result<PortfolioImpact, LendingError> {
     check_amount(loan.ead)?;
     check_tenor(loan.maturity)?;
     let irb = pricer.irb_options();
@@ -107,7 +111,15 @@ mod tests {
         })
         .unwrap();
         let pricer = LoanPricer::new(PricingConfig::default()).unwrap();
-        let loan = NewLoan { pd: 0.01, lgd: 0.45, ead: 100.0, maturity: 2.5, sales_eur_m: None, sector: "C26".into(), rate: 0.06 };
+        let loan = NewLoan {
+            pd: 0.01,
+            lgd: 0.45,
+            ead: 100.0,
+            maturity: 2.5,
+            sales_eur_m: None,
+            sector: "C26".into(),
+            rate: 0.06,
+        };
         let i = portfolio_impact(&book, &loan, &pricer).unwrap();
         assert!((i.marginal_expected_loss - 0.45).abs() < 1e-12);
         // The new loan equals obligor A, so it adds A's capital.

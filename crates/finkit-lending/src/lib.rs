@@ -1,4 +1,64 @@
-//! Corporate lending decisions for finkit.
+//! Corporate lending decisions: fast, explained approvals with risk-based pricing, limits and
+//! financing plans for technology-innovation enterprises.
+//!
+//! `finkit-lending` is the one finkit crate that composes the others: it reads inputs from any
+//! data pool ([`finkit_pool::PoolRead`], see [`pool`]), rates them with any PD model (the
+//! lending-side [`model::RatingModel`]; any [`finkit_credit::PdModel`] fits behind
+//! [`model::PdModelAdapter`]) and prices with `finkit-risk`'s IRB and RAROC functions. A bank
+//! embeds it in its loan-origination service; the `finkit lend` CLI calls it.
+//!
+//! One decision runs: statements known on the application date → [`features::Features`] → PD
+//! (default: an expert scorecard blended with Altman Z″ and, with market data, Merton) → grade
+//! on a [`RatingScale`] → [`policy`] rules from a TOML file → [`pricing`] → [`limits`] →
+//! approve / refer / decline with reasons, a [`plan`] for technology firms and an
+//! [`decision::AuditRecord`]. [`impact`] shows what the loan does to the book.
+//!
+//! # Example
+//!
+//! ```
+//! use finkit_lending::{DecisionInput, Engine, Outcome, Policy};
+//! use finkit_lending::schema::chrono::NaiveDate;
+//! use finkit_lending::schema::*;
+//!
+//! let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+//! let firm = Firm {
+//!     id: FirmId::new("F1")?, name: "Sensorik AG".into(), registration_number: "HRB 1".into(),
+//!     industry: IndustryCode { scheme: IndustryScheme::Nace, code: "C26".into() },
+//!     region: "DE".into(), founded: day(2005, 1, 1), employees: 120,
+//!     tech: TechProfile::default(), contact_name: None, contact_email: None, contact_phone: None,
+//! };
+//! let statement = FinancialStatement {
+//!     firm_id: firm.id.clone(), period_end: day(2024, 12, 31), available_at: day(2025, 3, 31),
+//!     currency: Currency::EUR, unit: Unit::Thousand, cash: 2_000.0, current_assets: 8_000.0,
+//!     total_assets: 20_000.0, current_liabilities: 4_000.0, total_liabilities: 9_000.0,
+//!     short_term_debt: 1_000.0, long_term_debt: 3_000.0, retained_earnings: 6_000.0,
+//!     book_equity: 11_000.0, revenue: 30_000.0, ebit: 3_000.0, ebitda: 4_000.0,
+//!     interest_expense: 200.0, net_income: 2_000.0, rd_expense: 900.0,
+//!     operating_cash_flow: 3_200.0, capex: 1_000.0,
+//! };
+//! let application = LoanApplication {
+//!     id: ApplicationId::new("A1")?, firm_id: firm.id.clone(), application_date: day(2025, 5, 2),
+//!     amount: Amount::new(1.5e6)?, currency: Currency::EUR, tenor: Maturity::new(5.0)?,
+//!     product: Product::TermLoan, purpose: "new production line".into(),
+//!     collateral: vec![Collateral { kind: CollateralKind::Equipment, value: Amount::new(2e6)? }],
+//!     guarantees: vec![],
+//! };
+//!
+//! let engine = Engine::with_defaults(Policy::default_policy()?)?;
+//! let decision = engine.decide(&DecisionInput {
+//!     application: &application, firm: &firm, statements: &[statement],
+//!     market: None, on_watch_list: false, sector: None,
+//! })?;
+//! assert_eq!(decision.outcome(), Outcome::Approve);
+//! assert!(decision.core.quote.rate() > 0.03);
+//! assert_eq!(decision.audit.policy_version, "2025.1");
+//! # Ok::<(), finkit_lending::LendingError>(())
+//! ```
+//!
+//! # Features
+//!
+//! - `serde` (default): `Serialize` / `Deserialize` on decisions, quotes, limits, plans and
+//!   audit records. Policy files are read with serde whether or not the feature is on.
 #![doc(test(attr(deny(warnings))))]
 
 pub mod collateral;
@@ -13,6 +73,9 @@ pub mod policy;
 pub mod pool;
 pub mod pricing;
 
-pub use decision::{Decision, DecisionCore, DecisionInput, Engine, EngineConfig, Outcome, RatingScale, Scratch};
+pub use decision::{
+    Decision, DecisionCore, DecisionInput, Engine, EngineConfig, Outcome, RatingScale, Scratch,
+};
 pub use error::LendingError;
+pub use finkit_schema as schema;
 pub use policy::{Facts, Policy, PolicyHit, Rule, RuleKind, Severity};

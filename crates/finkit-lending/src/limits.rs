@@ -64,7 +64,13 @@ impl LimitParams {
     /// [`LendingError::InvalidParameter`] naming the first bad parameter.
     pub fn validate(&self) -> Result<(), LendingError> {
         check_range("target_dscr", self.target_dscr, 1e-6, 100.0, "must be in (0, 100]")?;
-        check_range("max_debt_to_ebitda", self.max_debt_to_ebitda, 0.0, 100.0, "must be in [0, 100]")?;
+        check_range(
+            "max_debt_to_ebitda",
+            self.max_debt_to_ebitda,
+            0.0,
+            100.0,
+            "must be in [0, 100]",
+        )?;
         check_range(
             "unsecured_share_of_revenue",
             self.unsecured_share_of_revenue,
@@ -72,7 +78,13 @@ impl LimitParams {
             1.0,
             "must be in [0, 1]",
         )?;
-        check_range("short_term_debt_repaid", self.short_term_debt_repaid, 0.0, 1.0, "must be in [0, 1]")?;
+        check_range(
+            "short_term_debt_repaid",
+            self.short_term_debt_repaid,
+            0.0,
+            1.0,
+            "must be in [0, 1]",
+        )?;
         self.collateral.validate()
     }
 }
@@ -264,7 +276,8 @@ mod tests {
         assert!((l.collateral - 2e6).abs() < 1e-6);
         assert_eq!(l.binding, Constraint::Collateral);
         assert_eq!(l.amount, 2e6);
-        let rich = [Collateral { kind: CollateralKind::RealEstate, value: Amount::new(50e6).unwrap() }];
+        let rich =
+            [Collateral { kind: CollateralKind::RealEstate, value: Amount::new(50e6).unwrap() }];
         let l2 = size_limit(&p, &firm(), &rich, &[], 0.05, 5.0).unwrap();
         assert_eq!(l2.binding, Constraint::CashFlow);
     }

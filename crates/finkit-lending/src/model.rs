@@ -203,14 +203,44 @@ impl Default for ExpertScorecard {
             reference_score: 600.0,
             reference_odds: 50.0,
             characteristics: vec![
-                c(FeatureKey::Leverage, &[0.4, 0.6, 0.75, 0.9, 1.0], &[70.0, 55.0, 40.0, 20.0, 0.0, -20.0], 20.0),
-                c(FeatureKey::InterestCoverage, &[0.0, 1.5, 3.0, 6.0], &[-10.0, 15.0, 35.0, 50.0, 60.0], 40.0),
+                c(
+                    FeatureKey::Leverage,
+                    &[0.4, 0.6, 0.75, 0.9, 1.0],
+                    &[70.0, 55.0, 40.0, 20.0, 0.0, -20.0],
+                    20.0,
+                ),
+                c(
+                    FeatureKey::InterestCoverage,
+                    &[0.0, 1.5, 3.0, 6.0],
+                    &[-10.0, 15.0, 35.0, 50.0, 60.0],
+                    40.0,
+                ),
                 // A negative ratio means negative EBITDA: the worst bin.
-                c(FeatureKey::DebtToEbitda, &[0.0, 2.0, 3.5, 5.0], &[-10.0, 50.0, 35.0, 20.0, 0.0], 0.0),
-                c(FeatureKey::ReturnOnAssets, &[-0.05, 0.0, 0.03, 0.08], &[-10.0, 10.0, 30.0, 45.0, 55.0], 10.0),
-                c(FeatureKey::CurrentRatio, &[0.8, 1.0, 1.5, 2.0], &[0.0, 15.0, 30.0, 40.0, 45.0], 15.0),
+                c(
+                    FeatureKey::DebtToEbitda,
+                    &[0.0, 2.0, 3.5, 5.0],
+                    &[-10.0, 50.0, 35.0, 20.0, 0.0],
+                    0.0,
+                ),
+                c(
+                    FeatureKey::ReturnOnAssets,
+                    &[-0.05, 0.0, 0.03, 0.08],
+                    &[-10.0, 10.0, 30.0, 45.0, 55.0],
+                    10.0,
+                ),
+                c(
+                    FeatureKey::CurrentRatio,
+                    &[0.8, 1.0, 1.5, 2.0],
+                    &[0.0, 15.0, 30.0, 40.0, 45.0],
+                    15.0,
+                ),
                 c(FeatureKey::YearsInBusiness, &[2.0, 5.0, 10.0], &[0.0, 15.0, 30.0, 40.0], 0.0),
-                c(FeatureKey::RevenueGrowth, &[-0.1, 0.0, 0.1, 0.3], &[0.0, 15.0, 25.0, 35.0, 30.0], 20.0),
+                c(
+                    FeatureKey::RevenueGrowth,
+                    &[-0.1, 0.0, 0.1, 0.3],
+                    &[0.0, 15.0, 25.0, 35.0, 30.0],
+                    20.0,
+                ),
             ],
             reason_codes: 4,
         }
@@ -237,10 +267,18 @@ impl ExpertScorecard {
                 ));
             }
             if c.edges.windows(2).any(|w| w[0] >= w[1]) || c.edges.iter().any(|e| !e.is_finite()) {
-                return Err(LendingError::param(c.feature.name(), "edges", "edges must be finite and increasing"));
+                return Err(LendingError::param(
+                    c.feature.name(),
+                    "edges",
+                    "edges must be finite and increasing",
+                ));
             }
             if c.points.iter().chain([&c.missing]).any(|p| !p.is_finite()) {
-                return Err(LendingError::param(c.feature.name(), "points", "points must be finite"));
+                return Err(LendingError::param(
+                    c.feature.name(),
+                    "points",
+                    "points must be finite",
+                ));
             }
         }
         Ok(())
@@ -250,7 +288,11 @@ impl ExpertScorecard {
     #[must_use]
     pub fn score(&self, features: &Features) -> f64 {
         self.base
-            + self.characteristics.iter().map(|c| c.points_of(c.feature.value(features))).sum::<f64>()
+            + self
+                .characteristics
+                .iter()
+                .map(|c| c.points_of(c.feature.value(features)))
+                .sum::<f64>()
     }
 
     /// The PD of a score.
@@ -339,8 +381,16 @@ pub fn altman_z_double_prime(features: &Features) -> Option<f64> {
 pub fn merton_pd(features: &Features, market: &MarketData) -> Option<f64> {
     let fin = features.financials?;
     let d = fin.short_term_debt + 0.5 * fin.long_term_debt;
-    let (e, se, r, t) = (market.equity_value, market.equity_volatility, market.risk_free_rate, market.horizon);
-    if !(e > 0.0 && se > 0.0 && d > 0.0 && t > 0.0 && r.is_finite() && e.is_finite() && se.is_finite()) {
+    let (e, se, r, t) =
+        (market.equity_value, market.equity_volatility, market.risk_free_rate, market.horizon);
+    if !(e > 0.0
+        && se > 0.0
+        && d > 0.0
+        && t > 0.0
+        && r.is_finite()
+        && e.is_finite()
+        && se.is_finite())
+    {
         return None;
     }
     let (mut v, mut sv) = (e + d * (-r * t).exp(), se * e / (e + d));
@@ -454,11 +504,19 @@ impl DefaultRatingModel {
         id: impl Into<String>,
     ) -> Result<Self, LendingError> {
         scorecard.validate()?;
-        for (name, w) in [("scorecard weight", weights.scorecard), ("altman weight", weights.altman), ("merton weight", weights.merton)] {
+        for (name, w) in [
+            ("scorecard weight", weights.scorecard),
+            ("altman weight", weights.altman),
+            ("merton weight", weights.merton),
+        ] {
             check_range(name, w, 0.0, 1e6, "must be finite and non-negative")?;
         }
         if weights.scorecard <= 0.0 {
-            return Err(LendingError::param("scorecard weight", weights.scorecard, "must be positive"));
+            return Err(LendingError::param(
+                "scorecard weight",
+                weights.scorecard,
+                "must be positive",
+            ));
         }
         check_range("altman intercept", altman.intercept, -1e6, 1e6, "must be finite")?;
         check_range("altman slope", altman.slope, -1e6, 1e6, "must be finite")?;
@@ -468,7 +526,11 @@ impl DefaultRatingModel {
 
     /// The component PDs: scorecard, Z″ (if defined) and Merton (if market data is usable).
     #[must_use]
-    pub fn components(&self, features: &Features, market: Option<&MarketData>) -> (f64, Option<f64>, Option<f64>) {
+    pub fn components(
+        &self,
+        features: &Features,
+        market: Option<&MarketData>,
+    ) -> (f64, Option<f64>, Option<f64>) {
         let sc = self.scorecard.pd_of_score(self.scorecard.score(features));
         let z = altman_z_double_prime(features)
             .map(|z| 1.0 / (1.0 + (-(self.altman.intercept + self.altman.slope * z)).exp()));
@@ -617,11 +679,22 @@ mod tests {
         // Hull, Options, Futures and Other Derivatives, Example (E = 3, σ_E = 0.80, D = 10,
         // r = 5 %, T = 1): V = 12.40, σ_V = 0.2123, PD = N(−d2) = 12.7 %.
         let f = Features {
-            financials: Some(crate::features::Financials { short_term_debt: 10.0, ..Default::default() }),
+            financials: Some(crate::features::Financials {
+                short_term_debt: 10.0,
+                ..Default::default()
+            }),
             ..Features::default()
         };
-        let md = MarketData { equity_value: 3.0, equity_volatility: 0.8, risk_free_rate: 0.05, horizon: 1.0 };
+        let md = MarketData {
+            equity_value: 3.0,
+            equity_volatility: 0.8,
+            risk_free_rate: 0.05,
+            horizon: 1.0,
+        };
         let pd = merton_pd(&f, &md).unwrap();
-        assert!((pd - 0.127).abs() < 1e-3, "{pd}");
+        // The same example solved by scipy in the shared reference set
+        // (reference/credit/corporate_models.json, `merton_hull_example.pd_risk_neutral`).
+        let reference = 0.126_971_241_062_796_56;
+        assert!((pd - reference).abs() <= 1e-9 * reference, "{pd}");
     }
 }

@@ -152,7 +152,13 @@ impl PlanParams {
     /// [`LendingError::InvalidParameter`] naming the first bad parameter.
     pub fn validate(&self) -> Result<(), LendingError> {
         let unit = "must be in [0, 1]";
-        check_range("pre_revenue_max", self.pre_revenue_max, 0.0, f64::MAX, "must be finite and >= 0")?;
+        check_range(
+            "pre_revenue_max",
+            self.pre_revenue_max,
+            0.0,
+            f64::MAX,
+            "must be finite and >= 0",
+        )?;
         check_range("growth_min", self.growth_min, -1.0, 100.0, "must be in [-1, 100]")?;
         for (n, v) in [
             ("max_pd_term", self.max_pd_term),
@@ -167,7 +173,13 @@ impl PlanParams {
         ] {
             check_range(n, v, 0.0, 1.0, unit)?;
         }
-        check_range("guarantee_coverage", self.guarantee_coverage, 0.0, 0.99, "must be in [0, 0.99]")?;
+        check_range(
+            "guarantee_coverage",
+            self.guarantee_coverage,
+            0.0,
+            0.99,
+            "must be in [0, 0.99]",
+        )?;
         check_range("venture_premium", self.venture_premium, 0.0, 1.0, unit)?;
         check_range("guarantee_max", self.guarantee_max, 0.0, f64::MAX, "must be finite and >= 0")?;
         for (n, v) in [
@@ -300,7 +312,11 @@ pub fn plan(params: &PlanParams, input: &PlanInputs<'_>) -> Result<FinancingPlan
     let pd_ok = |name: &str, max: f64, declined: &mut Vec<String>| {
         let ok = pd <= max;
         if !ok {
-            declined.push(format!("{name}: the PD of {} is above the product's maximum of {}", pct(pd), pct(max)));
+            declined.push(format!(
+                "{name}: the PD of {} is above the product's maximum of {}",
+                pct(pd),
+                pct(max)
+            ));
         }
         ok
     };
@@ -353,11 +369,8 @@ pub fn plan(params: &PlanParams, input: &PlanInputs<'_>) -> Result<FinancingPlan
             }
         }
     }
-    let has_ip_pledge = input
-        .application
-        .collateral
-        .iter()
-        .any(|c| c.kind == CollateralKind::IpPledge);
+    let has_ip_pledge =
+        input.application.collateral.iter().any(|c| c.kind == CollateralKind::IpPledge);
     if (has_ip_pledge || (stage != Stage::Mature && f.invention_patents > 0))
         && pd_ok("IP-pledge loan", params.max_pd_ip, &mut declined)
     {
@@ -382,7 +395,10 @@ pub fn plan(params: &PlanParams, input: &PlanInputs<'_>) -> Result<FinancingPlan
             ));
         }
     }
-    if f.tech_innovative && stage != Stage::Mature && pd_ok("government-guaranteed loan", params.max_pd_guaranteed, &mut declined) {
+    if f.tech_innovative
+        && stage != Stage::Mature
+        && pd_ok("government-guaranteed loan", params.max_pd_guaranteed, &mut declined)
+    {
         // The bank keeps (1 − coverage) of the loan, which must fit the cash-flow budget.
         let amount = (budget / (1.0 - params.guarantee_coverage)).min(params.guarantee_max);
         if amount > 0.0 {
@@ -399,7 +415,10 @@ pub fn plan(params: &PlanParams, input: &PlanInputs<'_>) -> Result<FinancingPlan
                 ),
             });
         } else {
-            declined.push("government-guaranteed loan: no cash-flow capacity for the bank's retained share".into());
+            declined.push(
+                "government-guaranteed loan: no cash-flow capacity for the bank's retained share"
+                    .into(),
+            );
         }
     }
     let runway = f.cash_runway_months;
@@ -435,9 +454,14 @@ pub fn plan(params: &PlanParams, input: &PlanInputs<'_>) -> Result<FinancingPlan
     }
     let burn = fin.annual_burn();
     let needs_equity = stage == Stage::PreRevenue
-        || (stage == Stage::EarlyRevenue && runway.is_some_and(|m| m < params.equity_runway_months));
+        || (stage == Stage::EarlyRevenue
+            && runway.is_some_and(|m| m < params.equity_runway_months));
     if needs_equity {
-        let amount = if burn > 0.0 { burn * params.equity_months_of_burn / 12.0 } else { input.application.amount.get() };
+        let amount = if burn > 0.0 {
+            burn * params.equity_months_of_burn / 12.0
+        } else {
+            input.application.amount.get()
+        };
         lines.push(PlanLine {
             product: PlanProduct::EquityReferral,
             amount,

@@ -89,7 +89,9 @@ impl RuleKind {
     fn threshold_rule(self) -> Option<(f64, f64, bool, &'static str)> {
         // (low, high, integer, description)
         match self {
-            RuleKind::MinYearsInBusiness => Some((0.0, 100.0, true, "must be an integer in [0, 100]")),
+            RuleKind::MinYearsInBusiness => {
+                Some((0.0, 100.0, true, "must be an integer in [0, 100]"))
+            }
             RuleKind::MaxLeverage => Some((f64::MIN_POSITIVE, 10.0, false, "must be in (0, 10]")),
             RuleKind::StaleStatements => {
                 Some((1.0, 3650.0, true, "must be an integer number of days in [1, 3650]"))
@@ -97,7 +99,9 @@ impl RuleKind {
             RuleKind::OfficerAuthority => {
                 Some((f64::MIN_POSITIVE, f64::MAX, false, "must be a positive finite amount"))
             }
-            RuleKind::MaxPd => Some((f64::MIN_POSITIVE, 1.0 - f64::EPSILON, false, "must be in (0, 1)")),
+            RuleKind::MaxPd => {
+                Some((f64::MIN_POSITIVE, 1.0 - f64::EPSILON, false, "must be in (0, 1)"))
+            }
             _ => None,
         }
     }
@@ -269,7 +273,10 @@ impl Policy {
         };
         for field in [&raw.policy.id, &raw.policy.version] {
             if field.get_ref().trim().is_empty() {
-                return Err(invalid(field.span(), "policy id and version must not be empty".into()));
+                return Err(invalid(
+                    field.span(),
+                    "policy id and version must not be empty".into(),
+                ));
             }
         }
         let mut rules: Vec<Rule> = Vec::with_capacity(raw.rules.len());
@@ -305,7 +312,11 @@ impl Policy {
                     Some(v)
                 }
                 (Some(_), None) => {
-                    return Err(bad(line, "none".into(), &format!("{} needs a threshold", kind.as_str())));
+                    return Err(bad(
+                        line,
+                        "none".into(),
+                        &format!("{} needs a threshold", kind.as_str()),
+                    ));
                 }
                 (None, Some(t)) => {
                     let tl = span_line(text, t.span());
@@ -322,7 +333,11 @@ impl Policy {
                     let sl = span_line(text, s.span());
                     let list = s.into_inner();
                     if list.is_empty() || list.iter().any(|c| c.trim().is_empty()) {
-                        return Err(bad(sl, format!("{list:?}"), "sectors must be non-empty codes"));
+                        return Err(bad(
+                            sl,
+                            format!("{list:?}"),
+                            "sectors must be non-empty codes",
+                        ));
                     }
                     list
                 }
@@ -331,18 +346,27 @@ impl Policy {
                 }
                 (_, Some(s)) => {
                     let sl = span_line(text, s.span());
-                    return Err(bad(sl, format!("{:?}", s.get_ref()), "only closed_sector takes sectors"));
+                    return Err(bad(
+                        sl,
+                        format!("{:?}", s.get_ref()),
+                        "only closed_sector takes sectors",
+                    ));
                 }
                 (_, None) => Vec::new(),
             };
             let message = r.message.get_ref().trim().to_owned();
             if message.is_empty() {
-                return Err(invalid(r.message.span(), format!("rule {id:?}: message must not be empty")));
+                return Err(invalid(
+                    r.message.span(),
+                    format!("rule {id:?}: message must not be empty"),
+                ));
             }
             if let Some(p) = unknown_placeholder(&message) {
                 return Err(invalid(
                     r.message.span(),
-                    format!("rule {id:?}: unknown placeholder {p:?} (use {{value}} or {{threshold}})"),
+                    format!(
+                        "rule {id:?}: unknown placeholder {p:?} (use {{value}} or {{threshold}})"
+                    ),
                 ));
             }
             rules.push(Rule { id, kind, severity: r.severity, message, threshold, sectors, line });

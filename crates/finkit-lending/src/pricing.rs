@@ -161,10 +161,7 @@ impl LoanPricer {
         let break_even_spread = self.pricer.break_even_spread(risk);
         let p = self.pricer.params();
         // Computed directly (not via raroc_of_rate) because total is finite by construction.
-        let raroc = (components.total
-            - p.funding_cost
-            - risk.expected_loss()
-            - p.operating_cost
+        let raroc = (components.total - p.funding_cost - risk.expected_loss() - p.operating_cost
             + p.capital_return_rate * risk.capital())
             / risk.capital();
         Quote {

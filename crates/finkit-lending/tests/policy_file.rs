@@ -44,9 +44,14 @@ fn bad_thresholds_name_rule_and_line() {
         );
         match load(&rules) {
             Err(e @ LendingError::PolicyBadThreshold { .. }) => {
-                let LendingError::PolicyBadThreshold { line: l, ref rule, .. } = e else { unreachable!() };
+                let LendingError::PolicyBadThreshold { line: l, ref rule, .. } = e else {
+                    unreachable!()
+                };
                 assert_eq!((l, rule.as_str()), (line, "R"), "{kind} {value}: {e}");
-                assert!(e.to_string().starts_with(&format!("test.toml: line {line}: rule \"R\"")), "{e}");
+                assert!(
+                    e.to_string().starts_with(&format!("test.toml: line {line}: rule \"R\"")),
+                    "{e}"
+                );
             }
             other => panic!("{kind} {value}: {other:?}"),
         }
@@ -55,7 +60,8 @@ fn bad_thresholds_name_rule_and_line() {
 
 #[test]
 fn missing_or_superfluous_threshold() {
-    let missing = "[[rules]]\nid = \"R\"\nkind = \"max_pd\"\nseverity = \"refer\"\nmessage = \"m\"\n";
+    let missing =
+        "[[rules]]\nid = \"R\"\nkind = \"max_pd\"\nseverity = \"refer\"\nmessage = \"m\"\n";
     assert!(matches!(load(missing), Err(LendingError::PolicyBadThreshold { line: 6, .. })));
     let extra = "[[rules]]\nid = \"R\"\nkind = \"watch_list\"\nseverity = \"refer\"\nthreshold = 1\nmessage = \"m\"\n";
     assert!(matches!(load(extra), Err(LendingError::PolicyBadThreshold { line: 9, .. })));
@@ -63,7 +69,8 @@ fn missing_or_superfluous_threshold() {
 
 #[test]
 fn duplicate_rule_id_names_both_lines() {
-    let rule = "[[rules]]\nid = \"DUP\"\nkind = \"watch_list\"\nseverity = \"refer\"\nmessage = \"m\"\n\n";
+    let rule =
+        "[[rules]]\nid = \"DUP\"\nkind = \"watch_list\"\nseverity = \"refer\"\nmessage = \"m\"\n\n";
     match load(&format!("{rule}{rule}")) {
         Err(LendingError::PolicyDuplicateRule { line, first_line, id, .. }) => {
             assert_eq!((line, first_line, id.as_str()), (12, 6, "DUP"));
@@ -74,7 +81,8 @@ fn duplicate_rule_id_names_both_lines() {
 
 #[test]
 fn syntax_and_type_errors_name_the_line() {
-    let bad_kind = "[[rules]]\nid = \"R\"\nkind = \"max_wealth\"\nseverity = \"refer\"\nmessage = \"m\"\n";
+    let bad_kind =
+        "[[rules]]\nid = \"R\"\nkind = \"max_wealth\"\nseverity = \"refer\"\nmessage = \"m\"\n";
     assert!(matches!(load(bad_kind), Err(LendingError::PolicySyntax { line: 7, .. })));
     let not_toml = "[[rules]\nid = ";
     assert!(matches!(load(not_toml), Err(LendingError::PolicySyntax { line: 5, .. })));

@@ -994,7 +994,7 @@ where
     let c = ok(C, pool.research_export(&who, as_of, &other))?;
     ensure!(C, a == b, "pseudonyms are not stable for one key");
     ensure!(C, a.firms.len() == 3 && a.statements.len() == 4, "export sizes {a:?}");
-    ensure!(C, a.credit_events.len() == 0, "events after as_of leaked: {:?}", a.credit_events);
+    ensure!(C, a.credit_events.is_empty(), "events after as_of leaked: {:?}", a.credit_events);
     let text = serde_json::to_string(&a).unwrap_or_default();
     for raw in
         fixtures::FIRMS.iter().chain(fixtures::SENSITIVE.iter()).chain(["Alpha Robotics"].iter())

@@ -105,6 +105,20 @@ pub enum PoolError {
     /// An error from SQLite.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// An error from the PostgreSQL server or driver (feature `postgres`). Messages never
+    /// contain the connection's password.
+    #[cfg(feature = "postgres")]
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// A PostgreSQL connection setting is missing or invalid (feature `postgres`); the
+    /// connection URL itself is never shown, as it may hold a password.
+    #[cfg(feature = "postgres")]
+    #[error("postgres configuration: {0}")]
+    PostgresConfig(String),
+    /// An error reading or writing Parquet or Arrow data (feature `parquet`).
+    #[cfg(feature = "parquet")]
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
     /// A schema-level error building a value (for example a [`finkit_schema::Portfolio`]).
     #[error(transparent)]
     Schema(#[from] finkit_schema::SchemaError),

@@ -80,9 +80,13 @@ pub mod audit;
 pub mod backend;
 pub mod conformance;
 mod error;
+#[cfg(feature = "parquet")]
+pub mod export;
 mod ingest;
 mod memory;
 pub mod migrations;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod record;
 mod security;
 mod sqlite;
@@ -99,6 +103,8 @@ pub use security::{
     MASK, Permission, Policy, Principal, Pseudonymiser, Role, mask_application, mask_firm,
 };
 pub use sqlite::{SqliteOptions, SqlitePool};
+#[cfg(feature = "postgres")]
+pub use self::postgres::{PG_URL_ENV, PostgresOptions, PostgresPool};
 pub use synthetic::{SyntheticDataset, SyntheticParams};
 pub use traits::{
     ApplicationFilter, FirmFilter, PoolRead, PoolWrite, ResearchExport, StatementQuery,

@@ -422,7 +422,11 @@ impl SqlitePool {
                 return Err(PoolError::Sqlite(rusqlite::Error::InvalidQuery));
             }
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")?;
+        // NORMAL is durable against process crashes in WAL mode; a 64 MiB page cache keeps
+        // large ingests from spilling B-tree pages mid-transaction.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
+        )?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn)
     }
@@ -789,6 +793,7 @@ impl PoolRead for SqlitePool {
     ) -> Result<Vec<FinancialStatement>, PoolError> {
         self.read(who, EntityKind::Statements, describe_query(as_of, query), |c| {
             let day = date_key(as_of);
+            let latest_only = query.latest_period_only;
             let rows = match &query.firms {
                 Some(firms) => {
                     let mut sorted: Vec<&FirmId> = firms.iter().collect();
@@ -796,28 +801,30 @@ impl PoolRead for SqlitePool {
                     sorted.dedup();
                     let mut all = Vec::new();
                     for f in sorted {
-                        all.extend(collect(
+                        all.extend(known_versions(
                             c,
                             &format!(
                                 "SELECT {STATEMENT_COLUMNS} FROM statements WHERE firm_id = ?1 \
-                                 AND available_at <= ?2 ORDER BY firm_id, period_end, available_at"
+                                 AND available_at <= ?2 ORDER BY firm_id DESC, period_end DESC, available_at DESC"
                             ),
                             params![f.as_str(), day],
-                            statement_from_row,
+                            latest_only,
                         )?);
                     }
                     all
                 }
-                None => collect(
+                None => known_versions(
                     c,
                     &format!(
                         "SELECT {STATEMENT_COLUMNS} FROM statements WHERE available_at <= ?1 \
-                         ORDER BY firm_id, period_end, available_at"
+                         ORDER BY firm_id DESC, period_end DESC, available_at DESC"
                     ),
                     [day],
-                    statement_from_row,
+                    latest_only,
                 )?,
             };
+            // `select_as_of` makes the same choice again (a no-op here), keeping one definition
+            // of point in time for every backend.
             Ok(select_as_of(rows, as_of, query))
         })
     }
@@ -995,6 +1002,33 @@ impl PoolRead for SqlitePool {
             Ok(()) => Ok(status),
         }
     }
+}
+
+/// Walks versions newest first (a backward scan of the primary key, no sort) and decodes only
+/// the first row of each firm (or firm and period): the version known on the date. Returns them
+/// in ascending key order.
+fn known_versions(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    latest_period_only: bool,
+) -> Result<Vec<FinancialStatement>, PoolError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    let mut last: Option<(String, i64)> = None;
+    while let Some(row) = rows.next()? {
+        let firm = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        let period: i64 = row.get(1)?;
+        let same =
+            last.as_ref().is_some_and(|(f, p)| f == firm && (latest_period_only || *p == period));
+        if !same {
+            last = Some((firm.to_owned(), period));
+            out.push(statement_from_row(row)?);
+        }
+    }
+    out.reverse();
+    Ok(out)
 }
 
 fn read_audit(c: &Connection) -> Result<Vec<AuditEntry>, PoolError> {

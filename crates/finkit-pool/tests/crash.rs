@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use finkit_pool::conformance::fixtures;
-use finkit_pool::{Batch, IngestMode, PoolRead, PoolWrite, Principal, Record, Role, SqlitePool, StatementQuery};
+use finkit_pool::{
+    Batch, IngestMode, PoolRead, PoolWrite, Principal, Record, Role, SqlitePool, StatementQuery,
+};
 
 const ENV: &str = "FINKIT_POOL_CRASH_DB";
 const FIRMS: usize = 500;
@@ -106,5 +108,8 @@ fn sigkill_during_ingest_leaves_all_or_nothing() {
     // At least one round must really have been killed mid-ingest, and the generous one should
     // normally complete; print the outcomes for the record.
     eprintln!("crash outcomes (delay ms, finished before kill, rows): {outcomes:?}");
-    assert!(outcomes.iter().any(|&(_, finished, n)| !finished && n == 0), "no round was killed mid-ingest");
+    assert!(
+        outcomes.iter().any(|&(_, finished, n)| !finished && n == 0),
+        "no round was killed mid-ingest"
+    );
 }

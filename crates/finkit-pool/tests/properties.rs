@@ -5,14 +5,16 @@
 use std::collections::BTreeSet;
 
 use finkit_pool::conformance::{self, ReadPath, fixtures, read_path};
-use finkit_pool::{MemoryPool, Permission, Policy, PoolError, PoolRead, Principal, Role, SqlitePool};
+use finkit_pool::{
+    MemoryPool, Permission, Policy, PoolError, PoolRead, Principal, Role, SqlitePool,
+};
 use proptest::prelude::*;
 
 fn policy_strategy() -> impl Strategy<Value = Policy> {
     // Four non-admin roles get random permission sets; admin keeps everything so the test can
     // read the audit trail.
-    proptest::collection::vec(proptest::bits::u16::masked((1 << Permission::ALL.len()) - 1), 4).prop_map(
-        |masks| {
+    proptest::collection::vec(proptest::bits::u16::masked((1 << Permission::ALL.len()) - 1), 4)
+        .prop_map(|masks| {
             let mut roles: Vec<(Role, Vec<Permission>)> = Role::ALL[..4]
                 .iter()
                 .zip(masks)
@@ -28,11 +30,15 @@ fn policy_strategy() -> impl Strategy<Value = Policy> {
                 .collect();
             roles.push((Role::Admin, Permission::ALL.to_vec()));
             Policy::new(roles)
-        },
-    )
+        })
 }
 
-fn check<P: PoolRead>(pool: &P, policy: &Policy, role: Role, paths: &BTreeSet<usize>) -> Result<(), TestCaseError>
+fn check<P: PoolRead>(
+    pool: &P,
+    policy: &Policy,
+    role: Role,
+    paths: &BTreeSet<usize>,
+) -> Result<(), TestCaseError>
 where
     P::Error: Into<PoolError>,
 {
@@ -44,7 +50,9 @@ where
         match read_path(pool, &who, path) {
             Ok(text) => {
                 prop_assert!(allowed, "{role} was allowed {path:?}");
-                if !policy.allows(role, Permission::ViewSensitive) || path == ReadPath::ResearchExport {
+                if !policy.allows(role, Permission::ViewSensitive)
+                    || path == ReadPath::ResearchExport
+                {
                     for s in fixtures::SENSITIVE {
                         prop_assert!(!text.contains(s), "{role} saw {s:?} via {path:?}");
                     }
@@ -53,7 +61,9 @@ where
             Err(e) => {
                 let e: PoolError = e.into();
                 prop_assert!(!allowed && e.is_access_denied(), "{role} on {path:?}: {e}");
-                let log = pool.audit_log(&admin).map_err(|e| TestCaseError::fail(e.into().to_string()))?;
+                let log = pool
+                    .audit_log(&admin)
+                    .map_err(|e| TestCaseError::fail(e.into().to_string()))?;
                 prop_assert!(
                     log.iter().any(|x| x.principal == who.name && x.outcome == "denied"),
                     "denial not audited"
@@ -61,7 +71,8 @@ where
             }
         }
     }
-    let status = pool.verify_audit(&admin).map_err(|e| TestCaseError::fail(e.into().to_string()))?;
+    let status =
+        pool.verify_audit(&admin).map_err(|e| TestCaseError::fail(e.into().to_string()))?;
     prop_assert!(status.is_intact());
     Ok(())
 }

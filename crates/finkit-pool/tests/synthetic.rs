@@ -450,6 +450,56 @@ fn csv_files_read_back_through_ingestion_unchanged() {
 }
 
 #[test]
+fn restatements_exercise_point_in_time_reads_in_the_pool() {
+    use finkit_pool::{
+        IngestMode, MemoryPool, Policy, PoolRead, PoolWrite, Principal, Role, StatementQuery,
+    };
+
+    let data = SyntheticParams::builder()
+        .with_firms(200)
+        .with_seed(12)
+        .with_restatement_share(1.0)
+        .build()
+        .unwrap()
+        .generate()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = data.write_csv(dir.path()).unwrap();
+    let pool = MemoryPool::new(Policy::default());
+    let admin = Principal::new("loader", Role::Admin);
+    for (kind, path) in files.by_kind() {
+        let batch = Batch::from_csv_path(kind, path).unwrap();
+        let rows = batch.rows.len();
+        let report = pool.ingest(&admin, &batch, IngestMode::Strict).unwrap();
+        assert_eq!((report.accepted, report.rejected.len()), (rows, 0), "{kind}");
+    }
+    let restated: Vec<_> = data
+        .statements
+        .windows(2)
+        .filter(|w| w[0].firm_id == w[1].firm_id && w[0].period_end == w[1].period_end)
+        .map(|w| (w[0].clone(), w[1].clone()))
+        .collect();
+    assert!(restated.len() > 150, "{} restated", restated.len());
+    for (original, fixed) in restated.iter().take(20) {
+        let query = StatementQuery {
+            firms: Some(vec![original.firm_id.clone()]),
+            latest_period_only: false,
+        };
+        let period = |day| {
+            pool.statements_as_of(&admin, day, &query)
+                .unwrap()
+                .into_iter()
+                .find(|s| s.period_end == original.period_end)
+        };
+        let before = original.available_at.pred_opt().unwrap();
+        assert_eq!(period(before), None, "not yet published");
+        assert_eq!(period(original.available_at).as_ref(), Some(original));
+        assert_eq!(period(fixed.available_at.pred_opt().unwrap()).as_ref(), Some(original));
+        assert_eq!(period(fixed.available_at).as_ref(), Some(fixed));
+    }
+}
+
+#[test]
 fn write_csv_reports_a_bad_directory() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

@@ -148,8 +148,24 @@ pub struct StagingInput {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "StagingRuleData"))]
 pub struct StagingRule {
     params: StagingParams,
+}
+
+/// Serialised form of [`StagingRule`]; deserialisation re-validates.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct StagingRuleData {
+    params: StagingParams,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<StagingRuleData> for StagingRule {
+    type Error = RiskError;
+    fn try_from(d: StagingRuleData) -> Result<Self, RiskError> {
+        StagingRule::new(d.params)
+    }
 }
 
 impl StagingRule {
@@ -267,8 +283,24 @@ fn check_probability(what: &'static str, v: f64) -> Result<f64, RiskError> {
 /// `t` years. Validated: finite, in [0, 1], non-decreasing.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "PdTermStructureData"))]
 pub struct PdTermStructure {
     cumulative: Array1<f64>,
+}
+
+/// Serialised form of [`PdTermStructure`]; deserialisation re-validates.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct PdTermStructureData {
+    cumulative: Array1<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PdTermStructureData> for PdTermStructure {
+    type Error = RiskError;
+    fn try_from(d: PdTermStructureData) -> Result<Self, RiskError> {
+        PdTermStructure::from_cumulative(&d.cumulative)
+    }
 }
 
 impl PdTermStructure {
@@ -318,7 +350,7 @@ impl PdTermStructure {
     ///
     /// # Errors
     ///
-    /// [`RiskError::StateOutOfRange`]; [`RiskError::Empty`] for zero years.
+    /// As [`TransitionMatrix::cumulative_pd`]; [`RiskError::Empty`] for zero years.
     pub fn from_transition(
         tm: &TransitionMatrix,
         state: usize,
@@ -361,8 +393,24 @@ impl PdTermStructure {
 /// finite, non-negative.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "EadScheduleData"))]
 pub struct EadSchedule {
     ead: Array1<f64>,
+}
+
+/// Serialised form of [`EadSchedule`]; deserialisation re-validates.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct EadScheduleData {
+    ead: Array1<f64>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<EadScheduleData> for EadSchedule {
+    type Error = RiskError;
+    fn try_from(d: EadScheduleData) -> Result<Self, RiskError> {
+        EadSchedule::new(&d.ead)
+    }
 }
 
 impl EadSchedule {
@@ -459,9 +507,9 @@ fn check_years(years: u32) -> Result<usize, RiskError> {
     Ok(years as usize)
 }
 
-/// The ECL of one loan with its year-by-year terms.
+/// The ECL of one loan with its year-by-year terms (a result: serialisable, not deserialisable).
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Ecl {
     marginal_pd: Array1<f64>,
     ead: Array1<f64>,
@@ -646,6 +694,23 @@ mod tests {
                 "{p:?}"
             );
         }
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn deserialisation_revalidates() {
+        let ead = EadSchedule::bullet(2.0, 3).unwrap();
+        let text = serde_json::to_string(&ead).unwrap();
+        assert_eq!(serde_json::from_str::<EadSchedule>(&text).unwrap(), ead);
+        assert!(serde_json::from_str::<EadSchedule>(&text.replace("2.0", "-2.0")).is_err());
+        let pd = PdTermStructure::from_cumulative(&array![0.01, 0.03]).unwrap();
+        let text = serde_json::to_string(&pd).unwrap();
+        assert_eq!(serde_json::from_str::<PdTermStructure>(&text).unwrap(), pd);
+        assert!(serde_json::from_str::<PdTermStructure>(&text.replace("0.03", "0.001")).is_err());
+        let rule = StagingRule::new(StagingParams::default()).unwrap();
+        let text = serde_json::to_string(&rule).unwrap();
+        assert_eq!(serde_json::from_str::<StagingRule>(&text).unwrap(), rule);
+        assert!(serde_json::from_str::<StagingRule>(&text.replace("2.0", "0.5")).is_err());
     }
 
     #[test]

@@ -40,10 +40,28 @@ use crate::RiskError;
 /// The risk of one loan as pricing sees it: PD, LGD and capital per unit of exposure.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "LoanRiskData"))]
 pub struct LoanRisk {
     pd: f64,
     lgd: f64,
     capital: f64,
+}
+
+/// Serialised form of [`LoanRisk`]; deserialisation re-validates.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct LoanRiskData {
+    pd: f64,
+    lgd: f64,
+    capital: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<LoanRiskData> for LoanRisk {
+    type Error = RiskError;
+    fn try_from(d: LoanRiskData) -> Result<Self, RiskError> {
+        LoanRisk::new(d.pd, d.lgd, d.capital)
+    }
 }
 
 impl LoanRisk {
@@ -152,8 +170,24 @@ pub struct RateComponents {
 /// Risk-based pricing with validated parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "PricerData"))]
 pub struct Pricer {
     params: PricingParams,
+}
+
+/// Serialised form of [`Pricer`]; deserialisation re-validates.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct PricerData {
+    params: PricingParams,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<PricerData> for Pricer {
+    type Error = RiskError;
+    fn try_from(d: PricerData) -> Result<Self, RiskError> {
+        Pricer::new(d.params)
+    }
 }
 
 impl Pricer {
@@ -329,6 +363,20 @@ mod tests {
                 .abs()
                 < 1e-14
         );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn deserialisation_revalidates() {
+        let loan = LoanRisk::new(0.02, 0.4, 0.08).unwrap();
+        let text = serde_json::to_string(&loan).unwrap();
+        assert_eq!(serde_json::from_str::<LoanRisk>(&text).unwrap(), loan);
+        assert!(
+            serde_json::from_str::<LoanRisk>(r#"{"pd":0.02,"lgd":0.4,"capital":0.0}"#).is_err()
+        );
+        let p = serde_json::to_string(&pricer()).unwrap();
+        assert_eq!(serde_json::from_str::<Pricer>(&p).unwrap(), pricer());
+        assert!(serde_json::from_str::<Pricer>(&p.replace("0.004", "-0.004")).is_err());
     }
 
     #[test]

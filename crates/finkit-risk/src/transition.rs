@@ -276,12 +276,14 @@ impl TransitionMatrix {
     ///
     /// # Errors
     ///
-    /// [`RiskError::StateOutOfRange`] for a state outside the matrix.
+    /// [`RiskError::StateOutOfRange`] for a state outside the matrix;
+    /// [`RiskError::InvalidParameter`] for more than [`MAX_HORIZON`] periods.
     pub fn cumulative_pd(&self, state: usize, years: u32) -> Result<Array1<f64>, RiskError> {
         let n = self.n_states();
         if state >= n {
             return Err(RiskError::StateOutOfRange { index: state, len: n });
         }
+        check_horizon(years)?;
         let d = self.default_state;
         let mut out = Array1::zeros(years as usize);
         if state == d {
@@ -305,17 +307,18 @@ impl TransitionMatrix {
     }
 
     /// Cumulative default probabilities of every state: row i is [`Self::cumulative_pd`]`(i, years)`.
-    #[must_use]
-    pub fn cumulative_pds(&self, years: u32) -> Array2<f64> {
+    ///
+    /// # Errors
+    ///
+    /// [`RiskError::InvalidParameter`] for more than [`MAX_HORIZON`] periods.
+    pub fn cumulative_pds(&self, years: u32) -> Result<Array2<f64>, RiskError> {
         let n = self.n_states();
+        check_horizon(years)?;
         let mut out = Array2::zeros((n, years as usize));
         for i in 0..n {
-            // `i` is always in range, so the error branch cannot happen.
-            if let Ok(c) = self.cumulative_pd(i, years) {
-                out.row_mut(i).assign(&c);
-            }
+            out.row_mut(i).assign(&self.cumulative_pd(i, years)?);
         }
-        out
+        Ok(out)
     }
 
     /// A continuous-time generator `Q` with `exp(Q) ≈ P`, by the chosen method.
@@ -408,11 +411,32 @@ pub enum GeneratorMethod {
 /// [`Generator::regularise_irw`] to obtain a valid one.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "GeneratorData"))]
 pub struct Generator {
     q: Array2<f64>,
     default_state: usize,
     method: GeneratorMethod,
     regularised: bool,
+}
+
+/// The serialised form of a [`Generator`]; deserialisation re-checks shape and finiteness.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct GeneratorData {
+    q: Array2<f64>,
+    default_state: usize,
+    method: GeneratorMethod,
+    regularised: bool,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<GeneratorData> for Generator {
+    type Error = RiskError;
+    fn try_from(d: GeneratorData) -> Result<Self, RiskError> {
+        let mut g = Generator::from_matrix(&d.q, d.default_state, d.method)?;
+        g.regularised = d.regularised;
+        Ok(g)
+    }
 }
 
 impl Generator {
@@ -536,6 +560,21 @@ impl Generator {
     pub fn default_probabilities(&self, t: f64) -> Result<Array1<f64>, RiskError> {
         Ok(self.transition_matrix(t)?.column(self.default_state).to_owned())
     }
+}
+
+/// The longest horizon, in periods, of [`TransitionMatrix::cumulative_pd`] (a guard against
+/// allocating an absurd term structure from a mistyped horizon).
+pub const MAX_HORIZON: u32 = 10_000;
+
+fn check_horizon(years: u32) -> Result<(), RiskError> {
+    if years > MAX_HORIZON {
+        return Err(RiskError::InvalidParameter {
+            name: "years",
+            value: years.to_string(),
+            reason: "must be at most 10000 periods",
+        });
+    }
+    Ok(())
 }
 
 fn to_nalgebra(a: &Array2<f64>) -> DMatrix<f64> {
@@ -708,7 +747,7 @@ mod tests {
         for (a, b) in got.iter().zip(p3.iter()) {
             assert!((a - b).abs() < 1e-15);
         }
-        assert_eq!(tm.power(0), Array2::eye(3));
+        assert_eq!(tm.power(0), Array2::<f64>::eye(3));
     }
 
     #[test]
@@ -723,6 +762,8 @@ mod tests {
             tm.cumulative_pd(3, 2),
             Err(RiskError::StateOutOfRange { index: 3, len: 3 })
         ));
+        assert!(matches!(tm.cumulative_pd(0, u32::MAX), Err(RiskError::InvalidParameter { .. })));
+        assert!(tm.cumulative_pds(MAX_HORIZON + 1).is_err());
     }
 
     #[test]

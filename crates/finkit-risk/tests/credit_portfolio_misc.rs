@@ -5,8 +5,9 @@ mod portfolio_common;
 
 use finkit_risk::RiskError;
 use finkit_risk::portfolio::{
-    AssetCorrelation, CreditRiskPlus, ExactOneFactor, GranularityParams, IrbOptions, LossModel, OutOfRange, SectorShock,
-    Shock, asrf_loss_quantile, concentration, granularity_adjustment, irb_portfolio, macro_scenario, stress_by_sector,
+    AssetCorrelation, CreditRiskPlus, ExactOneFactor, GranularityParams, IrbOptions, LossModel,
+    OutOfRange, SectorShock, Shock, asrf_loss_quantile, concentration, granularity_adjustment,
+    irb_portfolio, macro_scenario, stress_by_sector,
 };
 use finkit_risk::schema::{Portfolio, PortfolioColumns};
 use portfolio_common::*;
@@ -39,9 +40,16 @@ fn concentration_matches_reference() {
 fn sector_stress_and_out_of_range_rule() {
     let p = portfolio();
     let irb = IrbOptions::default();
-    let shocks = vec![SectorShock { sector: "TECH_INNOVATION".into(), pd: Some(Shock::Multiplicative(2.0)), lgd: Some(Shock::Additive(0.05)) }];
+    let shocks = vec![SectorShock {
+        sector: "TECH_INNOVATION".into(),
+        pd: Some(Shock::Multiplicative(2.0)),
+        lgd: Some(Shock::Additive(0.05)),
+    }];
     let r = stress_by_sector(&p, &shocks, OutOfRange::Error, &irb).unwrap();
-    assert!(rel(r.before.expected_loss, results()["expected_loss"].as_f64().unwrap()) <= CLOSED_FORM_REL);
+    assert!(
+        rel(r.before.expected_loss, results()["expected_loss"].as_f64().unwrap())
+            <= CLOSED_FORM_REL
+    );
     assert!(r.after.expected_loss > r.before.expected_loss && r.after.capital > r.before.capital);
     // EL after, by hand
     let mut el = 0.0;
@@ -55,14 +63,32 @@ fn sector_stress_and_out_of_range_rule() {
     }
     assert!(rel(r.after.expected_loss, el) < 1e-12);
     // PDs of 2 % and more times 60 leave [0, 1]: error by default, capped and reported on request
-    let big = vec![SectorShock { sector: "TECH_INNOVATION".into(), pd: Some(Shock::Multiplicative(60.0)), lgd: None }];
-    assert!(matches!(stress_by_sector(&p, &big, OutOfRange::Error, &irb), Err(RiskError::StressOutOfRange { what: "pd", .. })));
+    let big = vec![SectorShock {
+        sector: "TECH_INNOVATION".into(),
+        pd: Some(Shock::Multiplicative(60.0)),
+        lgd: None,
+    }];
+    assert!(matches!(
+        stress_by_sector(&p, &big, OutOfRange::Error, &irb),
+        Err(RiskError::StressOutOfRange { what: "pd", .. })
+    ));
     let r = stress_by_sector(&p, &big, OutOfRange::CapAndReport, &irb).unwrap();
     assert!(!r.capped.is_empty() && r.capped.iter().all(|c| c.capped == 1.0 && c.raw > 1.0));
-    let typo = vec![SectorShock { sector: "TECH".into(), pd: Some(Shock::Additive(0.01)), lgd: None }];
-    assert!(matches!(stress_by_sector(&p, &typo, OutOfRange::Error, &irb), Err(RiskError::UnknownSector(_))));
-    let neg = vec![SectorShock { sector: "ENERGY".into(), pd: Some(Shock::Multiplicative(-1.0)), lgd: None }];
-    assert!(matches!(stress_by_sector(&p, &neg, OutOfRange::Error, &irb), Err(RiskError::InvalidParameter { .. })));
+    let typo =
+        vec![SectorShock { sector: "TECH".into(), pd: Some(Shock::Additive(0.01)), lgd: None }];
+    assert!(matches!(
+        stress_by_sector(&p, &typo, OutOfRange::Error, &irb),
+        Err(RiskError::UnknownSector(_))
+    ));
+    let neg = vec![SectorShock {
+        sector: "ENERGY".into(),
+        pd: Some(Shock::Multiplicative(-1.0)),
+        lgd: None,
+    }];
+    assert!(matches!(
+        stress_by_sector(&p, &neg, OutOfRange::Error, &irb),
+        Err(RiskError::InvalidParameter { .. })
+    ));
 }
 
 #[test]
@@ -105,30 +131,61 @@ fn bad_input_gives_typed_errors() {
     // empty portfolio
     let empty = Portfolio::new(columns(0)).unwrap();
     assert!(matches!(irb_portfolio(&empty, &IrbOptions::default()), Err(RiskError::Empty(_))));
-    assert!(matches!(ExactOneFactor::default().loss_distribution(&empty), Err(RiskError::Empty(_))));
-    assert!(matches!(CreditRiskPlus::new(1.0).unwrap().loss_distribution(&empty), Err(RiskError::Empty(_))));
+    assert!(matches!(
+        ExactOneFactor::default().loss_distribution(&empty),
+        Err(RiskError::Empty(_))
+    ));
+    assert!(matches!(
+        CreditRiskPlus::new(1.0).unwrap().loss_distribution(&empty),
+        Err(RiskError::Empty(_))
+    ));
     assert!(matches!(concentration(&empty), Err(RiskError::Empty(_))));
-    let mc = finkit_risk::portfolio::MonteCarloParams { scenarios: 10, ..Default::default() }.build().unwrap();
+    let mc = finkit_risk::portfolio::MonteCarloParams { scenarios: 10, ..Default::default() }
+        .build()
+        .unwrap();
     assert!(matches!(mc.run(&empty), Err(RiskError::Empty(_))));
     // bad model parameters
     assert!(CreditRiskPlus::new(0.0).is_err());
     assert!(CreditRiskPlus::new(f64::NAN).is_err());
     assert!(ExactOneFactor::new(2, 9.0, Default::default(), Default::default(), 1e-30).is_err());
     let p = Portfolio::new(columns(3)).unwrap();
-    let bad_rho = ExactOneFactor::new(50, 9.0, Default::default(), AssetCorrelation::Constant(1.0), 0.0).unwrap();
+    let bad_rho =
+        ExactOneFactor::new(50, 9.0, Default::default(), AssetCorrelation::Constant(1.0), 0.0)
+            .unwrap();
     assert!(matches!(bad_rho.loss_distribution(&p), Err(RiskError::InvalidParameter { .. })));
-    let short = ExactOneFactor::new(50, 9.0, Default::default(), AssetCorrelation::PerObligor(vec![0.1]), 0.0).unwrap();
+    let short = ExactOneFactor::new(
+        50,
+        9.0,
+        Default::default(),
+        AssetCorrelation::PerObligor(vec![0.1]),
+        0.0,
+    )
+    .unwrap();
     assert!(matches!(short.loss_distribution(&p), Err(RiskError::LengthMismatch { .. })));
     // an exposure that is not a short decimal has no exact lattice
     let mut c = columns(2);
     c.ead[0] = 1.0 / 7.0;
     let p = Portfolio::new(c).unwrap();
-    assert!(matches!(ExactOneFactor::default().loss_distribution(&p), Err(RiskError::NoExactLattice { .. })));
-    let given = ExactOneFactor::new(100, 9.0, finkit_risk::portfolio::LatticeUnit::Given(0.01), Default::default(), 0.0).unwrap();
+    assert!(matches!(
+        ExactOneFactor::default().loss_distribution(&p),
+        Err(RiskError::NoExactLattice { .. })
+    ));
+    let given = ExactOneFactor::new(
+        100,
+        9.0,
+        finkit_risk::portfolio::LatticeUnit::Given(0.01),
+        Default::default(),
+        0.0,
+    )
+    .unwrap();
     assert!(given.compute(&p).unwrap().lattice.max_rounding_error < 0.005);
     // the CSV reader names the file, line and column
     let dir = std::env::temp_dir().join(format!("finkit-risk-bad-{}.csv", std::process::id()));
-    std::fs::write(&dir, "obligor_id,sector,grade,pd,lgd,ead_eur_m,sales_eur_m,maturity_y\nA,X,1,0.01,0.4,x,,1\n").unwrap();
+    std::fs::write(
+        &dir,
+        "obligor_id,sector,grade,pd,lgd,ead_eur_m,sales_eur_m,maturity_y\nA,X,1,0.01,0.4,x,,1\n",
+    )
+    .unwrap();
     let e = finkit_risk::read_portfolio_csv(&dir).unwrap_err().to_string();
     let _ = std::fs::remove_file(&dir);
     assert!(e.contains("line 2") && e.contains("ead_eur_m") && e.contains("\"x\""), "{e}");
@@ -138,7 +195,9 @@ fn bad_input_gives_typed_errors() {
 fn loss_models_are_object_safe_and_agree_on_the_mean() {
     let p = portfolio();
     let models: Vec<Box<dyn LossModel>> = vec![
-        Box::new(ExactOneFactor::new(100, 9.0, Default::default(), Default::default(), 1e-30).unwrap()),
+        Box::new(
+            ExactOneFactor::new(100, 9.0, Default::default(), Default::default(), 1e-30).unwrap(),
+        ),
         Box::new(CreditRiskPlus::new(0.5).unwrap()),
     ];
     for m in &models {

@@ -4,8 +4,8 @@
 mod portfolio_common;
 
 use finkit_risk::portfolio::{
-    CreditRiskPlus, ExactOneFactor, IrbOptions, LossModel, VasicekDistribution, asrf_loss_quantile, exact_lattice_unit,
-    expected_loss, irb_corporate, irb_portfolio,
+    CreditRiskPlus, ExactOneFactor, IrbOptions, LossModel, VasicekDistribution, asrf_loss_quantile,
+    exact_lattice_unit, expected_loss, irb_corporate, irb_portfolio,
 };
 use portfolio_common::*;
 
@@ -48,7 +48,8 @@ fn irb_bcbs_published_tables() {
         let (pd, lgd, m) = (g("pd_pct").unwrap() / 100.0, g("lgd").unwrap(), g("m").unwrap());
         for (sales, pcol) in [(None, "published_rw_pct_S50"), (Some(5.0), "published_rw_pct_S5")] {
             let Ok(published) = g(pcol) else { continue };
-            let rw = irb_corporate(pd, lgd, m, sales, &IrbOptions::default()).unwrap().risk_weight * 100.0;
+            let rw = irb_corporate(pd, lgd, m, sales, &IrbOptions::default()).unwrap().risk_weight
+                * 100.0;
             worst = worst.max((rw - published).abs());
             assert!((rw - published).abs() <= BCBS_PP, "{r:?} {pcol}: {rw}");
         }
@@ -84,7 +85,8 @@ fn portfolio_el_and_per_obligor_irb() {
         // K at M = 1 per obligor: the same portfolio with every maturity set to 1
         let mut c = finkit_risk::schema::PortfolioColumns::from(p.clone());
         c.maturity = vec![1.0; c.maturity.len()];
-        irb_portfolio(&finkit_risk::schema::Portfolio::new(c).unwrap(), &IrbOptions::default()).unwrap()
+        irb_portfolio(&finkit_risk::schema::Portfolio::new(c).unwrap(), &IrbOptions::default())
+            .unwrap()
     };
     let mut worst: f64 = 0.0;
     for (i, r) in rows.iter().enumerate() {
@@ -147,7 +149,10 @@ fn exact_one_factor_distribution() {
     assert!(rel(d.mean(), j["mean"].as_f64().unwrap()) <= 1e-10);
     assert!(rel(d.std(), j["std"].as_f64().unwrap()) <= 1e-9);
     // 200 nodes and no trimming land on the same answers
-    let d200 = ExactOneFactor::new(200, 9.0, Default::default(), Default::default(), 0.0).unwrap().loss_distribution(&p).unwrap();
+    let d200 = ExactOneFactor::new(200, 9.0, Default::default(), Default::default(), 0.0)
+        .unwrap()
+        .loss_distribution(&p)
+        .unwrap();
     for q in [0.99, 0.999] {
         assert_eq!(d200.var(q).unwrap(), d.var(q).unwrap());
         assert!(rel(d200.es(q).unwrap(), d.es(q).unwrap()) < 1e-9);
@@ -162,7 +167,8 @@ fn creditriskplus_moments_and_quantiles() {
         let j = &res["creditriskplus"][s2];
         let m = CreditRiskPlus::new(s2.parse().unwrap()).unwrap();
         let d = m.loss_distribution(&p).unwrap();
-        let (em, es) = (rel(d.mean(), j["mean"].as_f64().unwrap()), rel(d.std(), j["std"].as_f64().unwrap()));
+        let (em, es) =
+            (rel(d.mean(), j["mean"].as_f64().unwrap()), rel(d.std(), j["std"].as_f64().unwrap()));
         eprintln!("CreditRisk+ σ²={s2}: mean rel {em:e}, std rel {es:e}");
         assert!(em <= CREDITRISKPLUS_REL && es <= CREDITRISKPLUS_REL);
         let (cm, cs) = m.moments(&p).unwrap();

@@ -6,20 +6,22 @@ use finkit_risk::schema::{Portfolio, PortfolioColumns};
 use proptest::prelude::*;
 
 fn portfolio_strategy() -> impl Strategy<Value = Portfolio> {
-    prop::collection::vec((0.0f64..=1.0, 0.0f64..=1.0, 0u32..400, 0usize..3), 1..25).prop_map(|rows| {
-        let n = rows.len();
-        Portfolio::new(PortfolioColumns {
-            ids: (0..n).map(|i| format!("O{i}")).collect(),
-            sectors: rows.iter().map(|r| ["A", "B", "C"][r.3].to_string()).collect(),
-            grades: vec![None; n],
-            pd: rows.iter().map(|r| r.0 * 0.3).collect(),
-            lgd: rows.iter().map(|r| (r.1 * 20.0).round() / 20.0).collect(),
-            ead: rows.iter().map(|r| f64::from(r.2) / 10.0).collect(),
-            maturity: vec![2.5; n],
-            annual_sales: vec![None; n],
-        })
-        .unwrap()
-    })
+    prop::collection::vec((0.0f64..=1.0, 0.0f64..=1.0, 0u32..400, 0usize..3), 1..25).prop_map(
+        |rows| {
+            let n = rows.len();
+            Portfolio::new(PortfolioColumns {
+                ids: (0..n).map(|i| format!("O{i}")).collect(),
+                sectors: rows.iter().map(|r| ["A", "B", "C"][r.3].to_string()).collect(),
+                grades: vec![None; n],
+                pd: rows.iter().map(|r| r.0 * 0.3).collect(),
+                lgd: rows.iter().map(|r| (r.1 * 20.0).round() / 20.0).collect(),
+                ead: rows.iter().map(|r| f64::from(r.2) / 10.0).collect(),
+                maturity: vec![2.5; n],
+                annual_sales: vec![None; n],
+            })
+            .unwrap()
+        },
+    )
 }
 
 proptest! {

@@ -431,3 +431,32 @@ fn bad_input_gets_typed_errors() {
     let msg = VarParams::new(1.5, VarMethod::default()).unwrap_err().to_string();
     assert!(msg.contains("1.5"), "{msg}");
 }
+
+/// Short windows often put the optimum on the boundary (α = 0, α + β = 1, ω → 0): the fit
+/// must still converge there, and no other start may find a higher likelihood.
+#[test]
+fn garch_fits_on_rolling_windows_converge() {
+    let r = returns();
+    for innov in [Innovation::Normal, Innovation::StudentT] {
+        let spec = GarchParams::new().innovation(innov);
+        for t in (250..r.len()).step_by(50) {
+            let w = part(&r, t - 250, t);
+            let fit = spec.fit(&w).unwrap();
+            assert!(fit.converged, "{innov:?} window ending {t}: {fit:?}");
+            let alt_start = GarchCoefficients {
+                mu: 0.0,
+                omega: 0.05,
+                alpha: 0.15,
+                beta: 0.6,
+                nu: (innov == Innovation::StudentT).then_some(20.0),
+            };
+            let alt = spec.fit_from(&w, Some(&alt_start)).unwrap();
+            assert!(
+                fit.loglik >= alt.loglik - 1e-6,
+                "{innov:?} window ending {t}: {} < {} from another start",
+                fit.loglik,
+                alt.loglik
+            );
+        }
+    }
+}

@@ -131,7 +131,7 @@ fn powers_match_numpy_matrix_power() {
 fn cumulative_pds_match_reference() {
     for name in NAMES {
         let (d, tm) = reference_matrix(name);
-        let all = tm.cumulative_pds(10);
+        let all = tm.cumulative_pds(10).expect("10 years");
         let mut worst: f64 = 0.0;
         for (i, rating) in RATINGS[..7].iter().enumerate() {
             let want = d["cumulative_pd_years_1_to_10"][rating].as_array().expect("10 values");

@@ -183,9 +183,32 @@ pub struct WoeMatrix {
 /// Every fitted binning of a process and the selected variables.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawProcess"))]
 pub struct FittedBinningProcess {
     binnings: Vec<FittedBinning>,
     selected: Vec<usize>,
+}
+
+/// The serialised form; the selection is checked against the binnings when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawProcess {
+    binnings: Vec<FittedBinning>,
+    selected: Vec<usize>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawProcess> for FittedBinningProcess {
+    type Error = CreditError;
+    fn try_from(raw: RawProcess) -> Result<Self, CreditError> {
+        if let Some(&i) = raw.selected.iter().find(|&&i| i >= raw.binnings.len()) {
+            return Err(CreditError::InvalidModel(format!(
+                "selected index {i} past the {} binnings",
+                raw.binnings.len()
+            )));
+        }
+        Ok(FittedBinningProcess { binnings: raw.binnings, selected: raw.selected })
+    }
 }
 
 impl FittedBinningProcess {

@@ -44,7 +44,9 @@ impl AltmanVariant {
             AltmanVariant::Z1968 => [1.2, 1.4, 3.3, 0.6, 1.0],
             AltmanVariant::Z1968Original => [1.2, 1.4, 3.3, 0.6, 0.999],
             AltmanVariant::ZPrime => [0.717, 0.847, 3.107, 0.420, 0.998],
-            AltmanVariant::ZDoublePrime | AltmanVariant::ZDoublePrimeEm => [6.56, 3.26, 6.72, 1.05, 0.0],
+            AltmanVariant::ZDoublePrime | AltmanVariant::ZDoublePrimeEm => {
+                [6.56, 3.26, 6.72, 1.05, 0.0]
+            }
         }
     }
     fn constant(self) -> f64 {
@@ -141,7 +143,9 @@ impl AltmanRatios {
     ///
     /// [`CreditError::MissingVariable`] naming the first ratio that is undefined.
     pub fn from_ratios(ratios: &FinancialRatios) -> Result<AltmanRatios, CreditError> {
-        let get = |v: Option<f64>, name: &str| v.ok_or_else(|| CreditError::MissingVariable(name.to_owned()));
+        let get = |v: Option<f64>, name: &str| {
+            v.ok_or_else(|| CreditError::MissingVariable(name.to_owned()))
+        };
         Ok(AltmanRatios {
             x1: get(ratios.working_capital_to_assets, "working_capital_to_assets")?,
             x2: get(ratios.retained_earnings_to_assets, "retained_earnings_to_assets")?,
@@ -159,7 +163,11 @@ impl AltmanRatios {
     pub fn score(&self, variant: AltmanVariant) -> Result<AltmanScore, CreditError> {
         let x = [self.x1, self.x2, self.x3, self.x4, self.x5];
         for (v, name) in x.iter().zip(["x1", "x2", "x3", "x4", "x5"]) {
-            finite(name, *v).map_err(|_| CreditError::NonFinite { what: "altman ratio", row: 0, value: *v })?;
+            finite(name, *v).map_err(|_| CreditError::NonFinite {
+                what: "altman ratio",
+                row: 0,
+                value: *v,
+            })?;
         }
         let w = variant.coefficients();
         let mut z = 0.0;
@@ -221,7 +229,11 @@ impl ZonePd {
     pub fn new(safe: f64, grey: f64, distress: f64) -> Result<ZonePd, CreditError> {
         for (name, v) in [("safe", safe), ("grey", grey), ("distress", distress)] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(CreditError::InvalidParameter { name, value: v.to_string(), reason: "zone pd must lie in [0, 1]" });
+                return Err(CreditError::InvalidParameter {
+                    name,
+                    value: v.to_string(),
+                    reason: "zone pd must lie in [0, 1]",
+                });
             }
         }
         if !(safe <= grey && grey <= distress) {

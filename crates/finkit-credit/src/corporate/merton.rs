@@ -7,7 +7,6 @@ use super::{finite, positive};
 use crate::special::{norm_cdf, norm_pdf};
 use crate::{CreditError, PdModel, Record};
 
-
 /// Inputs of the Merton model, validated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -75,7 +74,11 @@ pub fn kmv_default_point(short_term_debt: f64, long_term_debt: f64) -> Result<f6
     for (name, v) in [("short_term_debt", short_term_debt), ("long_term_debt", long_term_debt)] {
         finite(name, v)?;
         if v < 0.0 {
-            return Err(CreditError::InvalidParameter { name, value: v.to_string(), reason: "must be >= 0" });
+            return Err(CreditError::InvalidParameter {
+                name,
+                value: v.to_string(),
+                reason: "must be >= 0",
+            });
         }
     }
     positive("default_point", short_term_debt + 0.5 * long_term_debt)
@@ -242,11 +245,19 @@ fn nested_bisection(inp: &MertonInputs) -> Result<(f64, f64, usize), CreditError
         hi *= 2.0;
         doublings += 1;
         if doublings > 200 {
-            return Err(CreditError::NotConverged { solver: "merton bisection (bracket)", iterations: doublings, last_change: hi });
+            return Err(CreditError::NotConverged {
+                solver: "merton bisection (bracket)",
+                iterations: doublings,
+                last_change: hi,
+            });
         }
     }
     if h(lo) >= 0.0 {
-        return Err(CreditError::NotConverged { solver: "merton bisection (bracket)", iterations: 0, last_change: lo });
+        return Err(CreditError::NotConverged {
+            solver: "merton bisection (bracket)",
+            iterations: 0,
+            last_change: lo,
+        });
     }
     let (s, it) = bisect(lo, hi, h);
     Ok((asset_value(s), s, it))
@@ -269,7 +280,10 @@ fn nested_bisection(inp: &MertonInputs) -> Result<(f64, f64, usize), CreditError
 ///
 /// [`CreditError::NonFinite`] for a non-finite physical drift, and
 /// [`CreditError::NotConverged`] when neither solver finds the root.
-pub fn solve_merton(inputs: &MertonInputs, options: &MertonOptions) -> Result<MertonFit, CreditError> {
+pub fn solve_merton(
+    inputs: &MertonInputs,
+    options: &MertonOptions,
+) -> Result<MertonFit, CreditError> {
     if let Drift::Physical(mu) = options.drift {
         finite("drift", mu)?;
     }
@@ -288,7 +302,8 @@ pub fn solve_merton(inputs: &MertonInputs, options: &MertonOptions) -> Result<Me
     let distance_to_default = match options.drift {
         Drift::RiskNeutral => d2,
         Drift::Physical(mu) => {
-            ((v / inputs.default_point).ln() + (mu - 0.5 * s * s) * inputs.horizon) / (s * inputs.horizon.sqrt())
+            ((v / inputs.default_point).ln() + (mu - 0.5 * s * s) * inputs.horizon)
+                / (s * inputs.horizon.sqrt())
         }
     };
     Ok(MertonFit {
@@ -323,13 +338,25 @@ pub struct MertonModel {
 
 impl PdModel for MertonModel {
     fn model_id(&self) -> String {
-        format!("finkit-credit/merton{}/v1[r={},T={}]", if self.kmv { "-kmv" } else { "" }, self.rate, self.horizon)
+        format!(
+            "finkit-credit/merton{}/v1[r={},T={}]",
+            if self.kmv { "-kmv" } else { "" },
+            self.rate,
+            self.horizon
+        )
     }
     fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
         let e = record.number("equity_value")?;
         let se = record.number("equity_volatility")?;
         let inputs = if self.kmv {
-            MertonInputs::kmv(e, se, record.number("short_term_debt")?, record.number("long_term_debt")?, self.rate, self.horizon)?
+            MertonInputs::kmv(
+                e,
+                se,
+                record.number("short_term_debt")?,
+                record.number("long_term_debt")?,
+                self.rate,
+                self.horizon,
+            )?
         } else {
             MertonInputs::new(e, se, record.number("debt")?, self.rate, self.horizon)?
         };
@@ -345,7 +372,11 @@ mod tests {
     fn newton_and_bisection_agree() {
         let inp = MertonInputs::new(3.0, 0.8, 10.0, 0.05, 1.0).unwrap();
         let a = solve_merton(&inp, &MertonOptions::default()).unwrap();
-        let b = solve_merton(&inp, &MertonOptions { method: MertonMethod::Bisection, ..MertonOptions::default() }).unwrap();
+        let b = solve_merton(
+            &inp,
+            &MertonOptions { method: MertonMethod::Bisection, ..MertonOptions::default() },
+        )
+        .unwrap();
         assert_eq!(a.method, MertonMethod::Newton);
         assert_eq!(b.method, MertonMethod::Bisection);
         assert!((a.asset_value - b.asset_value).abs() < 1e-12 * a.asset_value);
@@ -364,7 +395,9 @@ mod tests {
     #[test]
     fn extreme_inputs_still_solve() {
         // Tiny equity against large debt, very high volatility, long horizon.
-        for (e, se, d, t) in [(0.01, 2.5, 100.0, 5.0), (100.0, 0.05, 1.0, 0.25), (1.0, 1.0, 1.0, 30.0)] {
+        for (e, se, d, t) in
+            [(0.01, 2.5, 100.0, 5.0), (100.0, 0.05, 1.0, 0.25), (1.0, 1.0, 1.0, 30.0)]
+        {
             let inp = MertonInputs::new(e, se, d, 0.03, t).unwrap();
             let fit = solve_merton(&inp, &MertonOptions::default()).unwrap();
             assert!(fit.pd.is_finite() && (0.0..=1.0).contains(&fit.pd));

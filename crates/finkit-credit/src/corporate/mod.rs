@@ -29,11 +29,7 @@ use crate::CreditError;
 
 /// Rejects NaN and infinities in a model input.
 fn finite(what: &'static str, value: f64) -> Result<f64, CreditError> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(CreditError::NonFinite { what, row: 0, value })
-    }
+    if value.is_finite() { Ok(value) } else { Err(CreditError::NonFinite { what, row: 0, value }) }
 }
 
 /// Requires a finite, strictly positive input.

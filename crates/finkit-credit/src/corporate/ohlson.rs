@@ -128,7 +128,8 @@ impl OhlsonInputs {
         let oeneg = if self.total_liabilities > ta { 1.0 } else { 0.0 };
         let intwo = if self.net_income < 0.0 && self.net_income_prior < 0.0 { 1.0 } else { 0.0 };
         let denom = self.net_income.abs() + self.net_income_prior.abs();
-        let chin = if denom == 0.0 { 0.0 } else { (self.net_income - self.net_income_prior) / denom };
+        let chin =
+            if denom == 0.0 { 0.0 } else { (self.net_income - self.net_income_prior) / denom };
         let o_score = -1.32 - 0.407 * size + 6.03 * self.total_liabilities / ta
             - 1.43 * self.working_capital / ta
             + 0.0757 * self.current_liabilities / self.current_assets
@@ -181,8 +182,12 @@ mod tests {
 
     #[test]
     fn chin_is_zero_without_income() {
-        let i = OhlsonInputs::new(500.0, 100.0, 500.0, 350.0, 40.0, 120.0, 160.0, 0.0, 0.0, 15.0).unwrap();
+        let i = OhlsonInputs::new(500.0, 100.0, 500.0, 350.0, 40.0, 120.0, 160.0, 0.0, 0.0, 15.0)
+            .unwrap();
         assert_eq!(i.score().chin, 0.0);
-        assert!(OhlsonInputs::new(500.0, 0.0, 500.0, 350.0, 40.0, 120.0, 160.0, 0.0, 0.0, 15.0).is_err());
+        assert!(
+            OhlsonInputs::new(500.0, 0.0, 500.0, 350.0, 40.0, 120.0, 160.0, 0.0, 0.0, 15.0)
+                .is_err()
+        );
     }
 }

@@ -6,4 +6,5 @@ pub(crate) const PRICING_ABS_TOL: f64 = 1e-9;
 /// IRB K against the same file (a closed form: relative round-off only).
 pub(crate) const K_REL_TOL: f64 = 1e-10;
 
+pub(crate) mod build;
 pub(crate) mod synthetic;

@@ -1,6 +1,8 @@
 //! The seeded synthetic data set, loaded into a pool.
 
-use finkit_pool::{Batch, IngestMode, PoolWrite, Principal, Record, Role, SyntheticDataset, SyntheticParams};
+use finkit_pool::{
+    Batch, IngestMode, PoolWrite, Principal, Record, Role, SyntheticDataset, SyntheticParams,
+};
 
 /// Seed and size of the golden data set (changing them changes every golden decision).
 pub(crate) const SEED: u64 = 20_240_601;

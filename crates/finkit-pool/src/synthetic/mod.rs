@@ -57,11 +57,24 @@
 //!
 //! # Reproducibility
 //!
-//! The same [`SyntheticParams`] give the same data set, bit for bit, on every platform. Random
-//! numbers come from ChaCha8 sub-streams keyed by `(seed, kind, index)`, and the samplers are
-//! implemented here rather than taken from `rand_distr`, so a dependency update cannot change the
-//! data. Firm `i` is drawn from its own stream, so it is the same whatever the number of firms.
+//! The same [`SyntheticParams`] give the same data set, bit for bit, on a given platform.
+//! Random numbers come from ChaCha8 sub-streams keyed by `(seed, kind, index)`, and the samplers
+//! are implemented here rather than taken from `rand_distr`, so a dependency update cannot change
+//! the data. Firm `i` is drawn from its own stream, so it is the same whatever the number of
+//! firms. Across platforms, `ln`, `exp` and `cos` may differ in the last bit; amounts are rounded
+//! to whole currency units, so statements practically never change, while PDs may differ in
+//! their last digits. Generation is single-threaded, so the thread count plays no part.
 //!
+//! # Outputs
+//!
+//! - [`SyntheticDataset`]: the entities, plus the ground truth per firm ([`FirmTruth`]: segment,
+//!   latent quality, true and estimated PD, default flag, listed instrument).
+//! - [`SyntheticDataset::summary`]: counts, tech share, default rate, mean PDs.
+//! - [`SyntheticDataset::scoring_table`]: one row of ratios per firm with the default target,
+//!   as a `finkit_schema::Dataset` for scorecard fitting.
+//! - [`SyntheticDataset::write_csv`]: one CSV file per entity in the layouts the pool's
+//!   ingestion reads (`Batch::from_csv_path`), plus the ground truth.
+
 //! # Example
 //!
 //! ```
@@ -81,6 +94,7 @@ mod firm;
 mod market;
 mod profiles;
 mod sample;
+mod table;
 mod write;
 
 use finkit_schema::chrono::{Datelike, NaiveDate};
@@ -311,7 +325,8 @@ impl SyntheticParamsBuilder {
             PoolError::Schema(SchemaError::InvalidText { what, value, reason })
         };
         let count = |what: &'static str, n: usize, min: usize| {
-            range(what, "[min, 10000000]", n as f64, (min..=MAX_ROWS).contains(&n))
+            let span = if min == 0 { "[0, 10000000]" } else { "[1, 10000000]" };
+            range(what, span, n as f64, (min..=MAX_ROWS).contains(&n))
         };
         count("number of firms", self.firms, 1)?;
         range("tech share", "[0, 1]", self.tech_share, (0.0..=1.0).contains(&self.tech_share))?;
@@ -627,6 +642,9 @@ pub struct FirmTruth {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyntheticDataset {
+    /// The as-of date: the loan book's date and the end of everything known (see the timeline
+    /// in the module docs).
+    pub as_of: NaiveDate,
     /// The firms.
     pub firms: Vec<Firm>,
     /// Financial statements, restated versions included.
@@ -733,7 +751,23 @@ impl SyntheticDataset {
     /// [`CreditEventKind::Default`](finkit_schema::CreditEventKind::Default) event).
     #[must_use]
     pub fn defaulted(&self, firm: &FirmId) -> bool {
-        self.truth.iter().any(|t| &t.firm_id == firm && t.defaulted)
+        self.truth_of(firm).is_some_and(|t| t.defaulted)
+    }
+
+    /// The ground truth of a firm.
+    #[must_use]
+    pub fn truth_of(&self, firm: &FirmId) -> Option<&FirmTruth> {
+        // Ids are `F` and the 1-based index, so the position is known; the search is a fallback
+        // for data sets whose vectors were edited.
+        let guess = firm
+            .as_str()
+            .get(1..)
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1));
+        guess
+            .and_then(|i| self.truth.get(i))
+            .filter(|t| &t.firm_id == firm)
+            .or_else(|| self.truth.iter().find(|t| &t.firm_id == firm))
     }
 }
 
@@ -845,7 +879,16 @@ fn generate(params: &SyntheticParams) -> Result<SyntheticDataset, PoolError> {
     let exposures = book::exposures(&ctx, &firms, &truth, &states)?;
     let applications = book::applications(&ctx, &firms, &states)?;
     let prices = market::prices(&ctx, &firms, &mut truth, &states)?;
-    Ok(SyntheticDataset { firms, statements, applications, exposures, events, prices, truth })
+    Ok(SyntheticDataset {
+        as_of: params.as_of,
+        firms,
+        statements,
+        applications,
+        exposures,
+        events,
+        prices,
+        truth,
+    })
 }
 
 #[cfg(test)]
@@ -869,7 +912,7 @@ mod tests {
     fn bad_settings_are_typed_errors_naming_the_value() {
         let b = SyntheticParams::builder;
         let cases: Vec<(SyntheticParamsBuilder, &str)> = vec![
-            (b().with_firms(0), "number of firms"),
+            (b().with_firms(0), "number of firms must be in [1, 10000000], got 0"),
             (b().with_tech_share(1.2), "tech share must be in [0, 1], got 1.2"),
             (b().with_tech_share(f64::NAN), "tech share must be finite"),
             (b().with_years(6), "years of statements must be in [3, 5], got 6"),

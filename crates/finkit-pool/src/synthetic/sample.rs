@@ -3,8 +3,8 @@
 //! Why not `rand_distr`: the synthetic data set feeds golden tests in other crates (decisions,
 //! reports), so its numbers must not change when a dependency changes its sampling algorithm.
 //! ChaCha8's output is fixed by its specification, and everything below is a few lines of
-//! textbook maths on top of it, so a given seed gives the same data set on every platform and
-//! every future version of the dependencies.
+//! textbook maths on top of it, so a given seed gives the same data set with every future
+//! version of the dependencies.
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};

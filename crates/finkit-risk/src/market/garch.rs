@@ -124,6 +124,30 @@ impl GarchCoefficients {
     }
 }
 
+/// Series shorter than this are fitted from every grid start under [`StartStrategy::Auto`].
+pub const AUTO_MULTI_START_BELOW: usize = 1000;
+
+/// Where the likelihood maximisation starts.
+///
+/// The grid is eight (α, β) pairs — (0.05, 0.90), (0.02, 0.97), (0.10, 0.85), (0.07, 0.92), (0.03, 0.95),
+/// (0.15, 0.60), (0.20, 0.50), (0.10, 0.30) — at the sample mean with ω matching the sample
+/// variance and ν = 8; they are ranked by their log-likelihood on the first
+/// [`AUTO_MULTI_START_BELOW`] returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum StartStrategy {
+    /// Every grid start for series shorter than [`AUTO_MULTI_START_BELOW`] (their likelihood
+    /// is often multimodal), the best grid start otherwise (the default).
+    #[default]
+    Auto,
+    /// The best grid start (or the caller's start); the other grid starts only when that
+    /// optimum lies on the boundary α = 0, β = 0 or α + β = 1.
+    BestGridPoint,
+    /// The best grid start (or the caller's) and then every other grid start; the best
+    /// optimum is kept.
+    AllGridPoints,
+}
+
 /// Specification of a GARCH(1,1) estimation (validated builder).
 ///
 /// ```
@@ -147,6 +171,7 @@ impl GarchCoefficients {
 pub struct GarchParams {
     innovation: Innovation,
     units: GarchUnits,
+    starts: StartStrategy,
     max_iterations: usize,
     tolerance: f64,
 }
@@ -156,6 +181,7 @@ impl Default for GarchParams {
         Self {
             innovation: Innovation::Normal,
             units: GarchUnits::Percent,
+            starts: StartStrategy::Auto,
             max_iterations: 200,
             tolerance: 1e-10,
         }
@@ -184,6 +210,13 @@ impl GarchParams {
     #[must_use]
     pub fn units(mut self, units: GarchUnits) -> Self {
         self.units = units;
+        self
+    }
+
+    /// Sets the starting-value strategy.
+    #[must_use]
+    pub fn starts(mut self, starts: StartStrategy) -> Self {
+        self.starts = starts;
         self
     }
 
@@ -320,10 +353,37 @@ impl GarchParams {
                 }
                 th
             }
-            None => prob.grid_start(mean / c),
+            None => prob.grid_starts(mean / c)[0],
         };
-        let (theta, iterations, converged) =
+        let (mut theta, mut iterations, mut converged) =
             prob.maximise(theta0, self.max_iterations, self.tolerance);
+        // On short series the likelihood often has several local maxima (a high- and a
+        // medium-persistence one; others on the faces α = 0 / β = 0 / α + β = 1 where β is not
+        // identified at α = 0). Depending on the strategy, every grid start is tried, or only
+        // when the first optimum lies on the boundary; the best optimum is kept.
+        let on_boundary =
+            theta[2] <= 0.0 || theta[3] <= 0.0 || theta[2] + theta[3] >= 1.0 - FACE_TOL;
+        let all = match self.starts {
+            StartStrategy::Auto => n < AUTO_MULTI_START_BELOW || on_boundary,
+            StartStrategy::BestGridPoint => on_boundary,
+            StartStrategy::AllGridPoints => true,
+        };
+        if all {
+            let mut best = prob.loglik(&theta);
+            for th0 in prob.grid_starts(mean / c) {
+                if th0 == theta0 {
+                    continue;
+                }
+                let (th, it, conv) = prob.maximise(th0, self.max_iterations, self.tolerance);
+                iterations += it;
+                let ll = prob.loglik(&th);
+                if ll > best + 1e-9 {
+                    best = ll;
+                    theta = th;
+                    converged = conv;
+                }
+            }
+        }
         let coefficients = GarchCoefficients {
             mu: theta[0] * c,
             omega: theta[1] * c * c,
@@ -802,59 +862,210 @@ impl<'a> Problem<'a> {
 
     fn feasible(&self, th: &[f64; 5]) -> bool {
         let ok = th[0].is_finite()
-            && th[1] > 0.0
+            && th[1] >= OMEGA_MIN
             && th[1].is_finite()
             && th[2] >= 0.0
             && th[3] >= 0.0
-            && th[2] + th[3] <= 1.0;
+            && th[2] + th[3] <= 1.0 + FACE_TOL;
         ok && (!self.t || (NU_MIN..=NU_MAX).contains(&th[4]))
     }
 
-    /// Starting values: the best log-likelihood over a small grid of (α, β) at the sample
-    /// mean, with ω targeting the unit sample variance (the series is standardised).
-    fn grid_start(&self, mean: f64) -> [f64; 5] {
-        const GRID: [(f64, f64); 4] = [(0.05, 0.90), (0.10, 0.85), (0.07, 0.92), (0.03, 0.95)];
-        let mut best = [mean, 0.05, 0.05, 0.90, 8.0];
-        let mut best_ll = f64::NEG_INFINITY;
-        for (al, be) in GRID {
-            let th = [mean, 1.0 - al - be, al, be, 8.0];
-            let ll = self.loglik(&th);
-            if ll > best_ll {
-                best_ll = ll;
-                best = th;
-            }
-        }
-        best
+    /// Starting values, best log-likelihood first: a small grid of (α, β) at the sample mean,
+    /// with ω targeting the unit sample variance (the series is standardised).
+    fn grid_starts(&self, mean: f64) -> Vec<[f64; 5]> {
+        const GRID: [(f64, f64); 8] = [
+            (0.05, 0.90),
+            (0.02, 0.97),
+            (0.10, 0.85),
+            (0.07, 0.92),
+            (0.03, 0.95),
+            (0.15, 0.60),
+            (0.20, 0.50),
+            (0.10, 0.30),
+        ];
+        // ranking on a prefix keeps the grid cheap on long series
+        let prefix = Problem {
+            y: &self.y[..self.y.len().min(AUTO_MULTI_START_BELOW)],
+            bc: self.bc,
+            t: self.t,
+        };
+        let mut starts: Vec<([f64; 5], f64)> = GRID
+            .iter()
+            .map(|&(al, be)| {
+                let th = [mean, 1.0 - al - be, al, be, 8.0];
+                (th, prefix.loglik(&th))
+            })
+            .collect();
+        starts.sort_by(|a, b| b.1.total_cmp(&a.1));
+        starts.into_iter().map(|(th, _)| th).collect()
     }
 
-    /// Damped Newton (Levenberg–Marquardt) ascent; returns (θ, iterations, converged).
-    fn maximise(&self, mut th: [f64; 5], max_iter: usize, tol: f64) -> ([f64; 5], usize, bool) {
+    fn bound_applies(&self, b: Bound) -> bool {
+        self.t || !matches!(b, Bound::NuLow | Bound::NuHigh)
+    }
+
+    /// Whether θ sits on bound `b` (within round-off for the persistence face).
+    fn at_bound(th: &[f64; 5], b: Bound) -> bool {
+        match b {
+            Bound::OmegaLow => th[1] <= OMEGA_MIN,
+            Bound::AlphaLow => th[2] <= 0.0,
+            Bound::BetaLow => th[3] <= 0.0,
+            Bound::Persistence => th[2] + th[3] >= 1.0 - FACE_TOL,
+            Bound::NuLow => th[4] <= NU_MIN,
+            Bound::NuHigh => th[4] >= NU_MAX,
+        }
+    }
+
+    /// Whether the gradient points out of the feasible set through bound `b`.
+    fn pushes_out(g: &Grad, b: Bound) -> bool {
+        match b {
+            Bound::OmegaLow => g[1] < 0.0,
+            Bound::AlphaLow => g[2] < 0.0,
+            Bound::BetaLow => g[3] < 0.0,
+            Bound::Persistence => g[2] + g[3] > 0.0,
+            Bound::NuLow => g[4] < 0.0,
+            Bound::NuHigh => g[4] > 0.0,
+        }
+    }
+
+    /// Basis of the directions that keep the active bounds (columns of length 5).
+    fn basis(&self, active: &[Bound]) -> Vec<[f64; 5]> {
         let k = self.dim();
+        let mut fixed = [false; 5];
+        let persist = active.contains(&Bound::Persistence);
+        for b in active {
+            match b {
+                Bound::OmegaLow => fixed[1] = true,
+                Bound::AlphaLow => fixed[2] = true,
+                Bound::BetaLow => fixed[3] = true,
+                Bound::NuLow | Bound::NuHigh => fixed[4] = true,
+                Bound::Persistence => {}
+            }
+        }
+        let mut cols = Vec::with_capacity(k);
+        for i in 0..k {
+            if fixed[i] || (persist && (i == 2 || i == 3)) {
+                continue;
+            }
+            let mut c = [0.0; 5];
+            c[i] = 1.0;
+            cols.push(c);
+        }
+        if persist && !fixed[2] && !fixed[3] {
+            cols.push([0.0, 0.0, 1.0, -1.0, 0.0]);
+        }
+        cols
+    }
+
+    /// Reduced system `(Zᵀ(−H)Z, Zᵀg)`.
+    fn reduce(z: &[[f64; 5]], g: &Grad, hs: &Hess) -> (Vec<Vec<f64>>, Vec<f64>) {
+        let m = z.len();
+        let gr = z.iter().map(|c| (0..5).map(|i| c[i] * g[i]).sum()).collect();
+        let mut hr = vec![vec![0.0; m]; m];
+        for (a, ca) in z.iter().enumerate() {
+            for (b, cb) in z.iter().enumerate() {
+                let mut acc = 0.0;
+                for i in 0..5 {
+                    if ca[i] == 0.0 {
+                        continue;
+                    }
+                    for j in 0..5 {
+                        acc -= ca[i] * hs[i][j] * cb[j];
+                    }
+                }
+                hr[a][b] = acc;
+            }
+        }
+        (hr, gr)
+    }
+
+    /// Damped Newton (Levenberg–Marquardt) ascent with an active set for the bounds α ≥ 0,
+    /// β ≥ 0, α + β ≤ 1 and ν ∈ [NU_MIN, NU_MAX]: a bound the gradient pushes against is held
+    /// and the step taken in the remaining directions, so optima on the boundary (common on
+    /// short windows) are reached exactly. Returns (θ, iterations, converged).
+    fn maximise(&self, mut th: [f64; 5], max_iter: usize, tol: f64) -> ([f64; 5], usize, bool) {
         let (mut f, mut g, mut hs) = self.derivs(&th);
         let mut lambda = 0.0_f64;
         for iter in 0..max_iter {
-            // the pure Newton decrement decides convergence
-            let neg: Vec<Vec<f64>> = (0..k).map(|i| (0..k).map(|j| -hs[i][j]).collect()).collect();
-            if let Some(d) = chol_solve(&neg, &g[..k]) {
-                let dec: f64 = (0..k).map(|i| g[i] * d[i]).sum();
+            let mut active: Vec<Bound> = Bound::ALL
+                .into_iter()
+                .filter(|&b| {
+                    self.bound_applies(b) && Self::at_bound(&th, b) && Self::pushes_out(&g, b)
+                })
+                .collect();
+            let mut z = self.basis(&active);
+            let (mut hr, mut gr) = Self::reduce(&z, &g, &hs);
+            // a bound the Newton (or gradient) step runs into at once is held too
+            for _ in 0..Bound::ALL.len() {
+                let y = chol_solve(&hr, &gr).unwrap_or_else(|| gr.clone());
+                let mut d = [0.0; 5];
+                for (c, yc) in z.iter().zip(&y) {
+                    for i in 0..5 {
+                        d[i] += c[i] * yc;
+                    }
+                }
+                match self.limit_step(&th, &d) {
+                    (tau, Some(b)) if tau <= 0.0 && !active.contains(&b) => {
+                        active.push(b);
+                        z = self.basis(&active);
+                        (hr, gr) = Self::reduce(&z, &g, &hs);
+                    }
+                    _ => break,
+                }
+            }
+            // the pure Newton decrement in the free directions decides convergence
+            if let Some(y) = chol_solve(&hr, &gr) {
+                let dec: f64 = y.iter().zip(&gr).map(|(a, b)| a * b).sum();
                 if dec.is_finite() && dec < tol {
                     return (th, iter, true);
                 }
             }
             let mut accepted = false;
             while lambda < 1e16 {
-                let mut a = neg.clone();
+                let mut a = hr.clone();
                 for (i, row) in a.iter_mut().enumerate() {
-                    row[i] += lambda * neg[i][i].abs().max(1e-8);
+                    row[i] += lambda * hr[i][i].abs().max(1e-8);
                 }
-                let Some(mut d) = chol_solve(&a, &g[..k]) else {
+                let Some(y) = chol_solve(&a, &gr) else {
                     lambda = (lambda * 10.0).max(1e-6);
                     continue;
                 };
-                self.limit_step(&th, &mut d);
+                let mut d = [0.0; 5];
+                for (c, yc) in z.iter().zip(&y) {
+                    for i in 0..5 {
+                        d[i] += c[i] * yc;
+                    }
+                }
+                let (tau, blocker) = self.limit_step(&th, &d);
+                if tau <= 0.0 {
+                    // blocked at a bound the gradient does not push against: hold it too
+                    match blocker {
+                        Some(b) if !active.contains(&b) => {
+                            active.push(b);
+                            z = self.basis(&active);
+                            (hr, gr) = Self::reduce(&z, &g, &hs);
+                            continue;
+                        }
+                        _ => break,
+                    }
+                }
                 let mut trial = th;
-                for i in 0..k {
-                    trial[i] += d[i];
+                for i in 0..5 {
+                    trial[i] += tau * d[i];
+                }
+                if tau < 1.0 {
+                    match blocker {
+                        Some(Bound::OmegaLow) => trial[1] = OMEGA_MIN,
+                        Some(Bound::AlphaLow) => trial[2] = 0.0,
+                        Some(Bound::BetaLow) => trial[3] = 0.0,
+                        Some(Bound::Persistence) => trial[3] = 1.0 - trial[2],
+                        Some(Bound::NuLow) => trial[4] = NU_MIN,
+                        Some(Bound::NuHigh) => trial[4] = NU_MAX,
+                        None => {}
+                    }
+                }
+                if active.contains(&Bound::Persistence) {
+                    trial[3] = 1.0 - trial[2];
                 }
                 if trial == th {
                     break;
@@ -880,29 +1091,60 @@ impl<'a> Problem<'a> {
         (th, max_iter, false)
     }
 
-    /// Shortens `d` so that θ + d stays inside the feasible set (99 % of the way to a bound).
-    fn limit_step(&self, th: &[f64; 5], d: &mut [f64]) {
+    /// The largest fraction τ ≤ 1 of `d` that keeps θ + τd feasible, and the bound that limits
+    /// it (bounds are landed on exactly).
+    fn limit_step(&self, th: &[f64; 5], d: &[f64; 5]) -> (f64, Option<Bound>) {
         let mut tau = 1.0_f64;
-        let mut cap = |room: f64, rate: f64| {
+        let mut who = None;
+        let mut cap = |room: f64, rate: f64, b: Option<Bound>| {
             if rate > 0.0 {
-                tau = tau.min(0.99 * room / rate);
+                let room = if room <= FACE_TOL { 0.0 } else { room };
+                let t = room / rate;
+                if t < tau {
+                    tau = t;
+                    who = b;
+                }
             }
         };
-        cap(th[1], -d[1]);
-        cap(th[2], -d[2]);
-        cap(th[3], -d[3]);
-        cap(1.0 - th[2] - th[3], d[2] + d[3]);
+        cap(th[1] - OMEGA_MIN, -d[1], Some(Bound::OmegaLow));
+        cap(th[2], -d[2], Some(Bound::AlphaLow));
+        cap(th[3], -d[3], Some(Bound::BetaLow));
+        cap(1.0 - th[2] - th[3], d[2] + d[3], Some(Bound::Persistence));
         if self.t {
-            cap(th[4] - NU_MIN, -d[4]);
-            cap(NU_MAX - th[4], d[4]);
+            cap(th[4] - NU_MIN, -d[4], Some(Bound::NuLow));
+            cap(NU_MAX - th[4], d[4], Some(Bound::NuHigh));
         }
-        let tau = tau.max(0.0);
-        if tau < 1.0 {
-            for x in d.iter_mut() {
-                *x *= tau;
-            }
-        }
+        (tau.max(0.0), who)
     }
+}
+
+/// Lower bound of ω during estimation, on the series scaled to unit variance (ω must stay
+/// positive; an optimum at ω → 0 then lands on this bound instead of creeping towards it).
+const OMEGA_MIN: f64 = 1e-12;
+
+/// Round-off allowance on the persistence face α + β = 1.
+const FACE_TOL: f64 = 1e-12;
+
+/// The inequality constraints of the estimation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bound {
+    OmegaLow,
+    AlphaLow,
+    BetaLow,
+    Persistence,
+    NuLow,
+    NuHigh,
+}
+
+impl Bound {
+    const ALL: [Bound; 6] = [
+        Bound::OmegaLow,
+        Bound::AlphaLow,
+        Bound::BetaLow,
+        Bound::Persistence,
+        Bound::NuLow,
+        Bound::NuHigh,
+    ];
 }
 
 /// Solves `A x = b` for a small symmetric positive definite `A` by Cholesky; `None` if `A` is

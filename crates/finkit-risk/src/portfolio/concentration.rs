@@ -35,7 +35,11 @@ pub fn concentration(portfolio: &Portfolio) -> Result<Concentration, RiskError> 
     }
     let total = portfolio.total_ead();
     if total <= 0.0 {
-        return Err(RiskError::InvalidParameter { name: "total ead", value: total.to_string(), reason: "must be positive" });
+        return Err(RiskError::InvalidParameter {
+            name: "total ead",
+            value: total.to_string(),
+            reason: "must be positive",
+        });
     }
     let ead = portfolio.ead();
     let shares: Vec<f64> = ead.iter().map(|e| e / total).collect();
@@ -45,7 +49,8 @@ pub fn concentration(portfolio: &Portfolio) -> Result<Concentration, RiskError> 
     for (i, &c) in codes.iter().enumerate() {
         sec[c] += ead[i];
     }
-    let sector_shares: Vec<(String, f64)> = names.into_iter().zip(sec.iter().map(|e| e / total)).collect();
+    let sector_shares: Vec<(String, f64)> =
+        names.into_iter().zip(sec.iter().map(|e| e / total)).collect();
     Ok(Concentration {
         hhi_name: hhi,
         effective_number: 1.0 / hhi,
@@ -110,11 +115,18 @@ pub struct GranularityAdjustment {
 ///
 /// [`RiskError::Empty`] for an empty portfolio; [`RiskError::InvalidParameter`] for ξ, γ not
 /// positive, q ∉ (0, 1), zero total EAD or K* = 0.
-pub fn granularity_adjustment(portfolio: &Portfolio, params: &GranularityParams) -> Result<GranularityAdjustment, RiskError> {
+pub fn granularity_adjustment(
+    portfolio: &Portfolio,
+    params: &GranularityParams,
+) -> Result<GranularityAdjustment, RiskError> {
     check_level("confidence", params.confidence)?;
     for (name, v) in [("xi", params.xi), ("gamma", params.gamma)] {
         if !(v.is_finite() && v > 0.0) {
-            return Err(RiskError::InvalidParameter { name, value: v.to_string(), reason: "must be positive and finite" });
+            return Err(RiskError::InvalidParameter {
+                name,
+                value: v.to_string(),
+                reason: "must be positive and finite",
+            });
         }
     }
     if portfolio.is_empty() {
@@ -122,7 +134,11 @@ pub fn granularity_adjustment(portfolio: &Portfolio, params: &GranularityParams)
     }
     let total = portfolio.total_ead();
     if total <= 0.0 {
-        return Err(RiskError::InvalidParameter { name: "total ead", value: total.to_string(), reason: "must be positive" });
+        return Err(RiskError::InvalidParameter {
+            name: "total ead",
+            value: total.to_string(),
+            reason: "must be positive",
+        });
     }
     let x = Gamma::new(params.xi, params.xi).map_err(|_| RiskError::InvalidParameter {
         name: "xi",
@@ -132,7 +148,8 @@ pub fn granularity_adjustment(portfolio: &Portfolio, params: &GranularityParams)
     let qa = x.inverse_cdf(params.confidence);
     let delta = (qa - 1.0) * (params.xi + (1.0 - params.xi) / qa);
     let opts = IrbOptions::new(Default::default(), false, params.confidence, true)?;
-    let (pd, lgd, ead, sales) = (portfolio.pd(), portfolio.lgd(), portfolio.ead(), portfolio.annual_sales());
+    let (pd, lgd, ead, sales) =
+        (portfolio.pd(), portfolio.lgd(), portfolio.ead(), portfolio.annual_sales());
     let mut k_star = 0.0;
     let mut terms = Vec::with_capacity(portfolio.len());
     for i in 0..portfolio.len() {
@@ -146,11 +163,19 @@ pub fn granularity_adjustment(portfolio: &Portfolio, params: &GranularityParams)
             let v2 = params.gamma * e * (1.0 - e);
             let c = (e * e + v2) / e;
             let ratio = v2 / (e * e);
-            terms.push(s * s * (delta * c * (k + r) + delta * (k + r).powi(2) * ratio - k * (c + 2.0 * (k + r) * ratio)));
+            terms.push(
+                s * s
+                    * (delta * c * (k + r) + delta * (k + r).powi(2) * ratio
+                        - k * (c + 2.0 * (k + r) * ratio)),
+            );
         }
     }
     if k_star <= 0.0 {
-        return Err(RiskError::InvalidParameter { name: "k_star", value: k_star.to_string(), reason: "portfolio capital must be positive" });
+        return Err(RiskError::InvalidParameter {
+            name: "k_star",
+            value: k_star.to_string(),
+            reason: "portfolio capital must be positive",
+        });
     }
     let ga = terms.iter().sum::<f64>() / (2.0 * k_star);
     Ok(GranularityAdjustment { delta, k_star, ga_rate: ga, ga_amount: ga * total })
@@ -177,9 +202,11 @@ mod tests {
 
     #[test]
     fn delta_is_the_regulatory_4_83_and_ga_scales_as_one_over_n() {
-        let g100 = granularity_adjustment(&homogeneous(100), &GranularityParams::default()).unwrap();
+        let g100 =
+            granularity_adjustment(&homogeneous(100), &GranularityParams::default()).unwrap();
         assert!((g100.delta - 4.83).abs() < 0.005, "{}", g100.delta);
-        let g1000 = granularity_adjustment(&homogeneous(1000), &GranularityParams::default()).unwrap();
+        let g1000 =
+            granularity_adjustment(&homogeneous(1000), &GranularityParams::default()).unwrap();
         assert!((g100.ga_rate / g1000.ga_rate - 10.0).abs() < 1e-9);
         assert!(g100.ga_rate > 0.0);
         let c = concentration(&homogeneous(4)).unwrap();

@@ -132,7 +132,10 @@ impl LatticeExposures {
             units.push(k);
         }
         if total.saturating_add(1) > max_points {
-            return Err(RiskError::LatticeTooLarge { points: total.saturating_add(1), limit: max_points });
+            return Err(RiskError::LatticeTooLarge {
+                points: total.saturating_add(1),
+                limit: max_points,
+            });
         }
         Ok(LatticeExposures { unit, units, max_rounding_error: err })
     }
@@ -158,9 +161,11 @@ impl LatticeExposures {
 /// ```
 ///
 /// Defaults: 400 nodes, `z_max = 9`, lattice [`LatticeUnit::Auto`], Basel correlations with the
-/// SME adjustment, `trim = 1e-30`: conditional probabilities below `trim` at the edges of the
-/// support are dropped during the convolution (the mass dropped is below 1e-20 in total, far
-/// below the quadrature error, and it keeps subnormal numbers out of the loop).
+/// SME adjustment, `trim = 1e-30`: during the convolution at node z_j, conditional
+/// probabilities at the edges of the support whose weighted value `w_j φ(z_j)·p` is below
+/// `trim` are dropped (each dropped entry changes the result by less than `trim`, so the total
+/// is far below 1e-20 — below the quadrature error — and it keeps subnormal numbers and the
+/// far tails of low-weight nodes out of the loop).
 ///
 /// Nodes are processed in parallel in fixed chunks and summed in node order, so the result does
 /// not depend on the number of threads.
@@ -267,16 +272,24 @@ impl ExactOneFactor {
         let lgd_ead: Vec<f64> = (0..portfolio.len()).map(|i| lgd[i] * ead[i]).collect();
         let lattice = match LatticeExposures::new(&lgd_ead, self.unit, self.max_points) {
             // an all-zero portfolio has no lattice but a trivial distribution
-            Err(RiskError::InvalidParameter { name: "lgd*ead", .. }) if lgd_ead.iter().all(|&v| v == 0.0) => {
-                LatticeExposures { unit: 1.0, units: vec![0; lgd_ead.len()], max_rounding_error: 0.0 }
+            Err(RiskError::InvalidParameter { name: "lgd*ead", .. })
+                if lgd_ead.iter().all(|&v| v == 0.0) =>
+            {
+                LatticeExposures {
+                    unit: 1.0,
+                    units: vec![0; lgd_ead.len()],
+                    max_rounding_error: 0.0,
+                }
             }
             other => other?,
         };
         // Obligors that cannot lose anything drop out of the convolution.
-        let active: Vec<(u64, f64, f64, f64)> = (0..portfolio.len())
+        let mut active: Vec<(u64, f64, f64, f64)> = (0..portfolio.len())
             .filter(|&i| lattice.units[i] > 0 && pd[i] > 0.0)
             .map(|i| (lattice.units[i], norm_inv(pd[i]), rho[i].sqrt(), (1.0 - rho[i]).sqrt()))
             .collect();
+        // Small exposures first keeps the (trimmed) support short for most of the convolution.
+        active.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.total_cmp(&y.1)).then(x.2.total_cmp(&y.2)));
         let len = lattice.total_units() as usize + 1;
         let (x, w) = gauss_legendre(self.nodes);
         let z: Vec<f64> = x.iter().map(|x| self.z_max * x).collect();
@@ -293,7 +306,9 @@ impl ExactOneFactor {
                     let mut a = vec![0.0; len];
                     let mut b = vec![0.0; len];
                     for k in c * NODE_CHUNK..((c + 1) * NODE_CHUNK).min(z.len()) {
-                        let (lo, hi) = conditional_pmf(&active, z[k], trim, &mut a, &mut b);
+                        // trim by contribution to the result: entries whose weighted value is below `trim`
+                        let node_trim = if wz[k] > 0.0 { (trim / wz[k]).min(1e-6) } else { 1e-6 };
+                        let (lo, hi) = conditional_pmf(&active, z[k], node_trim, &mut a, &mut b);
                         for j in lo..=hi {
                             acc[j] += wz[k] * a[j];
                         }
@@ -307,12 +322,22 @@ impl ExactOneFactor {
                 }
             }
         }
-        Ok(ExactResult { distribution: LossDistribution::from_lattice(lattice.unit, pmf)?, lattice, correlations: rho })
+        Ok(ExactResult {
+            distribution: LossDistribution::from_lattice(lattice.unit, pmf)?,
+            lattice,
+            correlations: rho,
+        })
     }
 }
 
 /// Conditional pmf given Z = z, left in `a[lo..=hi]` (zeros elsewhere are not guaranteed).
-fn conditional_pmf(active: &[(u64, f64, f64, f64)], z: f64, trim: f64, a: &mut Vec<f64>, b: &mut Vec<f64>) -> (usize, usize) {
+fn conditional_pmf(
+    active: &[(u64, f64, f64, f64)],
+    z: f64,
+    trim: f64,
+    a: &mut Vec<f64>,
+    b: &mut Vec<f64>,
+) -> (usize, usize) {
     a[0] = 1.0;
     let (mut lo, mut hi) = (0usize, 0usize);
     for &(u, c, sr, si) in active {

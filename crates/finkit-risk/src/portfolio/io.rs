@@ -35,13 +35,21 @@ pub fn read_portfolio_csv(path: impl AsRef<Path>) -> Result<Portfolio, RiskError
 /// As [`read_portfolio_csv`].
 pub fn parse_portfolio_csv(text: &str, path: &Path) -> Result<Portfolio, RiskError> {
     let err = |line: u64, column: &str, message: String| -> RiskError {
-        SchemaError::Csv { path: path.to_path_buf(), line, column: column.to_string(), message }.into()
+        SchemaError::Csv { path: path.to_path_buf(), line, column: column.to_string(), message }
+            .into()
     };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let header = rdr.headers().map_err(|e| err(1, "", e.to_string()))?.clone();
     let names: Vec<&str> = header.iter().collect();
     if names != PORTFOLIO_CSV_HEADER {
-        return Err(err(1, "", format!("header must be {}, got {}", PORTFOLIO_CSV_HEADER.join(","), names.join(","))));
+        return Err(err(
+            1,
+            "",
+            format!("header must be {}, got {}", PORTFOLIO_CSV_HEADER.join(","), names.join(",")),
+        ));
     }
     let mut c = PortfolioColumns::default();
     for rec in rdr.records() {
@@ -52,11 +60,15 @@ pub fn parse_portfolio_csv(text: &str, path: &Path) -> Result<Portfolio, RiskErr
         let line = rec.position().map_or(0, |p| p.line());
         let num = |k: usize| -> Result<f64, RiskError> {
             let cell = rec.get(k).unwrap_or("");
-            let v: f64 = cell
-                .parse()
-                .map_err(|_| err(line, PORTFOLIO_CSV_HEADER[k], format!("not a number: {cell:?}")))?;
+            let v: f64 = cell.parse().map_err(|_| {
+                err(line, PORTFOLIO_CSV_HEADER[k], format!("not a number: {cell:?}"))
+            })?;
             if !v.is_finite() {
-                return Err(err(line, PORTFOLIO_CSV_HEADER[k], format!("must be finite, got {cell:?}")));
+                return Err(err(
+                    line,
+                    PORTFOLIO_CSV_HEADER[k],
+                    format!("must be finite, got {cell:?}"),
+                ));
             }
             Ok(v)
         };
@@ -109,7 +121,10 @@ mod tests {
         assert_eq!(p.annual_sales()[0], None);
         let bad = "obligor_id,sector,grade,pd,lgd,ead_eur_m,sales_eur_m,maturity_y\nA,X,3,0.01,0.45,2.5,,1.0\nB,X,3,1.5,0.45,2.5,,1.0\n";
         let e = parse_portfolio_csv(bad, Path::new("p.csv")).unwrap_err().to_string();
-        assert!(e.contains("p.csv") && e.contains("line 3") && e.contains("pd") && e.contains("1.5"), "{e}");
+        assert!(
+            e.contains("p.csv") && e.contains("line 3") && e.contains("pd") && e.contains("1.5"),
+            "{e}"
+        );
         let e = parse_portfolio_csv("a,b\n", Path::new("p.csv")).unwrap_err().to_string();
         assert!(e.contains("header"), "{e}");
         let e = read_portfolio_csv("/nonexistent/x.csv").unwrap_err().to_string();

@@ -51,7 +51,12 @@ pub struct IrbOptions {
 
 impl Default for IrbOptions {
     fn default() -> Self {
-        IrbOptions { pd_floor: PdFloor::None, scaling_106: false, confidence: 0.999, sme_adjustment: true }
+        IrbOptions {
+            pd_floor: PdFloor::None,
+            scaling_106: false,
+            confidence: 0.999,
+            sme_adjustment: true,
+        }
     }
 }
 
@@ -175,7 +180,8 @@ pub fn irb_corporate(
     sales_eur_m: Option<f64>,
     options: &IrbOptions,
 ) -> Result<IrbExposure, RiskError> {
-    let bad = |name, v: f64, reason| RiskError::InvalidParameter { name, value: v.to_string(), reason };
+    let bad =
+        |name, v: f64, reason| RiskError::InvalidParameter { name, value: v.to_string(), reason };
     if !(pd.is_finite() && (0.0..=1.0).contains(&pd)) {
         return Err(bad("pd", pd, "must lie in [0, 1]"));
     }
@@ -206,7 +212,8 @@ pub fn irb_corporate(
     }
     let b = (0.11852 - 0.05478 * pd.ln()).powi(2);
     let ma = (1.0 + (maturity - 2.5) * b) / (1.0 - 1.5 * b);
-    let cond = norm_cdf((norm_inv(pd) + r.sqrt() * norm_inv(options.confidence)) / (1.0 - r).sqrt());
+    let cond =
+        norm_cdf((norm_inv(pd) + r.sqrt() * norm_inv(options.confidence)) / (1.0 - r).sqrt());
     let k = (lgd * cond - pd * lgd) * ma;
     Ok(IrbExposure {
         pd,
@@ -273,11 +280,15 @@ pub fn expected_loss(portfolio: &Portfolio) -> Result<f64, RiskError> {
 /// # Errors
 ///
 /// [`RiskError::Empty`] for an empty portfolio; otherwise as [`irb_corporate`].
-pub fn irb_portfolio(portfolio: &Portfolio, options: &IrbOptions) -> Result<IrbPortfolioResult, RiskError> {
+pub fn irb_portfolio(
+    portfolio: &Portfolio,
+    options: &IrbOptions,
+) -> Result<IrbPortfolioResult, RiskError> {
     if portfolio.is_empty() {
         return Err(RiskError::Empty("portfolio"));
     }
-    let (pd, lgd, ead, m) = (portfolio.pd(), portfolio.lgd(), portfolio.ead(), portfolio.maturity());
+    let (pd, lgd, ead, m) =
+        (portfolio.pd(), portfolio.lgd(), portfolio.ead(), portfolio.maturity());
     let sales = portfolio.annual_sales();
     let n = portfolio.len();
     let mut res = IrbPortfolioResult {

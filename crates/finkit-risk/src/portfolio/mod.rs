@@ -14,16 +14,23 @@ mod montecarlo;
 mod stress;
 mod vasicek;
 
-pub use concentration::{Concentration, GranularityAdjustment, GranularityParams, concentration, granularity_adjustment};
+pub use concentration::{
+    Concentration, GranularityAdjustment, GranularityParams, concentration, granularity_adjustment,
+};
 pub use creditriskplus::CreditRiskPlus;
 pub use distribution::{LATTICE_CDF_SLACK, LossDistribution};
 pub use exact::{ExactOneFactor, ExactResult, LatticeExposures, LatticeUnit, exact_lattice_unit};
 pub use io::{PORTFOLIO_CSV_HEADER, parse_portfolio_csv, read_portfolio_csv};
 pub use irb::{
-    IrbExposure, IrbOptions, IrbPortfolioResult, PdFloor, asset_correlation, expected_loss, irb_corporate,
-    irb_portfolio,
+    IrbExposure, IrbOptions, IrbPortfolioResult, PdFloor, asset_correlation, expected_loss,
+    irb_corporate, irb_portfolio,
 };
 pub use loss_model::{AssetCorrelation, LossModel};
-pub use montecarlo::{Copula, FactorModel, McRun, McShard, MonteCarlo, MonteCarloParams, RiskContributions};
-pub use stress::{CappedValue, OutOfRange, RiskSummary, SectorShock, Shock, StressResult, macro_scenario, stress_by_sector};
+pub use montecarlo::{
+    Copula, FactorModel, McRun, McShard, MonteCarlo, MonteCarloParams, RiskContributions,
+};
+pub use stress::{
+    CappedValue, OutOfRange, RiskSummary, SectorShock, Shock, StressResult, macro_scenario,
+    stress_by_sector,
+};
 pub use vasicek::{VasicekDistribution, asrf_loss_quantile, conditional_pd};

@@ -15,7 +15,7 @@ use super::math::{Fnv64, check_level, norm_cdf, norm_inv};
 use crate::RiskError;
 
 /// Version tag mixed into run fingerprints; bump when the scenario generator changes.
-const GENERATOR_VERSION: u64 = 1;
+const GENERATOR_VERSION: u64 = 2;
 
 /// The dependence structure of the latent asset values.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -100,6 +100,7 @@ impl MonteCarloParams {
     /// [`RiskError::InvalidParameter`] for zero scenarios or block size, ν not positive and
     /// finite, or a sector correlation matrix that is not square, symmetric, unit-diagonal and
     /// positive definite; [`RiskError::LengthMismatch`] when names and matrix differ in size.
+    #[allow(clippy::needless_range_loop)] // symmetric-matrix checks read best with indices
     pub fn build(self) -> Result<MonteCarlo, RiskError> {
         let bad = |name, value: String, reason| RiskError::InvalidParameter { name, value, reason };
         if self.scenarios == 0 {
@@ -111,7 +112,11 @@ impl MonteCarloParams {
         if let Copula::StudentT { nu } = self.copula
             && !(nu.is_finite() && nu > 0.0)
         {
-            return Err(bad("nu", nu.to_string(), "degrees of freedom must be positive and finite"));
+            return Err(bad(
+                "nu",
+                nu.to_string(),
+                "degrees of freedom must be positive and finite",
+            ));
         }
         let chol = match &self.factors {
             FactorModel::OneFactor => vec![1.0],
@@ -121,7 +126,11 @@ impl MonteCarloParams {
                     return Err(RiskError::Empty("sector names"));
                 }
                 if correlation.len() != k {
-                    return Err(RiskError::LengthMismatch { what: "sector correlation rows", expected: k, found: correlation.len() });
+                    return Err(RiskError::LengthMismatch {
+                        what: "sector correlation rows",
+                        expected: k,
+                        found: correlation.len(),
+                    });
                 }
                 for (i, n) in names.iter().enumerate() {
                     if names[..i].contains(n) {
@@ -130,21 +139,40 @@ impl MonteCarloParams {
                 }
                 for row in correlation {
                     if row.len() != k {
-                        return Err(RiskError::LengthMismatch { what: "sector correlation columns", expected: k, found: row.len() });
+                        return Err(RiskError::LengthMismatch {
+                            what: "sector correlation columns",
+                            expected: k,
+                            found: row.len(),
+                        });
                     }
                 }
                 for i in 0..k {
                     if (correlation[i][i] - 1.0).abs() > 1e-12 {
-                        return Err(bad("sector correlation", correlation[i][i].to_string(), "diagonal must be 1"));
+                        return Err(bad(
+                            "sector correlation",
+                            correlation[i][i].to_string(),
+                            "diagonal must be 1",
+                        ));
                     }
                     for j in 0..k {
                         let v = correlation[i][j];
-                        if !v.is_finite() || (v - correlation[j][i]).abs() > 1e-12 || v.abs() > 1.0 {
-                            return Err(bad("sector correlation", v.to_string(), "must be symmetric with entries in [-1, 1]"));
+                        if !v.is_finite() || (v - correlation[j][i]).abs() > 1e-12 || v.abs() > 1.0
+                        {
+                            return Err(bad(
+                                "sector correlation",
+                                v.to_string(),
+                                "must be symmetric with entries in [-1, 1]",
+                            ));
                         }
                     }
                 }
-                cholesky(correlation).ok_or_else(|| bad("sector correlation", format!("{k}x{k} matrix"), "must be positive definite"))?
+                cholesky(correlation).ok_or_else(|| {
+                    bad(
+                        "sector correlation",
+                        format!("{k}x{k} matrix"),
+                        "must be positive definite",
+                    )
+                })?
             }
         };
         Ok(MonteCarlo { params: self, chol })
@@ -186,12 +214,16 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<f64>> {
 ///
 /// Numerics (all f64): thresholds are precomputed as `cᵢ = G(PDᵢ)/√(1−ρᵢ)` and
 /// `aᵢ = √ρᵢ/√(1−ρᵢ)`, so obligor i defaults when `εᵢ < tᵢ = cᵢ·s − aᵢ·Z` (`s = √(W/ν)` for
-/// the t copula, 1 otherwise). The idiosyncratic normal is represented by its uniform,
-/// `εᵢ = Φ⁻¹(Uᵢ)` with `Uᵢ` a 53-bit uniform from Xoshiro256++, and `εᵢ < tᵢ ⇔ Uᵢ < Φ(tᵢ)` is
-/// decided from a table of Φ that brackets `Φ(tᵢ)` (step 1/64), evaluating Φ exactly only in
-/// the rare undecided case — the same model as drawing normals, without a ziggurat per
-/// obligor. Factors (and W) are drawn with rand_distr's `StandardNormal` / `ChiSquared`.
-/// Each scenario's loss is summed in f64 in portfolio order.
+/// the t copula, 1 otherwise), i.e. with conditional PD `pᵢ = Φ(tᵢ)`. Obligors are sorted by
+/// factor and threshold and grouped in buckets of 64; per scenario each bucket gets the bound
+/// `q ≥ pᵢ` of its members (one Φ per bucket), candidates are drawn as Bernoulli(q) by geometric
+/// gaps and each candidate is kept with probability `pᵢ/q` (thinning) — exactly Bernoulli(pᵢ),
+/// independent across obligors given the factors, i.e. the same model as comparing one normal
+/// per obligor, at a cost proportional to the number of likely defaults. Buckets with
+/// `q > 0.25` are tested obligor by obligor (`Uᵢ < Φ(tᵢ)`). Comparisons `U < Φ(t)` use a table
+/// of Φ (step 1/64) that brackets `Φ(t)` and evaluate Φ (Cody) only in the rare undecided case.
+/// Uniforms are 53-bit from Xoshiro256++; factors (and W) are drawn with rand_distr's
+/// `StandardNormal` / `ChiSquared`. Each scenario's loss is summed in f64 in a fixed order.
 /// Obligors with PD = 0 or LGD·EAD = 0 never contribute and are skipped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonteCarlo {
@@ -252,8 +284,27 @@ struct Prepared {
     chi2: Option<(ChiSquared<f64>, f64)>,
     /// See [`phi_table`].
     table: Vec<f64>,
+    /// Runs of obligors (sorted by factor and threshold) that share a default-probability bound.
+    buckets: Vec<Bucket>,
     fingerprint: u64,
 }
+
+/// A run `start..end` of obligors on one factor, with the extremes that bound their
+/// conditional thresholds: `c_j·s − a_j·f ≤ c_max·s − (f ≥ 0 ? a_min : a_max)·f`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    start: usize,
+    end: usize,
+    factor: usize,
+    c_max: f64,
+    a_min: f64,
+    a_max: f64,
+}
+
+/// Obligors per bucket of the thinning sampler.
+const BUCKET: usize = 64;
+/// Above this bucket bound, obligors are tested one by one instead of by geometric skips.
+const DIRECT_ABOVE: f64 = 0.25;
 
 /// The per-scenario losses of a complete run, with its identity.
 #[derive(Debug, Clone, PartialEq)]
@@ -333,9 +384,12 @@ impl McShard {
     /// scenario ranges are not contiguous and complete.
     pub fn merge(mut shards: Vec<McShard>) -> Result<McRun, RiskError> {
         let Some(first) = shards.first() else { return Err(RiskError::Empty("shards")) };
-        let (fp, seed, n, bs, count) = (first.fingerprint, first.seed, first.scenarios, first.block_size, first.shard_count);
+        let (fp, seed, n, bs, count) =
+            (first.fingerprint, first.seed, first.scenarios, first.block_size, first.shard_count);
         for s in &shards {
-            if (s.fingerprint, s.seed, s.scenarios, s.block_size, s.shard_count) != (fp, seed, n, bs, count) {
+            if (s.fingerprint, s.seed, s.scenarios, s.block_size, s.shard_count)
+                != (fp, seed, n, bs, count)
+            {
                 return Err(RiskError::ShardMismatch(format!(
                     "shard {} is from another run (fingerprint {:016x} vs {:016x})",
                     s.shard_index, s.fingerprint, fp
@@ -343,17 +397,26 @@ impl McShard {
             }
         }
         if shards.len() as u64 != count {
-            return Err(RiskError::ShardMismatch(format!("{} shards given, the run has {count}", shards.len())));
+            return Err(RiskError::ShardMismatch(format!(
+                "{} shards given, the run has {count}",
+                shards.len()
+            )));
         }
         shards.sort_by_key(|s| s.shard_index);
         let mut next = 0u64;
         let mut losses = Vec::with_capacity(n as usize);
         for (k, s) in shards.into_iter().enumerate() {
             if s.shard_index != k as u64 {
-                return Err(RiskError::ShardMismatch(format!("shard index {} missing or repeated", k)));
+                return Err(RiskError::ShardMismatch(format!(
+                    "shard index {} missing or repeated",
+                    k
+                )));
             }
             let (lo, hi) = shard_range(n, bs, k as u64, count);
-            if s.first_scenario != next || s.first_scenario != lo || s.losses.len() as u64 != hi - lo {
+            if s.first_scenario != next
+                || s.first_scenario != lo
+                || s.losses.len() as u64 != hi - lo
+            {
                 return Err(RiskError::ShardMismatch(format!(
                     "shard {k} covers scenarios {}..{}, expected {lo}..{hi}",
                     s.first_scenario,
@@ -422,16 +485,27 @@ impl MonteCarlo {
             FactorModel::Sectors { names, .. } => portfolio
                 .sectors()
                 .iter()
-                .map(|s| names.iter().position(|n| n == s).ok_or_else(|| RiskError::UnknownSector(s.clone())))
+                .map(|s| {
+                    names
+                        .iter()
+                        .position(|n| n == s)
+                        .ok_or_else(|| RiskError::UnknownSector(s.clone()))
+                })
                 .collect::<Result<_, _>>()?,
         };
         let (threshold, chi2): (Box<dyn Fn(f64) -> f64>, _) = match self.params.copula {
             Copula::Gaussian => (Box::new(norm_inv), None),
             Copula::StudentT { nu } => {
-                let t = StudentsT::new(0.0, 1.0, nu)
-                    .map_err(|_| RiskError::InvalidParameter { name: "nu", value: nu.to_string(), reason: "invalid degrees of freedom" })?;
-                let chi = ChiSquared::new(nu)
-                    .map_err(|_| RiskError::InvalidParameter { name: "nu", value: nu.to_string(), reason: "invalid degrees of freedom" })?;
+                let t = StudentsT::new(0.0, 1.0, nu).map_err(|_| RiskError::InvalidParameter {
+                    name: "nu",
+                    value: nu.to_string(),
+                    reason: "invalid degrees of freedom",
+                })?;
+                let chi = ChiSquared::new(nu).map_err(|_| RiskError::InvalidParameter {
+                    name: "nu",
+                    value: nu.to_string(),
+                    reason: "invalid degrees of freedom",
+                })?;
                 (
                     Box::new(move |p: f64| {
                         if p <= 0.0 {
@@ -455,22 +529,48 @@ impl MonteCarlo {
             k: self.chol.len().isqrt(),
             chi2,
             table: phi_table(),
+            buckets: Vec::new(),
             fingerprint: 0,
         };
-        for i in 0..portfolio.len() {
-            let w = lgd[i] * ead[i];
-            if pd[i] == 0.0 || w == 0.0 {
-                continue;
-            }
-            let si = (1.0 - rho[i]).sqrt();
+        let mut active: Vec<(usize, f64, f64, f64, usize)> = (0..portfolio.len())
+            .filter(|&i| pd[i] > 0.0 && lgd[i] * ead[i] > 0.0)
+            .map(|i| {
+                let si = (1.0 - rho[i]).sqrt();
+                (i, threshold(pd[i]) / si, rho[i].sqrt() / si, lgd[i] * ead[i], sector_of[i])
+            })
+            .collect();
+        // Sorting by factor then threshold makes each bucket's bound tight.
+        active.sort_by(|x, y| x.4.cmp(&y.4).then(x.1.total_cmp(&y.1)).then(x.0.cmp(&y.0)));
+        for &(i, c, a, w, f) in &active {
             pr.index.push(i);
-            pr.c.push(threshold(pd[i]) / si);
-            pr.load.push(rho[i].sqrt() / si);
+            pr.c.push(c);
+            pr.load.push(a);
             pr.w.push(w);
-            pr.factor.push(sector_of[i]);
+            pr.factor.push(f);
+        }
+        let mut start = 0;
+        while start < active.len() {
+            let f = active[start].4;
+            let mut end = start;
+            while end < active.len() && end - start < BUCKET && active[end].4 == f {
+                end += 1;
+            }
+            let seg = &active[start..end];
+            pr.buckets.push(Bucket {
+                start,
+                end,
+                factor: f,
+                c_max: seg.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max),
+                a_min: seg.iter().map(|x| x.2).fold(f64::INFINITY, f64::min),
+                a_max: seg.iter().map(|x| x.2).fold(f64::NEG_INFINITY, f64::max),
+            });
+            start = end;
         }
         let mut h = Fnv64::new();
-        h.u64(GENERATOR_VERSION).u64(self.params.seed).u64(self.params.scenarios).u64(self.params.block_size);
+        h.u64(GENERATOR_VERSION)
+            .u64(self.params.seed)
+            .u64(self.params.scenarios)
+            .u64(self.params.block_size);
         h.u64(portfolio.len() as u64).u64(pr.k as u64);
         if let Some((_, nu)) = pr.chi2 {
             h.f64(nu);
@@ -479,7 +579,11 @@ impl MonteCarlo {
             h.f64(x);
         });
         for j in 0..pr.c.len() {
-            h.u64(pr.index[j] as u64).f64(pr.c[j]).f64(pr.load[j]).f64(pr.w[j]).u64(pr.factor[j] as u64);
+            h.u64(pr.index[j] as u64)
+                .f64(pr.c[j])
+                .f64(pr.load[j])
+                .f64(pr.w[j])
+                .u64(pr.factor[j] as u64);
         }
         pr.fingerprint = h.finish();
         Ok(pr)
@@ -503,9 +607,18 @@ impl MonteCarlo {
     ///
     /// [`RiskError::InvalidParameter`] when `shard_count` is 0 or `shard_index ≥ shard_count`;
     /// otherwise as [`MonteCarlo::run`].
-    pub fn run_shard(&self, portfolio: &Portfolio, shard_index: u64, shard_count: u64) -> Result<McShard, RiskError> {
+    pub fn run_shard(
+        &self,
+        portfolio: &Portfolio,
+        shard_index: u64,
+        shard_count: u64,
+    ) -> Result<McShard, RiskError> {
         if shard_count == 0 {
-            return Err(RiskError::InvalidParameter { name: "shard_count", value: "0".into(), reason: "must be positive" });
+            return Err(RiskError::InvalidParameter {
+                name: "shard_count",
+                value: "0".into(),
+                reason: "must be positive",
+            });
         }
         if shard_index >= shard_count {
             return Err(RiskError::InvalidParameter {
@@ -565,33 +678,50 @@ impl MonteCarlo {
             *e = StandardNormal.sample(rng);
         }
         let k = pr.k;
-        for i in 0..k {
-            f[i] = (0..=i).map(|j| self.chol[i * k + j] * eta[j]).sum();
+        for (i, fi) in f.iter_mut().enumerate() {
+            *fi = (0..=i).map(|j| self.chol[i * k + j] * eta[j]).sum();
         }
-        let mut loss = 0.0;
         let table = &pr.table[..];
-        match defaults {
-            None if k == 1 => {
-                let z = f[0];
-                for ((&c, &a), &w) in pr.c.iter().zip(&pr.load).zip(&pr.w) {
-                    if below(uniform53(rng), c * scale - a * z, table) {
-                        loss += w;
+        let mut loss = 0.0;
+        let mut defaults = defaults;
+        for b in &pr.buckets {
+            let zf = f[b.factor];
+            let bound = b.c_max * scale - if zf >= 0.0 { b.a_min } else { b.a_max } * zf;
+            let q = norm_cdf(bound);
+            if q <= 0.0 {
+                continue;
+            }
+            let mut hit = |j: usize, loss: &mut f64| {
+                *loss += pr.w[j];
+                if let Some(d) = defaults.as_deref_mut() {
+                    d[pr.index[j]] += pr.w[j];
+                }
+            };
+            if q > DIRECT_ABOVE {
+                for j in b.start..b.end {
+                    if below(uniform53(rng), pr.c[j] * scale - pr.load[j] * zf, table) {
+                        hit(j, &mut loss);
                     }
                 }
+                continue;
             }
-            None => {
-                for j in 0..pr.c.len() {
-                    if below(uniform53(rng), pr.c[j] * scale - pr.load[j] * f[pr.factor[j]], table) {
-                        loss += pr.w[j];
-                    }
+            // Thinning: candidates are Bernoulli(q) (geometric gaps), each kept with
+            // probability p_j/q, so obligor j defaults with probability exactly p_j.
+            let log_keep = (-q).ln_1p();
+            let mut j = b.start;
+            loop {
+                let u = 1.0 - uniform53(rng);
+                let gap = (u.ln() / log_keep).floor();
+                if gap >= (b.end - j) as f64 {
+                    break;
                 }
-            }
-            Some(d) => {
-                for j in 0..pr.c.len() {
-                    if below(uniform53(rng), pr.c[j] * scale - pr.load[j] * f[pr.factor[j]], table) {
-                        loss += pr.w[j];
-                        d[pr.index[j]] += pr.w[j];
-                    }
+                j += gap as usize;
+                if below(uniform53(rng) * q, pr.c[j] * scale - pr.load[j] * zf, table) {
+                    hit(j, &mut loss);
+                }
+                j += 1;
+                if j >= b.end {
+                    break;
                 }
             }
         }
@@ -643,7 +773,9 @@ impl MonteCarlo {
         }
         let n = run.losses.len();
         let mut order: Vec<u32> = (0..n as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| run.losses[a as usize].total_cmp(&run.losses[b as usize]).then(a.cmp(&b)));
+        order.par_sort_unstable_by(|&a, &b| {
+            run.losses[a as usize].total_cmp(&run.losses[b as usize]).then(a.cmp(&b))
+        });
         let m = sample_tail_count(n, q);
         let r = sample_var_index(n, q);
         let h = ((var_window * m as f64).round() as usize).max(1);
@@ -670,8 +802,11 @@ impl MonteCarlo {
         let window = sum_over(&order[w0..=w1]);
         let var = run.distribution.var(q)?;
         let total: f64 = window.iter().sum();
-        let var_contributions =
-            if total > 0.0 { window.iter().map(|x| var * x / total).collect() } else { vec![0.0; portfolio.len()] };
+        let var_contributions = if total > 0.0 {
+            window.iter().map(|x| var * x / total).collect()
+        } else {
+            vec![0.0; portfolio.len()]
+        };
         Ok(RiskContributions {
             level: q,
             var,
@@ -742,7 +877,11 @@ mod tests {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
         for j in 0..200_000 {
             let t = -10.0 + 20.0 * (j as f64) / 200_000.0;
-            let u = if j % 2 == 0 { uniform53(&mut rng) } else { norm_cdf(t) * (1.0 + 1e-9 * (uniform53(&mut rng) - 0.5)) };
+            let u = if j % 2 == 0 {
+                uniform53(&mut rng)
+            } else {
+                norm_cdf(t) * (1.0 + 1e-9 * (uniform53(&mut rng) - 0.5))
+            };
             assert_eq!(below(u, t, &table), u < norm_cdf(t), "t {t} u {u}");
         }
     }

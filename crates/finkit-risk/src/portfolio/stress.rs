@@ -27,14 +27,18 @@ impl Shock {
     }
     fn check(self) -> Result<(), RiskError> {
         match self {
-            Shock::Multiplicative(f) if !(f.is_finite() && f >= 0.0) => Err(RiskError::InvalidParameter {
-                name: "multiplicative shock",
-                value: f.to_string(),
-                reason: "must be finite and non-negative",
-            }),
-            Shock::Additive(a) if !a.is_finite() => {
-                Err(RiskError::InvalidParameter { name: "additive shock", value: a.to_string(), reason: "must be finite" })
+            Shock::Multiplicative(f) if !(f.is_finite() && f >= 0.0) => {
+                Err(RiskError::InvalidParameter {
+                    name: "multiplicative shock",
+                    value: f.to_string(),
+                    reason: "must be finite and non-negative",
+                })
             }
+            Shock::Additive(a) if !a.is_finite() => Err(RiskError::InvalidParameter {
+                name: "additive shock",
+                value: a.to_string(),
+                reason: "must be finite",
+            }),
             _ => Ok(()),
         }
     }
@@ -107,7 +111,12 @@ pub struct StressResult {
 
 fn summary(p: &Portfolio, irb: &IrbOptions) -> Result<RiskSummary, RiskError> {
     let r = irb_portfolio(p, irb)?;
-    Ok(RiskSummary { expected_loss: r.total_expected_loss, capital: r.total_capital, rwa: r.total_rwa, asrf_loss: r.total_asrf_loss })
+    Ok(RiskSummary {
+        expected_loss: r.total_expected_loss,
+        capital: r.total_capital,
+        rwa: r.total_rwa,
+        asrf_loss: r.total_asrf_loss,
+    })
 }
 
 /// Applies PD and LGD shocks by sector and reports EL and IRB capital before and after.
@@ -134,7 +143,11 @@ pub fn stress_by_sector(
             return Err(RiskError::UnknownSector(s.sector.clone()));
         }
         if shocks[..k].iter().any(|t| t.sector == s.sector) {
-            return Err(RiskError::InvalidParameter { name: "sector shocks", value: s.sector.clone(), reason: "sector appears twice" });
+            return Err(RiskError::InvalidParameter {
+                name: "sector shocks",
+                value: s.sector.clone(),
+                reason: "sector appears twice",
+            });
         }
         s.pd.map(Shock::check).transpose()?;
         s.lgd.map(Shock::check).transpose()?;
@@ -151,7 +164,13 @@ pub fn stress_by_sector(
                 continue;
             }
             match rule {
-                OutOfRange::Error => return Err(RiskError::StressOutOfRange { what, id: c.ids[i].clone(), value: raw }),
+                OutOfRange::Error => {
+                    return Err(RiskError::StressOutOfRange {
+                        what,
+                        id: c.ids[i].clone(),
+                        value: raw,
+                    });
+                }
                 OutOfRange::CapAndReport => {
                     let v = raw.clamp(0.0, 1.0);
                     capped.push(CappedValue { id: c.ids[i].clone(), what, raw, capped: v });
@@ -161,7 +180,12 @@ pub fn stress_by_sector(
         }
     }
     let stressed = Portfolio::new(c)?;
-    Ok(StressResult { before: summary(portfolio, irb)?, after: summary(&stressed, irb)?, stressed, capped })
+    Ok(StressResult {
+        before: summary(portfolio, irb)?,
+        after: summary(&stressed, irb)?,
+        stressed,
+        capped,
+    })
 }
 
 /// Macro scenario: every PD becomes its PD conditional on the systematic factor `Z = z` of the
@@ -187,7 +211,13 @@ pub fn macro_scenario(
         return Err(RiskError::Empty("portfolio"));
     }
     let rho = correlation.resolve(portfolio)?;
-    let pd: Vec<f64> = (0..portfolio.len()).map(|i| conditional_pd(portfolio.pd()[i], rho[i], -z)).collect();
+    let pd: Vec<f64> =
+        (0..portfolio.len()).map(|i| conditional_pd(portfolio.pd()[i], rho[i], -z)).collect();
     let stressed = portfolio.clone().with_pd(pd.into())?;
-    Ok(StressResult { before: summary(portfolio, irb)?, after: summary(&stressed, irb)?, stressed, capped: Vec::new() })
+    Ok(StressResult {
+        before: summary(portfolio, irb)?,
+        after: summary(&stressed, irb)?,
+        stressed,
+        capped: Vec::new(),
+    })
 }

@@ -120,7 +120,11 @@ pub fn conditional_pd(pd: f64, rho: f64, g: f64) -> f64 {
 /// # Errors
 ///
 /// [`RiskError::Empty`] for an empty portfolio, [`RiskError::InvalidParameter`] for q ∉ (0, 1).
-pub fn asrf_loss_quantile(portfolio: &Portfolio, q: f64, sme_adjustment: bool) -> Result<f64, RiskError> {
+pub fn asrf_loss_quantile(
+    portfolio: &Portfolio,
+    q: f64,
+    sme_adjustment: bool,
+) -> Result<f64, RiskError> {
     check_level("q", q)?;
     if portfolio.is_empty() {
         return Err(RiskError::Empty("portfolio"));

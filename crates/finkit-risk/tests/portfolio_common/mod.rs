@@ -27,7 +27,8 @@ pub fn portfolio() -> Portfolio {
 }
 
 pub fn results() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(data("credit_portfolio_results.json")).unwrap()).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(data("credit_portfolio_results.json")).unwrap())
+        .unwrap()
 }
 
 pub fn rel(a: f64, b: f64) -> f64 {

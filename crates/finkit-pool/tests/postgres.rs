@@ -1,0 +1,302 @@
+//! The PostgreSQL backend against a real server: conformance, migrations, audit tampering,
+//! concurrency. Needs `FINKIT_PG_URL` (see `.ci/postgres.sh`); without it every test prints why
+//! it skips and passes.
+#![cfg(feature = "postgres")]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use finkit_pool::conformance::{self, fixtures};
+use finkit_pool::{
+    Batch, IngestMode, PG_URL_ENV, PoolError, PoolRead, PoolWrite, PostgresOptions, PostgresPool,
+    Principal, Record, Role, StatementQuery, migrations::SCHEMA_VERSION,
+};
+
+fn url() -> Option<String> {
+    match std::env::var(PG_URL_ENV) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            eprintln!(
+                "skipping PostgreSQL test: {PG_URL_ENV} is not set (source .ci/postgres.sh and run pg_start)"
+            );
+            None
+        }
+    }
+}
+
+/// A schema name unique to this process and call, dropped by [`Schemas::drop`].
+struct Schemas {
+    url: String,
+    names: std::sync::Mutex<Vec<String>>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl Schemas {
+    fn new(url: &str) -> Self {
+        Schemas { url: url.to_owned(), names: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    fn fresh(&self, tag: &str) -> String {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("t_{tag}_{}_{n}", std::process::id());
+        self.names.lock().unwrap().push(name.clone());
+        name
+    }
+
+    fn pool(&self, tag: &str) -> PostgresPool {
+        PostgresPool::connect(&self.url, &PostgresOptions::with_schema(self.fresh(tag))).unwrap()
+    }
+
+    fn raw(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
+    }
+}
+
+impl Drop for Schemas {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            for s in self.names.lock().unwrap().iter() {
+                // Test-generated names only ([a-z0-9_]).
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE"));
+            }
+        }
+    }
+}
+
+fn admin() -> Principal {
+    Principal::new("pg-admin", Role::Admin)
+}
+
+fn auditor() -> Principal {
+    Principal::new("pg-auditor", Role::Auditor)
+}
+
+#[test]
+fn postgres_conforms() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    let report = conformance::run_all(|| schemas.pool("conf")).unwrap();
+    assert_eq!(report.passed.len(), 12);
+}
+
+#[test]
+fn migrations_are_versioned_idempotent_and_future_schemas_refused() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    let name = schemas.fresh("mig");
+    let opts = PostgresOptions::with_schema(name.clone());
+    let pool = PostgresPool::connect(&url, &opts).unwrap();
+    assert_eq!(pool.schema_version().unwrap(), SCHEMA_VERSION);
+    conformance::load_fixture(&pool).unwrap();
+    drop(pool);
+    // Reopening migrates nothing and keeps the data.
+    let again = PostgresPool::connect(&url, &opts).unwrap();
+    assert_eq!(again.firms(&admin(), &finkit_pool::FirmFilter::all()).unwrap().len(), 3);
+    drop(again);
+    let mut raw = schemas.raw();
+    raw.execute(&format!("UPDATE \"{name}\".finkit_schema_version SET version = 99"), &[])
+        .unwrap();
+    let err = PostgresPool::connect(&url, &opts).unwrap_err();
+    assert!(matches!(err, PoolError::FutureSchema { found: 99, .. }), "{err:?}");
+}
+
+#[test]
+fn configuration_errors_are_typed_and_hide_credentials() {
+    let Some(url) = url() else { return };
+    let bad = PostgresPool::connect(&url, &PostgresOptions::with_schema("Robert'); DROP"))
+        .unwrap_err();
+    assert!(matches!(bad, PoolError::PostgresConfig(_)), "{bad:?}");
+    // Trust authentication ignores the password, so the pool connects; it must not show it.
+    let with_password = url.replacen("://finkit@", "://finkit:s3cret-pw@", 1);
+    let schemas = Schemas::new(&url);
+    if with_password != url {
+        let pool = PostgresPool::connect(
+            &with_password,
+            &PostgresOptions::with_schema(schemas.fresh("cred")),
+        )
+        .unwrap();
+        let shown = format!("{pool:?}");
+        assert!(!shown.contains("s3cret-pw") && shown.contains("finkit@"), "{shown}");
+    }
+    // A refused connection (nothing listens on port 1) is a typed error.
+    let refused = PostgresPool::connect(
+        "postgresql://finkit:s3cret-pw@127.0.0.1:1/none?connect_timeout=5",
+        &PostgresOptions::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(refused, PoolError::Postgres(_)), "{refused:?}");
+    assert!(!refused.to_string().contains("s3cret-pw"), "{refused}");
+}
+
+#[test]
+fn raw_sql_tampering_of_the_audit_log_is_detected() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    type Tamper = fn(&str) -> Vec<String>;
+    let cases: [(&str, Tamper); 4] = [
+        ("edit", |s| vec![format!("UPDATE \"{s}\".audit_log SET detail = 'nothing' WHERE seq = 2")]),
+        ("delete", |s| vec![format!("DELETE FROM \"{s}\".audit_log WHERE seq = 2")]),
+        ("delete_last", |s| {
+            vec![format!("DELETE FROM \"{s}\".audit_log WHERE seq = (SELECT max(seq) FROM \"{s}\".audit_log)")]
+        }),
+        ("insert", |s| {
+            vec![
+                format!("UPDATE \"{s}\".audit_log SET seq = seq + 1000 WHERE seq >= 2"),
+                format!(
+                    "INSERT INTO \"{s}\".audit_log SELECT 2, at, principal, role, action, entity, \
+                     'forged', outcome, prev_hash, hash FROM \"{s}\".audit_log WHERE seq = 1"
+                ),
+            ]
+        }),
+    ];
+    for (label, tamper) in cases {
+        let name = schemas.fresh("tamper");
+        let pool =
+            PostgresPool::connect(&url, &PostgresOptions::with_schema(name.clone())).unwrap();
+        conformance::load_fixture(&pool).unwrap();
+        for _ in 0..3 {
+            pool.firms(&admin(), &finkit_pool::FirmFilter::all()).unwrap();
+        }
+        assert!(pool.verify_audit(&auditor()).unwrap().is_intact());
+        let mut raw = schemas.raw();
+        // The trigger refuses edits through ordinary SQL ...
+        let refused = raw.execute(&format!("DELETE FROM \"{name}\".audit_log WHERE seq = 1"), &[]);
+        assert!(refused.is_err(), "{label}: append-only trigger missing");
+        // ... so the attacker disables it first (the table owner can).
+        raw.batch_execute(&format!(
+            "ALTER TABLE \"{name}\".audit_log DISABLE TRIGGER audit_log_append_only"
+        ))
+        .unwrap();
+        for sql in tamper(&name) {
+            raw.batch_execute(&sql).unwrap();
+        }
+        let status = pool.verify_audit(&auditor()).unwrap();
+        assert!(!status.is_intact(), "{label}: tampering not detected");
+    }
+}
+
+fn statements_of(firm: &str, years: std::ops::Range<i32>) -> Vec<Record> {
+    years
+        .map(|y| {
+            let period = fixtures::date(y, 12, 31).unwrap();
+            let available = fixtures::date(y + 1, 4, 30).unwrap();
+            Record::from(
+                fixtures::statement(firm, period, available, 1000.0 + f64::from(y)).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn firm_records(ids: &[String]) -> Vec<Record> {
+    let template = fixtures::firms().unwrap().remove(0);
+    ids.iter()
+        .map(|id| {
+            let mut f = template.clone();
+            f.id = id.parse().unwrap();
+            Record::from(f)
+        })
+        .collect()
+}
+
+#[test]
+fn parallel_writers_and_readers_lose_and_duplicate_nothing() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    let name = schemas.fresh("conc");
+    let opts = PostgresOptions::with_schema(name);
+    let setup = PostgresPool::connect(&url, &opts).unwrap();
+    const WRITERS: usize = 4;
+    const BATCHES: usize = 6;
+    const FIRMS_PER_BATCH: usize = 25;
+    const YEARS: i32 = 4;
+    const READERS: usize = 3;
+    const READS: usize = 15;
+    let writes = std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for w in 0..WRITERS {
+            let (url, opts) = (&url, &opts);
+            handles.push(scope.spawn(move || {
+                let pool = PostgresPool::connect(url, opts).unwrap();
+                let who = Principal::new(format!("writer-{w}"), Role::Admin);
+                let mut calls = 0;
+                for b in 0..BATCHES {
+                    let ids: Vec<String> =
+                        (0..FIRMS_PER_BATCH).map(|i| format!("W{w}-B{b}-F{i:03}")).collect();
+                    let mut records = firm_records(&ids);
+                    for id in &ids {
+                        records.extend(statements_of(id, 2019..2019 + YEARS));
+                    }
+                    let report = pool
+                        .ingest(&who, &Batch::from_records(records), IngestMode::Strict)
+                        .unwrap();
+                    assert_eq!(report.accepted, FIRMS_PER_BATCH * (1 + YEARS as usize));
+                    calls += 1;
+                    // Every writer also re-sends one shared batch: idempotent, never duplicated.
+                    let shared = firm_records(&["SHARED-1".to_owned()]);
+                    let shared: Vec<Record> =
+                        shared.into_iter().chain(statements_of("SHARED-1", 2019..2021)).collect();
+                    let r = pool
+                        .ingest(&who, &Batch::from_records(shared), IngestMode::Strict)
+                        .unwrap();
+                    assert_eq!(r.accepted, 3);
+                    calls += 1;
+                }
+                calls
+            }));
+        }
+        for r in 0..READERS {
+            let (url, opts) = (&url, &opts);
+            handles.push(scope.spawn(move || {
+                let pool = PostgresPool::connect(url, opts).unwrap();
+                let who = Principal::new(format!("reader-{r}"), Role::Analyst);
+                let as_of = fixtures::date(2030, 1, 1).unwrap();
+                for _ in 0..READS {
+                    let seen = pool.statements_as_of(&who, as_of, &StatementQuery::all()).unwrap();
+                    // A consistent snapshot holds whole batches: every firm has all its years.
+                    let mut per_firm = std::collections::BTreeMap::<String, usize>::new();
+                    for s in &seen {
+                        *per_firm.entry(s.firm_id.to_string()).or_default() += 1;
+                    }
+                    for (firm, n) in per_firm {
+                        let expected = if firm == "SHARED-1" { 2 } else { YEARS as usize };
+                        assert_eq!(n, expected, "{firm} seen half-written");
+                    }
+                }
+                READS
+            }));
+        }
+        handles.into_iter().map(|h| h.join().unwrap()).sum::<usize>()
+    });
+    let a = admin();
+    let firms = setup.firms(&a, &finkit_pool::FirmFilter::all()).unwrap();
+    assert_eq!(firms.len(), WRITERS * BATCHES * FIRMS_PER_BATCH + 1);
+    let as_of = fixtures::date(2030, 1, 1).unwrap();
+    let all = setup.statements_as_of(&a, as_of, &StatementQuery::all()).unwrap();
+    assert_eq!(all.len(), WRITERS * BATCHES * FIRMS_PER_BATCH * YEARS as usize + 2);
+    let mut keys: Vec<_> = all.iter().map(|s| (s.firm_id.to_string(), s.period_end)).collect();
+    keys.dedup();
+    assert_eq!(keys.len(), all.len(), "duplicated statements");
+    let status = setup.verify_audit(&auditor()).unwrap();
+    assert!(status.is_intact(), "{:?}", status.problems);
+    // Every call is in the chain exactly once: the writers' and readers' calls, the two
+    // reads above (firms, statements_as_of) and this verification's own entry comes after.
+    assert_eq!(status.entries as usize, writes + 2);
+}
+
+#[test]
+fn strict_rejection_leaves_the_server_unchanged() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    let pool = schemas.pool("strict");
+    conformance::load_fixture(&pool).unwrap();
+    let before = pool.audit_head(&auditor()).unwrap();
+    let mut bad = statements_of("FIRM-ALPHA-01", 2030..2032);
+    bad.extend(statements_of("NO-SUCH-FIRM", 2030..2031));
+    let err = pool.ingest(&admin(), &Batch::from_records(bad), IngestMode::Strict).unwrap_err();
+    assert_eq!(err.rejected_report().unwrap().rejected[0].line, 3);
+    let versions = pool.statement_versions(&admin(), &"FIRM-ALPHA-01".parse().unwrap()).unwrap();
+    assert!(versions.iter().all(|s| s.period_end.format("%Y").to_string() != "2030"));
+    // Only the audit entries of the two reads were added (the rejected batch wrote none).
+    let after = pool.audit_head(&auditor()).unwrap();
+    assert_eq!(after.count, before.count + 2);
+}
