@@ -7,6 +7,7 @@
 
 use finkit_cli::charts;
 mod cmd_credit;
+mod cmd_pool;
 mod cmd_risk;
 mod demo;
 mod error;
@@ -35,6 +36,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The data pool: init, ingest, query, export, audit-verify.
+    #[command(subcommand)]
+    Pool(cmd_pool::PoolCommand),
     /// Credit scoring: binning, logistic regression, scorecards, validation.
     #[command(subcommand)]
     Credit(cmd_credit::CreditCommand),
@@ -63,6 +67,7 @@ impl Output {
 fn run(cli: Cli) -> Result<(), CliError> {
     let out = Output { json: cli.json };
     match cli.command {
+        Command::Pool(c) => cmd_pool::run(c, out),
         Command::Credit(c) => cmd_credit::run(c, out),
         Command::Risk(c) => cmd_risk::run(c, out),
         Command::Demo(args) => {
