@@ -3,13 +3,20 @@
 //! decisions on the rayon pool. Inputs: the seeded synthetic data set (300 firms, 120
 //! applications), cycled.
 //!
+//! Two rating models: the default blend (expert scorecard + Altman Z″, allocation-free) and the
+//! same blend around a fitted `finkit_credit` scorecard (`ScorecardModel`, the card of
+//! `crates/finkit-lending/tests/data/synthetic_scorecard.json`), whose reason codes the
+//! decisions then carry.
+//!
 //! Besides criterion's means, a direct pass prints the p50 / p99 latency of single decisions.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use finkit_lending::{DecisionInput, Engine, Policy, Scratch};
+use finkit_credit::scorecard::Scorecard;
+use finkit_lending::model::{BlendModel, RatingModel, ScorecardModel};
+use finkit_lending::{DecisionInput, Engine, EngineConfig, Policy, Scratch};
 use finkit_pool::{SyntheticDataset, SyntheticParams};
 
 fn data() -> SyntheticDataset {
@@ -42,7 +49,11 @@ fn inputs(d: &SyntheticDataset) -> Vec<DecisionInput<'_>> {
         .collect()
 }
 
-fn percentiles(engine: &Engine, inputs: &[DecisionInput<'_>], full: bool) -> (f64, f64) {
+fn percentiles<M: RatingModel>(
+    engine: &Engine<M>,
+    inputs: &[DecisionInput<'_>],
+    full: bool,
+) -> (f64, f64) {
     let mut scratch = Scratch::default();
     let mut ns: Vec<f64> = (0..200_000)
         .map(|i| {
@@ -60,15 +71,30 @@ fn percentiles(engine: &Engine, inputs: &[DecisionInput<'_>], full: bool) -> (f6
     (ns[ns.len() / 2], ns[ns.len() * 99 / 100])
 }
 
+fn card_engine() -> Engine<BlendModel<ScorecardModel>> {
+    let json = include_str!("../../crates/finkit-lending/tests/data/synthetic_scorecard.json");
+    let card = Scorecard::from_json(json).unwrap_or_else(|e| panic!("{e}"));
+    let policy = Policy::default_policy().unwrap_or_else(|e| panic!("{e}"));
+    Engine::new(policy, BlendModel::new(ScorecardModel::new(card)), EngineConfig::new())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn bench(c: &mut Criterion) {
     let d = data();
     let inputs = inputs(&d);
     let engine = Engine::with_defaults(Policy::default_policy().unwrap_or_else(|e| panic!("{e}")))
         .unwrap_or_else(|e| panic!("{e}"));
+    let card = card_engine();
     for (name, full) in [("core", false), ("full", true)] {
         let (p50, p99) = percentiles(&engine, &inputs, full);
         eprintln!(
             "lending/{name} decision latency: p50 {:.2} us, p99 {:.2} us",
+            p50 / 1e3,
+            p99 / 1e3
+        );
+        let (p50, p99) = percentiles(&card, &inputs, full);
+        eprintln!(
+            "lending/{name} decision latency, fitted card: p50 {:.2} us, p99 {:.2} us",
             p50 / 1e3,
             p99 / 1e3
         );
@@ -83,6 +109,12 @@ fn bench(c: &mut Criterion) {
             black_box(engine.decide_core(black_box(&inputs[i]), &mut scratch).ok())
         });
     });
+    g.bench_function("decide_core_fitted_card", |b| {
+        b.iter(|| {
+            i = (i + 1) % inputs.len();
+            black_box(card.decide_core(black_box(&inputs[i]), &mut scratch).ok())
+        });
+    });
     g.bench_function("decide_full", |b| {
         b.iter(|| {
             i = (i + 1) % inputs.len();
@@ -95,6 +127,9 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("batch_1m_rayon", |b| {
         b.iter(|| black_box(engine.decide_batch(black_box(&batch)).len()))
+    });
+    g.bench_function("batch_1m_rayon_fitted_card", |b| {
+        b.iter(|| black_box(card.decide_batch(black_box(&batch)).len()))
     });
     g.finish();
 }

@@ -54,8 +54,12 @@ fn portfolio(setup: &Setup) -> Result<Portfolio> {
 }
 
 fn model(setup: &Setup) -> Result<MonteCarlo> {
-    Ok(MonteCarloParams { scenarios: setup.scenarios, seed: setup.seed, ..MonteCarloParams::default() }
-        .build()?)
+    Ok(MonteCarloParams {
+        scenarios: setup.scenarios,
+        seed: setup.seed,
+        ..MonteCarloParams::default()
+    }
+    .build()?)
 }
 
 /// FNV-1a over the bits of every loss, in scenario order.
@@ -102,7 +106,8 @@ struct Args {
 }
 
 fn parse(args: &[String]) -> Result<Args> {
-    let mut a = Args { setup: Setup::default(), shard: None, of: None, out: None, files: Vec::new() };
+    let mut a =
+        Args { setup: Setup::default(), shard: None, of: None, out: None, files: Vec::new() };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| -> Result<String> {

@@ -840,6 +840,7 @@ impl Problem<'_> {
         }
         // `fresh`: `eval.hess` was computed at `beta` (else it is zero and `factor` is stale).
         let mut fresh = factor.is_none();
+        if std::env::var("PROF").is_ok() && self.n > 500_000 { for h in [true, false, true, false] { let t = std::time::Instant::now(); for _ in 0..10 { std::hint::black_box(self.evaluate(&beta, h)); } eprintln!("eval hess={h} {:.2} ms", t.elapsed().as_secs_f64()*100.0); } }
         let mut eval = self.evaluate(&beta, fresh);
         let mut objective = eval.ll - self.penalty(&beta);
         let mut steps: Vec<f64> = Vec::new();

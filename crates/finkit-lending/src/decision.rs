@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
+use finkit_credit::master_scale::MasterScale;
 use finkit_schema::{FinancialStatement, Firm, LoanApplication, Validate};
 use rayon::prelude::*;
 
@@ -14,68 +15,6 @@ use crate::model::{DefaultRatingModel, MarketData, RatingModel, ReasonCode};
 use crate::plan::{FinancingPlan, PlanInputs, PlanParams, SectorPosition, plan};
 use crate::policy::{Facts, Policy, PolicyHit, Severity};
 use crate::pricing::{LoanPricer, PricingConfig, Quote};
-
-/// A rating master scale: grades with increasing PD upper bounds, the last one at 1.
-///
-/// The default has ten grades `"1"` … `"10"` with bounds doubling from 0.05 % (0.05, 0.1, 0.2,
-/// 0.4, 0.8, 1.6, 3.2, 6.4, 12.8 %, 100 %), the scale of the pool's synthetic data.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct RatingScale {
-    labels: Vec<String>,
-    upper: Vec<f64>,
-}
-
-impl Default for RatingScale {
-    fn default() -> Self {
-        let upper: Vec<f64> = (0..9).map(|i| 0.0005 * f64::from(1u32 << i)).chain([1.0]).collect();
-        RatingScale { labels: (1..=10).map(|g| g.to_string()).collect(), upper }
-    }
-}
-
-impl RatingScale {
-    /// A scale from `(label, PD upper bound)` pairs.
-    ///
-    /// # Errors
-    ///
-    /// [`LendingError::InvalidParameter`] when empty, when bounds are not strictly increasing
-    /// in (0, 1], or when the last bound is not 1.
-    pub fn new(grades: &[(&str, f64)]) -> Result<Self, LendingError> {
-        if grades.is_empty() {
-            return Err(LendingError::param("rating scale", "[]", "needs at least one grade"));
-        }
-        let upper: Vec<f64> = grades.iter().map(|g| g.1).collect();
-        if upper.iter().any(|u| !(u.is_finite() && *u > 0.0 && *u <= 1.0))
-            || upper.windows(2).any(|w| w[0] >= w[1])
-        {
-            return Err(LendingError::param(
-                "rating scale",
-                format!("{upper:?}"),
-                "bounds must increase strictly in (0, 1]",
-            ));
-        }
-        if upper.last() != Some(&1.0) {
-            return Err(LendingError::param(
-                "rating scale",
-                format!("{upper:?}"),
-                "the last bound must be 1",
-            ));
-        }
-        Ok(RatingScale { labels: grades.iter().map(|g| g.0.to_owned()).collect(), upper })
-    }
-
-    /// The index of the grade of a PD (the first grade whose bound is ≥ PD).
-    #[must_use]
-    pub fn grade(&self, pd: f64) -> usize {
-        self.upper.partition_point(|&u| u < pd).min(self.upper.len() - 1)
-    }
-
-    /// The label of a grade index.
-    #[must_use]
-    pub fn label(&self, grade: usize) -> &str {
-        self.labels.get(grade).map_or("", String::as_str)
-    }
-}
 
 /// The decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,7 +54,7 @@ pub struct DecisionCore {
     pub outcome: Outcome,
     /// The model's PD.
     pub pd: f64,
-    /// Grade index on the engine's scale.
+    /// Grade index on the engine's master scale (0 = best).
     pub grade: usize,
     /// Effective LGD after collateral and guarantees.
     pub lgd: f64,
@@ -216,8 +155,11 @@ pub struct EngineConfig {
     pub limits: LimitParams,
     /// Financing plans.
     pub plan: PlanParams,
-    /// The master scale.
-    pub scale: RatingScale,
+    /// The master scale (`finkit_credit`'s; default [`MasterScale::default`]: 12 grades with
+    /// documented bounds, lower-inclusive). The pool's synthetic book is graded on
+    /// `finkit_pool::synthetic::SYNTHETIC_MASTER_SCALE` (10 grades, upper-inclusive); build that
+    /// one with [`MasterScale::new`] to grade decisions on it.
+    pub scale: MasterScale,
     /// Converts single units of the application currency into EUR millions for the Basel SME
     /// adjustment (default 1e-6: amounts are in EUR).
     pub sales_to_eur_millions: f64,
@@ -238,7 +180,7 @@ impl EngineConfig {
 /// ```
 /// use finkit_lending::{Engine, Policy};
 /// let engine = Engine::with_defaults(Policy::default_policy()?)?;
-/// assert_eq!(engine.model_id(), "finkit-default-blend/1.0");
+/// assert_eq!(engine.model_id(), "finkit-blend/1.1[finkit-expert-scorecard/1.0]");
 /// # Ok::<(), finkit_lending::LendingError>(())
 /// ```
 #[derive(Debug)]
@@ -285,6 +227,11 @@ impl<M: RatingModel> Engine<M> {
     pub fn model_id(&self) -> &str {
         self.model.model_id()
     }
+    /// The rating model.
+    #[must_use]
+    pub fn model(&self) -> &M {
+        &self.model
+    }
     /// The policy.
     #[must_use]
     pub fn policy(&self) -> &Policy {
@@ -325,7 +272,7 @@ impl<M: RatingModel> Engine<M> {
         let features = Features::build(app, input.firm, input.statements)?;
         scratch.reasons.clear();
         let pd = self.model.assess(&features, input.market, &mut scratch.reasons)?.get();
-        let grade = self.config.scale.grade(pd);
+        let grade = self.config.scale.grade_index(pd)?;
         let amount = app.amount.get();
         let tenor = app.tenor.get();
         let table = &self.config.limits.collateral;
@@ -440,7 +387,7 @@ impl<M: RatingModel> Engine<M> {
         Ok(Decision {
             application_id: input.application.id.to_string(),
             firm_id: input.firm.id.to_string(),
-            grade: self.config.scale.label(core.grade).to_owned(),
+            grade: self.config.scale.grades()[core.grade].label.clone(),
             core,
             reasons,
             plan,
@@ -476,15 +423,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_scale_doubles() {
-        let s = RatingScale::default();
-        assert_eq!(s.label(s.grade(0.0003)), "1");
-        assert_eq!(s.label(s.grade(0.0005)), "1");
-        assert_eq!(s.label(s.grade(0.0006)), "2");
-        assert_eq!(s.label(s.grade(0.01)), "6");
-        assert_eq!(s.label(s.grade(0.5)), "10");
-        assert_eq!(s.label(s.grade(1.0)), "10");
-        assert!(RatingScale::new(&[("A", 0.5)]).is_err());
-        assert!(RatingScale::new(&[("A", 0.5), ("B", 0.4), ("C", 1.0)]).is_err());
+    fn synthetic_scale_through_the_credit_master_scale() {
+        // The pool's 10-grade synthetic scale (upper bounds, upper-inclusive) as a credit
+        // master scale grades exactly as the pool does.
+        let bounds = finkit_pool::synthetic::SYNTHETIC_MASTER_SCALE;
+        let edges: Vec<f64> = [0.00025].into_iter().chain(bounds.iter().map(|b| b.1)).collect();
+        let labels: Vec<&str> = bounds.iter().map(|b| b.0).collect();
+        let s = MasterScale::new(
+            labels,
+            &edges,
+            finkit_credit::master_scale::BoundRule::UpperInclusive,
+        )
+        .unwrap();
+        let label = |pd| s.grade(pd).unwrap().label.as_str();
+        assert_eq!(label(0.0), "1");
+        assert_eq!(label(0.0005), "1");
+        assert_eq!(label(0.0006), "2");
+        assert_eq!(label(0.01), "6");
+        assert_eq!(label(0.02), "7");
+        assert_eq!(label(1.0), "10");
+        // The default is the credit crate's 12-grade scale; the 0.03 % PD floor is grade 2.
+        let d = MasterScale::default();
+        assert_eq!(d.grade(0.0003).unwrap().label, "2");
     }
 }

@@ -3,13 +3,16 @@
 //!
 //! `finkit-lending` is the one finkit crate that composes the others: it reads inputs from any
 //! data pool ([`finkit_pool::PoolRead`], see [`pool`]), rates them with any PD model (the
-//! lending-side [`model::RatingModel`]; any [`finkit_credit::PdModel`] fits behind
-//! [`model::PdModelAdapter`]) and prices with `finkit-risk`'s IRB and RAROC functions. A bank
+//! lending-side [`model::RatingModel`]; a fitted [`finkit_credit::scorecard::Scorecard`] fits
+//! behind [`model::ScorecardModel`] with its reason codes, any [`finkit_credit::PdModel`] behind
+//! [`model::PdModelAdapter`]; Altman Z″, Merton and the master scale are `finkit_credit`'s) and prices with `finkit-risk`'s IRB and RAROC functions. A bank
 //! embeds it in its loan-origination service; the `finkit lend` CLI calls it.
 //!
 //! One decision runs: statements known on the application date → [`features::Features`] → PD
-//! (default: an expert scorecard blended with Altman Z″ and, with market data, Merton) → grade
-//! on a [`RatingScale`] → [`policy`] rules from a TOML file → [`pricing`] → [`limits`] →
+//! (default [`model::DefaultRatingModel`]: an expert scorecard blended in log-odds with Altman Z″
+//! and, with market data, Merton — weights ½, ¼, ¼ renormalised over the components present —
+//! or a fitted `finkit_credit` scorecard with its reason codes, [`model::ScorecardModel`]) →
+//! grade on `finkit_credit`'s [`MasterScale`] → [`policy`] rules from a TOML file → [`pricing`] → [`limits`] →
 //! approve / refer / decline with reasons, a [`plan`] for technology firms and an
 //! [`decision::AuditRecord`]. [`impact`] shows what the loan does to the book.
 //!
@@ -73,9 +76,8 @@ pub mod policy;
 pub mod pool;
 pub mod pricing;
 
-pub use decision::{
-    Decision, DecisionCore, DecisionInput, Engine, EngineConfig, Outcome, RatingScale, Scratch,
-};
+pub use decision::{Decision, DecisionCore, DecisionInput, Engine, EngineConfig, Outcome, Scratch};
 pub use error::LendingError;
+pub use finkit_credit::master_scale::MasterScale;
 pub use finkit_schema as schema;
 pub use policy::{Facts, Policy, PolicyHit, Rule, RuleKind, Severity};

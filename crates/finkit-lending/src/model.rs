@@ -1,14 +1,22 @@
 //! Rating models for decisions: a PD plus reason codes from an application's features.
 //!
-//! [`RatingModel`] is the lending-side trait (object-safe, allocation-free for the built-in
-//! models). [`DefaultRatingModel`] blends an expert corporate scorecard with Altman's Z″ and,
-//! where market data exists, the Merton model; [`PdModelAdapter`] puts any
-//! [`finkit_credit::PdModel`] (a fitted scorecard, a logistic model, a corporate model) behind
-//! the same trait, fed with [`Record::from_ratios`] plus the firm's age and size.
+//! [`RatingModel`] is the lending-side trait (object-safe). [`BlendModel`] blends a scorecard
+//! with Altman's Z″ and, where market data exists, the Merton model — both are
+//! `finkit_credit::corporate`'s, so the workspace has one implementation of each;
+//! [`DefaultRatingModel`] is the blend with the built-in [`ExpertScorecard`] (allocation-free).
+//! [`ScorecardModel`] puts a fitted `finkit_credit` [`Scorecard`] behind the trait with its PD
+//! and its reason codes, alone or as the blend's scorecard; [`PdModelAdapter`] does the same for
+//! any other [`finkit_credit::PdModel`] (without reason codes). The credit models see
+//! [`features_record`]: the ratios under their field names plus the firm's age and size.
 
 use std::borrow::Cow;
 
-use finkit_credit::{PdModel, Record};
+use finkit_credit::corporate::{
+    AltmanRatios, AltmanScore, AltmanVariant, MertonFit, MertonInputs, MertonOptions, solve_merton,
+};
+use finkit_credit::master_scale::ScoreCalibration;
+use finkit_credit::scorecard::Scorecard;
+use finkit_credit::{PdModel, Record, Value};
 use finkit_schema::Probability;
 
 use crate::LendingError;
@@ -161,8 +169,8 @@ impl Characteristic {
 ///
 /// The default characteristics and points are an illustrative expert scorecard in the style of
 /// SME rating models (leverage, coverage, debt/EBITDA, profitability, liquidity, age, growth);
-/// a bank replaces them with a scorecard fitted on its own defaults (or wraps a fitted
-/// `finkit_credit` scorecard with [`PdModelAdapter`]).
+/// a bank replaces them with a scorecard fitted on its own defaults: a fitted `finkit_credit`
+/// scorecard behind [`ScorecardModel`].
 ///
 /// # Formula
 ///
@@ -333,107 +341,94 @@ impl ExpertScorecard {
     }
 }
 
-/// A logistic calibration of Altman's Z″ to a PD.
+impl RatingModel for ExpertScorecard {
+    fn model_id(&self) -> &str {
+        EXPERT_SCORECARD_ID
+    }
+
+    fn assess(
+        &self,
+        features: &Features,
+        _market: Option<&MarketData>,
+        reasons: &mut Vec<ReasonCode>,
+    ) -> Result<Probability, LendingError> {
+        self.reasons(features, reasons);
+        Ok(Probability::new(self.pd_of_score(self.score(features)))?)
+    }
+}
+
+/// The model id of [`ExpertScorecard`] (its points are fixed in code, so one version).
+pub const EXPERT_SCORECARD_ID: &str = "finkit-expert-scorecard/1.0";
+
+/// The default calibration of Altman's Z″ to a PD: logistic, through two anchor points.
+///
+/// Z″ itself is `finkit_credit`'s ([`AltmanVariant::ZDoublePrime`]); Altman publishes zones, not
+/// PDs, so this mapping is **an assumption of finkit**, not part of Altman's model: PD = 10 % at
+/// the distress boundary Z″ = 1.10 and PD = 1 % at the safe boundary Z″ = 2.60, logistic in
+/// between and beyond. A bank replaces it with a calibration fitted on its own defaults
+/// ([`ScoreCalibration::fit`] on the Z″ values; see [`BlendModel::with_altman`]).
 ///
 /// # Formula
 ///
 /// ```text
 /// Z″ = 6.56 X1 + 3.26 X2 + 6.72 X3 + 1.05 X4          (Altman 1995, non-manufacturers)
 /// PD = 1 / (1 + exp(−(a + b Z″)))
+/// b  = (logit 0.01 − logit 0.10) / (2.60 − 1.10) ≈ −1.5853,   a = logit 0.10 − 1.10 b ≈ −0.4532
 /// ```
-/// Defaults `a`, `b` put PD = 10 % at the distress boundary Z″ = 1.10 and PD = 1 % at the safe
-/// boundary Z″ = 2.60 (a documented assumption; a bank recalibrates on its own defaults).
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ZCalibration {
-    /// Intercept `a`.
-    pub intercept: f64,
-    /// Slope `b` (negative: a higher Z″ is safer).
-    pub slope: f64,
-}
-
-impl Default for ZCalibration {
-    fn default() -> Self {
-        let logit = |p: f64| (p / (1.0 - p)).ln();
-        let slope = (logit(0.01) - logit(0.10)) / (2.60 - 1.10);
-        ZCalibration { intercept: logit(0.10) - slope * 1.10, slope }
-    }
-}
-
-/// Altman's Z″ of a set of features, `None` when a ratio is undefined.
 #[must_use]
-pub fn altman_z_double_prime(features: &Features) -> Option<f64> {
-    let r = &features.ratios;
-    Some(
-        6.56 * r.working_capital_to_assets?
-            + 3.26 * r.retained_earnings_to_assets?
-            + 6.72 * r.ebit_to_assets?
-            + 1.05 * r.book_equity_to_liabilities?,
-    )
+pub fn default_z_calibration() -> ScoreCalibration {
+    let logit = |p: f64| (p / (1.0 - p)).ln();
+    let (distress, safe) = AltmanVariant::ZDoublePrime.cutoffs();
+    let slope = (logit(0.01) - logit(0.10)) / (safe - distress);
+    ScoreCalibration::Logistic { intercept: logit(0.10) - slope * distress, slope }
 }
 
-/// Merton distance-to-default PD of a listed borrower, `None` when inputs are unusable.
+/// Altman's Z″ score and zone of a set of features ([`finkit_credit::corporate`]), `None` when
+/// one of X1…X4 is undefined.
 ///
-/// Asset value and volatility solve `E = V N(d1) − D e^{−rT} N(d2)` and
-/// `σ_E E = N(d1) σ_V V` by Newton's method from `V = E + D`, `σ_V = σ_E E / V`; the default
-/// point `D` is short-term debt plus half of long-term debt (KMV).
+/// X1 = working capital, X2 = retained earnings, X3 = EBIT (each / total assets), X4 = book
+/// equity / total liabilities; Z″ does not use X5 (sales / assets), so a firm without revenue
+/// still has a Z″.
 #[must_use]
-pub fn merton_pd(features: &Features, market: &MarketData) -> Option<f64> {
+pub fn altman_z_double_prime(features: &Features) -> Option<AltmanScore> {
+    let r = &features.ratios;
+    let ratios = AltmanRatios {
+        x1: r.working_capital_to_assets?,
+        x2: r.retained_earnings_to_assets?,
+        x3: r.ebit_to_assets?,
+        x4: r.book_equity_to_liabilities?,
+        x5: 0.0,
+    };
+    ratios.score(AltmanVariant::ZDoublePrime).ok()
+}
+
+/// The Merton model of a listed borrower ([`finkit_credit::corporate::solve_merton`]) with the
+/// KMV default point ([`kmv_default_point`](finkit_credit::corporate::kmv_default_point):
+/// short-term debt + ½ long-term debt, in single units
+/// of the application currency), `None` when the inputs are unusable (no statement, no debt,
+/// a non-positive equity value or volatility, a solver failure).
+///
+/// The PD is `N(−DD)` under `options.drift` (default risk-neutral: `DD = d2`).
+#[must_use]
+pub fn merton_fit(
+    features: &Features,
+    market: &MarketData,
+    options: &MertonOptions,
+) -> Option<MertonFit> {
     let fin = features.financials?;
-    let d = fin.short_term_debt + 0.5 * fin.long_term_debt;
-    let (e, se, r, t) =
-        (market.equity_value, market.equity_volatility, market.risk_free_rate, market.horizon);
-    if !(e > 0.0
-        && se > 0.0
-        && d > 0.0
-        && t > 0.0
-        && r.is_finite()
-        && e.is_finite()
-        && se.is_finite())
-    {
-        return None;
-    }
-    let (mut v, mut sv) = (e + d * (-r * t).exp(), se * e / (e + d));
-    let st = t.sqrt();
-    for _ in 0..100 {
-        let d1 = ((v / d).ln() + (r + 0.5 * sv * sv) * t) / (sv * st);
-        let d2 = d1 - sv * st;
-        let f1 = v * norm_cdf(d1) - d * (-r * t).exp() * norm_cdf(d2) - e;
-        let f2 = norm_cdf(d1) * sv * v - se * e;
-        // Jacobian of (f1, f2) in (v, sv).
-        let pdf1 = norm_pdf(d1);
-        let dd1_dv = 1.0 / (v * sv * st);
-        let dd1_ds = -((v / d).ln() + (r + 0.5 * sv * sv) * t) / (sv * sv * st) + st;
-        let j11 = norm_cdf(d1);
-        let j12 = v * pdf1 * st;
-        let j21 = pdf1 * dd1_dv * sv * v + norm_cdf(d1) * sv;
-        let j22 = pdf1 * dd1_ds * sv * v + norm_cdf(d1) * v;
-        let det = j11 * j22 - j12 * j21;
-        if det.abs() < 1e-300 || !det.is_finite() {
-            return None;
-        }
-        let dv = (f1 * j22 - f2 * j12) / det;
-        let ds = (j11 * f2 - j21 * f1) / det;
-        v = (v - dv).max(e * 0.5);
-        sv = (sv - ds).max(1e-6);
-        if dv.abs() < 1e-10 * v && ds.abs() < 1e-12 {
-            let d2 = ((v / d).ln() + (r - 0.5 * sv * sv) * t) / (sv * st);
-            return Some(norm_cdf(-d2));
-        }
-    }
-    None
+    let inputs = MertonInputs::kmv(
+        market.equity_value,
+        market.equity_volatility,
+        fin.short_term_debt,
+        fin.long_term_debt,
+        market.risk_free_rate,
+        market.horizon,
+    )
+    .ok()?;
+    solve_merton(&inputs, options).ok()
 }
 
-fn norm_pdf(x: f64) -> f64 {
-    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
-}
-
-/// Standard normal CDF through statrs' complementary error function (accurate in both tails).
-fn norm_cdf(x: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Blend weights of the default model (log-odds averaging).
+/// Blend weights of a [`BlendModel`] (log-odds averaging).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BlendWeights {
@@ -453,89 +448,281 @@ impl Default for BlendWeights {
     }
 }
 
-/// The default rating model: scorecard, Altman Z″ and (with market data) Merton, blended in
-/// log-odds with weights renormalised over the components available, then floored.
+impl BlendWeights {
+    fn validate(&self) -> Result<(), LendingError> {
+        for (name, w) in [
+            ("scorecard weight", self.scorecard),
+            ("altman weight", self.altman),
+            ("merton weight", self.merton),
+        ] {
+            check_range(name, w, 0.0, 1e6, "must be finite and non-negative")?;
+        }
+        if self.scorecard <= 0.0 {
+            return Err(LendingError::param(
+                "scorecard weight",
+                self.scorecard,
+                "must be positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The component PDs of a [`BlendModel`] decision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Components {
+    /// The scorecard's PD.
+    pub scorecard: f64,
+    /// Z″ and its zone, when the ratios are defined.
+    pub altman: Option<AltmanScore>,
+    /// The PD of Z″ under the model's calibration.
+    pub altman_pd: Option<f64>,
+    /// The solved Merton model, with market data.
+    pub merton: Option<MertonFit>,
+}
+
+/// The blended rating model: a scorecard `S` (any [`RatingModel`]; its reason codes are the
+/// decision's), Altman's Z″ and, where market data exists, Merton — both from
+/// `finkit_credit::corporate` — averaged in log-odds with weights renormalised over the
+/// components available, then floored.
+///
+/// [`DefaultRatingModel`] is the blend with the built-in [`ExpertScorecard`]; put a fitted
+/// `finkit_credit` scorecard in its place with [`BlendModel::new`]`(`[`ScorecardModel`]`)`.
 ///
 /// # Formula
 ///
 /// ```text
 /// logit(PD) = Σ_i w_i logit(PD_i) / Σ_i w_i      over available components i
 /// PD        = max(PD, floor)
+/// PD_Z″     = calibration(Z″)                     (default: default_z_calibration, an assumption)
+/// PD_Merton = N(−DD), KMV default point           (default drift: risk-neutral, DD = d2)
 /// ```
-/// With the default weights: scorecard 0.5, Z″ 0.25, Merton 0.25; without market data this is
-/// scorecard 2/3, Z″ 1/3; without Z″ (an undefined ratio) the scorecard alone.
+/// Defaults: weights scorecard 0.5, Z″ 0.25, Merton 0.25 — without market data this is
+/// scorecard 2/3, Z″ 1/3; without Z″ (an undefined ratio) the scorecard alone; PD floor 0.03 %
+/// (Basel II ¶285). Each component PD is clamped to [1e-12, 1 − 1e-12] inside the logit only to
+/// keep it finite.
+///
+/// # Allocation
+///
+/// The blend itself allocates nothing; with [`ExpertScorecard`] the whole assessment is
+/// allocation-free (unusable market data costs one error message). With [`ScorecardModel`] each
+/// assessment builds a record and a scored breakdown (a few hundred bytes, see its docs).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct DefaultRatingModel {
-    /// The scorecard.
-    pub scorecard: ExpertScorecard,
-    /// Z″ → PD calibration.
-    pub altman: ZCalibration,
-    /// Blend weights.
-    pub weights: BlendWeights,
-    /// PD floor (default 0.03 %, Basel II ¶285).
-    pub pd_floor: f64,
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        try_from = "BlendParts<S>",
+        bound(serialize = "S: serde::Serialize", deserialize = "S: serde::Deserialize<'de>")
+    )
+)]
+pub struct BlendModel<S = ExpertScorecard> {
+    scorecard: S,
+    altman: ScoreCalibration,
+    merton: MertonOptions,
+    weights: BlendWeights,
+    pd_floor: f64,
     id: String,
+}
+
+/// The default rating model: [`ExpertScorecard`] blended with Z″ and Merton.
+pub type DefaultRatingModel = BlendModel<ExpertScorecard>;
+
+/// The serialised form of a [`BlendModel`], validated when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct BlendParts<S> {
+    scorecard: S,
+    altman: ScoreCalibration,
+    merton: MertonOptions,
+    weights: BlendWeights,
+    pd_floor: f64,
+    id: String,
+}
+
+#[cfg(feature = "serde")]
+impl<S> TryFrom<BlendParts<S>> for BlendModel<S> {
+    type Error = LendingError;
+    fn try_from(p: BlendParts<S>) -> Result<Self, LendingError> {
+        check_calibration(&p.altman)?;
+        p.weights.validate()?;
+        check_range("pd_floor", p.pd_floor, 0.0, 0.5, "must be in [0, 0.5]")?;
+        Ok(BlendModel {
+            scorecard: p.scorecard,
+            altman: p.altman,
+            merton: p.merton,
+            weights: p.weights,
+            pd_floor: p.pd_floor,
+            id: p.id,
+        })
+    }
 }
 
 impl Default for DefaultRatingModel {
     fn default() -> Self {
-        DefaultRatingModel {
-            scorecard: ExpertScorecard::default(),
-            altman: ZCalibration::default(),
-            weights: BlendWeights::default(),
-            pd_floor: 0.0003,
-            id: "finkit-default-blend/1.0".into(),
-        }
+        BlendModel::new(ExpertScorecard::default())
     }
 }
 
-impl DefaultRatingModel {
-    /// Checks the parts and sets the model id (recorded in audit records).
+/// Version of the blend, part of every blend's model id.
+const BLEND_VERSION: &str = "finkit-blend/1.1";
+
+/// Checks a Z″ calibration: finite with a negative slope (a higher Z″ is safer), or isotonic
+/// knots that are non-empty, strictly increasing, finite and paired with PDs in [0, 1].
+fn check_calibration(cal: &ScoreCalibration) -> Result<(), LendingError> {
+    match cal {
+        ScoreCalibration::Logistic { intercept, slope } => {
+            check_range("altman intercept", *intercept, -1e6, 1e6, "must be finite")?;
+            check_range(
+                "altman slope",
+                *slope,
+                -1e6,
+                -1e-12,
+                "must be negative: a higher z'' is safer",
+            )?;
+        }
+        ScoreCalibration::Isotonic { scores, pds } => {
+            if scores.is_empty() || scores.len() != pds.len() {
+                return Err(LendingError::param(
+                    "altman isotonic knots",
+                    format!("{} scores, {} pds", scores.len(), pds.len()),
+                    "need at least one knot and one pd per score",
+                ));
+            }
+            if scores.iter().any(|s| !s.is_finite()) || scores.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(LendingError::param(
+                    "altman isotonic scores",
+                    format!("{scores:?}"),
+                    "must be finite and strictly increasing",
+                ));
+            }
+            for &p in pds {
+                check_range("altman isotonic pd", p, 0.0, 1.0, "must be in [0, 1]")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl<S: RatingModel> BlendModel<S> {
+    /// The blend of `scorecard` with the default Z″ calibration ([`default_z_calibration`]),
+    /// risk-neutral Merton, weights ([`BlendWeights::default`]) and the 0.03 % floor. The model
+    /// id is `finkit-blend/1.1[<scorecard id>]`.
+    pub fn new(scorecard: S) -> Self {
+        let id = format!("{BLEND_VERSION}[{}]", scorecard.model_id());
+        BlendModel {
+            scorecard,
+            altman: default_z_calibration(),
+            merton: MertonOptions::default(),
+            weights: BlendWeights::default(),
+            pd_floor: 0.0003,
+            id,
+        }
+    }
+
+    /// Replaces the Z″ → PD calibration (e.g. one fitted with [`ScoreCalibration::fit`]).
     ///
     /// # Errors
     ///
-    /// [`LendingError::InvalidParameter`] for a bad scorecard, weight or floor.
-    pub fn new(
-        scorecard: ExpertScorecard,
-        altman: ZCalibration,
-        weights: BlendWeights,
-        pd_floor: f64,
-        id: impl Into<String>,
-    ) -> Result<Self, LendingError> {
-        scorecard.validate()?;
-        for (name, w) in [
-            ("scorecard weight", weights.scorecard),
-            ("altman weight", weights.altman),
-            ("merton weight", weights.merton),
-        ] {
-            check_range(name, w, 0.0, 1e6, "must be finite and non-negative")?;
-        }
-        if weights.scorecard <= 0.0 {
-            return Err(LendingError::param(
-                "scorecard weight",
-                weights.scorecard,
-                "must be positive",
-            ));
-        }
-        check_range("altman intercept", altman.intercept, -1e6, 1e6, "must be finite")?;
-        check_range("altman slope", altman.slope, -1e6, 1e6, "must be finite")?;
-        check_range("pd_floor", pd_floor, 0.0, 0.5, "must be in [0, 0.5]")?;
-        Ok(DefaultRatingModel { scorecard, altman, weights, pd_floor, id: id.into() })
+    /// [`LendingError::InvalidParameter`] for a non-finite or non-negative logistic slope, or
+    /// isotonic knots that are empty, unsorted, unpaired or outside [0, 1].
+    pub fn with_altman(mut self, calibration: ScoreCalibration) -> Result<Self, LendingError> {
+        check_calibration(&calibration)?;
+        self.altman = calibration;
+        Ok(self)
+    }
+
+    /// Replaces the Merton solver and drift options.
+    #[must_use]
+    pub fn with_merton(mut self, options: MertonOptions) -> Self {
+        self.merton = options;
+        self
+    }
+
+    /// Replaces the blend weights.
+    ///
+    /// # Errors
+    ///
+    /// [`LendingError::InvalidParameter`] for a negative or non-finite weight, or a scorecard
+    /// weight that is not positive.
+    pub fn with_weights(mut self, weights: BlendWeights) -> Result<Self, LendingError> {
+        weights.validate()?;
+        self.weights = weights;
+        Ok(self)
+    }
+
+    /// Replaces the PD floor.
+    ///
+    /// # Errors
+    ///
+    /// [`LendingError::InvalidParameter`] outside [0, 0.5].
+    pub fn with_pd_floor(mut self, pd_floor: f64) -> Result<Self, LendingError> {
+        self.pd_floor = check_range("pd_floor", pd_floor, 0.0, 0.5, "must be in [0, 0.5]")?;
+        Ok(self)
+    }
+
+    /// Replaces the model id recorded in audit records (give a new one whenever a parameter
+    /// changes).
+    #[must_use]
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
+    }
+
+    /// The scorecard component.
+    #[must_use]
+    pub fn scorecard(&self) -> &S {
+        &self.scorecard
+    }
+    /// The Z″ → PD calibration.
+    #[must_use]
+    pub fn altman(&self) -> &ScoreCalibration {
+        &self.altman
+    }
+    /// The Merton options.
+    #[must_use]
+    pub fn merton(&self) -> &MertonOptions {
+        &self.merton
+    }
+    /// The blend weights.
+    #[must_use]
+    pub fn weights(&self) -> &BlendWeights {
+        &self.weights
+    }
+    /// The PD floor.
+    #[must_use]
+    pub fn pd_floor(&self) -> f64 {
+        self.pd_floor
+    }
+
+    /// The component PDs, appending the scorecard's reason codes to `reasons`.
+    fn components_into(
+        &self,
+        features: &Features,
+        market: Option<&MarketData>,
+        reasons: &mut Vec<ReasonCode>,
+    ) -> Result<Components, LendingError> {
+        let scorecard = self.scorecard.assess(features, market, reasons)?.get();
+        let altman = altman_z_double_prime(features);
+        // The calibration was validated when set and Z″ is finite, so `pd` cannot fail here;
+        // a failure would only drop the component.
+        let altman_pd = altman.and_then(|z| self.altman.pd(z.z).ok());
+        let merton = market.and_then(|m| merton_fit(features, m, &self.merton));
+        Ok(Components { scorecard, altman, altman_pd, merton })
     }
 
     /// The component PDs: scorecard, Z″ (if defined) and Merton (if market data is usable).
-    #[must_use]
+    ///
+    /// # Errors
+    ///
+    /// The scorecard's failure.
     pub fn components(
         &self,
         features: &Features,
         market: Option<&MarketData>,
-    ) -> (f64, Option<f64>, Option<f64>) {
-        let sc = self.scorecard.pd_of_score(self.scorecard.score(features));
-        let z = altman_z_double_prime(features)
-            .map(|z| 1.0 / (1.0 + (-(self.altman.intercept + self.altman.slope * z)).exp()));
-        let m = market.and_then(|m| merton_pd(features, m));
-        (sc, z, m)
+    ) -> Result<Components, LendingError> {
+        self.components_into(features, market, &mut Vec::new())
     }
 }
 
@@ -545,7 +732,7 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-impl RatingModel for DefaultRatingModel {
+impl<S: RatingModel> RatingModel for BlendModel<S> {
     fn model_id(&self) -> &str {
         &self.id
     }
@@ -556,29 +743,39 @@ impl RatingModel for DefaultRatingModel {
         market: Option<&MarketData>,
         reasons: &mut Vec<ReasonCode>,
     ) -> Result<Probability, LendingError> {
-        let (sc, z, m) = self.components(features, market);
+        let c = self.components_into(features, market, reasons)?;
         let w = &self.weights;
-        let mut num = w.scorecard * logit(sc);
+        let mut num = w.scorecard * logit(c.scorecard);
         let mut den = w.scorecard;
-        if let Some(z) = z {
+        if let Some(z) = c.altman_pd {
             num += w.altman * logit(z);
             den += w.altman;
         }
-        if let Some(m) = m {
-            num += w.merton * logit(m);
+        if let Some(m) = c.merton {
+            num += w.merton * logit(m.pd);
             den += w.merton;
         }
         let pd = (1.0 / (1.0 + (-num / den).exp())).max(self.pd_floor);
-        self.scorecard.reasons(features, reasons);
         Ok(Probability::new(pd)?)
     }
 }
 
+/// The record a `finkit_credit` model sees for a set of features: every ratio of
+/// [`finkit_schema::FinancialRatios`] under its field name (undefined ratios missing), plus
+/// `years_in_business`, `employees`, `invention_patents` and `rd_staff_share`.
+#[must_use]
+pub fn features_record(features: &Features) -> Record {
+    Record::from_ratios(&features.ratios)
+        .with_number("years_in_business", f64::from(features.years_in_business))
+        .with_number("employees", f64::from(features.employees))
+        .with_number("invention_patents", f64::from(features.invention_patents))
+        .with_number("rd_staff_share", features.rd_staff_share)
+}
+
 /// Puts any [`PdModel`] of `finkit-credit` behind [`RatingModel`].
 ///
-/// The record holds every ratio of [`finkit_schema::FinancialRatios`] under its field name, plus
-/// `years_in_business`, `employees`, `invention_patents` and `rd_staff_share`. It allocates a
-/// record per call; no reason codes are reported.
+/// The model sees [`features_record`]. It allocates a record per call; no reason codes are
+/// reported (use [`ScorecardModel`] for a scorecard's).
 #[derive(Debug)]
 pub struct PdModelAdapter<M> {
     model: M,
@@ -592,14 +789,10 @@ impl<M: PdModel> PdModelAdapter<M> {
         PdModelAdapter { model, id }
     }
 
-    /// The record a model sees for these features.
+    /// The record a model sees for these features ([`features_record`]).
     #[must_use]
     pub fn record(features: &Features) -> Record {
-        Record::from_ratios(&features.ratios)
-            .with_number("years_in_business", f64::from(features.years_in_business))
-            .with_number("employees", f64::from(features.employees))
-            .with_number("invention_patents", f64::from(features.invention_patents))
-            .with_number("rd_staff_share", features.rd_staff_share)
+        features_record(features)
     }
 }
 
@@ -613,7 +806,71 @@ impl<M: PdModel + Send + Sync + std::fmt::Debug> RatingModel for PdModelAdapter<
         _market: Option<&MarketData>,
         _reasons: &mut Vec<ReasonCode>,
     ) -> Result<Probability, LendingError> {
-        Ok(self.model.pd(&Self::record(features))?)
+        Ok(self.model.pd(&features_record(features))?)
+    }
+}
+
+/// A fitted `finkit_credit` [`Scorecard`] as a [`RatingModel`]: its PD and its top reason codes.
+///
+/// The card scores [`features_record`], so its variables must be named as there (ratio field
+/// names, `years_in_business`, …). The PD is the one implied by the card's rounded score
+/// ([`Scorecard::pd_of_score`], as its [`PdModel`] impl); the reason codes are
+/// [`Scorecard::score_record`]'s — "points below maximum", the card's configured number (default
+/// 4), largest shortfall first — with the record's value. A missing ratio goes where the card's
+/// binning says (its `UnseenPolicy`; an error under the default policy).
+///
+/// # Allocation
+///
+/// Each assessment builds a [`Record`] (a map of about 20 entries) and the card's
+/// [`finkit_credit::scorecard::ScoredRecord`], and names each reason code with an owned string:
+/// measured ≈ 2 µs per decision (see `docs/PERFORMANCE.md`).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ScorecardModel {
+    card: Scorecard,
+    id: String,
+}
+
+impl ScorecardModel {
+    /// Wraps a card; the model id is the card's ([`PdModel::model_id`]).
+    #[must_use]
+    pub fn new(card: Scorecard) -> Self {
+        let id = card.model_id();
+        ScorecardModel { card, id }
+    }
+
+    /// The card.
+    #[must_use]
+    pub fn card(&self) -> &Scorecard {
+        &self.card
+    }
+}
+
+impl RatingModel for ScorecardModel {
+    fn model_id(&self) -> &str {
+        &self.id
+    }
+
+    fn assess(
+        &self,
+        features: &Features,
+        _market: Option<&MarketData>,
+        reasons: &mut Vec<ReasonCode>,
+    ) -> Result<Probability, LendingError> {
+        let record = features_record(features);
+        let scored = self.card.score_record(&record)?;
+        reasons.extend(scored.reasons.into_iter().map(|r| {
+            let value = match record.get(&r.variable) {
+                Some(Value::Number(v)) => Some(*v),
+                _ => None,
+            };
+            ReasonCode {
+                characteristic: Cow::Owned(r.variable),
+                points_below_max: r.shortfall,
+                value,
+            }
+        }));
+        Ok(Probability::new(self.card.pd_of_score(scored.score))?)
     }
 }
 
@@ -658,20 +915,47 @@ mod tests {
 
     #[test]
     fn z_calibration_hits_anchors() {
-        let c = ZCalibration::default();
-        let pd = |z: f64| 1.0 / (1.0 + (-(c.intercept + c.slope * z)).exp());
-        assert!((pd(1.10) - 0.10).abs() < 1e-12);
-        assert!((pd(2.60) - 0.01).abs() < 1e-12);
+        let c = default_z_calibration();
+        assert!((c.pd(1.10).unwrap() - 0.10).abs() < 1e-12);
+        assert!((c.pd(2.60).unwrap() - 0.01).abs() < 1e-12);
+        let m = DefaultRatingModel::default();
+        let flat = ScoreCalibration::Logistic { intercept: 0.0, slope: 0.0 };
+        assert!(m.clone().with_altman(flat).is_err());
+        let empty = ScoreCalibration::Isotonic { scores: vec![], pds: vec![] };
+        assert!(m.clone().with_altman(empty).is_err());
+        let knots = ScoreCalibration::Isotonic { scores: vec![1.0, 2.0], pds: vec![0.2, 0.01] };
+        assert!(m.with_altman(knots).is_ok());
+    }
+
+    #[test]
+    fn z_double_prime_is_the_credit_crates() {
+        // X = (0.2, 0.2, 0.08, 1.0): 6.56·0.2 + 3.26·0.2 + 6.72·0.08 + 1.05·1.0 = 3.5516.
+        let z = altman_z_double_prime(&healthy()).unwrap();
+        assert!((z.z - 3.5516).abs() < 1e-12, "{}", z.z);
+        assert_eq!(z.zone, finkit_credit::corporate::Zone::Safe);
+        let mut f = healthy();
+        f.ratios.ebit_to_assets = None;
+        assert!(altman_z_double_prime(&f).is_none());
     }
 
     #[test]
     fn blend_is_between_components() {
         let m = DefaultRatingModel::default();
         let f = healthy();
-        let (sc, z, _) = m.components(&f, None);
-        let z = z.unwrap();
+        let c = m.components(&f, None).unwrap();
+        let (sc, z) = (c.scorecard, c.altman_pd.unwrap());
         let pd = m.assess(&f, None, &mut Vec::new()).unwrap().get();
         assert!(pd > sc.min(z) && pd < sc.max(z));
+        // Log-odds weights 2/3 and 1/3 without market data.
+        let want = 1.0 / (1.0 + (-(2.0 * logit(sc) + logit(z)) / 3.0).exp());
+        assert!((pd - want).abs() < 1e-15);
+        assert_eq!(m.model_id(), "finkit-blend/1.1[finkit-expert-scorecard/1.0]");
+        assert!(
+            m.clone()
+                .with_weights(BlendWeights { scorecard: 0.0, ..BlendWeights::default() })
+                .is_err()
+        );
+        assert!(m.clone().with_pd_floor(0.6).is_err());
     }
 
     #[test]
@@ -691,10 +975,26 @@ mod tests {
             risk_free_rate: 0.05,
             horizon: 1.0,
         };
-        let pd = merton_pd(&f, &md).unwrap();
+        let fit = merton_fit(&f, &md, &MertonOptions::default()).unwrap();
         // The same example solved by scipy in the shared reference set
         // (reference/credit/corporate_models.json, `merton_hull_example.pd_risk_neutral`).
         let reference = 0.126_971_241_062_796_56;
-        assert!((pd - reference).abs() <= 1e-9 * reference, "{pd}");
+        assert!((fit.pd - reference).abs() <= 1e-9 * reference, "{}", fit.pd);
+        // No debt: no default point, no Merton component.
+        let none = Features { financials: Some(Default::default()), ..Features::default() };
+        assert!(merton_fit(&none, &md, &MertonOptions::default()).is_none());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn blend_round_trips_and_is_validated_when_read() {
+        let m = DefaultRatingModel::default();
+        let json = serde_json::to_string(&m).unwrap();
+        let back: DefaultRatingModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        let bad = json.replace("\"pd_floor\":0.0003", "\"pd_floor\":0.7");
+        assert_ne!(bad, json);
+        let err = serde_json::from_str::<DefaultRatingModel>(&bad).unwrap_err();
+        assert!(err.to_string().contains("pd_floor"), "{err}");
     }
 }

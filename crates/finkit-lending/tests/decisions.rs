@@ -41,16 +41,17 @@ fn golden_decisions_and_backends_agree() {
     assert_eq!(from_memory, from_sqlite, "SQLite and memory pools must give identical decisions");
 
     let by_id = |id: &str| from_memory.iter().find(|d| d.application_id == id).unwrap();
-    // (application, outcome, grade, policy reasons in order: declines first, then file order)
+    // (application, outcome, grade on the credit crate's default 12-grade master scale, policy
+    // reasons in order: declines first, then file order)
     let golden: [(&str, Outcome, &str, &[&str]); 5] = [
-        ("A000007", Outcome::Approve, "1", &[]),
-        ("A000003", Outcome::Approve, "1", &[]),
-        ("A000005", Outcome::Refer, "6", &["RF-LIMIT"]),
+        ("A000007", Outcome::Approve, "2", &[]),
+        ("A000003", Outcome::Approve, "2", &[]),
+        ("A000005", Outcome::Refer, "7", &["RF-LIMIT"]),
         ("A000008", Outcome::Refer, "5", &["RF-AUTHORITY", "RF-LIMIT"]),
         (
             "A000014",
             Outcome::Decline,
-            "10",
+            "11",
             &[
                 "KO-NEG-EQUITY",
                 "KO-LEVERAGE",
@@ -90,7 +91,7 @@ fn golden_decisions_and_backends_agree() {
 
     // The audit record names model, rules and the point in time.
     let a = &by_id("A000007").audit;
-    assert_eq!(a.model_id, "finkit-default-blend/1.0");
+    assert_eq!(a.model_id, "finkit-blend/1.1[finkit-expert-scorecard/1.0]");
     assert_eq!((a.policy_id.as_str(), a.policy_version.as_str()), ("finkit-default", "2025.1"));
     assert_eq!(a.rules_evaluated.len(), 12);
     assert!(a.statement_available_at.is_some_and(|d| d <= a.inputs_as_of));

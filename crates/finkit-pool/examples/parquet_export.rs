@@ -29,7 +29,9 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.as_slice() {
-        [flag, n, out] if flag == "--time-statements" => time_statements(n.parse()?, Path::new(out)),
+        [flag, n, out] if flag == "--time-statements" => {
+            time_statements(n.parse()?, Path::new(out))
+        }
         [out] => export_synthetic(Path::new(out), 2_000),
         [out, firms] => export_synthetic(Path::new(out), firms.parse()?),
         _ => Err("usage: parquet_export OUT_DIR [FIRMS] | --time-statements N OUT_DIR".into()),
@@ -163,7 +165,8 @@ fn time_statements(n: usize, out: &Path) -> Result<()> {
     pool.ingest(&admin, &Batch::from_records(records), IngestMode::Strict)?;
 
     let as_of = fixtures::date(2030, 1, 1)?;
-    let options = ExportOptions { tables: vec![EntityKind::Statements], ..ExportOptions::as_of(as_of) };
+    let options =
+        ExportOptions { tables: vec![EntityKind::Statements], ..ExportOptions::as_of(as_of) };
     let t = Instant::now();
     let m = export_parquet(&pool, &admin, dir.join("pool-export"), &options)?;
     let full = t.elapsed();

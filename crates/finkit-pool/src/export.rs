@@ -109,8 +109,8 @@ use finkit_schema::{
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
-use parquet::file::properties::WriterProperties;
 use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 
@@ -335,7 +335,8 @@ where
 
     // Firm ids are needed for statement versions and to pseudonymise instruments.
     let need_firms = tables.contains(&EntityKind::Firms)
-        || (tables.contains(&EntityKind::Statements) && options.statements == StatementVersions::All)
+        || (tables.contains(&EntityKind::Statements)
+            && options.statements == StatementVersions::All)
         || (key.is_some() && tables.contains(&EntityKind::Prices));
     let firms = if need_firms { pe(pool.firms(who, &FirmFilter::all()))? } else { Vec::new() };
     let firm_ids: BTreeSet<String> = firms.iter().map(|f| f.id.to_string()).collect();
@@ -368,7 +369,9 @@ where
     }
     if tables.contains(&EntityKind::Statements) {
         let mut rows = match options.statements {
-            StatementVersions::AsOf => pe(pool.statements_as_of(who, as_of, &StatementQuery::all()))?,
+            StatementVersions::AsOf => {
+                pe(pool.statements_as_of(who, as_of, &StatementQuery::all()))?
+            }
             StatementVersions::All => {
                 let mut all = Vec::new();
                 for f in &firms {
@@ -759,7 +762,9 @@ fn firms_batch(rows: &[&Firm]) -> Result<RecordBatch, PoolError> {
             strings(rows, |f| f.region.as_str()),
             dates(rows, |f| f.founded),
             counts(rows, |f| f.employees),
-            Arc::new(rows.iter().map(|f| Some(f.tech.high_tech_certified)).collect::<BooleanArray>()),
+            Arc::new(
+                rows.iter().map(|f| Some(f.tech.high_tech_certified)).collect::<BooleanArray>(),
+            ),
             Arc::new(
                 rows.iter().map(|f| f.tech.certification_date.map(date32)).collect::<Date32Array>(),
             ),
@@ -831,7 +836,9 @@ fn exposures_batch(rows: &[&Exposure]) -> Result<RecordBatch, PoolError> {
             floats(rows, |e| e.ead.get()),
             floats(rows, |e| e.maturity.get()),
             strings(rows, |e| e.sector.as_str()),
-            Arc::new(rows.iter().map(|e| e.annual_sales.map(Amount::get)).collect::<Float64Array>()),
+            Arc::new(
+                rows.iter().map(|e| e.annual_sales.map(Amount::get)).collect::<Float64Array>(),
+            ),
             opt_strings(rows, |e| e.rating.as_deref()),
             strings(rows, |e| e.currency.as_str()),
         ],
@@ -1058,7 +1065,8 @@ impl<'a> Columns<'a> {
     }
 
     fn firms(&self) -> Result<Vec<Firm>, PoolError> {
-        let (id, name, reg) = (self.utf8("id")?, self.utf8("name")?, self.utf8("registration_number")?);
+        let (id, name, reg) =
+            (self.utf8("id")?, self.utf8("name")?, self.utf8("registration_number")?);
         let (scheme, code, region) =
             (self.utf8("industry_scheme")?, self.utf8("industry_code")?, self.utf8("region")?);
         let (founded, employees) = (self.date32s("founded")?, self.u32s("employees")?);
@@ -1147,7 +1155,11 @@ impl<'a> Columns<'a> {
                     other => return Err(self.bad("unit", i, format!("unknown unit {other:?}"))),
                 };
                 Ok(FinancialStatement {
-                    firm_id: self.parsed(FirmId::new(self.text(firm, "firm_id", i)?), "firm_id", i)?,
+                    firm_id: self.parsed(
+                        FirmId::new(self.text(firm, "firm_id", i)?),
+                        "firm_id",
+                        i,
+                    )?,
                     period_end: self.date(period, "period_end", i)?,
                     available_at: self.date(available, "available_at", i)?,
                     currency: self.parsed(
@@ -1189,15 +1201,27 @@ impl<'a> Columns<'a> {
             .map(|i| {
                 Ok(LoanApplication {
                     id: self.parsed(ApplicationId::new(self.text(id, "id", i)?), "id", i)?,
-                    firm_id: self.parsed(FirmId::new(self.text(firm, "firm_id", i)?), "firm_id", i)?,
+                    firm_id: self.parsed(
+                        FirmId::new(self.text(firm, "firm_id", i)?),
+                        "firm_id",
+                        i,
+                    )?,
                     application_date: self.date(date, "application_date", i)?,
-                    amount: self.parsed(Amount::new(self.float(amount, "amount", i)?), "amount", i)?,
+                    amount: self.parsed(
+                        Amount::new(self.float(amount, "amount", i)?),
+                        "amount",
+                        i,
+                    )?,
                     currency: self.parsed(
                         Currency::new(&self.text(currency, "currency", i)?),
                         "currency",
                         i,
                     )?,
-                    tenor: self.parsed(Maturity::new(self.float(tenor, "tenor", i)?), "tenor", i)?,
+                    tenor: self.parsed(
+                        Maturity::new(self.float(tenor, "tenor", i)?),
+                        "tenor",
+                        i,
+                    )?,
                     product: self.enum_value(self.text(product, "product", i)?, "product", i)?,
                     purpose: self.text(purpose, "purpose", i)?,
                     collateral: self.parsed(
@@ -1224,8 +1248,16 @@ impl<'a> Columns<'a> {
         (0..self.rows())
             .map(|i| {
                 Ok(Exposure {
-                    loan_id: self.parsed(LoanId::new(self.text(loan, "loan_id", i)?), "loan_id", i)?,
-                    firm_id: self.parsed(FirmId::new(self.text(firm, "firm_id", i)?), "firm_id", i)?,
+                    loan_id: self.parsed(
+                        LoanId::new(self.text(loan, "loan_id", i)?),
+                        "loan_id",
+                        i,
+                    )?,
+                    firm_id: self.parsed(
+                        FirmId::new(self.text(firm, "firm_id", i)?),
+                        "firm_id",
+                        i,
+                    )?,
                     pd: self.parsed(Probability::new(self.float(pd, "pd", i)?), "pd", i)?,
                     lgd: self.parsed(Lgd::new(self.float(lgd, "lgd", i)?), "lgd", i)?,
                     ead: self.parsed(Amount::new(self.float(ead, "ead", i)?), "ead", i)?,
@@ -1256,7 +1288,11 @@ impl<'a> Columns<'a> {
         (0..self.rows())
             .map(|i| {
                 Ok(CreditEvent {
-                    firm_id: self.parsed(FirmId::new(self.text(firm, "firm_id", i)?), "firm_id", i)?,
+                    firm_id: self.parsed(
+                        FirmId::new(self.text(firm, "firm_id", i)?),
+                        "firm_id",
+                        i,
+                    )?,
                     date: self.date(date, "date", i)?,
                     kind: self.enum_value(self.text(kind, "kind", i)?, "kind", i)?,
                 })

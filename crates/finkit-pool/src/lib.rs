@@ -74,6 +74,11 @@
 //!
 //! - `serde` (default, kept for uniformity): serde is always used by this crate, for JSON
 //!   ingest, reports and policies.
+//! - `postgres`: `PostgresPool`, the same pool on a PostgreSQL server (the `postgres` module
+//!   docs cover connection URLs, TLS and concurrency); tested against a real server when
+//!   `FINKIT_PG_URL` is set (`.ci/postgres.sh` starts a throwaway one).
+//! - `parquet`: the `export` module, a hive-partitioned Parquet export and import of the pool
+//!   with a documented, versioned column schema, for DuckDB, Spark or DataFusion.
 #![doc(test(attr(deny(warnings))))]
 
 pub mod audit;

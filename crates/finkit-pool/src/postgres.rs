@@ -525,7 +525,23 @@ impl PostgresPool {
     /// [`PoolError::Postgres`].
     pub fn schema_version(&self) -> Result<i64, PoolError> {
         let mut client = self.lock()?;
-        Ok(client.query_one("SELECT version FROM finkit_schema_version WHERE id = 1", &[])?.try_get(0)?)
+        Ok(client
+            .query_one("SELECT version FROM finkit_schema_version WHERE id = 1", &[])?
+            .try_get(0)?)
+    }
+
+    /// Drops the pool's schema with every table and the audit trail (`DROP SCHEMA ... CASCADE`),
+    /// for throwaway pools in tests and benchmarks. This is an operator action on the
+    /// connection, outside the policy, and it leaves no audit entry (the trail is gone too).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Postgres`].
+    pub fn drop_pool(self) -> Result<(), PoolError> {
+        let mut client = self.lock()?;
+        // The schema name was validated when the pool was opened.
+        client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema))?;
+        Ok(())
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Client>, PoolError> {
@@ -642,7 +658,9 @@ impl Key {
 fn same(stored: &Record, new: &Record) -> bool {
     match (stored, new) {
         (Record::Price(a), Record::Price(b)) => {
-            a.instrument == b.instrument && a.date == b.date && a.price.to_bits() == b.price.to_bits()
+            a.instrument == b.instrument
+                && a.date == b.date
+                && a.price.to_bits() == b.price.to_bits()
         }
         (a, b) => a == b,
     }
@@ -913,8 +931,7 @@ fn insert_statements(tx: &mut Transaction<'_>, c: &[&FinancialStatement]) -> Res
         |s| s.operating_cash_flow,
         |s| s.capex,
     ];
-    let amounts: Vec<Vec<f64>> =
-        fields.iter().map(|f| c.iter().map(|s| f(s)).collect()).collect();
+    let amounts: Vec<Vec<f64>> = fields.iter().map(|f| c.iter().map(|s| f(s)).collect()).collect();
     let mut params: Vec<&(dyn ToSql + Sync)> = vec![&firm, &period, &available, &currency, &unit];
     params.extend(amounts.iter().map(|v| v as &(dyn ToSql + Sync)));
     tx.execute(
@@ -957,7 +974,18 @@ fn insert_applications(tx: &mut Transaction<'_>, c: &[&LoanApplication]) -> Resu
              $2::text[], $3::bigint[], $4::float8[], $5::text[], $6::float8[], $7::text[], \
              $8::text[], $9::text[], $10::text[])"
         ),
-        &[&id, &firm, &date, &amount, &currency, &tenor, &product, &purpose, &collateral, &guarantees],
+        &[
+            &id,
+            &firm,
+            &date,
+            &amount,
+            &currency,
+            &tenor,
+            &product,
+            &purpose,
+            &collateral,
+            &guarantees,
+        ],
     )?;
     Ok(())
 }
@@ -1121,7 +1149,9 @@ impl PoolRead for PostgresPool {
         self.read(who, EntityKind::Applications, format!("{filter:?}"), |tx| {
             let all = collect(
                 tx,
-                &format!("SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id COLLATE \"C\""),
+                &format!(
+                    "SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id COLLATE \"C\""
+                ),
                 &[],
                 application_from_row,
             )?;
@@ -1346,8 +1376,11 @@ mod tests {
 
     #[test]
     fn bad_urls_are_typed_errors_without_the_url() {
-        let err = PostgresPool::connect("postgresql://u:s3cret@host:notaport/db", &PostgresOptions::default())
-            .unwrap_err();
+        let err = PostgresPool::connect(
+            "postgresql://u:s3cret@host:notaport/db",
+            &PostgresOptions::default(),
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(matches!(err, PoolError::PostgresConfig(_)), "{err:?}");
         assert!(!text.contains("s3cret"), "{text}");

@@ -94,9 +94,12 @@ fn export_then_import_into_another_backend_is_equal() {
     assert_eq!(manifest.sensitive_fields, "clear");
     assert!(!manifest.pseudonymised);
     // Hive-style partitions by year.
-    assert!(out.join("statements").read_dir().unwrap().all(|e| {
-        e.unwrap().file_name().to_string_lossy().starts_with("period=")
-    }));
+    assert!(
+        out.join("statements")
+            .read_dir()
+            .unwrap()
+            .all(|e| { e.unwrap().file_name().to_string_lossy().starts_with("period=") })
+    );
     assert!(out.join("firms/part-00000.parquet").is_file());
 
     let target = MemoryPool::default();
@@ -181,7 +184,8 @@ fn research_exports_are_pseudonymised_and_masked() {
         }
     }
     // Listed firms' price series are renamed with the same pseudonym.
-    let listed: Vec<String> = d.truth.iter().filter_map(|t| t.instrument.as_ref()).map(|i| i.to_string()).collect();
+    let listed: Vec<String> =
+        d.truth.iter().filter_map(|t| t.instrument.as_ref()).map(|i| i.to_string()).collect();
     assert!(!listed.is_empty());
     for p in &data.prices {
         assert!(!listed.contains(&p.instrument.to_string()), "{} not pseudonymised", p.instrument);
@@ -189,7 +193,9 @@ fn research_exports_are_pseudonymised_and_masked() {
     // The export is audited.
     let auditor = Principal::new("audrey", Role::Auditor);
     let log = pool.audit_log(&auditor).unwrap();
-    assert!(log.iter().any(|e| e.principal == "ann" && e.action == "export" && e.outcome == "allowed"));
+    assert!(
+        log.iter().any(|e| e.principal == "ann" && e.action == "export" && e.outcome == "allowed")
+    );
     assert!(log.iter().any(|e| e.principal == "ann" && e.outcome == "denied"));
 }
 
@@ -230,5 +236,8 @@ fn bad_exports_are_typed_errors() {
     let other = std::fs::read(out.join("exposures/part-00000.parquet")).unwrap();
     std::fs::write(&file, other).unwrap();
     let err = read_export(&out).unwrap_err();
-    assert!(matches!(err, PoolError::Format { .. }) && err.to_string().contains("missing column"), "{err}");
+    assert!(
+        matches!(err, PoolError::Format { .. }) && err.to_string().contains("missing column"),
+        "{err}"
+    );
 }

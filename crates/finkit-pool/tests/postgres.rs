@@ -94,8 +94,7 @@ fn migrations_are_versioned_idempotent_and_future_schemas_refused() {
     assert_eq!(again.firms(&admin(), &finkit_pool::FirmFilter::all()).unwrap().len(), 3);
     drop(again);
     let mut raw = schemas.raw();
-    raw.execute(&format!("UPDATE \"{name}\".finkit_schema_version SET version = 99"), &[])
-        .unwrap();
+    raw.execute(&format!("UPDATE \"{name}\".finkit_schema_version SET version = 99"), &[]).unwrap();
     let err = PostgresPool::connect(&url, &opts).unwrap_err();
     assert!(matches!(err, PoolError::FutureSchema { found: 99, .. }), "{err:?}");
 }
@@ -103,8 +102,8 @@ fn migrations_are_versioned_idempotent_and_future_schemas_refused() {
 #[test]
 fn configuration_errors_are_typed_and_hide_credentials() {
     let Some(url) = url() else { return };
-    let bad = PostgresPool::connect(&url, &PostgresOptions::with_schema("Robert'); DROP"))
-        .unwrap_err();
+    let bad =
+        PostgresPool::connect(&url, &PostgresOptions::with_schema("Robert'); DROP")).unwrap_err();
     assert!(matches!(bad, PoolError::PostgresConfig(_)), "{bad:?}");
     // Trust authentication ignores the password, so the pool connects; it must not show it.
     let with_password = url.replacen("://finkit@", "://finkit:s3cret-pw@", 1);
@@ -134,10 +133,14 @@ fn raw_sql_tampering_of_the_audit_log_is_detected() {
     let schemas = Schemas::new(&url);
     type Tamper = fn(&str) -> Vec<String>;
     let cases: [(&str, Tamper); 4] = [
-        ("edit", |s| vec![format!("UPDATE \"{s}\".audit_log SET detail = 'nothing' WHERE seq = 2")]),
+        ("edit", |s| {
+            vec![format!("UPDATE \"{s}\".audit_log SET detail = 'nothing' WHERE seq = 2")]
+        }),
         ("delete", |s| vec![format!("DELETE FROM \"{s}\".audit_log WHERE seq = 2")]),
         ("delete_last", |s| {
-            vec![format!("DELETE FROM \"{s}\".audit_log WHERE seq = (SELECT max(seq) FROM \"{s}\".audit_log)")]
+            vec![format!(
+                "DELETE FROM \"{s}\".audit_log WHERE seq = (SELECT max(seq) FROM \"{s}\".audit_log)"
+            )]
         }),
         ("insert", |s| {
             vec![

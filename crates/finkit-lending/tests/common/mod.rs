@@ -7,4 +7,5 @@ pub(crate) const PRICING_ABS_TOL: f64 = 1e-9;
 pub(crate) const K_REL_TOL: f64 = 1e-10;
 
 pub(crate) mod build;
+pub(crate) mod scorecard;
 pub(crate) mod synthetic;
