@@ -8,12 +8,12 @@
 
 use std::error::Error;
 
+use finkit_examples::repo_path;
 use finkit_risk::market::{
-    self, EsEstimator, GarchParams, Innovation, QuantileRule, RollingMethod, RollingParams, SdConvention,
-    VarMethod, VarParams,
+    self, EsEstimator, GarchParams, Innovation, QuantileRule, RollingMethod, RollingParams,
+    SdConvention, VarMethod, VarParams,
 };
 use finkit_risk::{ExpectedShortfall, RiskMeasure, ValueAtRisk};
-use finkit_examples::repo_path;
 use finkit_schema::ndarray::Array1;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -26,8 +26,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("S&P 500: {} daily log returns", returns.len());
 
     let methods = [
-        ("historical (type 1, Acerbi ES)", VarMethod::Historical { rule: QuantileRule::LowerOrderStatistic, es: EsEstimator::AcerbiTasche }),
-        ("historical (linear, mean beyond VaR)", VarMethod::Historical { rule: QuantileRule::Linear, es: EsEstimator::MeanBeyondVar }),
+        (
+            "historical (type 1, Acerbi ES)",
+            VarMethod::Historical {
+                rule: QuantileRule::LowerOrderStatistic,
+                es: EsEstimator::AcerbiTasche,
+            },
+        ),
+        (
+            "historical (linear, mean beyond VaR)",
+            VarMethod::Historical { rule: QuantileRule::Linear, es: EsEstimator::MeanBeyondVar },
+        ),
         ("normal (sample sd)", VarMethod::Normal { sd: SdConvention::Sample }),
         ("Student-t ν = 5", VarMethod::StudentT { dof: 5.0, sd: SdConvention::Sample }),
         ("Cornish-Fisher", VarMethod::CornishFisher { sd: SdConvention::Sample }),
@@ -35,7 +44,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("\nfull-sample 99 % one-day VaR / ES (losses as positive log returns)");
     for (name, method) in methods {
         let e = VarParams::new(0.99, method)?.estimate(&returns)?;
-        println!("  {name:<38} VaR {:.5}  ES {}", e.var, e.es.map_or("n/a".into(), |x| format!("{x:.5}")));
+        println!(
+            "  {name:<38} VaR {:.5}  ES {}",
+            e.var,
+            e.es.map_or("n/a".into(), |x| format!("{x:.5}"))
+        );
     }
 
     // Risk measures are trait objects: a notebook can hold a list of them.

@@ -23,7 +23,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // every variable with an exact optimal monotone binning, keep the informative ones, fit a
     // logistic regression on their weights of evidence and scale it into a points scorecard.
     // %%
-    let data = Dataset::from_csv(repo_path("data/germancredit.csv"), &CsvOptions::default().with_target("bad"))?;
+    let data = Dataset::from_csv(
+        repo_path("data/germancredit.csv"),
+        &CsvOptions::default().with_target("bad"),
+    )?;
     println!("{:?}", data.summary());
     // %% md
     // ## Binning and information value
@@ -45,7 +48,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let woe = binning.transform(&data)?;
     let target = data.target().ok_or("no target")?.to_owned();
     let model = LogisticParams::new().feature_names(woe.names.clone()).fit(&woe.values, &target)?;
-    for (name, (c, se)) in woe.names.iter().zip(model.coefficients().iter().zip(model.std_errors().iter().skip(1))) {
+    for (name, (c, se)) in
+        woe.names.iter().zip(model.coefficients().iter().zip(model.std_errors().iter().skip(1)))
+    {
         println!("{name:<58} {c:>8.4} ± {se:.4}");
     }
     println!("log-likelihood {:.4}, AIC {:.2}", model.log_likelihood(), model.aic());
@@ -81,7 +86,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut roc = vec![(0.0, 0.0)];
     let (mut tp, mut fp) = (0.0, 0.0);
     for &i in &order {
-        if target[i] == 1.0 { tp += 1.0 } else { fp += 1.0 }
+        if target[i] == 1.0 {
+            tp += 1.0
+        } else {
+            fp += 1.0
+        }
         roc.push((fp / goods, tp / bads));
     }
     let chart = output_dir("notebooks")?.join("credit_roc.png");

@@ -9,7 +9,9 @@
 // nb:dep finkit-cli = { path = "../../crates/finkit-cli" }
 // nb:dep finkit-examples = { path = ".." }
 // nb:dep csv = "1"
-use finkit::risk::market::{self, GarchParams, Innovation, RollingMethod, RollingParams, VarMethod, VarParams};
+use finkit::risk::market::{
+    self, GarchParams, Innovation, RollingMethod, RollingParams, VarMethod, VarParams,
+};
 use finkit::schema::ndarray::Array1;
 use finkit_examples::{output_dir, repo_path, show_png};
 
@@ -31,7 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ## Full-sample VaR and ES at 99 %
     // %%
     let hs = VarParams::new(0.99, VarMethod::default())?.estimate(&returns)?;
-    let normal = VarParams::new(0.99, VarMethod::Normal { sd: Default::default() })?.estimate(&returns)?;
+    let normal =
+        VarParams::new(0.99, VarMethod::Normal { sd: Default::default() })?.estimate(&returns)?;
     println!("historical: VaR {:.5} ES {:?}", hs.var, hs.es);
     println!("normal:     VaR {:.5} ES {:?}", normal.var, normal.es);
     // %% md
@@ -48,11 +51,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bt = market::backtest(&realised, &forecast.var, 0.99)?;
     println!("exceptions {} of {}", bt.kupiec.exceptions, forecast.var.len());
     println!("Kupiec LR {:.4} (p {:.4})", bt.kupiec.lr, bt.kupiec.p_value);
-    println!("Christoffersen LR {:.4} (p {:.4})", bt.christoffersen.lr_ind, bt.christoffersen.p_value_ind);
+    println!(
+        "Christoffersen LR {:.4} (p {:.4})",
+        bt.christoffersen.lr_ind, bt.christoffersen.p_value_ind
+    );
     println!("traffic light {:?}", bt.traffic_light);
     // %%
     let chart = output_dir("notebooks")?.join("market_backtest.png");
-    finkit_cli::charts::backtest(&chart, &realised.to_vec(), &forecast.var.to_vec(), "S&P 500: historical 99 % VaR")?;
+    finkit_cli::charts::backtest(
+        &chart,
+        &realised.to_vec(),
+        &forecast.var.to_vec(),
+        "S&P 500: historical 99 % VaR",
+    )?;
     show_png(&chart)?;
     // %% end
     Ok(())

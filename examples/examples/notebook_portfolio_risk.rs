@@ -8,7 +8,9 @@
 // nb:dep finkit = { path = "../../crates/finkit" }
 // nb:dep finkit-cli = { path = "../../crates/finkit-cli" }
 // nb:dep finkit-examples = { path = ".." }
-use finkit::risk::portfolio::{ExactOneFactor, IrbOptions, MonteCarloParams, irb_portfolio, read_portfolio_csv};
+use finkit::risk::portfolio::{
+    ExactOneFactor, IrbOptions, MonteCarloParams, irb_portfolio, read_portfolio_csv,
+};
 use finkit_examples::{output_dir, repo_path, show_png};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,18 +22,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // %%
     let portfolio = read_portfolio_csv(repo_path("data/credit_portfolio.csv"))?;
     let irb = irb_portfolio(&portfolio, &IrbOptions::default())?;
-    println!("EL {:.4}  RWA {:.2}  ASRF 99.9% {:.3}", irb.total_expected_loss, irb.total_rwa, irb.total_asrf_loss);
+    println!(
+        "EL {:.4}  RWA {:.2}  ASRF 99.9% {:.3}",
+        irb.total_expected_loss, irb.total_rwa, irb.total_asrf_loss
+    );
     // %% md
     // ## The exact one-factor loss distribution (EUR 5,000 lattice)
     // %%
     let exact = ExactOneFactor::default().compute(&portfolio)?;
     // Notebook cells keep only owned values (evcxr cannot persist a borrow between cells).
     let d = exact.distribution.clone();
-    println!("VaR 99% {:.3}  VaR 99.9% {:.3}  ES 99% {:.4}  ES 99.9% {:.4}", d.var(0.99)?, d.var(0.999)?, d.es(0.99)?, d.es(0.999)?);
+    println!(
+        "VaR 99% {:.3}  VaR 99.9% {:.3}  ES 99% {:.4}  ES 99.9% {:.4}",
+        d.var(0.99)?,
+        d.var(0.999)?,
+        d.es(0.99)?,
+        d.es(0.999)?
+    );
     // %% md
     // ## Monte Carlo with the same model: seeded, same result on any thread count
     // %%
-    let run = MonteCarloParams { scenarios: 100_000, seed: 7, ..Default::default() }.build()?.run(&portfolio)?;
+    let run = MonteCarloParams { scenarios: 100_000, seed: 7, ..Default::default() }
+        .build()?
+        .run(&portfolio)?;
     let m = run.distribution().clone();
     println!("MC VaR 99.9% {:.3}  ES 99.9% {:.4}", m.var(0.999)?, m.es(0.999)?);
     // %%

@@ -8,7 +8,8 @@ use std::error::Error;
 
 use finkit_examples::repo_path;
 use finkit_risk::portfolio::{
-    ExactOneFactor, IrbOptions, McShard, MonteCarloParams, concentration, irb_portfolio, read_portfolio_csv,
+    ExactOneFactor, IrbOptions, McShard, MonteCarloParams, concentration, irb_portfolio,
+    read_portfolio_csv,
 };
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -34,7 +35,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         d.es(0.999)?
     );
 
-    let mc = MonteCarloParams { scenarios: 200_000, seed: 20_240_608, ..Default::default() }.build()?;
+    let mc =
+        MonteCarloParams { scenarios: 200_000, seed: 20_240_608, ..Default::default() }.build()?;
     let run = mc.run(&portfolio)?;
     let m = run.distribution();
     println!(
@@ -46,7 +48,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // The same run in 4 shards (as 4 processes or machines would run it), merged.
-    let shards: Vec<McShard> = (0..4).map(|k| mc.run_shard(&portfolio, k, 4)).collect::<Result<_, _>>()?;
+    let shards: Vec<McShard> =
+        (0..4).map(|k| mc.run_shard(&portfolio, k, 4)).collect::<Result<_, _>>()?;
     let merged = McShard::merge(shards)?;
     println!("4 shards merged equal the single run: {}", merged.losses() == run.losses());
     Ok(())

@@ -19,7 +19,10 @@ use finkit_schema::{CsvOptions, Dataset};
 
 fn main() -> Result<(), Box<dyn Error>> {
     // Model development: binning → WoE → logistic → points; saved as JSON.
-    let data = Dataset::from_csv(repo_path("data/germancredit.csv"), &CsvOptions::default().with_target("bad"))?;
+    let data = Dataset::from_csv(
+        repo_path("data/germancredit.csv"),
+        &CsvOptions::default().with_target("bad"),
+    )?;
     let binning = BinningProcessParams::new()
         .binning(BinningParams::new())
         .exclude(["row_id"])
@@ -30,7 +33,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let target = data.target().ok_or("the data set has no target")?;
     let model = LogisticParams::new().feature_names(woe.names.clone()).fit(&woe.values, &target)?;
     let scaling = ScalingParams::new(20.0, 600.0, 50.0, OddsDirection::GoodToBad).build()?;
-    let card = Scorecard::from_logistic(&binning, &model, &scaling)?.with_name("german-credit-demo");
+    let card =
+        Scorecard::from_logistic(&binning, &model, &scaling)?.with_name("german-credit-demo");
     let path = output_dir("scoring_service")?.join("scorecard.json");
     std::fs::write(&path, card.to_json()?)?;
     println!("scorecard saved to {}", path.display());
@@ -50,7 +54,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         latencies.push(t.elapsed().as_secs_f64() * 1e6);
         if row < 3 {
             let reasons: Vec<&str> = scored.reasons.iter().map(|r| r.variable.as_str()).collect();
-            println!("request {row}: score {} PD {:.3}; top reasons: {}", scored.score, pd.get(), reasons.join(", "));
+            println!(
+                "request {row}: score {} PD {:.3}; top reasons: {}",
+                scored.score,
+                pd.get(),
+                reasons.join(", ")
+            );
         }
     }
     latencies.sort_by(f64::total_cmp);

@@ -86,7 +86,12 @@ pub fn cells_from_twin(source: &str) -> Result<Vec<Cell>, NotebookError> {
             current = Some((false, Vec::new()));
         } else if let Some((markdown, body)) = current.as_mut() {
             if *markdown {
-                body.push(trimmed.strip_prefix("//").map_or("", |t| t.strip_prefix(' ').unwrap_or(t)).to_owned());
+                body.push(
+                    trimmed
+                        .strip_prefix("//")
+                        .map_or("", |t| t.strip_prefix(' ').unwrap_or(t))
+                        .to_owned(),
+                );
             } else {
                 body.push(line.strip_prefix("    ").unwrap_or(line.trim_start()).to_owned());
             }
@@ -112,7 +117,9 @@ pub fn notebook_json(cells: &[Cell]) -> String {
     let cells: Vec<Value> = cells
         .iter()
         .map(|cell| match cell {
-            Cell::Markdown(text) => json!({"cell_type": "markdown", "metadata": {}, "source": source_lines(text)}),
+            Cell::Markdown(text) => {
+                json!({"cell_type": "markdown", "metadata": {}, "source": source_lines(text)})
+            }
             Cell::Code(text) => json!({
                 "cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [],
                 "source": source_lines(text)

@@ -8,7 +8,6 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
-
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 const SIZE: (u32, u32) = (900, 560);
 static REGISTER: Once = Once::new();
@@ -141,7 +140,10 @@ pub fn loss_distribution(
     root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("Portfolio loss distribution: VaR {:.1} % = {var:.2}, ES = {es:.2} (millions)", level * 100.0),
+            format!(
+                "Portfolio loss distribution: VaR {:.1} % = {var:.2}, ES = {es:.2} (millions)",
+                level * 100.0
+            ),
             ("sans-serif", 22),
         )
         .margin(16)
@@ -181,12 +183,7 @@ pub fn loss_distribution(
 /// # Errors
 ///
 /// [`ChartError`] when the file cannot be written.
-pub fn backtest(
-    path: &Path,
-    returns: &[f64],
-    var: &[f64],
-    title: &str,
-) -> Result<(), ChartError> {
+pub fn backtest(path: &Path, returns: &[f64], var: &[f64], title: &str) -> Result<(), ChartError> {
     register_font();
     let n = returns.len().min(var.len());
     let lo = returns.iter().copied().chain(var.iter().map(|v| -v)).fold(0.0, f64::min) * 1.05;
@@ -260,7 +257,11 @@ pub fn decision_summary(path: &Path, bars: &[(String, usize)]) -> Result<(), Cha
         .x_labels(bars.len().max(1) * 2 + 1)
         .x_label_formatter(&|x| {
             let i = x.floor() as usize;
-            if (x - i as f64 - 0.5).abs() < 0.26 { labels.get(i).cloned().unwrap_or_default() } else { String::new() }
+            if (x - i as f64 - 0.5).abs() < 0.26 {
+                labels.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
         })
         .y_desc("applications")
         .label_style(("sans-serif", 15))
@@ -270,7 +271,10 @@ pub fn decision_summary(path: &Path, bars: &[(String, usize)]) -> Result<(), Cha
     chart
         .draw_series(bars.iter().enumerate().map(|(i, (_, count))| {
             let color = colors[i % colors.len()];
-            Rectangle::new([(i as f64 + 0.15, 0.0), (i as f64 + 0.85, *count as f64)], color.mix(0.7).filled())
+            Rectangle::new(
+                [(i as f64 + 0.15, 0.0), (i as f64 + 0.85, *count as f64)],
+                color.mix(0.7).filled(),
+            )
         }))
         .map_err(|e| chart_error(path, e))?;
     root.present().map_err(|e| chart_error(path, e))

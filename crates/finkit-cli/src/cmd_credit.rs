@@ -13,10 +13,10 @@ use serde_json::{Map, Value, json};
 use crate::Output;
 use crate::error::CliError;
 use crate::pipeline::{self, ScorecardSpec};
+use crate::table::{print_pairs, print_table};
 use finkit::credit::scorecard::Scorecard;
 use finkit::credit::{PdModel, Record};
 use finkit::schema::ndarray::Array1;
-use crate::table::{print_pairs, print_table};
 
 /// Credit scoring.
 #[derive(Debug, Subcommand)]
@@ -203,7 +203,12 @@ fn bin(args: &BinArgs, out: Output) -> Result<(), CliError> {
         .iter()
         .map(|b| {
             let regular = b.bins().iter().filter(|x| x.kind == BinKind::Regular).count();
-            vec![b.name().to_owned(), format!("{:?}", b.kind()), regular.to_string(), format!("{:.4}", b.iv())]
+            vec![
+                b.name().to_owned(),
+                format!("{:?}", b.kind()),
+                regular.to_string(),
+                format!("{:.4}", b.iv()),
+            ]
         })
         .collect();
     rows.sort_by(|a, b| b[3].partial_cmp(&a[3]).unwrap_or(std::cmp::Ordering::Equal));
@@ -213,7 +218,11 @@ fn bin(args: &BinArgs, out: Output) -> Result<(), CliError> {
 
 /// The numeric design matrix of the named columns; a categorical column or a missing value is
 /// an input error naming the file, line and column.
-pub(crate) fn design_matrix(data: &Dataset, names: &[String], file: &Path) -> Result<Array2<f64>, CliError> {
+pub(crate) fn design_matrix(
+    data: &Dataset,
+    names: &[String],
+    file: &Path,
+) -> Result<Array2<f64>, CliError> {
     let n = data.n_rows();
     let mut x = Array2::zeros((n, names.len()));
     for (j, name) in names.iter().enumerate() {
@@ -260,8 +269,11 @@ fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
     if out.json {
         let coef: Map<String, Value> =
             names.iter().zip(coefficients.iter()).map(|(n, c)| (n.clone(), json!(c))).collect();
-        let se: Map<String, Value> =
-            names.iter().zip(std_errors.iter().skip(offset)).map(|(n, s)| (n.clone(), json!(s))).collect();
+        let se: Map<String, Value> = names
+            .iter()
+            .zip(std_errors.iter().skip(offset))
+            .map(|(n, s)| (n.clone(), json!(s)))
+            .collect();
         return out.print_json(&json!({
             "intercept": model.intercept(),
             "coefficients": coef,
@@ -314,7 +326,8 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
     let pd = scorecard.pd_batch(&data).map_err(credit_error)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
     let m = pipeline::metrics(&pd, &target)?;
-    let characteristics: Vec<&str> = scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
+    let characteristics: Vec<&str> =
+        scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
     if out.json {
         return out.print_json(&json!({
             "card": args.out.display().to_string(),
@@ -358,7 +371,8 @@ fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
         let io = |e: csv::Error| CliError::internal(format!("{}: {e}", path.display()));
         w.write_record(["row", "score", "pd", "reasons"]).map_err(io)?;
         for (i, s, pd, reasons) in &rows {
-            w.write_record([i.to_string(), s.to_string(), pd.to_string(), reasons.join(";")]).map_err(io)?;
+            w.write_record([i.to_string(), s.to_string(), pd.to_string(), reasons.join(";")])
+                .map_err(io)?;
         }
         w.flush()?;
     }
@@ -370,7 +384,11 @@ fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
         return out.print_json(&json!({"card": card.name(), "scores": scores}));
     }
     if args.out.is_some() {
-        println!("scored {} rows into {}", rows.len(), args.out.as_ref().map_or(String::new(), |p| p.display().to_string()));
+        println!(
+            "scored {} rows into {}",
+            rows.len(),
+            args.out.as_ref().map_or(String::new(), |p| p.display().to_string())
+        );
         return Ok(());
     }
     let table: Vec<Vec<String>> = rows
@@ -409,7 +427,10 @@ fn validate(args: &ValidateArgs, out: Output) -> Result<(), CliError> {
         ("KS", format!("{:.6}", m.ks)),
         ("Brier", format!("{:.6}", m.brier)),
         ("log-loss", format!("{:.6}", m.log_loss)),
-        ("Hosmer-Lemeshow (10 groups), p", format!("{:.4}, {:.4}", m.hosmer_lemeshow, m.hosmer_lemeshow_p)),
+        (
+            "Hosmer-Lemeshow (10 groups), p",
+            format!("{:.4}, {:.4}", m.hosmer_lemeshow, m.hosmer_lemeshow_p),
+        ),
     ]);
     Ok(())
 }

@@ -172,7 +172,11 @@ pub(crate) fn pool_error(e: PoolError) -> CliError {
 }
 
 fn principal(access: &AccessArgs) -> Principal {
-    let name = access.user.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "finkit-cli".into());
+    let name = access
+        .user
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "finkit-cli".into());
     let role = match access.role {
         RoleArg::Analyst => Role::Analyst,
         RoleArg::CreditOfficer => Role::CreditOfficer,
@@ -203,7 +207,9 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
             let pool = open(&a.access, true)?;
             let version = pool.schema_version().map_err(pool_error)?;
             if out.json {
-                return out.print_json(&json!({"db": a.access.db.display().to_string(), "schema_version": version}));
+                return out.print_json(
+                    &json!({"db": a.access.db.display().to_string(), "schema_version": version}),
+                );
             }
             println!("pool {} ready (schema version {version})", a.access.db.display());
             Ok(())
@@ -230,7 +236,10 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
             if status.is_intact() {
                 Ok(())
             } else {
-                Err(CliError::internal(format!("the audit trail was tampered with: {}", problems.join("; "))))
+                Err(CliError::internal(format!(
+                    "the audit trail was tampered with: {}",
+                    problems.join("; ")
+                )))
             }
         }
     }
@@ -247,8 +256,12 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
         KindArg::Prices => EntityKind::Prices,
     };
     let is_json = matches!(args.file.extension().and_then(|e| e.to_str()), Some("json" | "jsonl"));
-    let batch = if is_json { Batch::from_json_path(kind, &args.file) } else { Batch::from_csv_path(kind, &args.file) }
-        .map_err(pool_error)?;
+    let batch = if is_json {
+        Batch::from_json_path(kind, &args.file)
+    } else {
+        Batch::from_csv_path(kind, &args.file)
+    }
+    .map_err(pool_error)?;
     let bar = crate::progress::bar(1, "ingest");
     let mode = if args.strict { IngestMode::Strict } else { IngestMode::Lenient };
     let report = match pool.ingest(&principal(&args.access), &batch, mode) {
@@ -269,13 +282,25 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
     print_report(&report, &args.file, out)
 }
 
-fn print_report(report: &finkit::pool::IngestReport, file: &Path, out: Output) -> Result<(), CliError> {
+fn print_report(
+    report: &finkit::pool::IngestReport,
+    file: &Path,
+    out: Output,
+) -> Result<(), CliError> {
     if out.json {
         return out.print_json(&serde_json::to_value(report)?);
     }
-    println!("{}: {} accepted, {} rejected", file.display(), report.accepted, report.rejected.len());
-    let rows: Vec<Vec<String>> =
-        report.rejected.iter().map(|r| vec![r.line.to_string(), r.field.clone(), r.reason.clone()]).collect();
+    println!(
+        "{}: {} accepted, {} rejected",
+        file.display(),
+        report.accepted,
+        report.rejected.len()
+    );
+    let rows: Vec<Vec<String>> = report
+        .rejected
+        .iter()
+        .map(|r| vec![r.line.to_string(), r.field.clone(), r.reason.clone()])
+        .collect();
     if !rows.is_empty() {
         print_table(&["line", "field", "reason"], &rows);
     }
@@ -309,10 +334,23 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                     ]
                 })
                 .collect();
-            (vec!["id", "name", "registration", "industry", "region", "inv. patents", "high-tech"], rows, serde_json::to_value(&firms)?)
+            (
+                vec![
+                    "id",
+                    "name",
+                    "registration",
+                    "industry",
+                    "region",
+                    "inv. patents",
+                    "high-tech",
+                ],
+                rows,
+                serde_json::to_value(&firms)?,
+            )
         }
         QueryWhat::Statements => {
-            let statements = pool.statements_as_of(&who, as_of, &StatementQuery::all()).map_err(pool_error)?;
+            let statements =
+                pool.statements_as_of(&who, as_of, &StatementQuery::all()).map_err(pool_error)?;
             let rows = statements
                 .iter()
                 .map(|s| {
@@ -326,27 +364,60 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                     ]
                 })
                 .collect();
-            (vec!["firm", "period end", "available at", "total assets", "revenue", "net income"], rows, serde_json::to_value(&statements)?)
+            (
+                vec!["firm", "period end", "available at", "total assets", "revenue", "net income"],
+                rows,
+                serde_json::to_value(&statements)?,
+            )
         }
         QueryWhat::Applications => {
             let apps = pool.applications(&who, &Default::default()).map_err(pool_error)?;
             let rows = apps
                 .iter()
-                .map(|a| vec![a.id.to_string(), a.firm_id.to_string(), a.application_date.to_string(), format!("{:.0}", a.amount.get()), a.currency.to_string(), format!("{:?}", a.product)])
+                .map(|a| {
+                    vec![
+                        a.id.to_string(),
+                        a.firm_id.to_string(),
+                        a.application_date.to_string(),
+                        format!("{:.0}", a.amount.get()),
+                        a.currency.to_string(),
+                        format!("{:?}", a.product),
+                    ]
+                })
                 .collect();
-            (vec!["id", "firm", "date", "amount", "currency", "product"], rows, serde_json::to_value(&apps)?)
+            (
+                vec!["id", "firm", "date", "amount", "currency", "product"],
+                rows,
+                serde_json::to_value(&apps)?,
+            )
         }
         QueryWhat::Exposures => {
             let exposures = pool.exposures(&who).map_err(pool_error)?;
             let rows = exposures
                 .iter()
-                .map(|e| vec![e.loan_id.to_string(), e.firm_id.to_string(), format!("{:.4}", e.pd.get()), format!("{:.2}", e.lgd.get()), format!("{:.0}", e.ead.get()), e.sector.clone()])
+                .map(|e| {
+                    vec![
+                        e.loan_id.to_string(),
+                        e.firm_id.to_string(),
+                        format!("{:.4}", e.pd.get()),
+                        format!("{:.2}", e.lgd.get()),
+                        format!("{:.0}", e.ead.get()),
+                        e.sector.clone(),
+                    ]
+                })
                 .collect();
-            (vec!["loan", "firm", "pd", "lgd", "ead", "sector"], rows, serde_json::to_value(&exposures)?)
+            (
+                vec!["loan", "firm", "pd", "lgd", "ead", "sector"],
+                rows,
+                serde_json::to_value(&exposures)?,
+            )
         }
         QueryWhat::Events => {
             let events = pool.credit_events(&who, None).map_err(pool_error)?;
-            let rows = events.iter().map(|e| vec![e.firm_id.to_string(), format!("{:?}", e.kind), e.date.to_string()]).collect();
+            let rows = events
+                .iter()
+                .map(|e| vec![e.firm_id.to_string(), format!("{:?}", e.kind), e.date.to_string()])
+                .collect();
             (vec!["firm", "kind", "date"], rows, serde_json::to_value(&events)?)
         }
         QueryWhat::Audit => {
@@ -360,7 +431,11 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                         .map(|e| {
                             ["seq", "at", "principal", "role", "action", "entity", "outcome"]
                                 .iter()
-                                .map(|k| e.get(*k).map_or(String::new(), |v| v.as_str().map_or(v.to_string(), str::to_owned)))
+                                .map(|k| {
+                                    e.get(*k).map_or(String::new(), |v| {
+                                        v.as_str().map_or(v.to_string(), str::to_owned)
+                                    })
+                                })
                                 .collect()
                         })
                         .collect()
@@ -388,7 +463,8 @@ fn export(args: &ExportArgs, out: Output) -> Result<(), CliError> {
             CliError::input("no pseudonymisation key: pass --key HEX or set FINKIT_PSEUDONYM_KEY")
         })?,
     };
-    let key = hex_decode(&key_hex).ok_or_else(|| CliError::input("--key must be an even number of hex digits"))?;
+    let key = hex_decode(&key_hex)
+        .ok_or_else(|| CliError::input("--key must be an even number of hex digits"))?;
     let key = Pseudonymiser::new(&key).map_err(pool_error)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let export = pool.research_export(&principal(&args.access), as_of, &key).map_err(pool_error)?;
@@ -415,7 +491,7 @@ fn export(args: &ExportArgs, out: Output) -> Result<(), CliError> {
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
-    if text.is_empty() || text.len() % 2 != 0 {
+    if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()

@@ -9,11 +9,13 @@ use finkit::risk::market::{
     VarParams,
 };
 use finkit::risk::portfolio::{
-    ExactOneFactor, IrbOptions, MonteCarloParams, PdFloor, irb_corporate, irb_portfolio,
-    read_portfolio_csv,
+    AssetCorrelation, ExactOneFactor, IrbOptions, MonteCarloParams, OutOfRange, PdFloor,
+    RiskSummary, SectorShock, Shock, concentration, irb_corporate, irb_portfolio, macro_scenario,
+    read_portfolio_csv, stress_by_sector,
 };
+use finkit::risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
 use finkit::schema::Portfolio;
-use finkit::schema::ndarray::Array1;
+use finkit::schema::ndarray::{Array1, Array2};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
@@ -34,6 +36,60 @@ pub(crate) enum RiskCommand {
     Irb(IrbArgs),
     /// Credit portfolio risk: EL, IRB RWA, ASRF, concentration, exact and Monte Carlo VaR/ES.
     Portfolio(PortfolioArgs),
+    /// Stress test: PD / LGD shocks by sector, or a macro scenario on the systematic factor.
+    Stress(StressArgs),
+    /// Rating transition matrix: n-year powers, cumulative PDs, generator.
+    Transition(TransitionArgs),
+}
+
+/// Arguments of `risk stress`.
+#[derive(Debug, Args)]
+pub(crate) struct StressArgs {
+    /// CSV in the layout of credit_portfolio.csv.
+    #[arg(long)]
+    exposures: PathBuf,
+    /// A sector shock `SECTOR:pd*F` (multiply PD), `SECTOR:pd+A` (add to PD), `SECTOR:lgd*F` or
+    /// `SECTOR:lgd+A`; repeat the flag for several shocks.
+    #[arg(long = "shock")]
+    shocks: Vec<String>,
+    /// Instead of sector shocks: condition PDs on the systematic factor at this value
+    /// (e.g. −2.33 is a 1-in-100 downturn).
+    #[arg(long, allow_hyphen_values = true)]
+    factor: Option<f64>,
+    /// Cap shocked PDs and LGDs at 1 and report each capped value (default: a value pushed
+    /// outside [0, 1] is an error).
+    #[arg(long)]
+    cap: bool,
+    #[command(flatten)]
+    capital: CapitalArgs,
+}
+
+/// Generator methods of `risk transition`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum GeneratorArg {
+    /// Principal matrix logarithm (as scipy.linalg.logm).
+    Logm,
+    /// Jarrow–Lando–Turnbull closed-form approximation.
+    Jlt,
+}
+
+/// Arguments of `risk transition`.
+#[derive(Debug, Args)]
+pub(crate) struct TransitionArgs {
+    /// CSV: a header of state labels (first cell empty), then one row per state with its label.
+    /// The default state is the last one.
+    #[arg(long)]
+    matrix: PathBuf,
+    /// Horizon in years for the power and the cumulative PDs.
+    #[arg(long, default_value_t = 5)]
+    years: u32,
+    /// Repair rows whose sum is off by at most this much by putting 1 − sum on the diagonal
+    /// (transitionMatrix's fix_rowsums); default: rows must sum to 1 within 1e-9.
+    #[arg(long)]
+    fix_rowsums: Option<f64>,
+    /// Generator method (with Israel–Rosenthal–Wei regularisation for logm).
+    #[arg(long, value_enum, default_value_t = GeneratorArg::Logm)]
+    generator: GeneratorArg,
 }
 
 /// A price file and the column to read.
@@ -215,6 +271,8 @@ pub(crate) fn run(command: RiskCommand, out: Output) -> Result<(), CliError> {
         RiskCommand::Garch(a) => garch(&a, out),
         RiskCommand::Irb(a) => irb(&a, out),
         RiskCommand::Portfolio(a) => portfolio(&a, out),
+        RiskCommand::Stress(a) => stress(&a, out),
+        RiskCommand::Transition(a) => transition(&a, out),
     }
 }
 
@@ -226,7 +284,10 @@ fn var(args: &VarArgs, out: Output) -> Result<(), CliError> {
         VarMethodArg::Normal => VarMethod::Normal { sd: Default::default() },
         VarMethodArg::CornishFisher => VarMethod::CornishFisher { sd: Default::default() },
     };
-    let estimate = VarParams::new(args.level, method).map_err(risk_error)?.estimate(&returns).map_err(risk_error)?;
+    let estimate = VarParams::new(args.level, method)
+        .map_err(risk_error)?
+        .estimate(&returns)
+        .map_err(risk_error)?;
     if out.json {
         return out.print_json(&json!({
             "var": estimate.var, "es": estimate.es, "observations": returns.len()
@@ -284,9 +345,22 @@ fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
     print_pairs(&[
         ("method", format!("{:?}, window {}, level {}", args.method, args.window, args.level)),
         ("forecasts", forecast.var.len().to_string()),
-        ("exceptions", format!("{} (expected {:.1})", result.kupiec.exceptions, forecast.var.len() as f64 * (1.0 - args.level))),
+        (
+            "exceptions",
+            format!(
+                "{} (expected {:.1})",
+                result.kupiec.exceptions,
+                forecast.var.len() as f64 * (1.0 - args.level)
+            ),
+        ),
         ("Kupiec POF LR, p", format!("{:.4}, {:.4}", result.kupiec.lr, result.kupiec.p_value)),
-        ("Christoffersen LR_ind, p", format!("{:.4}, {:.4}", result.christoffersen.lr_ind, result.christoffersen.p_value_ind)),
+        (
+            "Christoffersen LR_ind, p",
+            format!(
+                "{:.4}, {:.4}",
+                result.christoffersen.lr_ind, result.christoffersen.p_value_ind
+            ),
+        ),
         ("last 250 exceptions", last250.map_or("n/a".into(), |x| x.to_string())),
         ("Basel traffic light", zone.unwrap_or("n/a (fewer than 250 forecasts)").to_owned()),
     ]);
@@ -331,8 +405,9 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn irb(args: &IrbArgs, out: Output) -> Result<(), CliError> {
-    let result = irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)
-        .map_err(risk_error)?;
+    let result =
+        irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)
+            .map_err(risk_error)?;
     if out.json {
         return out.print_json(&json!({
             "correlation": result.correlation,
@@ -359,10 +434,12 @@ pub(crate) struct PortfolioFigures {
     pub(crate) exact_tail: [f64; 4],
 }
 
-pub(crate) fn portfolio_figures(portfolio: &Portfolio, options: &IrbOptions) -> Result<PortfolioFigures, CliError> {
+pub(crate) fn portfolio_figures(
+    portfolio: &Portfolio,
+    options: &IrbOptions,
+) -> Result<PortfolioFigures, CliError> {
     let irb = irb_portfolio(portfolio, options).map_err(risk_error)?;
-    let total = portfolio.total_ead();
-    let hhi = if total > 0.0 { portfolio.ead().iter().map(|e| (e / total).powi(2)).sum() } else { 0.0 };
+    let hhi = concentration(portfolio).map_err(risk_error)?.hhi_name;
     let exact = ExactOneFactor::default().compute(portfolio).map_err(risk_error)?;
     let d = &exact.distribution;
     let exact_tail = [
@@ -386,7 +463,8 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
     let [var99, var999, es99, es999] = figures.exact_tail;
     let mc = if args.scenarios > 0 {
         let bar = progress::bar(1, "Monte Carlo");
-        let params = MonteCarloParams { scenarios: args.scenarios, seed: args.seed, ..Default::default() };
+        let params =
+            MonteCarloParams { scenarios: args.scenarios, seed: args.seed, ..Default::default() };
         let run = params.build().and_then(|m| m.run(&portfolio)).map_err(risk_error)?;
         bar.finish_and_clear();
         let d = run.distribution();
@@ -432,9 +510,201 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
     ]];
     if let Some(mc) = mc {
         let f = |k: &str| mc[k].as_f64().map_or("n/a".into(), |v| format!("{v:.4}"));
-        rows.push(vec![format!("Monte Carlo ({} scenarios)", args.scenarios), f("var99"), f("es99"), f("var999"), f("es999")]);
+        rows.push(vec![
+            format!("Monte Carlo ({} scenarios)", args.scenarios),
+            f("var99"),
+            f("es99"),
+            f("var999"),
+            f("es999"),
+        ]);
     }
     println!();
     print_table(&["model", "VaR 99%", "ES 99%", "VaR 99.9%", "ES 99.9%"], &rows);
+    Ok(())
+}
+
+fn parse_shock(text: &str) -> Result<SectorShock, CliError> {
+    let bad = || {
+        CliError::input(format!(
+            "--shock {text:?}: expected SECTOR:pd*F, SECTOR:pd+A, SECTOR:lgd*F or SECTOR:lgd+A"
+        ))
+    };
+    let (sector, spec) = text.rsplit_once(':').ok_or_else(bad)?;
+    let (field, op, value) = ["pd", "lgd"]
+        .iter()
+        .find_map(|f| spec.strip_prefix(f).map(|rest| (*f, rest)))
+        .and_then(|(f, rest)| {
+            let op = rest.chars().next()?;
+            let v: f64 = rest.get(1..)?.parse().ok()?;
+            Some((f, op, v))
+        })
+        .ok_or_else(bad)?;
+    let shock = match op {
+        '*' => Shock::Multiplicative(value),
+        '+' => Shock::Additive(value),
+        _ => return Err(bad()),
+    };
+    let (pd, lgd) = if field == "pd" { (Some(shock), None) } else { (None, Some(shock)) };
+    Ok(SectorShock { sector: sector.to_owned(), pd, lgd })
+}
+
+fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
+    let portfolio = read_portfolio_csv(&args.exposures).map_err(risk_error)?;
+    let options = args.capital.options()?;
+    let result = match (args.factor, args.shocks.is_empty()) {
+        (Some(_), false) => {
+            return Err(CliError::input("give either --shock or --factor, not both"));
+        }
+        (None, true) => {
+            return Err(CliError::input("give at least one --shock SECTOR:pd*F or a --factor"));
+        }
+        (Some(z), true) => macro_scenario(&portfolio, z, &AssetCorrelation::default(), &options)
+            .map_err(risk_error)?,
+        (None, false) => {
+            let shocks =
+                args.shocks.iter().map(|s| parse_shock(s)).collect::<Result<Vec<_>, _>>()?;
+            let rule = if args.cap { OutOfRange::CapAndReport } else { OutOfRange::Error };
+            stress_by_sector(&portfolio, &shocks, rule, &options).map_err(risk_error)?
+        }
+    };
+    let summary = |r: &RiskSummary| json!({"expected_loss": r.expected_loss, "capital": r.capital, "rwa": r.rwa, "asrf_loss": r.asrf_loss});
+    if out.json {
+        let capped: Vec<Value> = result
+            .capped
+            .iter()
+            .map(|c| json!({"id": c.id, "what": c.what, "raw": c.raw, "capped": c.capped}))
+            .collect();
+        return out.print_json(&json!({
+            "before": summary(&result.before), "after": summary(&result.after), "capped": capped,
+        }));
+    }
+    let row = |name: &str, b: f64, a: f64| {
+        vec![
+            name.to_owned(),
+            format!("{b:.4}"),
+            format!("{a:.4}"),
+            format!("{:+.1}%", (a / b - 1.0) * 100.0),
+        ]
+    };
+    let (b, a) = (&result.before, &result.after);
+    print_table(
+        &["measure", "before", "after", "change"],
+        &[
+            row("expected loss", b.expected_loss, a.expected_loss),
+            row("IRB capital (K x EAD)", b.capital, a.capital),
+            row("RWA", b.rwa, a.rwa),
+            row("ASRF 99.9 % loss", b.asrf_loss, a.asrf_loss),
+        ],
+    );
+    for c in &result.capped {
+        println!("capped: {} {} {} -> {}", c.id, c.what, c.raw, c.capped);
+    }
+    Ok(())
+}
+
+fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), CliError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let header = reader
+        .headers()
+        .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
+        .clone();
+    let labels: Vec<String> = header.iter().skip(1).map(|s| s.trim().to_owned()).collect();
+    let n = labels.len();
+    if n < 2 {
+        return Err(CliError::input(format!(
+            "{}: line 1: need at least 2 state labels after the first cell",
+            path.display()
+        )));
+    }
+    let mut m = Array2::zeros((n, n));
+    let mut rows = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != n + 1 {
+            return Err(CliError::input(format!(
+                "{}: line {line}: {} fields, expected {}",
+                path.display(),
+                record.len(),
+                n + 1
+            )));
+        }
+        if rows >= n {
+            return Err(CliError::input(format!(
+                "{}: line {line}: more rows than states",
+                path.display()
+            )));
+        }
+        for j in 0..n {
+            let text = record.get(j + 1).unwrap_or_default().trim();
+            let v: f64 = text.parse().map_err(|_| {
+                CliError::input(format!(
+                    "{}: line {line}, column {:?}: {text:?} is not a number",
+                    path.display(),
+                    labels[j]
+                ))
+            })?;
+            m[[rows, j]] = v;
+        }
+        rows += 1;
+    }
+    if rows != n {
+        return Err(CliError::input(format!("{}: {rows} rows for {n} states", path.display())));
+    }
+    Ok((labels, m))
+}
+
+fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
+    let (labels, m) = read_matrix(&args.matrix)?;
+    let options = match args.fix_rowsums {
+        Some(tol) => TransitionOptions::fix_rowsums(tol),
+        None => TransitionOptions::default(),
+    };
+    let matrix = TransitionMatrix::new(&m, &options).map_err(risk_error)?;
+    let power = matrix.power(args.years);
+    let cumulative = matrix.cumulative_pds(args.years).map_err(risk_error)?;
+    let method = match args.generator {
+        GeneratorArg::Logm => GeneratorMethod::Logm,
+        GeneratorArg::Jlt => GeneratorMethod::Jlt,
+    };
+    let generator = matrix.generator(method).map_err(risk_error)?;
+    let regularised =
+        if generator.is_valid(1e-9) { generator.clone() } else { generator.regularise_irw() };
+    let rows = |a: &Array2<f64>| -> Vec<Vec<f64>> { a.outer_iter().map(|r| r.to_vec()).collect() };
+    if out.json {
+        return out.print_json(&json!({
+            "states": labels,
+            "years": args.years,
+            "power": rows(&power),
+            "cumulative_pd": rows(&cumulative),
+            "generator": rows(&regularised.matrix()),
+            "generator_regularised": !generator.is_valid(1e-9),
+        }));
+    }
+    println!("{}-year cumulative PD by initial state:", args.years);
+    let header: Vec<String> = std::iter::once("state".to_owned())
+        .chain((1..=args.years).map(|y| format!("{y}y")))
+        .collect();
+    let table: Vec<Vec<String>> = labels
+        .iter()
+        .zip(cumulative.outer_iter())
+        .map(|(l, r)| {
+            std::iter::once(l.clone())
+                .chain(r.iter().map(|p| format!("{:.4}%", p * 100.0)))
+                .collect()
+        })
+        .collect();
+    print_table(&header.iter().map(String::as_str).collect::<Vec<_>>(), &table);
+    println!(
+        "\ngenerator: {:?}{}",
+        args.generator,
+        if generator.is_valid(1e-9) {
+            ""
+        } else {
+            " (regularised by Israel–Rosenthal–Wei: negative rates set to 0)"
+        }
+    );
     Ok(())
 }

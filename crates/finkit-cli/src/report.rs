@@ -61,7 +61,11 @@ impl Report {
                 }
                 Block::Table(header, rows) => {
                     let _ = writeln!(md, "| {} |", header.join(" | "));
-                    let _ = writeln!(md, "|{}|", header.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
+                    let _ = writeln!(
+                        md,
+                        "|{}|",
+                        header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+                    );
                     for row in rows {
                         let _ = writeln!(md, "| {} |", row.join(" | ").replace('\n', " "));
                     }
@@ -127,8 +131,9 @@ impl Report {
     /// Writes `report.md` and `report.html` into `dir`.
     pub(crate) fn write(&self, dir: &Path) -> Result<(), CliError> {
         let write = |name: &str, text: String| {
-            std::fs::write(dir.join(name), text)
-                .map_err(|e| CliError::input(format!("{}: cannot write: {e}", dir.join(name).display())))
+            std::fs::write(dir.join(name), text).map_err(|e| {
+                CliError::input(format!("{}: cannot write: {e}", dir.join(name).display()))
+            })
         };
         write("report.md", self.markdown())?;
         write("report.html", self.html())
@@ -146,7 +151,11 @@ mod tests {
         r.image("roc.png", "ROC");
         r.table(&["x"], vec![vec!["<y>".into()]]);
         let html = r.html();
-        assert!(html.contains("T &lt;1&gt;") && html.contains("a &amp; b") && html.contains("&lt;y&gt;"));
+        assert!(
+            html.contains("T &lt;1&gt;")
+                && html.contains("a &amp; b")
+                && html.contains("&lt;y&gt;")
+        );
         assert!(html.contains("src=\"roc.png\""));
         assert!(!html.contains("http"), "no network references");
         let md = r.markdown();

@@ -18,10 +18,17 @@ use crate::{CreditError, Fit, PdModel, Record};
 const BLOCK_ROWS: usize = 2048;
 /// Rows per block of the batch scoring path.
 const SCORE_BLOCK_ROWS: usize = 8192;
-/// Rows from which a fit starts from the fit of a strided subsample (see `warm_start`).
+/// Rows from which a fit starts from the fit of a strided subsample (see `warm_start`), and
+/// may reuse an information matrix for one step (see `newton`).
 const WARM_START_MIN_ROWS: usize = 200_000;
-/// Approximate size of that subsample.
+/// Approximate size of that subsample; it is itself warm-started from a subsample of about
+/// `WARM_START_ROWS / WARM_START_RATIO` rows.
 const WARM_START_ROWS: usize = 65_536;
+/// Size ratio between the nested subsamples of the warm start.
+const WARM_START_RATIO: usize = 8;
+/// Coefficient tolerance of the subsample fits (or the fit's own, if looser): their optimum is
+/// only within sampling error of the full-data one, so tighter would only cost passes.
+const WARM_START_TOLERANCE: f64 = 1e-4;
 /// Largest root-mean-square change of the linear predictor (weighted by p(1 − p)) after which a
 /// large-data Newton iteration may reuse the information matrix of the previous one (see
 /// `Problem::newton`); the reuse then contracts the error by a factor of about this size.
@@ -234,6 +241,7 @@ impl LogisticParams {
             w: weights.as_deref(),
             intercept: self.fit_intercept,
             l2: self.l2,
+            w_scaled: false,
         };
         let start = problem.warm_start(self.tolerance, self.max_iterations, &names);
         let solution = problem.newton(self.tolerance, self.max_iterations, &names, start)?;
@@ -612,6 +620,8 @@ struct Problem<'a> {
     w: Option<&'a [f64]>,
     intercept: bool,
     l2: f64,
+    /// A subsample of a larger problem (weights scaled by the stride).
+    w_scaled: bool,
 }
 
 /// Log-likelihood, gradient and information matrix at one β (unpenalised).
@@ -779,10 +789,15 @@ impl Problem<'_> {
     /// loop still iterates to its own optimum and ends on a fresh full-data information matrix.
     /// Any failure on the subsample just means no warm start.
     fn warm_start(&self, tol: f64, max_iter: usize, names: &[String]) -> Option<Start> {
-        if self.n < WARM_START_MIN_ROWS {
+        let target = if self.n >= WARM_START_MIN_ROWS {
+            WARM_START_ROWS
+        } else if self.n >= WARM_START_ROWS / 2 && self.w_scaled {
+            // The first subsample, itself started from a smaller one.
+            WARM_START_ROWS / WARM_START_RATIO
+        } else {
             return None;
-        }
-        let stride = self.n / WARM_START_ROWS;
+        };
+        let stride = self.n / target;
         let rows: Vec<usize> = (0..self.n).step_by(stride).collect();
         let mut data = Vec::with_capacity(rows.len() * self.p);
         for &i in &rows {
@@ -792,10 +807,11 @@ impl Problem<'_> {
         let w: Vec<f64> =
             rows.iter().map(|&i| self.w.map_or(1.0, |w| w[i]) * stride as f64).collect();
         check_target(&y, Some(&w)).ok()?;
-        let sub = Problem { data: &data, n: rows.len(), y: &y, w: Some(&w), ..*self };
-        // A looser tolerance: the subsample optimum is itself only within its sampling error
-        // (about √m standard errors) of the full-data one; the full-data iterations finish.
-        let solution = sub.newton(tol.max(1e-6), max_iter, names, None).ok()?;
+        let sub =
+            Problem { data: &data, n: rows.len(), y: &y, w: Some(&w), w_scaled: true, ..*self };
+        let tol = tol.max(WARM_START_TOLERANCE);
+        let start = sub.warm_start(tol, max_iter, names);
+        let solution = sub.newton(tol, max_iter, names, start).ok()?;
         let factor = sub.factor(&solution.eval).ok()?;
         Some(Start { beta: solution.beta, factor })
     }
@@ -840,7 +856,6 @@ impl Problem<'_> {
         }
         // `fresh`: `eval.hess` was computed at `beta` (else it is zero and `factor` is stale).
         let mut fresh = factor.is_none();
-        if std::env::var("PROF").is_ok() && self.n > 500_000 { for h in [true, false, true, false] { let t = std::time::Instant::now(); for _ in 0..10 { std::hint::black_box(self.evaluate(&beta, h)); } eprintln!("eval hess={h} {:.2} ms", t.elapsed().as_secs_f64()*100.0); } }
         let mut eval = self.evaluate(&beta, fresh);
         let mut objective = eval.ll - self.penalty(&beta);
         let mut steps: Vec<f64> = Vec::new();

@@ -98,6 +98,8 @@ mod sqlite;
 pub mod synthetic;
 mod traits;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::{PG_URL_ENV, PostgresOptions, PostgresPool};
 pub use error::PoolError;
 pub use ingest::{
     Batch, IngestMode, IngestReport, IngestStore, Put, RejectedRow, Row, apply_batch, natural_key,
@@ -108,8 +110,6 @@ pub use security::{
     MASK, Permission, Policy, Principal, Pseudonymiser, Role, mask_application, mask_firm,
 };
 pub use sqlite::{SqliteOptions, SqlitePool};
-#[cfg(feature = "postgres")]
-pub use self::postgres::{PG_URL_ENV, PostgresOptions, PostgresPool};
 pub use synthetic::{SyntheticDataset, SyntheticParams};
 pub use traits::{
     ApplicationFilter, FirmFilter, PoolRead, PoolWrite, ResearchExport, StatementQuery,

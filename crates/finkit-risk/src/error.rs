@@ -132,7 +132,9 @@ pub enum RiskError {
     #[error("no generator: {0}")]
     NoGenerator(String),
     /// No exact loss lattice holds every LGD·EAD (credit portfolio models).
-    #[error("no exact loss lattice: lgd*ead of obligor {index} is {value}, not a decimal with at most 12 places; give a lattice unit")]
+    #[error(
+        "no exact loss lattice: lgd*ead of obligor {index} is {value}, not a decimal with at most 12 places; give a lattice unit"
+    )]
     NoExactLattice {
         /// The 0-based obligor index.
         index: usize,

@@ -12,12 +12,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut drift = Vec::new();
     for entry in std::fs::read_dir(repo_path("examples/examples"))? {
         let path = entry?.path();
-        let Some(name) = path.file_stem().and_then(|s| s.to_str()).and_then(|s| s.strip_prefix("notebook_")) else {
+        let Some(name) =
+            path.file_stem().and_then(|s| s.to_str()).and_then(|s| s.strip_prefix("notebook_"))
+        else {
             continue;
         };
         let cells = cells_from_twin(&std::fs::read_to_string(&path)?)?;
         let target = repo_path("examples/notebooks").join(format!("{name}.ipynb"));
-        let current = std::fs::read_to_string(&target).ok().and_then(|t| cells_from_notebook(&t).ok());
+        let current =
+            std::fs::read_to_string(&target).ok().and_then(|t| cells_from_notebook(&t).ok());
         if current.as_ref() == Some(&cells) {
             continue;
         }
