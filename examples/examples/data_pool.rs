@@ -28,7 +28,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     for kind in EntityKind::ALL {
         if let Some(path) = files.by_kind().into_iter().find(|(k, _)| *k == kind).map(|(_, p)| p) {
             let report =
-                pool.ingest(&admin, &Batch::from_csv_path(kind, &path)?, IngestMode::Strict)?;
+                pool.ingest(&admin, &Batch::from_csv_path(kind, path)?, IngestMode::Strict)?;
             println!("{kind:?}: {} accepted, {} rejected", report.accepted, report.rejected.len());
         }
     }
