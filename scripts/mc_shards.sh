@@ -9,8 +9,15 @@ flags=(--scenarios "$scenarios" --seed 2024 --loans 1000)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cargo build -q --release -p finkit-examples --example mc_shard
-bin=target/release/examples/mc_shard
+# MC_PROFILE=debug reuses the debug build (CI); the default release build is for timings.
+if [ "${MC_PROFILE:-release}" = debug ]; then
+  cargo build -q -p finkit-examples --example mc_shard
+  bin=target/debug/examples/mc_shard
+else
+  cargo build -q --release -p finkit-examples --example mc_shard
+  bin=target/release/examples/mc_shard
+fi
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }'; }
 
 echo "== $n shards as $n processes (in parallel), $scenarios scenarios"
 start=$(date +%s.%N)
@@ -21,12 +28,12 @@ for k in $(seq 0 $((n - 1))); do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 "$bin" merge "$work"/shard-*.json --out "$work/merged.json"
-echo "sharded wall time: $(echo "$(date +%s.%N) - $start" | bc) s"
+echo "sharded wall time: $(elapsed "$start") s"
 
 echo "== one process"
 start=$(date +%s.%N)
 "$bin" single "${flags[@]}" --out "$work/single.json"
-echo "single wall time: $(echo "$(date +%s.%N) - $start" | bc) s"
+echo "single wall time: $(elapsed "$start") s"
 
 echo "== merged"
 cat "$work/merged.json"

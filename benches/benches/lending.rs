@@ -75,8 +75,12 @@ fn card_engine() -> Engine<BlendModel<ScorecardModel>> {
     let json = include_str!("../../crates/finkit-lending/tests/data/synthetic_scorecard.json");
     let card = Scorecard::from_json(json).unwrap_or_else(|e| panic!("{e}"));
     let policy = Policy::default_policy().unwrap_or_else(|e| panic!("{e}"));
-    Engine::new(policy, BlendModel::new(ScorecardModel::new(card)), EngineConfig::new())
-        .unwrap_or_else(|e| panic!("{e}"))
+    Engine::new(
+        policy,
+        BlendModel::new(ScorecardModel::new(card).unwrap_or_else(|e| panic!("{e}"))),
+        EngineConfig::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn bench(c: &mut Criterion) {

@@ -48,16 +48,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let m = run.distribution().clone();
     println!("MC VaR 99.9% {:.3}  ES 99.9% {:.4}", m.var(0.999)?, m.es(0.999)?);
     // %%
-    let (unit, pmf) = d.lattice().ok_or("not a lattice distribution")?;
-    let step = (pmf.len() / 400).max(1);
-    let points: Vec<(f64, f64)> = pmf
-        .chunks(step)
-        .enumerate()
-        .map(|(i, c)| ((i * step) as f64 * unit, c.iter().sum::<f64>()))
-        .take_while(|p| p.0 < 1.3 * d.es(0.999).unwrap_or(f64::MAX))
-        .collect();
     let chart = output_dir("notebooks")?.join("portfolio_loss.png");
-    finkit_cli::charts::loss_distribution(&chart, &points, d.var(0.999)?, d.es(0.999)?, 0.999)?;
+    // A block, so the borrowed lattice does not outlive the cell (evcxr keeps only owned values).
+    {
+        let (unit, pmf) = d.lattice().ok_or("not a lattice distribution")?;
+        let step = (pmf.len() / 400).max(1);
+        let cut = 1.3 * d.es(0.999)?;
+        let points: Vec<(f64, f64)> = pmf
+            .chunks(step)
+            .enumerate()
+            .map(|(i, c)| ((i * step) as f64 * unit, c.iter().sum::<f64>()))
+            .take_while(|p| p.0 < cut)
+            .collect();
+        finkit_cli::charts::loss_distribution(&chart, &points, d.var(0.999)?, d.es(0.999)?, 0.999)?;
+    }
     show_png(&chart)?;
     // %% end
     Ok(())
