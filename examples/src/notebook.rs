@@ -50,11 +50,17 @@ pub fn cells_from_twin(source: &str) -> Result<Vec<Cell>, NotebookError> {
     let mut deps = Vec::new();
     let mut uses = Vec::new();
     let mut lines = source.lines();
+    // A `use` item may span several lines (rustfmt wraps long ones); it ends at its `;`.
+    let mut in_use = false;
     for line in lines.by_ref() {
-        if let Some(dep) = line.strip_prefix("// nb:dep ") {
+        if in_use {
+            uses.push(line.to_owned());
+            in_use = !line.trim_end().ends_with(';');
+        } else if let Some(dep) = line.strip_prefix("// nb:dep ") {
             deps.push(format!(":dep {}", dep.trim()));
         } else if line.starts_with("use ") {
             uses.push(line.to_owned());
+            in_use = !line.trim_end().ends_with(';');
         } else if line.starts_with("fn main(") {
             break;
         }
@@ -185,6 +191,13 @@ mod tests {
         );
         let back = cells_from_notebook(&notebook_json(&cells)).expect("valid notebook");
         assert_eq!(back, cells);
+    }
+
+    #[test]
+    fn multi_line_use_items_are_kept_whole() {
+        let twin = "use a::{\n    B,\n    C,\n};\nfn main() {\n    // %%\n    let x = 1;\n    // %% end\n}\n";
+        let cells = cells_from_twin(twin).expect("valid twin");
+        assert_eq!(cells[0], Cell::Code("use a::{\n    B,\n    C,\n};".into()));
     }
 
     #[test]

@@ -45,16 +45,16 @@ pub(crate) struct FitScorecardArgs {
     #[arg(long, value_delimiter = ',', default_value = "row_id")]
     exclude: Vec<String>,
     /// Minimum information value of a kept variable.
-    #[arg(long, default_value_t = 0.02)]
+    #[arg(long, default_value_t = 0.02, allow_hyphen_values = true)]
     min_iv: f64,
     /// Points to double the odds.
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(long, default_value_t = 20.0, allow_hyphen_values = true)]
     pdo: f64,
     /// Score at the base odds.
-    #[arg(long, default_value_t = 600.0)]
+    #[arg(long, default_value_t = 600.0, allow_hyphen_values = true)]
     base_score: f64,
     /// Good:bad odds at the base score.
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, default_value_t = 50.0, allow_hyphen_values = true)]
     base_odds: f64,
 }
 
@@ -128,7 +128,7 @@ pub(crate) struct LogitArgs {
     #[arg(long, value_delimiter = ',')]
     features: Option<Vec<String>>,
     /// L2 penalty λ: (λ/2)·‖β‖² on the non-intercept coefficients (scikit-learn's C is 1/λ).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
     l2: f64,
 }
 
@@ -405,6 +405,14 @@ fn validate(args: &ValidateArgs, out: Output) -> Result<(), CliError> {
         CliError::input(format!("{}: column {:?}: {e}", args.table.csv.display(), args.pd_column))
     })?;
     for (i, &p) in pd_view.iter().enumerate() {
+        if p.is_nan() {
+            return Err(CliError::input(format!(
+                "{}: line {}, column {:?}: missing value; every row needs a probability",
+                args.table.csv.display(),
+                i + 2,
+                args.pd_column
+            )));
+        }
         if !(0.0..=1.0).contains(&p) {
             return Err(CliError::input(format!(
                 "{}: line {}, column {:?}: a probability must be in [0, 1], got {p}",

@@ -85,7 +85,7 @@ pub(crate) struct TransitionArgs {
     years: u32,
     /// Repair rows whose sum is off by at most this much by putting 1 − sum on the diagonal
     /// (transitionMatrix's fix_rowsums); default: rows must sum to 1 within 1e-9.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     fix_rowsums: Option<f64>,
     /// Generator method (with Israel–Rosenthal–Wei regularisation for logm).
     #[arg(long, value_enum, default_value_t = GeneratorArg::Logm)]
@@ -120,7 +120,7 @@ pub(crate) struct VarArgs {
     #[command(flatten)]
     prices: PriceArgs,
     /// Confidence level in (0, 1), e.g. 0.99.
-    #[arg(long, default_value_t = 0.99)]
+    #[arg(long, default_value_t = 0.99, allow_hyphen_values = true)]
     level: f64,
     /// Estimation method.
     #[arg(long, value_enum, default_value_t = VarMethodArg::Historical)]
@@ -143,11 +143,12 @@ pub(crate) enum BacktestMethodArg {
 pub(crate) struct BacktestArgs {
     #[command(flatten)]
     prices: PriceArgs,
-    /// Estimation window in days.
-    #[arg(long, default_value_t = 250)]
-    window: usize,
+    /// Estimation window in days (signed, so that a negative value gets the range message
+    /// rather than a parse error).
+    #[arg(long, default_value_t = 250, allow_hyphen_values = true)]
+    window: i64,
     /// Confidence level in (0, 1).
-    #[arg(long, default_value_t = 0.99)]
+    #[arg(long, default_value_t = 0.99, allow_hyphen_values = true)]
     level: f64,
     /// Forecasting method.
     #[arg(long, value_enum, default_value_t = BacktestMethodArg::Historical)]
@@ -210,16 +211,16 @@ impl CapitalArgs {
 #[derive(Debug, Args)]
 pub(crate) struct IrbArgs {
     /// Probability of default in [0, 1].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pd: f64,
     /// Loss given default in [0, 1].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     lgd: f64,
     /// Effective maturity in years.
-    #[arg(long, default_value_t = 2.5)]
+    #[arg(long, default_value_t = 2.5, allow_hyphen_values = true)]
     maturity: f64,
     /// Annual sales in EUR millions (SME adjustment below 50; floored at 5).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     sales: Option<f64>,
     #[command(flatten)]
     capital: CapitalArgs,
@@ -306,20 +307,23 @@ fn var(args: &VarArgs, out: Output) -> Result<(), CliError> {
 fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
     check_level(args.level)?;
     let returns = load_returns(&args.prices)?;
-    if args.window < 2 || args.window >= returns.len() {
-        return Err(CliError::input(format!(
-            "--window must be at least 2 and shorter than the {} returns, got {}",
-            returns.len(),
-            args.window
-        )));
-    }
+    let window = usize::try_from(args.window)
+        .ok()
+        .filter(|&w| w >= 2 && w < returns.len())
+        .ok_or_else(|| {
+            CliError::input(format!(
+                "--window must be at least 2 and shorter than the {} returns, got {}",
+                returns.len(),
+                args.window
+            ))
+        })?;
     let method = match args.method {
         BacktestMethodArg::Historical => RollingMethod::default(),
         BacktestMethodArg::Normal => RollingMethod::Normal { sd: Default::default() },
         BacktestMethodArg::Ewma => RollingMethod::Ewma(Default::default()),
     };
     let forecast = RollingParams::new(args.level, method)
-        .and_then(|p| p.with_window(args.window))
+        .and_then(|p| p.with_window(window))
         .and_then(|p| p.forecast(&returns))
         .map_err(risk_error)?;
     let realised = Array1::from(returns.to_vec()[forecast.first_index..].to_vec());
@@ -605,7 +609,7 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
 fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), CliError> {
     let file = std::fs::File::open(path)
         .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let mut reader = crate::input::csv_reader(file);
     let header = reader
         .headers()
         .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
@@ -623,6 +627,9 @@ fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), Cli
     for record in reader.records() {
         let record = record.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         let line = record.position().map_or(0, |p| p.line());
+        if crate::input::is_blank(&record) {
+            continue;
+        }
         if record.len() != n + 1 {
             return Err(CliError::input(format!(
                 "{}: line {line}: {} fields, expected {}",
@@ -646,6 +653,13 @@ fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), Cli
                     labels[j]
                 ))
             })?;
+            if !(0.0..=1.0).contains(&v) {
+                return Err(CliError::input(format!(
+                    "{}: line {line}, column {:?}: a transition probability must be in [0, 1], got {text:?}",
+                    path.display(),
+                    labels[j]
+                )));
+            }
             m[[rows, j]] = v;
         }
         rows += 1;
@@ -657,12 +671,19 @@ fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), Cli
 }
 
 fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
+    if args.years == 0 {
+        return Err(CliError::input("--years must be at least 1, got 0"));
+    }
     let (labels, m) = read_matrix(&args.matrix)?;
     let options = match args.fix_rowsums {
         Some(tol) => TransitionOptions::fix_rowsums(tol),
         None => TransitionOptions::default(),
     };
-    let matrix = TransitionMatrix::new(&m, &options).map_err(risk_error)?;
+    let matrix = TransitionMatrix::new(&m, &options).map_err(|e| {
+        let mut err = risk_error(e);
+        err.message = format!("{}: {}", args.matrix.display(), err.message);
+        err
+    })?;
     let power = matrix.power(args.years);
     let cumulative = matrix.cumulative_pds(args.years).map_err(risk_error)?;
     let method = match args.generator {

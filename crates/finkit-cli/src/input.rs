@@ -23,7 +23,7 @@ pub(crate) fn read_prices(path: &Path, column: Option<&str>) -> Result<PriceColu
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
         return Err(CliError::input(format!("{}: is a directory, not a file", path.display())));
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let mut reader = csv_reader(file);
     let header = reader
         .headers()
         .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
@@ -52,6 +52,9 @@ pub(crate) fn read_prices(path: &Path, column: Option<&str>) -> Result<PriceColu
             CliError::input(format!("{}: line {line}: {e}", path.display()))
         })?;
         let line = record.position().map_or(0, |p| p.line());
+        if is_blank(&record) {
+            continue;
+        }
         if record.len() != header.len() {
             return Err(CliError::input(format!(
                 "{}: line {line}: ragged row: {} fields, the header has {}",
@@ -85,6 +88,25 @@ pub(crate) fn read_prices(path: &Path, column: Option<&str>) -> Result<PriceColu
     Ok(PriceColumn { name, prices })
 }
 
+/// A flexible CSV reader with a header row whose records report their true line numbers.
+///
+/// The csv crate's default terminator (`\r`, `\n` or `\r\n`) consumes only the `\r` of a
+/// Windows line ending, so every record after a CRLF line reports the previous line
+/// (BurntSushi/rust-csv#395). Splitting on `\n` alone counts lines correctly; the `\r` left
+/// at the end of the last cell is removed by the callers' `trim`, and a blank `\r\n` line
+/// comes out as one empty cell, which [`is_blank`] recognises.
+pub(crate) fn csv_reader<R: std::io::Read>(reader: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(reader)
+}
+
+/// A line with nothing but white space (such as the `\r` of a blank CRLF line).
+pub(crate) fn is_blank(record: &csv::StringRecord) -> bool {
+    record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +133,15 @@ mod tests {
         let (_d, path) = write("date,p\n2020-01-01,1\n2020-01-02,abc\n");
         assert!(read_prices(&path, None).expect_err("abc").message.contains("line 3"));
         assert!(read_prices(&path, Some("zzz")).expect_err("col").message.contains("zzz"));
+    }
+
+    #[test]
+    fn windows_line_endings_keep_line_numbers_and_values() {
+        let (_d, path) = write("date,p\r\n2020-01-01,1\r\n2020-01-02,2\r\n\r\n2020-01-03,x\r\n");
+        let msg = read_prices(&path, None).expect_err("x").message;
+        assert!(msg.contains("line 5") && msg.contains("\"p\""), "{msg}");
+        let (_d, path) = write("date,p\r\n2020-01-01,1\r\n2020-01-02,2.5\r\n\r\n");
+        let column = read_prices(&path, None).expect("ok");
+        assert_eq!((column.name.as_str(), column.prices), ("p", vec![1.0, 2.5]));
     }
 }

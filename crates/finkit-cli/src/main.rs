@@ -7,6 +7,7 @@
 
 use finkit_cli::charts;
 mod cmd_credit;
+mod cmd_lend;
 mod cmd_pool;
 mod cmd_risk;
 mod demo;
@@ -45,6 +46,9 @@ enum Command {
     /// Market and credit portfolio risk.
     #[command(subcommand)]
     Risk(cmd_risk::RiskCommand),
+    /// Loan decisions with reasons, risk-based pricing and financing plans.
+    #[command(subcommand)]
+    Lend(cmd_lend::LendCommand),
     /// The end-to-end run: pool, scorecard, decisions, loan book risk, market backtest, report.
     Demo(demo::DemoArgs),
 }
@@ -70,6 +74,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pool(c) => cmd_pool::run(c, out),
         Command::Credit(c) => cmd_credit::run(c, out),
         Command::Risk(c) => cmd_risk::run(c, out),
+        Command::Lend(c) => cmd_lend::run(c, out),
         Command::Demo(args) => {
             let dir = demo::run(&args)?;
             if out.json {

@@ -49,6 +49,17 @@ pub(crate) fn fit_scorecard(train: &Dataset, spec: &ScorecardSpec) -> Result<Sco
         .build()
         .and_then(|p| p.fit(train))
         .map_err(credit_error)?;
+    if binning.selected().is_empty() {
+        // A scorecard without characteristics scores everyone alike: refuse it.
+        let best = binning.iv_table().into_iter().max_by(|a, b| a.1.total_cmp(&b.1)).map_or_else(
+            || "no variable was binned".to_owned(),
+            |(n, iv, _)| format!("highest: {n} {iv:.4}"),
+        );
+        return Err(CliError::input(format!(
+            "no variable reaches the minimum information value {} ({best})",
+            spec.min_iv
+        )));
+    }
     let woe = binning.transform(train).map_err(credit_error)?;
     let y = train.target().ok_or_else(|| CliError::input("the training data has no target"))?;
     let model = LogisticParams::new()

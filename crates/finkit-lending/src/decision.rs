@@ -261,6 +261,17 @@ impl<M: RatingModel> Engine<M> {
         input: &DecisionInput<'_>,
         scratch: &mut Scratch,
     ) -> Result<DecisionCore, LendingError> {
+        self.core(input, scratch, true)
+    }
+
+    /// [`Engine::decide_core`], with the model's reason codes only when `reasons` is set
+    /// (the numbers are the same either way).
+    fn core(
+        &self,
+        input: &DecisionInput<'_>,
+        scratch: &mut Scratch,
+        reasons: bool,
+    ) -> Result<DecisionCore, LendingError> {
         let app = input.application;
         let violations = app.validate();
         if !violations.is_empty() {
@@ -271,7 +282,12 @@ impl<M: RatingModel> Engine<M> {
         }
         let features = Features::build(app, input.firm, input.statements)?;
         scratch.reasons.clear();
-        let pd = self.model.assess(&features, input.market, &mut scratch.reasons)?.get();
+        let pd = if reasons {
+            self.model.assess(&features, input.market, &mut scratch.reasons)?
+        } else {
+            self.model.pd(&features, input.market)?
+        }
+        .get();
         let grade = self.config.scale.grade_index(pd)?;
         let amount = app.amount.get();
         let tenor = app.tenor.get();
@@ -396,6 +412,9 @@ impl<M: RatingModel> Engine<M> {
     }
 
     /// Decides a batch in parallel (rayon), one [`Scratch`] per worker; results in input order.
+    ///
+    /// The results are [`Engine::decide_core`]'s; the model's reason codes, which they do not
+    /// carry, are not computed ([`RatingModel::pd`]).
     pub fn decide_batch(
         &self,
         inputs: &[DecisionInput<'_>],
@@ -403,7 +422,7 @@ impl<M: RatingModel> Engine<M> {
     where
         M: Sync,
     {
-        inputs.par_iter().map_init(Scratch::default, |s, i| self.decide_core(i, s)).collect()
+        inputs.par_iter().map_init(Scratch::default, |s, i| self.core(i, s, false)).collect()
     }
 }
 

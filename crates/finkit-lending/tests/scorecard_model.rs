@@ -198,3 +198,31 @@ fn a_card_on_an_unknown_variable_is_a_typed_error() {
     let err = ScorecardModel::new(card).unwrap_err();
     assert!(err.to_string().contains("shoe_size"), "{err}");
 }
+
+/// `decide_batch` skips the reason codes (`RatingModel::pd`) but gives the same numbers as
+/// `decide_core`, for the default blend and for the blend around the fitted card.
+#[test]
+fn batch_pd_without_reasons_is_the_same() {
+    let pool = memory_pool();
+    let who = officer();
+    let loaded: Vec<_> = pool
+        .applications(&who, &ApplicationFilter::default())
+        .unwrap()
+        .iter()
+        .map(|a| load_application(&pool, &who, &a.id, None).unwrap())
+        .collect();
+    let inputs: Vec<_> = loaded.iter().map(|l| l.input()).collect();
+    let policy = Policy::default_policy().unwrap();
+    let card = BlendModel::new(ScorecardModel::new(saved_card()).unwrap());
+    let card = Engine::new(policy.clone(), card, EngineConfig::new()).unwrap();
+    let default = Engine::with_defaults(policy).unwrap();
+    fn check<M: RatingModel>(engine: &Engine<M>, inputs: &[finkit_lending::DecisionInput<'_>]) {
+        let batch = engine.decide_batch(inputs);
+        let mut scratch = finkit_lending::Scratch::default();
+        for (input, b) in inputs.iter().zip(batch) {
+            assert_eq!(b.unwrap(), engine.decide_core(input, &mut scratch).unwrap());
+        }
+    }
+    check(&card, &inputs);
+    check(&default, &inputs);
+}

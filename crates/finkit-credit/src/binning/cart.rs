@@ -4,9 +4,10 @@
 //! by optbinning's removal of pure pre-bins.
 //!
 //! Every quantity is computed from integer counts with scikit-learn's formulas in its operation
-//! order, so impurities and improvements are bit-identical and the same split wins.
-
-use std::cmp::Ordering;
+//! order, so impurities and improvements are bit-identical and the same split wins. As in
+//! scikit-learn, the tree sees the values rounded to `f32` (its `DTYPE`), and its thresholds are
+//! midpoints of those; as in optbinning, pre-bin counts then come from the original values
+//! (`x ≥ split` goes right).
 
 use super::optimize::Cell;
 
@@ -14,11 +15,17 @@ use super::optimize::Cell;
 /// scikit-learn's `FEATURE_THRESHOLD`.
 const FEATURE_THRESHOLD: f64 = 1e-7;
 
-/// A run of sorted values the tree cannot separate, with its counts.
+/// A run of sorted values the tree cannot separate (as `f32`), with its counts.
 struct Group {
     first: f64,
     last: f64,
     cell: Cell,
+}
+
+/// The value as scikit-learn's tree stores it (`float32`).
+#[allow(clippy::cast_possible_truncation)]
+fn as_tree_value(x: f64) -> f64 {
+    f64::from(x as f32)
 }
 
 /// Gini impurity of a node, `1 − (good² + bad²) / n²` (scikit-learn's `Gini`, classes 0 then 1).
@@ -107,18 +114,17 @@ impl Tree<'_> {
     }
 }
 
-/// The split threshold scikit-learn puts between `a < b` (`a/2 + b/2`, or `a` when that rounds
-/// to `b`), moved to `b` when it is not strictly above `a` so that `[lower, upper)` bins
-/// separate the two values the same way as the tree's `x <= threshold`.
+/// The split threshold scikit-learn puts between tree values `a < b`: `a/2 + b/2`, or `a` when
+/// that rounds to `b` or overflows.
 fn threshold(a: f64, b: f64) -> f64 {
     let t = a / 2.0 + b / 2.0;
-    let t = if t == b || t.is_infinite() { a } else { t };
-    if t > a && t <= b { t } else { b }
+    if t == b || t.is_infinite() { a } else { t }
 }
 
 /// CART pre-bins of the regular rows (`sorted` by value): at most `max_leaves` pre-bins, each
-/// with at least `min_leaf_rows` rows, then pure pre-bins (no event or no non-event) merged
-/// away as optbinning does. Returns the pre-bin cells and the `k − 1` split points.
+/// with at least `min_leaf_rows` rows (for the tree), then pure pre-bins (no event or no
+/// non-event) merged away as optbinning does. Returns the pre-bin cells and the `k − 1` split
+/// points.
 ///
 /// `min_leaf_rows` is optbinning's `ceil(min_prebin_size · n)` over *all* rows (missing and
 /// special included); as optbinning passes unit sample weights, scikit-learn compares leaf
@@ -132,6 +138,7 @@ pub(crate) fn cart_prebins(
     let mut groups: Vec<Group> = Vec::new();
     let mut prev = f64::NEG_INFINITY;
     for &(x, bad) in sorted {
+        let x = as_tree_value(x);
         let one = if bad { Cell { bad: 1, good: 0 } } else { Cell { bad: 0, good: 1 } };
         match groups.last_mut() {
             Some(g) if x <= prev + FEATURE_THRESHOLD => {
@@ -173,10 +180,7 @@ pub(crate) fn cart_prebins(
             .iter()
             .enumerate()
             .max_by(|(_, a), (_, b)| {
-                a.split
-                    .improvement
-                    .total_cmp(&b.split.improvement)
-                    .then_with(|| b.id.cmp(&a.id))
+                a.split.improvement.total_cmp(&b.split.improvement).then_with(|| b.id.cmp(&a.id))
             })
             .map(|(i, _)| i)
         else {
@@ -189,51 +193,40 @@ pub(crate) fn cart_prebins(
         push(&mut frontier, s.pos, node.hi, s.impurity_right);
     }
     cuts.sort_unstable();
-    remove_pure(&mut cuts, &tree);
-    let cells: Vec<Cell> = std::iter::once(0)
-        .chain(cuts.iter().copied())
-        .zip(cuts.iter().copied().chain(std::iter::once(g)))
-        .map(|(lo, hi)| tree.cell(lo, hi))
-        .collect();
-    let splits =
+    let mut splits: Vec<f64> =
         cuts.iter().map(|&c| threshold(tree.groups[c - 1].last, tree.groups[c].first)).collect();
+    splits.dedup();
+    let mut cells = digitize(sorted, &splits);
+    // optbinning's `_compute_prebins` refinement, repeated until no pre-bin is pure: a pure
+    // pre-bin loses its right split (the last pre-bin, or the one before it, its left one).
+    while !splits.is_empty() && cells.iter().any(|c| c.bad == 0 || c.good == 0) {
+        let k = splits.len();
+        let pure = |i: usize| cells[i].bad == 0 || cells[i].good == 0;
+        let keep: Vec<f64> = (0..k)
+            .filter(|&i| !if i + 1 < k { pure(i) } else { pure(k - 1) || pure(k) })
+            .map(|i| splits[i])
+            .collect();
+        splits = keep;
+        cells = digitize(sorted, &splits);
+    }
     (cells, splits)
 }
 
-/// optbinning's `_compute_prebins` refinement, repeated until no pre-bin is pure: a pure
-/// pre-bin loses its right split (the last pre-bin, or the one before it, its left one).
-fn remove_pure(cuts: &mut Vec<usize>, tree: &Tree<'_>) {
-    let g = tree.groups.len();
-    while !cuts.is_empty() {
-        let bounds: Vec<usize> = std::iter::once(0).chain(cuts.iter().copied()).collect();
-        let ends: Vec<usize> = cuts.iter().copied().chain(std::iter::once(g)).collect();
-        let pure: Vec<bool> = bounds
-            .iter()
-            .zip(&ends)
-            .map(|(&lo, &hi)| {
-                let c = tree.cell(lo, hi);
-                c.bad == 0 || c.good == 0
-            })
-            .collect();
-        if !pure.iter().any(|&p| p) {
-            return;
+/// Counts per bin of the sorted rows, bin = number of splits `≤ x` (numpy's `digitize`).
+fn digitize(sorted: &[(f64, bool)], splits: &[f64]) -> Vec<Cell> {
+    let mut cells = vec![Cell::default(); splits.len() + 1];
+    let mut bin = 0;
+    for &(x, bad) in sorted {
+        while bin < splits.len() && x >= splits[bin] {
+            bin += 1;
         }
-        let k = cuts.len();
-        let mut keep = Vec::with_capacity(k);
-        for (i, &cut) in cuts.iter().enumerate() {
-            let remove = if i + 1 < k { pure[i] } else { pure[k - 1] || pure[k] };
-            if !remove {
-                keep.push(cut);
-            }
+        if bad {
+            cells[bin].bad += 1;
+        } else {
+            cells[bin].good += 1;
         }
-        *cuts = keep;
     }
-}
-
-/// Orders two frontier nodes as the tie rule documents (used by the tests).
-#[cfg(test)]
-fn frontier_order(a: (f64, usize), b: (f64, usize)) -> Ordering {
-    a.0.total_cmp(&b.0).then_with(|| b.1.cmp(&a.1))
+    cells
 }
 
 #[cfg(test)]
@@ -248,10 +241,11 @@ mod tests {
 
     #[test]
     fn a_clean_step_is_found_at_the_midpoint() {
-        let data: Vec<(f64, bool)> = (0..100).map(|i| (f64::from(i), i >= 60)).collect();
+        let data: Vec<(f64, bool)> =
+            (0..100).map(|i| (f64::from(i), (i >= 60) != (i % 10 == 3))).collect();
         let (cells, splits) = cart_prebins(&rows(&data), 2, 5);
         assert_eq!(splits, vec![59.5]);
-        assert_eq!(cells, vec![Cell { bad: 0, good: 60 }, Cell { bad: 40, good: 0 }]);
+        assert_eq!(cells, vec![Cell { bad: 6, good: 54 }, Cell { bad: 36, good: 4 }]);
     }
 
     #[test]
@@ -268,18 +262,20 @@ mod tests {
 
     #[test]
     fn near_equal_values_are_not_separated() {
-        let data = [(1.0, false), (1.0 + 5e-8, true), (2.0, true), (2.0, true)];
+        let data = [(1.0, false), (1.0 + 5e-8, true), (2.0, true), (2.0, true), (2.0, false)];
         let (_, splits) = cart_prebins(&rows(&data), 4, 1);
-        assert_eq!(splits, vec![1.5 + 2.5e-8]);
+        let tree_value = f64::from((1.0_f64 + 5e-8) as f32);
+        assert_eq!(splits, vec![tree_value / 2.0 + 1.0]);
     }
 
     #[test]
-    fn thresholds_stay_between_values() {
+    fn thresholds_follow_scikit_learn() {
         assert_eq!(threshold(1.0, 2.0), 1.5);
         let a = 1.0_f64;
         let b = f64::from_bits(a.to_bits() + 1);
-        assert_eq!(threshold(a, b), b);
+        assert_eq!(threshold(a, b), a, "scikit-learn's fallback");
         assert_eq!(threshold(-f64::MAX, f64::MAX), 0.0);
+        assert_eq!(threshold(f64::MAX, f64::INFINITY), f64::MAX);
     }
 
     #[test]
@@ -290,15 +286,8 @@ mod tests {
             data.push((0.0, false));
             data.push((1.0, i % 2 == 0));
             data.push((2.0, true));
-            let _ = i;
         }
         let (cells, _) = cart_prebins(&rows(&data), 3, 1);
         assert!(cells.iter().all(|c| c.bad > 0 && c.good > 0), "{cells:?}");
-    }
-
-    #[test]
-    fn frontier_ties_go_to_the_older_node() {
-        assert_eq!(frontier_order((0.5, 1), (0.5, 2)), Ordering::Greater);
-        assert_eq!(frontier_order((0.4, 1), (0.5, 2)), Ordering::Less);
     }
 }

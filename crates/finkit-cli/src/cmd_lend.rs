@@ -1,0 +1,274 @@
+//! `finkit lend …`: loan decisions, risk-based pricing and financing plans.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use finkit::lending::pool::load_application;
+use finkit::lending::pricing::{LoanPricer, PricingConfig};
+use finkit::lending::{Decision, Engine, LendingError, Policy};
+use finkit::pool::{PoolRead, Principal, Role, SqlitePool};
+use finkit::schema::ApplicationId;
+use serde_json::{Value, json};
+
+use crate::Output;
+use crate::cmd_pool::pool_error;
+use crate::error::CliError;
+use crate::table::{print_pairs, print_table};
+
+/// Loan decisions, pricing and financing plans.
+#[derive(Debug, Subcommand)]
+pub(crate) enum LendCommand {
+    /// Decide on applications in a pool: approve / refer / decline, with reasons, price and limit.
+    Decide(DecideArgs),
+    /// Risk-based rate, break-even spread and RAROC of a loan.
+    Price(PriceArgs),
+    /// The financing plan for one application (technology-innovation enterprises).
+    Plan(PlanArgs),
+}
+
+/// A pool and the decision engine's policy.
+#[derive(Debug, Args)]
+pub(crate) struct EngineArgs {
+    /// The pool's SQLite file.
+    #[arg(long)]
+    db: PathBuf,
+    /// A policy file (TOML); default: the policy shipped with finkit-lending.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// The credit officer's name recorded in the pool's audit trail (default: $USER).
+    #[arg(long)]
+    user: Option<String>,
+}
+
+/// Arguments of `lend decide`.
+#[derive(Debug, Args)]
+pub(crate) struct DecideArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// The application to decide (default: every application in the pool).
+    #[arg(long)]
+    application: Option<String>,
+}
+
+/// Arguments of `lend price`.
+#[derive(Debug, Args)]
+pub(crate) struct PriceArgs {
+    /// Probability of default in [0, 1].
+    #[arg(long)]
+    pd: f64,
+    /// Loss given default in [0, 1].
+    #[arg(long)]
+    lgd: f64,
+    /// Tenor in years.
+    #[arg(long)]
+    maturity: f64,
+    /// Annual sales in EUR millions (Basel SME adjustment).
+    #[arg(long)]
+    sales: Option<f64>,
+    /// A proposed annual rate whose RAROC to report.
+    #[arg(long)]
+    rate: Option<f64>,
+}
+
+/// Arguments of `lend plan`.
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// The application.
+    #[arg(long)]
+    application: String,
+}
+
+/// Maps a lending error: bad parameters, policy files and unknown ids are input.
+pub(crate) fn lending_error(e: LendingError) -> CliError {
+    match e {
+        LendingError::Pool(_) => CliError::internal(e.to_string()),
+        _ => CliError::input(e.to_string()),
+    }
+}
+
+fn officer(args: &EngineArgs) -> Principal {
+    let name = args
+        .user
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "finkit-cli".into());
+    Principal::new(name, Role::CreditOfficer)
+}
+
+fn engine(args: &EngineArgs) -> Result<Engine, CliError> {
+    let policy = match &args.policy {
+        Some(path) => Policy::from_file(path),
+        None => Policy::default_policy(),
+    }
+    .map_err(lending_error)?;
+    Engine::with_defaults(policy).map_err(lending_error)
+}
+
+/// Decides on one application of the pool (the book is read for sector concentration).
+pub(crate) fn decide_one(
+    engine: &Engine,
+    pool: &SqlitePool,
+    who: &Principal,
+    book: Option<&finkit::schema::Portfolio>,
+    id: &ApplicationId,
+) -> Result<Decision, CliError> {
+    let loaded = load_application(pool, who, id, book).map_err(lending_error)?;
+    engine.decide(&loaded.input()).map_err(lending_error)
+}
+
+fn open_pool(args: &EngineArgs) -> Result<SqlitePool, CliError> {
+    if !args.db.exists() {
+        return Err(CliError::input(format!("{}: no such pool file", args.db.display())));
+    }
+    SqlitePool::open(&args.db).map_err(pool_error)
+}
+
+/// Runs a `lend` subcommand.
+pub(crate) fn run(command: LendCommand, out: Output) -> Result<(), CliError> {
+    match command {
+        LendCommand::Decide(a) => decide(&a, out),
+        LendCommand::Price(a) => price(&a, out),
+        LendCommand::Plan(a) => plan(&a, out),
+    }
+}
+
+fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
+    let pool = open_pool(&args.engine)?;
+    let engine = engine(&args.engine)?;
+    let who = officer(&args.engine);
+    let risk = Principal::new(who.name.clone(), Role::RiskOfficer);
+    let book = pool.portfolio(&risk).ok();
+    let ids: Vec<ApplicationId> = match &args.application {
+        Some(id) => vec![ApplicationId::new(id.as_str())?],
+        None => pool
+            .applications(&who, &Default::default())
+            .map_err(pool_error)?
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
+    };
+    let bar = crate::progress::bar(ids.len() as u64, "decisions");
+    let mut decisions = Vec::with_capacity(ids.len());
+    for id in &ids {
+        decisions.push(decide_one(&engine, &pool, &who, book.as_ref(), id)?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if out.json {
+        return out.print_json(
+            &json!({ "model": engine.model_id(), "decisions": serde_json::to_value(&decisions)? }),
+        );
+    }
+    let rows: Vec<Vec<String>> = decisions
+        .iter()
+        .map(|d| {
+            vec![
+                d.application_id.clone(),
+                format!("{:?}", d.core.outcome).to_lowercase(),
+                format!("{:.4}", d.core.pd),
+                d.grade.clone(),
+                format!("{:.2}%", d.core.quote.rate() * 100.0),
+                format!("{:.0}", d.core.offered_amount),
+                d.core.limit.binding.as_str().to_owned(),
+                d.reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", "),
+            ]
+        })
+        .collect();
+    print_table(
+        &["application", "outcome", "pd", "grade", "rate", "offered", "binding limit", "reasons"],
+        &rows,
+    );
+    if let [one] = decisions.as_slice() {
+        println!();
+        for r in &one.reasons {
+            println!("- [{}] {}", r.code, r.text);
+        }
+    }
+    Ok(())
+}
+
+fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
+    let pricer = LoanPricer::new(PricingConfig::default()).map_err(lending_error)?;
+    let risk =
+        pricer.loan_risk(args.pd, args.lgd, args.maturity, args.sales).map_err(lending_error)?;
+    let quote = pricer.quote_risk(&risk, args.maturity);
+    let proposed = match args.rate {
+        Some(rate) => Some(pricer.raroc_of_rate(&risk, rate).map_err(lending_error)?),
+        None => None,
+    };
+    if out.json {
+        let mut doc = serde_json::to_value(&quote)?;
+        if let (Some(r), Value::Object(map)) = (proposed, &mut doc) {
+            map.insert("raroc_of_proposed_rate".into(), json!(r));
+        }
+        return out.print_json(&doc);
+    }
+    let c = &quote.components;
+    let mut pairs = vec![
+        ("IRB capital K (per unit EAD)", format!("{:.6}", quote.capital)),
+        ("rate", format!("{:.4} %", quote.rate() * 100.0)),
+        ("  funding cost", format!("{:.4} %", c.funding_cost * 100.0)),
+        ("  operating cost", format!("{:.4} %", c.operating_cost * 100.0)),
+        ("  expected loss (PD x LGD)", format!("{:.4} %", c.expected_loss * 100.0)),
+        ("  capital charge (K x hurdle)", format!("{:.4} %", c.capital_charge * 100.0)),
+        ("  return on capital held", format!("{:.4} %", c.capital_benefit * 100.0)),
+        ("  margin", format!("{:.4} %", c.margin * 100.0)),
+        ("break-even spread over funding", format!("{:.4} %", quote.break_even_spread * 100.0)),
+        ("RAROC at the rate", format!("{:.4} %", quote.raroc * 100.0)),
+    ];
+    if let Some(r) = proposed {
+        pairs.push(("RAROC of the proposed rate", format!("{:.4} %", r * 100.0)));
+    }
+    print_pairs(&pairs);
+    Ok(())
+}
+
+fn plan(args: &PlanArgs, out: Output) -> Result<(), CliError> {
+    let pool = open_pool(&args.engine)?;
+    let engine = engine(&args.engine)?;
+    let who = officer(&args.engine);
+    let book = pool.portfolio(&Principal::new(who.name.clone(), Role::RiskOfficer)).ok();
+    let id = ApplicationId::new(args.application.as_str())?;
+    let decision = decide_one(&engine, &pool, &who, book.as_ref(), &id)?;
+    if out.json {
+        return out.print_json(&json!({
+            "application_id": decision.application_id,
+            "outcome": decision.core.outcome,
+            "plan": decision.plan,
+        }));
+    }
+    let Some(plan) = &decision.plan else {
+        println!(
+            "{}: no financing plan (plans are proposed for technology-innovation enterprises); decision {:?}",
+            decision.application_id, decision.core.outcome
+        );
+        return Ok(());
+    };
+    // Adding 0.0 turns a -0.0 total into 0.0 for display.
+    println!(
+        "{}: stage {:?}, total debt proposed {:.0}",
+        decision.application_id,
+        plan.stage,
+        plan.total_debt + 0.0
+    );
+    let rows: Vec<Vec<String>> = plan
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.product.as_str().to_owned(),
+                format!("{:.0}", l.amount),
+                l.tenor.map_or("-".into(), |t| format!("{t:.1}")),
+                l.rate.map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
+                l.rationale.clone(),
+            ]
+        })
+        .collect();
+    print_table(&["product", "amount", "tenor", "rate", "rationale"], &rows);
+    for d in &plan.declined {
+        println!("not offered: {d}");
+    }
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Rating models for decisions: a PD plus reason codes from an application's features.
+//!
+//! [`RatingModel`] is the lending-side trait (object-safe). [`BlendModel`] blends a scorecard
+//! with Altman's Z″ and, where market data exists, the Merton model — both are
+//! `finkit_credit::corporate`'s, so the workspace has one implementation of each;
+//! [`DefaultRatingModel`] is the blend with the built-in [`ExpertScorecard`] (allocation-free).
+//! [`ScorecardModel`] puts a fitted `finkit_credit` [`Scorecard`](finkit_credit::scorecard::Scorecard) behind the trait with its PD
+//! and its reason codes, alone or as the blend's scorecard; [`PdModelAdapter`] does the same for
+//! any other [`finkit_credit::PdModel`] (without reason codes). The credit models see
+//! [`features_record`]: the ratios under their field names plus the firm's age and size.
+
+use std::borrow::Cow;
+
+use finkit_schema::Probability;
+
+use crate::LendingError;
+use crate::features::Features;
+
+mod blend;
+mod credit;
+mod expert;
+
+pub use blend::{
+    BlendModel, BlendWeights, Components, DefaultRatingModel, altman_z_double_prime,
+    default_z_calibration, merton_fit,
+};
+pub use credit::{PdModelAdapter, ScorecardModel, feature_entries, features_record};
+pub use expert::{Characteristic, EXPERT_SCORECARD_ID, ExpertScorecard, FeatureKey};
+
+/// Market data of a listed borrower, for the Merton component.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct MarketData {
+    /// Market value of equity, in single units of the application currency.
+    pub equity_value: f64,
+    /// Annualised equity volatility (0.3 = 30 %).
+    pub equity_volatility: f64,
+    /// Continuously compounded risk-free rate.
+    pub risk_free_rate: f64,
+    /// Horizon in years (1 for a one-year PD).
+    pub horizon: f64,
+}
+
+/// One reason code: a characteristic that cost points, with how many.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ReasonCode {
+    /// The characteristic (feature) name.
+    pub characteristic: Cow<'static, str>,
+    /// Points below the maximum attainable for the characteristic.
+    pub points_below_max: f64,
+    /// The applicant's value, when numeric.
+    pub value: Option<f64>,
+}
+
+/// A model that turns an application's features into a PD and reason codes.
+///
+/// Object-safe, so engines hold a `Box<dyn RatingModel>`. Implementations should not allocate
+/// in [`RatingModel::assess`] when `reasons` already has capacity (the built-in models don't).
+pub trait RatingModel: Send + Sync + std::fmt::Debug {
+    /// A stable id and version of the model, recorded in every audit record.
+    fn model_id(&self) -> &str;
+
+    /// The PD of the application; appends up to the model's number of reason codes to
+    /// `reasons` (which the caller clears).
+    ///
+    /// # Errors
+    ///
+    /// When the features cannot be scored (a wrapped model's own failure).
+    fn assess(
+        &self,
+        features: &Features,
+        market: Option<&MarketData>,
+        reasons: &mut Vec<ReasonCode>,
+    ) -> Result<Probability, LendingError>;
+
+    /// The PD alone, the same as [`RatingModel::assess`]'s, for callers that discard the reason
+    /// codes ([`crate::Engine::decide_batch`]). Override it when reasons cost extra.
+    ///
+    /// # Errors
+    ///
+    /// As [`RatingModel::assess`].
+    fn pd(
+        &self,
+        features: &Features,
+        market: Option<&MarketData>,
+    ) -> Result<Probability, LendingError> {
+        self.assess(features, market, &mut Vec::new())
+    }
+}
+
+impl<M: RatingModel + ?Sized> RatingModel for Box<M> {
+    fn model_id(&self) -> &str {
+        (**self).model_id()
+    }
+    fn assess(
+        &self,
+        features: &Features,
+        market: Option<&MarketData>,
+        reasons: &mut Vec<ReasonCode>,
+    ) -> Result<Probability, LendingError> {
+        (**self).assess(features, market, reasons)
+    }
+    fn pd(
+        &self,
+        features: &Features,
+        market: Option<&MarketData>,
+    ) -> Result<Probability, LendingError> {
+        (**self).pd(features, market)
+    }
+}
+
+#[cfg(test)]
+pub(super) mod test_features {
+    use finkit_schema::FinancialRatios;
+
+    use crate::features::Features;
+
+    /// A healthy firm's features.
+    pub(crate) fn healthy() -> Features {
+        Features {
+            ratios: FinancialRatios {
+                working_capital_to_assets: Some(0.2),
+                retained_earnings_to_assets: Some(0.2),
+                ebit_to_assets: Some(0.08),
+                book_equity_to_liabilities: Some(1.0),
+                leverage: Some(0.5),
+                interest_coverage: Some(4.0),
+                debt_to_ebitda: Some(2.5),
+                net_income_to_assets: Some(0.05),
+                current_ratio: Some(1.6),
+                revenue_growth: Some(0.05),
+                ..FinancialRatios::default()
+            },
+            years_in_business: 12,
+            ..Features::default()
+        }
+    }
+}
