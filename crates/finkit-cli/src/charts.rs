@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
@@ -28,15 +29,58 @@ fn chart_error(path: &Path, e: impl std::fmt::Display) -> ChartError {
     ChartError(format!("drawing {}: {e}", path.display()))
 }
 
+type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+type Chart<'a, X, Y> = ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>;
+
+/// A white canvas of the standard size, with the embedded font registered.
+fn canvas(path: &Path) -> Result<Canvas<'_>, ChartError> {
+    register_font();
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
+    Ok(root)
+}
+
+/// Mesh, axis descriptions and label font, the same on every chart.
+fn draw_axes<X, Y, XT, YT>(
+    chart: &mut Chart<'_, X, Y>,
+    path: &Path,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<(), ChartError>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 15))
+        .draw()
+        .map_err(|e| chart_error(path, e))
+}
+
+/// The series legend box, the same on every chart.
+fn draw_legend<X: Ranged, Y: Ranged>(
+    chart: &mut Chart<'_, X, Y>,
+    path: &Path,
+) -> Result<(), ChartError> {
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| chart_error(path, e))
+}
+
 /// The ROC curve with the diagonal and the AUC in the caption.
 ///
 /// # Errors
 ///
 /// [`ChartError`] when the file cannot be written.
 pub fn roc_curve(path: &Path, points: &[(f64, f64)], auc: f64) -> Result<(), ChartError> {
-    register_font();
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
+    let root = canvas(path)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(format!("ROC curve (test set), AUC = {auc:.4}"), ("sans-serif", 24))
         .margin(16)
@@ -44,13 +88,12 @@ pub fn roc_curve(path: &Path, points: &[(f64, f64)], auc: f64) -> Result<(), Cha
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..1.0, 0.0..1.0)
         .map_err(|e| chart_error(path, e))?;
-    chart
-        .configure_mesh()
-        .x_desc("false positive rate (goods accepted as bad)")
-        .y_desc("true positive rate (bads caught)")
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(|e| chart_error(path, e))?;
+    draw_axes(
+        &mut chart,
+        path,
+        "false positive rate (goods accepted as bad)",
+        "true positive rate (bads caught)",
+    )?;
     chart
         .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3)))
         .map_err(|e| chart_error(path, e))?;
@@ -66,7 +109,6 @@ pub fn roc_curve(path: &Path, points: &[(f64, f64)], auc: f64) -> Result<(), Cha
 ///
 /// [`ChartError`] when the file cannot be written.
 pub fn score_distribution(path: &Path, goods: &[f64], bads: &[f64]) -> Result<(), ChartError> {
-    register_font();
     let all = goods.iter().chain(bads).copied();
     let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
     if !(lo.is_finite() && hi.is_finite()) {
@@ -85,8 +127,7 @@ pub fn score_distribution(path: &Path, goods: &[f64], bads: &[f64]) -> Result<()
     };
     let (g, b) = (shares(goods), shares(bads));
     let top = g.iter().chain(&b).copied().fold(0.0, f64::max) * 1.1 + 1e-9;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
+    let root = canvas(path)?;
     let mut chart = ChartBuilder::on(&root)
         .caption("Score distribution by outcome", ("sans-serif", 24))
         .margin(16)
@@ -94,13 +135,7 @@ pub fn score_distribution(path: &Path, goods: &[f64], bads: &[f64]) -> Result<()
         .y_label_area_size(56)
         .build_cartesian_2d(lo..hi, 0.0..top)
         .map_err(|e| chart_error(path, e))?;
-    chart
-        .configure_mesh()
-        .x_desc("score (higher = safer)")
-        .y_desc("share of group")
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(|e| chart_error(path, e))?;
+    draw_axes(&mut chart, path, "score (higher = safer)", "share of group")?;
     for (shares, color, label) in [(&g, GREEN, "good"), (&b, RED, "bad")] {
         chart
             .draw_series(shares.iter().enumerate().map(|(i, &s)| {
@@ -111,13 +146,7 @@ pub fn score_distribution(path: &Path, goods: &[f64], bads: &[f64]) -> Result<()
             .label(label)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| chart_error(path, e))?;
+    draw_legend(&mut chart, path)?;
     root.present().map_err(|e| chart_error(path, e))
 }
 
@@ -133,11 +162,9 @@ pub fn loss_distribution(
     es: f64,
     level: f64,
 ) -> Result<(), ChartError> {
-    register_font();
     let x_max = pmf.iter().map(|p| p.0).fold(es * 1.15, f64::max).max(1e-9);
     let y_max = pmf.iter().map(|p| p.1).fold(0.0, f64::max) * 1.1 + 1e-12;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
+    let root = canvas(path)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
@@ -151,13 +178,7 @@ pub fn loss_distribution(
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)
         .map_err(|e| chart_error(path, e))?;
-    chart
-        .configure_mesh()
-        .x_desc("loss (millions)")
-        .y_desc("probability")
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(|e| chart_error(path, e))?;
+    draw_axes(&mut chart, path, "loss (millions)", "probability")?;
     chart
         .draw_series(AreaSeries::new(pmf.iter().copied(), 0.0, BLUE.mix(0.3)).border_style(BLUE))
         .map_err(|e| chart_error(path, e))?;
@@ -168,13 +189,7 @@ pub fn loss_distribution(
             .label(label)
             .legend(move |(a, b)| PathElement::new([(a, b), (a + 14, b)], color.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| chart_error(path, e))?;
+    draw_legend(&mut chart, path)?;
     root.present().map_err(|e| chart_error(path, e))
 }
 
@@ -184,12 +199,10 @@ pub fn loss_distribution(
 ///
 /// [`ChartError`] when the file cannot be written.
 pub fn backtest(path: &Path, returns: &[f64], var: &[f64], title: &str) -> Result<(), ChartError> {
-    register_font();
     let n = returns.len().min(var.len());
     let lo = returns.iter().copied().chain(var.iter().map(|v| -v)).fold(0.0, f64::min) * 1.05;
     let hi = returns.iter().copied().fold(0.0, f64::max) * 1.05 + 1e-9;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
+    let root = canvas(path)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(16)
@@ -197,13 +210,7 @@ pub fn backtest(path: &Path, returns: &[f64], var: &[f64], title: &str) -> Resul
         .y_label_area_size(64)
         .build_cartesian_2d(0..n.max(1), lo..hi)
         .map_err(|e| chart_error(path, e))?;
-    chart
-        .configure_mesh()
-        .x_desc("forecast day")
-        .y_desc("log return")
-        .label_style(("sans-serif", 15))
-        .draw()
-        .map_err(|e| chart_error(path, e))?;
+    draw_axes(&mut chart, path, "forecast day", "log return")?;
     chart
         .draw_series(LineSeries::new((0..n).map(|i| (i, returns[i])), BLACK.mix(0.35)))
         .map_err(|e| chart_error(path, e))?
@@ -223,13 +230,7 @@ pub fn backtest(path: &Path, returns: &[f64], var: &[f64], title: &str) -> Resul
         .map_err(|e| chart_error(path, e))?
         .label("exception")
         .legend(|(a, b)| Circle::new((a + 7, b), 3, RED.filled()));
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 15))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| chart_error(path, e))?;
+    draw_legend(&mut chart, path)?;
     root.present().map_err(|e| chart_error(path, e))
 }
 
@@ -239,10 +240,8 @@ pub fn backtest(path: &Path, returns: &[f64], var: &[f64], title: &str) -> Resul
 ///
 /// [`ChartError`] when the file cannot be written.
 pub fn decision_summary(path: &Path, bars: &[(String, usize)]) -> Result<(), ChartError> {
-    register_font();
     let top = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f64 * 1.15;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
+    let root = canvas(path)?;
     let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
     let mut chart = ChartBuilder::on(&root)
         .caption("Loan decisions", ("sans-serif", 24))

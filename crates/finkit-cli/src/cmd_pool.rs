@@ -261,7 +261,8 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
     } else {
         Batch::from_csv_path(kind, &args.file)
     }
-    .map_err(pool_error)?;
+    // Reading the user's file: a missing or unreadable file is bad input, not an internal error.
+    .map_err(|e| CliError::input(e.to_string()))?;
     let bar = crate::progress::bar(1, "ingest");
     let mode = if args.strict { IngestMode::Strict } else { IngestMode::Lenient };
     let report = match pool.ingest(&principal(&args.access), &batch, mode) {

@@ -81,6 +81,27 @@ fn diag() {
             codes
         );
     }
+    // counterfactuals
+    use finkit_lending::limits::{size_limit, DebtCapacityInputs, LimitParams};
+    for (name, stdr, minten, scale) in [("base",0.5,0.0,1.0),("std0",0.0,0.0,1.0),("tenor>=3 for short",0.5,3.0,1.0),("std0+tenor3",0.0,3.0,1.0),("amount x0.5",0.5,0.0,0.5),("amount x0.35",0.5,0.0,0.35)] {
+        let mut params = LimitParams::default(); params.short_term_debt_repaid = stdr;
+        let (mut a2, mut r2, mut d2) = (0,0,0); let mut lim = 0; let mut bind2 = std::collections::BTreeMap::new();
+        for app in &apps {
+            let dec = engine.decide(&load_application(&pool, &who, &app.id, Some(&book)).unwrap().input()).unwrap();
+            let f = dec.core.features.financials.unwrap_or_default();
+            let fin = DebtCapacityInputs{revenue:f.revenue, ebitda:f.ebitda, capex:f.capex, operating_cash_flow:f.operating_cash_flow, interest_expense:f.interest_expense, short_term_debt:f.short_term_debt, long_term_debt:f.long_term_debt};
+            let coll: Vec<_> = app.collateral.iter().map(|c| finkit_schema::Collateral{kind:c.kind, value: finkit_schema::Amount::new(c.value.get()*scale).unwrap()}).collect();
+            let t = app.tenor.get().max(minten);
+            let l = size_limit(&params, &fin, &coll, &app.guarantees, dec.core.quote.rate(), t).unwrap();
+            let amount = app.amount.get()*scale;
+            let mut codes: Vec<String> = dec.reasons.iter().filter(|x| x.severity.is_some()).map(|x| x.code.clone()).filter(|c| c!="RF-LIMIT" && (scale==1.0 || c!="RF-AUTHORITY")).collect();
+            if amount > l.amount { codes.push("RF-LIMIT".into()); lim += 1; }
+            if scale != 1.0 && dec.reasons.iter().any(|x| x.code=="RF-AUTHORITY") && amount > 10e6 { codes.push("RF-AUTHORITY".into()); }
+            *bind2.entry(format!("{:?}", l.binding)).or_insert(0) += 1;
+            if codes.iter().any(|c| c.starts_with("KO-")) { d2+=1 } else if !codes.is_empty() { r2+=1 } else { a2+=1 }
+        }
+        println!("CF {name:22} approve {a2} refer {r2} decline {d2} rf-limit {lim} binding {bind2:?}");
+    }
     println!("SUMMARY approve {a} refer {r} decline {d}");
     println!("BINDING {bind:?}");
     println!("RULES {rule:?}");

@@ -1,0 +1,277 @@
+//! `finkit pool …` end to end on synthetic data written by finkit-pool's seeded generator:
+//! init, ingest of every entity kind (the `{"accepted", "rejected": [{"line", "field",
+//! "reason"}]}` contract, strict and lenient), point-in-time and filtered queries, the
+//! pseudonymised export, the audit trail, access control, and the bad-input contract.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Run, Scratch, arg, edit_line, finkit, finkit_env, num, set_cell};
+use finkit::pool::synthetic::{SyntheticCsvFiles, SyntheticDataset, SyntheticParams};
+use serde_json::Value;
+
+const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/// A small seeded synthetic data set and its CSV files in `s`.
+fn synthetic(s: &Scratch) -> (SyntheticDataset, SyntheticCsvFiles) {
+    let data = SyntheticParams::builder()
+        .with_firms(40)
+        .with_applications(15)
+        .with_loans(30)
+        .with_listed(2)
+        .with_price_days(30)
+        .with_seed(8)
+        .build()
+        .and_then(|p| p.generate())
+        .expect("synthetic data");
+    let files = data.write_csv(s.path("csv")).expect("synthetic CSV files");
+    (data, files)
+}
+
+fn pool<S: AsRef<str>>(db: &str, args: &[S]) -> Run {
+    let mut full = vec!["pool".to_owned()];
+    full.extend(args.iter().map(|a| a.as_ref().to_owned()));
+    full.extend(["--db".to_owned(), db.to_owned(), "--user".to_owned(), "tester".to_owned()]);
+    finkit(&full)
+}
+
+fn keys(doc: &Value) -> BTreeSet<String> {
+    doc.as_object().expect("a JSON object").keys().cloned().collect()
+}
+
+#[track_caller]
+fn assert_report(doc: &Value, accepted: usize, rejected: usize) {
+    assert_eq!(keys(doc), ["accepted", "rejected"].iter().map(|s| (*s).to_owned()).collect());
+    assert_eq!(doc["accepted"], accepted, "{doc}");
+    let list = doc["rejected"].as_array().expect("rejected list");
+    assert_eq!(list.len(), rejected, "{doc}");
+    for r in list {
+        assert_eq!(keys(r), ["field", "line", "reason"].iter().map(|s| (*s).to_owned()).collect());
+        assert!(r["line"].is_u64() && r["field"].is_string() && r["reason"].is_string(), "{r}");
+    }
+}
+
+/// A fresh pool with every synthetic file ingested.
+fn loaded(s: &Scratch) -> (String, SyntheticDataset, SyntheticCsvFiles) {
+    let (data, files) = synthetic(s);
+    let db = arg(&s.path("pool.db"));
+    pool(&db, &["init", "--json"]).json();
+    for (kind, file) in [
+        ("firms", &files.firms),
+        ("statements", &files.statements),
+        ("applications", &files.applications),
+        ("exposures", &files.exposures),
+        ("events", &files.credit_events),
+        ("prices", &files.prices),
+    ] {
+        let rows = std::fs::read_to_string(file).unwrap().lines().count() - 1;
+        let doc =
+            pool(&db, &["ingest", "--kind", kind, "--file", &arg(file), "--strict", "--json"])
+                .json();
+        assert_report(&doc, rows, 0);
+    }
+    (db, data, files)
+}
+
+#[test]
+fn init_ingest_query_export_verify() {
+    let s = Scratch::new();
+    let (db, data, _files) = loaded(&s);
+
+    // init is idempotent on an existing pool.
+    let again = pool(&db, &["init", "--json"]).json();
+    assert_eq!(keys(&again), ["db", "schema_version"].iter().map(|s| (*s).to_owned()).collect());
+    assert!(again["schema_version"].as_u64().unwrap() >= 1);
+
+    let query = |what: &str, extra: &[&str]| -> Vec<Value> {
+        let mut args = vec!["query", what, "--json"];
+        args.extend_from_slice(extra);
+        pool(&db, &args).json().as_array().cloned().expect("a JSON array")
+    };
+    assert_eq!(query("firms", &[]).len(), data.firms.len());
+    let tech = data.firms.iter().filter(|f| f.tech.is_tech_innovative()).count();
+    assert!(tech > 0 && tech < data.firms.len());
+    assert_eq!(query("firms", &["--tech"]).len(), tech);
+    let region = data.firms[0].region.clone();
+    let in_region = data.firms.iter().filter(|f| f.region == region).count();
+    assert_eq!(query("firms", &["--region", &region]).len(), in_region);
+
+    // Statements as of a date: the latest version of each period published by then.
+    let as_of = data.as_of.to_string();
+    let known: BTreeSet<(String, String)> = data
+        .statements
+        .iter()
+        .filter(|st| st.available_at <= data.as_of)
+        .map(|st| (st.firm_id.to_string(), st.period_end.to_string()))
+        .collect();
+    let statements = query("statements", &["--as-of", &as_of]);
+    assert_eq!(statements.len(), known.len());
+    let restated = data.statements.len() - known.len();
+    assert!(restated > 0 || data.statements.len() == known.len());
+
+    assert_eq!(query("applications", &[]).len(), data.applications.len());
+    assert_eq!(query("exposures", &[]).len(), data.exposures.len());
+    assert_eq!(query("events", &[]).len(), data.events.len());
+    let audit = query("audit", &[]);
+    assert!(audit.len() >= 6, "{} audit entries", audit.len());
+
+    // The audit chain is intact.
+    let verify = pool(&db, &["audit-verify", "--json"]).json();
+    assert_eq!(verify["intact"], true);
+    assert!(num(&verify, &["entries"]) >= 6.0);
+    assert_eq!(verify["problems"], Value::Array(vec![]));
+
+    // The research export replaces firm ids by keyed pseudonyms.
+    let out = s.path("export");
+    let doc =
+        pool(&db, &["export", "--out", &arg(&out), "--as-of", &as_of, "--key", KEY, "--json"])
+            .json();
+    assert_eq!(doc["firms"], data.firms.len());
+    assert_eq!(doc["as_of"], as_of.as_str());
+    let file = doc["file"].as_str().expect("file");
+    let text = std::fs::read_to_string(file).expect("export file");
+    assert!(std::path::Path::new(file).starts_with(&out));
+    for firm in &data.firms {
+        assert!(!text.contains(&format!("\"{}\"", firm.id)), "firm id {} leaked", firm.id);
+        assert!(
+            !text.contains(&firm.registration_number),
+            "registration {} leaked",
+            firm.registration_number
+        );
+    }
+    // Same key, same pseudonyms: the key may also come from the environment.
+    let out2 = s.path("export2");
+    let via_env = finkit_env(
+        &["pool", "export", "--db", &db, "--out", &arg(&out2), "--as-of", &as_of, "--json"],
+        &[("FINKIT_PSEUDONYM_KEY", KEY)],
+    )
+    .json();
+    let text2 = std::fs::read_to_string(via_env["file"].as_str().unwrap()).unwrap();
+    assert_eq!(text, text2);
+
+    // Human-readable tables.
+    for args in [vec!["query", "firms"], vec!["query", "audit"], vec!["audit-verify"], vec!["init"]]
+    {
+        let run = pool(&db, &args);
+        run.ok();
+        assert!(
+            !run.stdout.trim().is_empty() && serde_json::from_str::<Value>(&run.stdout).is_err()
+        );
+    }
+}
+
+/// The synthetic exposures with bad rows: line 3 an unparsable EAD, line 5 a PD of 1.7,
+/// line 6 an unknown firm; the other lines are valid.
+fn bad_exposures(s: &Scratch, files: &SyntheticCsvFiles) -> (String, usize) {
+    let text = std::fs::read_to_string(&files.exposures).unwrap();
+    let rows = text.lines().count() - 1;
+    let text = edit_line(&text, 3, |l| set_cell(l, 4, "12x5"));
+    let text = edit_line(&text, 5, |l| set_cell(l, 2, "1.7"));
+    let text = edit_line(&text, 6, |l| set_cell(l, 1, "F-NOBODY"));
+    (s.write("exposures_bad.csv", &text), rows)
+}
+
+#[test]
+fn ingest_reports_every_rejected_row_and_strict_commits_nothing() {
+    let s = Scratch::new();
+    let (data, files) = synthetic(&s);
+    let db = arg(&s.path("pool.db"));
+    pool(&db, &["init"]).ok();
+    pool(&db, &["ingest", "--kind", "firms", "--file", &arg(&files.firms), "--json"]).json();
+    let (bad, rows) = bad_exposures(&s, &files);
+
+    // Strict: exit 2, the report on stdout, one line on stderr, nothing committed.
+    let report =
+        pool(&db, &["ingest", "--kind", "exposures", "--file", &bad, "--strict", "--json"])
+            .bad_input_with_report(&[
+                "exposures_bad.csv",
+                "strict",
+                "3 row(s) rejected",
+                "nothing committed",
+            ]);
+    assert_report(&report, 0, 3);
+    let got: Vec<(u64, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, vec![(3, "ead"), (5, "pd"), (6, "firm_id")]);
+    let reasons: Vec<&str> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons[0].contains("12x5")
+            && reasons[1].contains("1.7")
+            && reasons[2].contains("F-NOBODY"),
+        "{reasons:?}"
+    );
+    let exposures = pool(&db, &["query", "exposures", "--json"]).json();
+    assert_eq!(exposures.as_array().unwrap().len(), 0, "strict mode committed rows");
+
+    // Lenient (the default): exactly the valid rows are committed, exit 0.
+    let report = pool(&db, &["ingest", "--kind", "exposures", "--file", &bad, "--json"]).json();
+    assert_report(&report, rows - 3, 3);
+    let exposures = pool(&db, &["query", "exposures", "--json"]).json();
+    assert_eq!(exposures.as_array().unwrap().len(), rows - 3);
+    assert!(rows - 3 < data.exposures.len() + 1);
+
+    // The table names line, field and reason.
+    let run = pool(&db, &["ingest", "--kind", "exposures", "--file", &bad]);
+    run.ok();
+    assert!(run.stdout.contains("12x5") && run.stdout.contains("line"), "{}", run.stdout);
+}
+
+#[test]
+fn pool_bad_input() {
+    let s = Scratch::new();
+    let (_data, files) = synthetic(&s);
+    let db = arg(&s.path("pool.db"));
+    pool(&db, &["init"]).ok();
+    let firms = arg(&files.firms);
+
+    // Files: missing, wrong columns, empty.
+    let missing = arg(&s.path("nothing.csv"));
+    pool(&db, &["ingest", "--kind", "firms", "--file", &missing]).bad_input(&["nothing.csv"]);
+    let text = std::fs::read_to_string(&files.firms).unwrap();
+    let renamed = s.write("renamed.csv", &edit_line(&text, 1, |l| l.replacen("name", "nom", 1)));
+    pool(&db, &["ingest", "--kind", "firms", "--file", &renamed, "--json"])
+        .bad_input(&["renamed.csv", "name"]);
+    let empty = s.write("empty.csv", "");
+    pool(&db, &["ingest", "--kind", "firms", "--file", &empty]).bad_input(&["empty.csv"]);
+    // The wrong kind for the file: every row names its missing or bad field.
+    let exposures_as_firms =
+        pool(&db, &["ingest", "--kind", "statements", "--file", &firms, "--json"]);
+    assert_eq!(exposures_as_firms.code, 2, "{exposures_as_firms:?}");
+    exposures_as_firms.bad_input(&["firms.csv"]);
+
+    // The pool file: not created yet.
+    let absent = arg(&s.path("absent.db"));
+    pool(&absent, &["ingest", "--kind", "firms", "--file", &firms]).bad_input(&["absent.db"]);
+    pool(&absent, &["query", "firms"]).bad_input(&["absent.db"]);
+    pool(&absent, &["audit-verify"]).bad_input(&["absent.db"]);
+    let not_a_pool = s.write("not_a_pool.db", "plain text, not SQLite");
+    pool(&not_a_pool, &["query", "firms"]).bad_input(&["not_a_pool.db"]);
+
+    // Access control: an analyst may not read the audit trail; a denial is audited, not fatal.
+    let mut args = vec!["query", "audit", "--role", "analyst"];
+    pool(&db, &args).bad_input(&["analyst"]);
+    args.truncate(2);
+    pool(&db, &args).json();
+
+    // Export: no key, a key that is not hex.
+    let out = arg(&s.path("exp"));
+    pool(&db, &["export", "--out", &out]).bad_input(&["key"]);
+    pool(&db, &["export", "--out", &out, "--key", "xyz"]).bad_input(&["--key", "hex"]);
+    pool(&db, &["export", "--out", &out, "--key", "abc"]).bad_input(&["--key"]);
+
+    // A policy file that does not exist or does not parse.
+    let no_policy = arg(&s.path("policy.toml"));
+    pool(&db, &["query", "firms", "--policy", &no_policy]).bad_input(&["policy.toml"]);
+    let bad_policy = s.write("bad_policy.toml", "this is = not [ a policy");
+    pool(&db, &["query", "firms", "--policy", &bad_policy]).bad_input(&["bad_policy.toml"]);
+}
