@@ -312,7 +312,7 @@ impl<M: RatingModel> Engine<M> {
             &app.collateral,
             &app.guarantees,
             quote.rate(),
-            tenor,
+            self.config.limits.sizing_tenor(app.product, tenor),
         )?;
         let facts = Facts {
             years_in_business: features.years_in_business,

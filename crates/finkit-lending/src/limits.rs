@@ -1,7 +1,13 @@
 //! Limit sizing: the largest amount allowed by cash-flow capacity, a leverage cap and the
 //! collateral after haircuts; the binding constraint is named.
+//!
+//! Cash-flow capacity amortises term products over their tenor and working-capital facilities
+//! (revolving lines, trade finance) over `max(tenor, 5 y)` by default
+//! ([`LimitParams::working_capital_amortisation_years`]): those lines are rolled over and repaid
+//! from receivables and inventory, so sizing them as if repaid from one year's (or one
+//! quarter's) EBITDA would refer almost every healthy applicant.
 
-use finkit_schema::{Collateral, Guarantee};
+use finkit_schema::{Collateral, Guarantee, Product};
 
 use crate::LendingError;
 use crate::collateral::CollateralTable;
@@ -36,14 +42,21 @@ pub struct LimitParams {
     pub short_term_debt_repaid: f64,
     /// Unsecured lending allowed beside collateral, as a share of annual revenue, in [0, 1].
     pub unsecured_share_of_revenue: f64,
+    /// Notional amortisation period (years, in [0, 100]) of working-capital facilities (revolving
+    /// lines and trade finance): they are rolled over and repaid from the conversion of
+    /// receivables and inventory, not from one year's (or one quarter's) cash flow, so their
+    /// cash-flow capacity is sized as if termed out over `max(tenor, this)` years; see
+    /// [`LimitParams::sizing_tenor`]. 0 sizes them over their contractual tenor.
+    pub working_capital_amortisation_years: f64,
     /// Collateral haircuts and guarantee recognition.
     pub collateral: CollateralTable,
 }
 
 impl Default for LimitParams {
     /// DSCR 1.25× and debt/EBITDA 4.0× (common covenant levels in leveraged and SME lending),
-    /// EBITDA as cash flow, half the short-term debt repaid within the year, unsecured lending up to 10 % of revenue, the Basel III collateral
-    /// table.
+    /// EBITDA as cash flow, half the short-term debt repaid within the year, unsecured lending up
+    /// to 10 % of revenue, working-capital facilities termed out over 5 years, the Basel III
+    /// collateral table.
     fn default() -> Self {
         LimitParams {
             target_dscr: 1.25,
@@ -51,6 +64,7 @@ impl Default for LimitParams {
             cash_flow: CashFlowMeasure::Ebitda,
             short_term_debt_repaid: 0.5,
             unsecured_share_of_revenue: 0.10,
+            working_capital_amortisation_years: 5.0,
             collateral: CollateralTable::default(),
         }
     }
@@ -85,7 +99,28 @@ impl LimitParams {
             1.0,
             "must be in [0, 1]",
         )?;
+        check_range(
+            "working_capital_amortisation_years",
+            self.working_capital_amortisation_years,
+            0.0,
+            100.0,
+            "must be in [0, 100]",
+        )?;
         self.collateral.validate()
+    }
+
+    /// The tenor over which [`size_limit`] amortises a facility: the contractual tenor for term
+    /// products, `max(tenor, working_capital_amortisation_years)` for revolving lines and trade
+    /// finance (a 1-year revolver or a 3-month letter of credit is not repaid from 1 year or
+    /// 3 months of EBITDA; banks test whether cash flow could service it if termed out).
+    #[must_use]
+    pub fn sizing_tenor(&self, product: Product, tenor: f64) -> f64 {
+        match product {
+            Product::RevolvingLine | Product::TradeFinance => {
+                tenor.max(self.working_capital_amortisation_years)
+            }
+            _ => tenor,
+        }
     }
 }
 
@@ -176,7 +211,8 @@ pub fn annuity_factor(rate: f64, tenor: f64) -> f64 {
 /// collateral = (Σ C_k (1 − HC_k) + u · revenue) / (1 − g)         (∞ when g = 1)
 /// limit      = min(cash_flow, leverage, collateral)
 /// ```
-/// Ties name the earlier of cash flow, leverage, collateral.
+/// Ties name the earlier of cash flow, leverage, collateral. `tenor` is the amortisation
+/// period: the engine passes [`LimitParams::sizing_tenor`] of the application's product.
 ///
 /// # Errors
 ///
@@ -280,6 +316,19 @@ mod tests {
             [Collateral { kind: CollateralKind::RealEstate, value: Amount::new(50e6).unwrap() }];
         let l2 = size_limit(&p, &firm(), &rich, &[], 0.05, 5.0).unwrap();
         assert_eq!(l2.binding, Constraint::CashFlow);
+    }
+
+    #[test]
+    fn working_capital_facilities_are_termed_out() {
+        let p = LimitParams::default();
+        assert_eq!(p.sizing_tenor(Product::RevolvingLine, 1.0), 5.0);
+        assert_eq!(p.sizing_tenor(Product::TradeFinance, 0.25), 5.0);
+        assert_eq!(p.sizing_tenor(Product::TermLoan, 2.0), 2.0);
+        assert_eq!(p.sizing_tenor(Product::RevolvingLine, 7.0), 7.0);
+        let off = LimitParams { working_capital_amortisation_years: 0.0, ..p };
+        assert_eq!(off.sizing_tenor(Product::TradeFinance, 0.25), 0.25);
+        let bad = LimitParams { working_capital_amortisation_years: -1.0, ..p };
+        assert!(bad.validate().is_err());
     }
 
     #[test]
