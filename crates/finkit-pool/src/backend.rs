@@ -6,12 +6,13 @@
 //! runs [`crate::conformance::run_all`].
 
 use chrono::NaiveDate;
-use finkit_schema::{FinancialStatement, Firm, LoanApplication};
+use finkit_schema::{FinancialStatement, Firm, FirmId, LoanApplication};
 
 use crate::PoolError;
-use crate::audit::{AuditEvent, Outcome};
+use crate::audit::{AuditEvent, AuditStatus, Outcome};
+use crate::ingest::{Batch, IngestMode, IngestReport};
 use crate::security::{Permission, Policy, Principal, mask_application, mask_firm};
-use crate::traits::StatementQuery;
+use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
 
 /// Checks `who` against `policy`; on denial appends a denied audit event through `append`
 /// and returns [`PoolError::AccessDenied`].
@@ -105,4 +106,108 @@ pub fn describe_query(as_of: NaiveDate, query: &StatementQuery) -> String {
         query.latest_period_only,
         query.firms.as_ref().map_or_else(|| "all".to_owned(), |f| f.len().to_string())
     )
+}
+
+/// Describes a credit-event query (one firm or all) for the audit trail.
+pub(crate) fn describe_firm(firm: Option<&FirmId>) -> String {
+    firm.map_or_else(|| "all".to_owned(), |f| format!("firm={f}"))
+}
+
+/// The audit event of an allowed call.
+pub(crate) fn allowed(who: &Principal, action: &str, entity: &str, detail: String) -> AuditEvent {
+    AuditEvent::new(who, action, entity, detail, Outcome::Allowed)
+}
+
+/// [`crate::PoolRead::authorize`] for every backend: the check, and an audit entry either way.
+pub(crate) fn authorize_audited(
+    policy: &Policy,
+    who: &Principal,
+    permission: Permission,
+    action: &str,
+    entity: &str,
+    mut append: impl FnMut(&AuditEvent) -> Result<(), PoolError>,
+) -> Result<(), PoolError> {
+    authorize_with(policy, who, permission, action, entity, &mut append)?;
+    append(&allowed(who, action, entity, format!("permission {permission}")))
+}
+
+/// Checks the write permission of every kind in `batch`, auditing the first denial.
+pub(crate) fn authorize_ingest(
+    policy: &Policy,
+    who: &Principal,
+    batch: &Batch,
+    mut append: impl FnMut(&AuditEvent) -> Result<(), PoolError>,
+) -> Result<(), PoolError> {
+    for kind in batch.kinds() {
+        authorize_with(policy, who, kind.write_permission(), "ingest", kind.as_str(), &mut append)?;
+    }
+    Ok(())
+}
+
+/// In strict mode a batch with rejected rows writes nothing: the error to return then, with the
+/// written counts zeroed.
+pub(crate) fn strict_rejection(mode: IngestMode, report: &IngestReport) -> Option<PoolError> {
+    (mode == IngestMode::Strict && !report.rejected.is_empty()).then(|| {
+        let mut report = report.clone();
+        report.accepted = 0;
+        report.unchanged = 0;
+        PoolError::Rejected { report }
+    })
+}
+
+/// The audit event of a committed ingest.
+pub(crate) fn ingest_event(
+    who: &Principal,
+    batch: &Batch,
+    mode: IngestMode,
+    report: &IngestReport,
+) -> AuditEvent {
+    let kinds = batch.kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+");
+    let detail = format!(
+        "source={} mode={mode:?} accepted={} unchanged={} rejected_rows={}",
+        batch.source,
+        report.accepted,
+        report.unchanged,
+        report.rejected_rows()
+    );
+    allowed(who, "ingest", &kinds, detail)
+}
+
+/// Audits an audit verification and returns its status. A tampered trail may refuse the
+/// append ([`PoolError::AuditConflict`]); the report matters more then.
+pub(crate) fn verified(
+    who: &Principal,
+    status: AuditStatus,
+    append: impl FnOnce(&AuditEvent) -> Result<(), PoolError>,
+) -> Result<AuditStatus, PoolError> {
+    let event = allowed(who, "verify_audit", "audit", format!("intact={}", status.is_intact()));
+    match append(&event) {
+        Err(PoolError::AuditConflict { .. }) if !status.is_intact() => Ok(status),
+        Err(e) => Err(e),
+        Ok(()) => Ok(status),
+    }
+}
+
+/// The firms passing `filter`, as `who` may see them.
+pub(crate) fn present_firms(
+    policy: &Policy,
+    who: &Principal,
+    filter: &FirmFilter,
+    firms: impl IntoIterator<Item = Firm>,
+) -> Vec<Firm> {
+    firms.into_iter().filter(|f| filter.matches(f)).map(|f| present_firm(policy, who, f)).collect()
+}
+
+/// The applications passing `filter`, as `who` may see them.
+pub(crate) fn present_applications(
+    policy: &Policy,
+    who: &Principal,
+    filter: &ApplicationFilter,
+    applications: impl IntoIterator<Item = LoanApplication>,
+) -> Vec<LoanApplication> {
+    applications
+        .into_iter()
+        .filter(|a| filter.matches(a))
+        .map(|a| present_application(policy, who, a))
+        .collect()
 }

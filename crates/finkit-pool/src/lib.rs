@@ -94,6 +94,7 @@ pub mod migrations;
 pub mod postgres;
 mod record;
 mod security;
+mod sql;
 mod sqlite;
 pub mod synthetic;
 mod traits;

@@ -10,9 +10,11 @@ use finkit_schema::{
 };
 
 use crate::PoolError;
-use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, Outcome, verify_chain};
+use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, verify_chain};
 use crate::backend::{
-    authorize_with, describe_query, present_application, present_firm, select_as_of,
+    allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
+    ingest_event, present_application, present_applications, present_firm, present_firms,
+    select_as_of, strict_rejection, verified,
 };
 use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
 use crate::record::{EntityKind, Record};
@@ -151,7 +153,22 @@ impl MemoryPool {
         entity: &str,
         detail: String,
     ) -> Result<(), PoolError> {
-        self.append(&AuditEvent::new(who, action, entity, detail, Outcome::Allowed))
+        self.append(&allowed(who, action, entity, detail))
+    }
+
+    /// Reads the audit trail: guard, then `f` under the trail's lock. The caller audits the
+    /// call once the lock is released (appending takes it again).
+    fn audit_view<R>(
+        &self,
+        who: &Principal,
+        action: &str,
+        f: impl FnOnce(&Audit) -> R,
+    ) -> Result<R, PoolError> {
+        authorize_with(&self.policy, who, Permission::ReadAudit, action, "audit", |e| {
+            self.append(e)
+        })?;
+        let audit = self.audit.lock().map_err(|_| PoolError::Poisoned)?;
+        Ok(f(&audit))
     }
 
     /// Reads under the data lock: guard, audit, then `f`.
@@ -181,17 +198,13 @@ impl PoolRead for MemoryPool {
         action: &str,
         entity: &str,
     ) -> Result<(), PoolError> {
-        authorize_with(&self.policy, who, permission, action, entity, |e| self.append(e))?;
-        self.allowed(who, action, entity, format!("permission {permission}"))
+        authorize_audited(&self.policy, who, permission, action, entity, |e| self.append(e))
     }
 
     fn firms(&self, who: &Principal, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
         self.read(who, EntityKind::Firms, format!("{filter:?}"), |d| {
-            Ok(d.firms
-                .values()
-                .filter(|f| filter.matches(f))
-                .map(|f| present_firm(&self.policy, who, f.clone()))
-                .collect())
+            let matching = d.firms.values().filter(|f| filter.matches(f)).cloned();
+            Ok(present_firms(&self.policy, who, filter, matching))
         })
     }
 
@@ -228,11 +241,8 @@ impl PoolRead for MemoryPool {
         filter: &ApplicationFilter,
     ) -> Result<Vec<LoanApplication>, PoolError> {
         self.read(who, EntityKind::Applications, format!("{filter:?}"), |d| {
-            Ok(d.applications
-                .values()
-                .filter(|a| filter.matches(a))
-                .map(|a| present_application(&self.policy, who, a.clone()))
-                .collect())
+            let matching = d.applications.values().filter(|a| filter.matches(a)).cloned();
+            Ok(present_applications(&self.policy, who, filter, matching))
         })
     }
 
@@ -264,8 +274,7 @@ impl PoolRead for MemoryPool {
         who: &Principal,
         firm: Option<&FirmId>,
     ) -> Result<Vec<CreditEvent>, PoolError> {
-        let detail = firm.map_or_else(|| "all".to_owned(), |f| format!("firm={f}"));
-        self.read(who, EntityKind::CreditEvents, detail, |d| {
+        self.read(who, EntityKind::CreditEvents, describe_firm(firm), |d| {
             Ok(d.events
                 .values()
                 .filter(|e| firm.is_none_or(|f| e.firm_id == *f))
@@ -299,33 +308,20 @@ impl PoolRead for MemoryPool {
     }
 
     fn audit_log(&self, who: &Principal) -> Result<Vec<AuditEntry>, PoolError> {
-        authorize_with(&self.policy, who, Permission::ReadAudit, "read", "audit", |e| {
-            self.append(e)
-        })?;
-        let entries = self.audit.lock().map_err(|_| PoolError::Poisoned)?.entries.clone();
+        let entries = self.audit_view(who, "read", |a| a.entries.clone())?;
         self.allowed(who, "read", "audit", "log".into())?;
         Ok(entries)
     }
 
     fn audit_head(&self, who: &Principal) -> Result<AuditHead, PoolError> {
-        authorize_with(&self.policy, who, Permission::ReadAudit, "read", "audit", |e| {
-            self.append(e)
-        })?;
-        let head = self.audit.lock().map_err(|_| PoolError::Poisoned)?.head.clone();
+        let head = self.audit_view(who, "read", |a| a.head.clone())?;
         self.allowed(who, "read", "audit", "head".into())?;
         Ok(head)
     }
 
     fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, PoolError> {
-        authorize_with(&self.policy, who, Permission::ReadAudit, "verify_audit", "audit", |e| {
-            self.append(e)
-        })?;
-        let status = {
-            let audit = self.audit.lock().map_err(|_| PoolError::Poisoned)?;
-            verify_chain(&audit.entries, &audit.head)
-        };
-        self.allowed(who, "verify_audit", "audit", format!("intact={}", status.is_intact()))?;
-        Ok(status)
+        let status = self.audit_view(who, "verify_audit", |a| verify_chain(&a.entries, &a.head))?;
+        verified(who, status, |e| self.append(e))
     }
 }
 
@@ -338,49 +334,16 @@ impl PoolWrite for MemoryPool {
         batch: &Batch,
         mode: IngestMode,
     ) -> Result<IngestReport, PoolError> {
-        for kind in batch.kinds() {
-            authorize_with(
-                &self.policy,
-                who,
-                kind.write_permission(),
-                "ingest",
-                kind.as_str(),
-                |e| self.append(e),
-            )?;
-        }
+        authorize_ingest(&self.policy, who, batch, |e| self.append(e))?;
         let mut data = self.data.write().map_err(|_| PoolError::Poisoned)?;
         let mut staged = data.clone();
-        let mut report = apply_batch(&mut staged, batch)?;
-        if mode == IngestMode::Strict && !report.rejected.is_empty() {
-            report.accepted = 0;
-            report.unchanged = 0;
-            return Err(PoolError::Rejected { report });
+        let report = apply_batch(&mut staged, batch)?;
+        if let Some(rejected) = strict_rejection(mode, &report) {
+            return Err(rejected);
         }
         // Audit before publishing, as the SQL backends do in one transaction.
-        self.append(&AuditEvent::new(
-            who,
-            "ingest",
-            &kinds_label(batch),
-            ingest_detail(batch, mode, &report),
-            Outcome::Allowed,
-        ))?;
+        self.append(&ingest_event(who, batch, mode, &report))?;
         *data = staged;
         Ok(report)
     }
-}
-
-/// The kinds of a batch joined by `+`, for the audit trail.
-pub(crate) fn kinds_label(batch: &Batch) -> String {
-    batch.kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+")
-}
-
-/// The audit detail of an ingest.
-pub(crate) fn ingest_detail(batch: &Batch, mode: IngestMode, report: &IngestReport) -> String {
-    format!(
-        "source={} mode={mode:?} accepted={} unchanged={} rejected_rows={}",
-        batch.source,
-        report.accepted,
-        report.unchanged,
-        report.rejected_rows()
-    )
 }

@@ -51,30 +51,34 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use finkit_schema::{
-    Amount, ApplicationId, CreditEvent, Currency, Exposure, FinancialStatement, Firm, FirmId,
-    IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents, Portfolio,
-    PortfolioColumns, PriceSeries, Probability, TechProfile, Unit,
+    Amount, ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, InstrumentId,
+    LoanApplication, Portfolio, PortfolioColumns, PriceSeries,
 };
 use postgres::error::SqlState;
 use postgres::tls::{MakeTlsConnect, TlsConnect};
 use postgres::types::ToSql;
 use postgres::{Client, Config, IsolationLevel, NoTls, Row as PgRow, Socket, Transaction};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::PoolError;
-use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, Outcome, verify_chain};
+use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, verify_chain};
 use crate::backend::{
-    authorize_with, describe_query, present_application, present_firm, select_as_of,
+    allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
+    ingest_event, present_application, present_applications, present_firm, present_firms,
+    select_as_of, strict_rejection, verified,
 };
 use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
-use crate::memory::{ingest_detail, kinds_label};
 use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION};
 use crate::record::{EntityKind, Record};
 use crate::security::{Permission, Policy, Principal};
+use crate::sql::{
+    APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
+    STATEMENT_COLUMNS, application_from_row, audit_from_row, corrupt, date_key, enum_text,
+    event_from_row, exposure_from_row, firm_from_row, instrument_from_row, json_text, key_date,
+    portfolio_row, price_series, schema, statement_from_row, unit_text,
+};
 use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
 
 /// The environment variable [`PostgresPool::from_env`] reads the connection URL from.
@@ -174,209 +178,12 @@ fn lock_key(purpose: &str, schema: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-fn date_key(d: NaiveDate) -> i64 {
-    i64::from(d.num_days_from_ce())
-}
-
-fn key_date(days: i64, entity: &'static str, key: &str) -> Result<NaiveDate, PoolError> {
-    i32::try_from(days)
-        .ok()
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .ok_or_else(|| corrupt(entity, key, format!("date out of range: {days}")))
-}
-
-fn corrupt(entity: &'static str, key: &str, message: impl Into<String>) -> PoolError {
-    PoolError::Corrupt { entity, key: key.to_owned(), message: message.into() }
-}
-
-fn enum_text<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-fn text_enum<T: DeserializeOwned>(
-    text: &str,
-    entity: &'static str,
-    key: &str,
-) -> Result<T, PoolError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| corrupt(entity, key, e.to_string()))
-}
-
-fn unit_text(u: Unit) -> &'static str {
-    match u {
-        Unit::One => "one",
-        Unit::Thousand => "thousand",
-        Unit::Million => "million",
-    }
-}
-
-fn text_unit(t: &str, key: &str) -> Result<Unit, PoolError> {
-    match t {
-        "one" => Ok(Unit::One),
-        "thousand" => Ok(Unit::Thousand),
-        "million" => Ok(Unit::Million),
-        _ => Err(corrupt("statement", key, format!("unknown unit {t:?}"))),
-    }
-}
-
-fn schema_ok<T>(
-    r: Result<T, finkit_schema::SchemaError>,
-    entity: &'static str,
-    key: &str,
-) -> Result<T, PoolError> {
-    r.map_err(|e| corrupt(entity, key, e.to_string()))
-}
-
-fn count_u32(v: i64, entity: &'static str, key: &str) -> Result<u32, PoolError> {
-    u32::try_from(v).map_err(|_| corrupt(entity, key, format!("count out of range: {v}")))
-}
-
-const FIRM_COLUMNS: &str = "id, name, registration_number, industry_scheme, industry_code, region, founded, \
-employees, high_tech_certified, certification_date, rd_expense, rd_staff_share, patents_invention, \
-patents_utility_model, patents_design, software_copyrights, venture_funding, contact_name, contact_email, \
-contact_phone";
-
-fn firm_from_row(row: &PgRow) -> Result<Firm, PoolError> {
-    const E: &str = "firm";
-    let key: String = row.try_get(0)?;
-    let cert: Option<i64> = row.try_get(9)?;
-    Ok(Firm {
-        id: schema_ok(FirmId::new(key.clone()), E, &key)?,
-        name: row.try_get(1)?,
-        registration_number: row.try_get(2)?,
-        industry: IndustryCode {
-            scheme: text_enum(row.try_get::<_, &str>(3)?, E, &key)?,
-            code: row.try_get(4)?,
-        },
-        region: row.try_get(5)?,
-        founded: key_date(row.try_get(6)?, E, &key)?,
-        employees: count_u32(row.try_get(7)?, E, &key)?,
-        tech: TechProfile {
-            high_tech_certified: row.try_get::<_, i32>(8)? != 0,
-            certification_date: cert.map(|d| key_date(d, E, &key)).transpose()?,
-            rd_expense: schema_ok(Amount::new(row.try_get(10)?), E, &key)?,
-            rd_staff_share: schema_ok(Probability::new(row.try_get(11)?), E, &key)?,
-            patents: Patents {
-                invention: count_u32(row.try_get(12)?, E, &key)?,
-                utility_model: count_u32(row.try_get(13)?, E, &key)?,
-                design: count_u32(row.try_get(14)?, E, &key)?,
-            },
-            software_copyrights: count_u32(row.try_get(15)?, E, &key)?,
-            venture_funding: schema_ok(Amount::new(row.try_get(16)?), E, &key)?,
-        },
-        contact_name: row.try_get(17)?,
-        contact_email: row.try_get(18)?,
-        contact_phone: row.try_get(19)?,
-    })
-}
-
-const STATEMENT_COLUMNS: &str = "firm_id, period_end, available_at, currency, unit, cash, current_assets, \
-total_assets, current_liabilities, total_liabilities, short_term_debt, long_term_debt, retained_earnings, \
-book_equity, revenue, ebit, ebitda, interest_expense, net_income, rd_expense, operating_cash_flow, capex";
-
-fn statement_from_row(row: &PgRow) -> Result<FinancialStatement, PoolError> {
-    const E: &str = "statement";
-    let key: String = row.try_get(0)?;
-    Ok(FinancialStatement {
-        firm_id: schema_ok(FirmId::new(key.clone()), E, &key)?,
-        period_end: key_date(row.try_get(1)?, E, &key)?,
-        available_at: key_date(row.try_get(2)?, E, &key)?,
-        currency: schema_ok(Currency::new(row.try_get::<_, &str>(3)?), E, &key)?,
-        unit: text_unit(row.try_get(4)?, &key)?,
-        cash: row.try_get(5)?,
-        current_assets: row.try_get(6)?,
-        total_assets: row.try_get(7)?,
-        current_liabilities: row.try_get(8)?,
-        total_liabilities: row.try_get(9)?,
-        short_term_debt: row.try_get(10)?,
-        long_term_debt: row.try_get(11)?,
-        retained_earnings: row.try_get(12)?,
-        book_equity: row.try_get(13)?,
-        revenue: row.try_get(14)?,
-        ebit: row.try_get(15)?,
-        ebitda: row.try_get(16)?,
-        interest_expense: row.try_get(17)?,
-        net_income: row.try_get(18)?,
-        rd_expense: row.try_get(19)?,
-        operating_cash_flow: row.try_get(20)?,
-        capex: row.try_get(21)?,
-    })
-}
-
-const APPLICATION_COLUMNS: &str = "id, firm_id, application_date, amount, currency, tenor, product, purpose, collateral, guarantees";
-
-fn application_from_row(row: &PgRow) -> Result<LoanApplication, PoolError> {
-    const E: &str = "application";
-    let key: String = row.try_get(0)?;
-    let json = |i: usize| -> Result<&str, PoolError> { Ok(row.try_get::<_, &str>(i)?) };
-    Ok(LoanApplication {
-        id: schema_ok(ApplicationId::new(key.clone()), E, &key)?,
-        firm_id: schema_ok(FirmId::new(row.try_get::<_, String>(1)?), E, &key)?,
-        application_date: key_date(row.try_get(2)?, E, &key)?,
-        amount: schema_ok(Amount::new(row.try_get(3)?), E, &key)?,
-        currency: schema_ok(Currency::new(row.try_get::<_, &str>(4)?), E, &key)?,
-        tenor: schema_ok(Maturity::new(row.try_get(5)?), E, &key)?,
-        product: text_enum(row.try_get::<_, &str>(6)?, E, &key)?,
-        purpose: row.try_get(7)?,
-        collateral: serde_json::from_str(json(8)?).map_err(|e| corrupt(E, &key, e.to_string()))?,
-        guarantees: serde_json::from_str(json(9)?).map_err(|e| corrupt(E, &key, e.to_string()))?,
-    })
-}
-
-const EXPOSURE_COLUMNS: &str =
-    "loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, rating, currency";
-
-fn exposure_from_row(row: &PgRow) -> Result<Exposure, PoolError> {
-    const E: &str = "exposure";
-    let key: String = row.try_get(0)?;
-    let sales: Option<f64> = row.try_get(7)?;
-    Ok(Exposure {
-        loan_id: schema_ok(LoanId::new(key.clone()), E, &key)?,
-        firm_id: schema_ok(FirmId::new(row.try_get::<_, String>(1)?), E, &key)?,
-        pd: schema_ok(Probability::new(row.try_get(2)?), E, &key)?,
-        lgd: schema_ok(Lgd::new(row.try_get(3)?), E, &key)?,
-        ead: schema_ok(Amount::new(row.try_get(4)?), E, &key)?,
-        maturity: schema_ok(Maturity::new(row.try_get(5)?), E, &key)?,
-        sector: row.try_get(6)?,
-        annual_sales: sales.map(|s| schema_ok(Amount::new(s), E, &key)).transpose()?,
-        rating: row.try_get(8)?,
-        currency: schema_ok(Currency::new(row.try_get::<_, &str>(9)?), E, &key)?,
-    })
-}
-
-fn event_from_row(row: &PgRow) -> Result<CreditEvent, PoolError> {
-    const E: &str = "credit event";
-    let key: String = row.try_get(0)?;
-    Ok(CreditEvent {
-        firm_id: schema_ok(FirmId::new(key.clone()), E, &key)?,
-        date: key_date(row.try_get(1)?, E, &key)?,
-        kind: text_enum(row.try_get::<_, &str>(2)?, E, &key)?,
-    })
-}
-
 fn price_from_row(row: &PgRow) -> Result<crate::PriceObservation, PoolError> {
     let key: String = row.try_get(0)?;
     Ok(crate::PriceObservation {
-        instrument: schema_ok(InstrumentId::new(key.clone()), "price", &key)?,
+        instrument: schema(InstrumentId::new(key.clone()), "price", &key)?,
         date: key_date(row.try_get(1)?, "price", &key)?,
         price: row.try_get(2)?,
-    })
-}
-
-fn audit_from_row(row: &PgRow) -> Result<AuditEntry, PoolError> {
-    let seq: i64 = row.try_get(0)?;
-    Ok(AuditEntry {
-        seq: u64::try_from(seq)
-            .map_err(|_| corrupt("audit entry", &seq.to_string(), "negative seq"))?,
-        at: row.try_get(1)?,
-        principal: row.try_get(2)?,
-        role: row.try_get(3)?,
-        action: row.try_get(4)?,
-        entity: row.try_get(5)?,
-        detail: row.try_get(6)?,
-        outcome: row.try_get(7)?,
-        prev_hash: row.try_get(8)?,
-        hash: row.try_get(9)?,
     })
 }
 
@@ -403,13 +210,7 @@ fn read_head(tx: &mut Transaction<'_>) -> Result<AuditHead, PoolError> {
 }
 
 fn read_audit(tx: &mut Transaction<'_>) -> Result<Vec<AuditEntry>, PoolError> {
-    collect(
-        tx,
-        "SELECT seq, at, principal, role, action, entity, detail, outcome, prev_hash, hash \
-         FROM audit_log ORDER BY seq",
-        &[],
-        audit_from_row,
-    )
+    collect(tx, AUDIT_SELECT, &[], audit_from_row)
 }
 
 /// Appends one audit entry inside the caller's transaction; the head row stays locked until
@@ -582,7 +383,7 @@ impl PostgresPool {
             tx.commit()?;
             out
         };
-        append_now(&mut client, &AuditEvent::new(who, action, entity, detail, Outcome::Allowed))?;
+        append_now(&mut client, &allowed(who, action, entity, detail))?;
         Ok(out)
     }
 }
@@ -959,14 +760,8 @@ fn insert_applications(tx: &mut Transaction<'_>, c: &[&LoanApplication]) -> Resu
     let mut collateral = Vec::with_capacity(c.len());
     let mut guarantees = Vec::with_capacity(c.len());
     for a in c {
-        collateral.push(
-            serde_json::to_string(&a.collateral)
-                .map_err(|e| corrupt("application", a.id.as_str(), e.to_string()))?,
-        );
-        guarantees.push(
-            serde_json::to_string(&a.guarantees)
-                .map_err(|e| corrupt("application", a.id.as_str(), e.to_string()))?,
-        );
+        collateral.push(json_text(&a.collateral, a.id.as_str())?);
+        guarantees.push(json_text(&a.guarantees, a.id.as_str())?);
     }
     tx.execute(
         &format!(
@@ -1023,19 +818,9 @@ impl PoolRead for PostgresPool {
         entity: &str,
     ) -> Result<(), PoolError> {
         let mut client = self.lock()?;
-        authorize_with(&self.policy, who, permission, action, entity, |e| {
+        authorize_audited(&self.policy, who, permission, action, entity, |e| {
             append_now(&mut client, e)
-        })?;
-        append_now(
-            &mut client,
-            &AuditEvent::new(
-                who,
-                action,
-                entity,
-                format!("permission {permission}"),
-                Outcome::Allowed,
-            ),
-        )
+        })
     }
 
     fn firms(&self, who: &Principal, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
@@ -1058,11 +843,7 @@ impl PoolRead for PostgresPool {
                     firm_from_row,
                 )?,
             };
-            Ok(firms
-                .into_iter()
-                .filter(|f| filter.matches(f))
-                .map(|f| present_firm(&self.policy, who, f))
-                .collect())
+            Ok(present_firms(&self.policy, who, filter, firms))
         })
     }
 
@@ -1155,11 +936,7 @@ impl PoolRead for PostgresPool {
                 &[],
                 application_from_row,
             )?;
-            Ok(all
-                .into_iter()
-                .filter(|a| filter.matches(a))
-                .map(|a| present_application(&self.policy, who, a))
-                .collect())
+            Ok(present_applications(&self.policy, who, filter, all))
         })
     }
 
@@ -1193,19 +970,8 @@ impl PoolRead for PostgresPool {
     fn portfolio(&self, who: &Principal) -> Result<Portfolio, PoolError> {
         self.read(who, EntityKind::Exposures, "portfolio".into(), |tx| {
             let mut cols = PortfolioColumns::default();
-            for r in tx.query(
-                "SELECT loan_id, sector, rating, pd, lgd, ead, maturity, annual_sales FROM exposures \
-                 ORDER BY loan_id COLLATE \"C\"",
-                &[],
-            )? {
-                cols.ids.push(r.try_get(0)?);
-                cols.sectors.push(r.try_get(1)?);
-                cols.grades.push(r.try_get(2)?);
-                cols.pd.push(r.try_get(3)?);
-                cols.lgd.push(r.try_get(4)?);
-                cols.ead.push(r.try_get(5)?);
-                cols.maturity.push(r.try_get(6)?);
-                cols.annual_sales.push(r.try_get(7)?);
+            for r in tx.query(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id COLLATE \"C\""), &[])? {
+                portfolio_row(&mut cols, &r)?;
             }
             // Portfolio::new re-validates every column, so edited rows cannot smuggle in bad values.
             Ok(Portfolio::new(cols)?)
@@ -1217,8 +983,7 @@ impl PoolRead for PostgresPool {
         who: &Principal,
         firm: Option<&FirmId>,
     ) -> Result<Vec<CreditEvent>, PoolError> {
-        let detail = firm.map_or_else(|| "all".to_owned(), |f| format!("firm={f}"));
-        self.read(who, EntityKind::CreditEvents, detail, |tx| match firm {
+        self.read(who, EntityKind::CreditEvents, describe_firm(firm), |tx| match firm {
             Some(f) => collect(
                 tx,
                 "SELECT firm_id, date, kind FROM credit_events WHERE firm_id = $1 \
@@ -1242,10 +1007,7 @@ impl PoolRead for PostgresPool {
                 tx,
                 "SELECT DISTINCT instrument COLLATE \"C\" FROM prices ORDER BY 1",
                 &[],
-                |r| {
-                    let id: String = r.try_get(0)?;
-                    schema_ok(InstrumentId::new(id.clone()), "price", &id)
-                },
+                instrument_from_row,
             )
         })
     }
@@ -1262,13 +1024,7 @@ impl PoolRead for PostgresPool {
                 &[&instrument.as_str()],
                 |r| Ok((r.try_get::<_, i64>(0)?, r.try_get::<_, f64>(1)?)),
             )?;
-            let mut dates = Vec::with_capacity(obs.len());
-            let mut prices = Vec::with_capacity(obs.len());
-            for (d, p) in obs {
-                dates.push(key_date(d, "price", instrument.as_str())?);
-                prices.push(p);
-            }
-            Ok(PriceSeries::new(instrument.clone(), dates, prices)?)
+            price_series(instrument, obs)
         })
     }
 
@@ -1296,19 +1052,7 @@ impl PoolRead for PostgresPool {
             tx.commit()?;
             verify_chain(&entries, &head)
         };
-        let event = AuditEvent::new(
-            who,
-            "verify_audit",
-            "audit",
-            format!("intact={}", status.is_intact()),
-            Outcome::Allowed,
-        );
-        match append_now(&mut client, &event) {
-            // A tampered trail may refuse the append; the report matters more here.
-            Err(PoolError::AuditConflict { .. }) if !status.is_intact() => Ok(status),
-            Err(e) => Err(e),
-            Ok(()) => Ok(status),
-        }
+        verified(who, status, |e| append_now(&mut client, e))
     }
 }
 
@@ -1322,39 +1066,19 @@ impl PoolWrite for PostgresPool {
         mode: IngestMode,
     ) -> Result<IngestReport, PoolError> {
         let mut client = self.lock()?;
-        for kind in batch.kinds() {
-            authorize_with(
-                &self.policy,
-                who,
-                kind.write_permission(),
-                "ingest",
-                kind.as_str(),
-                |e| append_now(&mut client, e),
-            )?;
-        }
+        authorize_ingest(&self.policy, who, batch, |e| append_now(&mut client, e))?;
         // One writer at a time per pool schema: the key and referential checks below then see
         // exactly the committed state. Dropping `tx` on any error rolls everything back.
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.ingest_lock])?;
         let mut store = Store::prefetch(&mut tx, batch)?;
-        let mut report = apply_batch(&mut store, batch)?;
-        if mode == IngestMode::Strict && !report.rejected.is_empty() {
+        let report = apply_batch(&mut store, batch)?;
+        if let Some(rejected) = strict_rejection(mode, &report) {
             tx.rollback()?;
-            report.accepted = 0;
-            report.unchanged = 0;
-            return Err(PoolError::Rejected { report });
+            return Err(rejected);
         }
         store.flush(&mut tx, self.batch_rows)?;
-        append_in(
-            &mut tx,
-            &AuditEvent::new(
-                who,
-                "ingest",
-                &kinds_label(batch),
-                ingest_detail(batch, mode, &report),
-                Outcome::Allowed,
-            ),
-        )?;
+        append_in(&mut tx, &ingest_event(who, batch, mode, &report))?;
         tx.commit()?;
         Ok(report)
     }

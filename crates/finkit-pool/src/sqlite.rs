@@ -4,28 +4,32 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use finkit_schema::{
-    Amount, ApplicationId, CreditEvent, Currency, Exposure, FinancialStatement, Firm, FirmId,
-    IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents, Portfolio,
-    PortfolioColumns, PriceSeries, Probability, TechProfile, Unit,
+    Amount, ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, InstrumentId,
+    LoanApplication, Portfolio, PortfolioColumns, PriceSeries,
 };
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Row as SqlRow, TransactionBehavior, params,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::PoolError;
-use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, Outcome, verify_chain};
+use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, verify_chain};
 use crate::backend::{
-    authorize_with, describe_query, present_application, present_firm, select_as_of,
+    allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
+    ingest_event, present_application, present_applications, present_firm, present_firms,
+    select_as_of, strict_rejection, verified,
 };
 use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
-use crate::memory::{ingest_detail, kinds_label};
 use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION};
 use crate::record::{EntityKind, Record};
 use crate::security::{Permission, Policy, Principal};
+use crate::sql::{
+    APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
+    STATEMENT_COLUMNS, application_from_row, audit_from_row, corrupt, date_key, enum_text,
+    event_from_row, exposure_from_row, firm_from_row, instrument_from_row, json_text,
+    portfolio_row, price_series, statement_from_row, unit_text,
+};
 use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
 
 /// How to open a [`SqlitePool`].
@@ -68,205 +72,6 @@ pub struct SqlitePool {
     conn: Mutex<Connection>,
     policy: Policy,
     path: Option<PathBuf>,
-}
-
-fn date_key(d: NaiveDate) -> i64 {
-    i64::from(d.num_days_from_ce())
-}
-
-fn key_date(days: i64, entity: &'static str, key: &str) -> Result<NaiveDate, PoolError> {
-    i32::try_from(days)
-        .ok()
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .ok_or_else(|| corrupt(entity, key, format!("date out of range: {days}")))
-}
-
-fn corrupt(entity: &'static str, key: &str, message: impl Into<String>) -> PoolError {
-    PoolError::Corrupt { entity, key: key.to_owned(), message: message.into() }
-}
-
-fn enum_text<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-fn text_enum<T: DeserializeOwned>(
-    text: &str,
-    entity: &'static str,
-    key: &str,
-) -> Result<T, PoolError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| corrupt(entity, key, e.to_string()))
-}
-
-fn unit_text(u: Unit) -> &'static str {
-    match u {
-        Unit::One => "one",
-        Unit::Thousand => "thousand",
-        Unit::Million => "million",
-    }
-}
-
-fn text_unit(t: &str, key: &str) -> Result<Unit, PoolError> {
-    match t {
-        "one" => Ok(Unit::One),
-        "thousand" => Ok(Unit::Thousand),
-        "million" => Ok(Unit::Million),
-        _ => Err(corrupt("statement", key, format!("unknown unit {t:?}"))),
-    }
-}
-
-fn schema<T>(
-    r: Result<T, finkit_schema::SchemaError>,
-    entity: &'static str,
-    key: &str,
-) -> Result<T, PoolError> {
-    r.map_err(|e| corrupt(entity, key, e.to_string()))
-}
-
-fn count_u32(v: i64, entity: &'static str, key: &str) -> Result<u32, PoolError> {
-    u32::try_from(v).map_err(|_| corrupt(entity, key, format!("count out of range: {v}")))
-}
-
-const FIRM_COLUMNS: &str = "id, name, registration_number, industry_scheme, industry_code, region, founded, \
-employees, high_tech_certified, certification_date, rd_expense, rd_staff_share, patents_invention, \
-patents_utility_model, patents_design, software_copyrights, venture_funding, contact_name, contact_email, \
-contact_phone";
-
-fn firm_from_row(row: &SqlRow<'_>) -> Result<Firm, PoolError> {
-    const E: &str = "firm";
-    let key: String = row.get(0)?;
-    let cert: Option<i64> = row.get(9)?;
-    Ok(Firm {
-        id: schema(FirmId::new(key.clone()), E, &key)?,
-        name: row.get(1)?,
-        registration_number: row.get(2)?,
-        industry: IndustryCode {
-            scheme: text_enum(&row.get::<_, String>(3)?, E, &key)?,
-            code: row.get(4)?,
-        },
-        region: row.get(5)?,
-        founded: key_date(row.get(6)?, E, &key)?,
-        employees: count_u32(row.get(7)?, E, &key)?,
-        tech: TechProfile {
-            high_tech_certified: row.get::<_, i64>(8)? != 0,
-            certification_date: cert.map(|d| key_date(d, E, &key)).transpose()?,
-            rd_expense: schema(Amount::new(row.get(10)?), E, &key)?,
-            rd_staff_share: schema(Probability::new(row.get(11)?), E, &key)?,
-            patents: Patents {
-                invention: count_u32(row.get(12)?, E, &key)?,
-                utility_model: count_u32(row.get(13)?, E, &key)?,
-                design: count_u32(row.get(14)?, E, &key)?,
-            },
-            software_copyrights: count_u32(row.get(15)?, E, &key)?,
-            venture_funding: schema(Amount::new(row.get(16)?), E, &key)?,
-        },
-        contact_name: row.get(17)?,
-        contact_email: row.get(18)?,
-        contact_phone: row.get(19)?,
-    })
-}
-
-const STATEMENT_COLUMNS: &str = "firm_id, period_end, available_at, currency, unit, cash, current_assets, \
-total_assets, current_liabilities, total_liabilities, short_term_debt, long_term_debt, retained_earnings, \
-book_equity, revenue, ebit, ebitda, interest_expense, net_income, rd_expense, operating_cash_flow, capex";
-
-fn statement_from_row(row: &SqlRow<'_>) -> Result<FinancialStatement, PoolError> {
-    const E: &str = "statement";
-    let key: String = row.get(0)?;
-    let currency: String = row.get(3)?;
-    let unit: String = row.get(4)?;
-    Ok(FinancialStatement {
-        firm_id: schema(FirmId::new(key.clone()), E, &key)?,
-        period_end: key_date(row.get(1)?, E, &key)?,
-        available_at: key_date(row.get(2)?, E, &key)?,
-        currency: schema(Currency::new(&currency), E, &key)?,
-        unit: text_unit(&unit, &key)?,
-        cash: row.get(5)?,
-        current_assets: row.get(6)?,
-        total_assets: row.get(7)?,
-        current_liabilities: row.get(8)?,
-        total_liabilities: row.get(9)?,
-        short_term_debt: row.get(10)?,
-        long_term_debt: row.get(11)?,
-        retained_earnings: row.get(12)?,
-        book_equity: row.get(13)?,
-        revenue: row.get(14)?,
-        ebit: row.get(15)?,
-        ebitda: row.get(16)?,
-        interest_expense: row.get(17)?,
-        net_income: row.get(18)?,
-        rd_expense: row.get(19)?,
-        operating_cash_flow: row.get(20)?,
-        capex: row.get(21)?,
-    })
-}
-
-const APPLICATION_COLUMNS: &str = "id, firm_id, application_date, amount, currency, tenor, product, purpose, collateral, guarantees";
-
-fn application_from_row(row: &SqlRow<'_>) -> Result<LoanApplication, PoolError> {
-    const E: &str = "application";
-    let key: String = row.get(0)?;
-    let json = |i: usize| -> Result<String, PoolError> { Ok(row.get::<_, String>(i)?) };
-    Ok(LoanApplication {
-        id: schema(ApplicationId::new(key.clone()), E, &key)?,
-        firm_id: schema(FirmId::new(row.get::<_, String>(1)?), E, &key)?,
-        application_date: key_date(row.get(2)?, E, &key)?,
-        amount: schema(Amount::new(row.get(3)?), E, &key)?,
-        currency: schema(Currency::new(&row.get::<_, String>(4)?), E, &key)?,
-        tenor: schema(Maturity::new(row.get(5)?), E, &key)?,
-        product: text_enum(&row.get::<_, String>(6)?, E, &key)?,
-        purpose: row.get(7)?,
-        collateral: serde_json::from_str(&json(8)?).map_err(|e| corrupt(E, &key, e.to_string()))?,
-        guarantees: serde_json::from_str(&json(9)?).map_err(|e| corrupt(E, &key, e.to_string()))?,
-    })
-}
-
-const EXPOSURE_COLUMNS: &str =
-    "loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, rating, currency";
-
-fn exposure_from_row(row: &SqlRow<'_>) -> Result<Exposure, PoolError> {
-    const E: &str = "exposure";
-    let key: String = row.get(0)?;
-    let sales: Option<f64> = row.get(7)?;
-    Ok(Exposure {
-        loan_id: schema(LoanId::new(key.clone()), E, &key)?,
-        firm_id: schema(FirmId::new(row.get::<_, String>(1)?), E, &key)?,
-        pd: schema(Probability::new(row.get(2)?), E, &key)?,
-        lgd: schema(Lgd::new(row.get(3)?), E, &key)?,
-        ead: schema(Amount::new(row.get(4)?), E, &key)?,
-        maturity: schema(Maturity::new(row.get(5)?), E, &key)?,
-        sector: row.get(6)?,
-        annual_sales: sales.map(|s| schema(Amount::new(s), E, &key)).transpose()?,
-        rating: row.get(8)?,
-        currency: schema(Currency::new(&row.get::<_, String>(9)?), E, &key)?,
-    })
-}
-
-fn event_from_row(row: &SqlRow<'_>) -> Result<CreditEvent, PoolError> {
-    const E: &str = "credit event";
-    let key: String = row.get(0)?;
-    Ok(CreditEvent {
-        firm_id: schema(FirmId::new(key.clone()), E, &key)?,
-        date: key_date(row.get(1)?, E, &key)?,
-        kind: text_enum(&row.get::<_, String>(2)?, E, &key)?,
-    })
-}
-
-fn audit_from_row(row: &SqlRow<'_>) -> Result<AuditEntry, PoolError> {
-    let seq: i64 = row.get(0)?;
-    Ok(AuditEntry {
-        seq: u64::try_from(seq)
-            .map_err(|_| corrupt("audit entry", &seq.to_string(), "negative seq"))?,
-        at: row.get(1)?,
-        principal: row.get(2)?,
-        role: row.get(3)?,
-        action: row.get(4)?,
-        entity: row.get(5)?,
-        detail: row.get(6)?,
-        outcome: row.get(7)?,
-        prev_hash: row.get(8)?,
-        hash: row.get(9)?,
-    })
 }
 
 fn read_head(conn: &Connection) -> Result<AuditHead, PoolError> {
@@ -458,7 +263,7 @@ impl SqlitePool {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&tx)?;
         tx.commit()?;
-        append_now(&mut conn, &AuditEvent::new(who, action, entity, detail, Outcome::Allowed))?;
+        append_now(&mut conn, &allowed(who, action, entity, detail))?;
         Ok(out)
     }
 }
@@ -507,7 +312,7 @@ impl Store<'_> {
         sql: &str,
         key: impl rusqlite::Params,
         record: &T,
-        decode: fn(&SqlRow<'_>) -> Result<T, PoolError>,
+        decode: impl Fn(&SqlRow<'_>) -> Result<T, PoolError>,
     ) -> Result<Put, PoolError> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query(key)?;
@@ -565,7 +370,7 @@ impl IngestStore for Store<'_> {
                     &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
                     [f.id.as_str()],
                     f,
-                    firm_from_row,
+                    |r| firm_from_row(r),
                 )
             }
             Record::Statement(s) => {
@@ -612,14 +417,12 @@ impl IngestStore for Store<'_> {
                     ),
                     params![s.firm_id.as_str(), date_key(s.period_end), date_key(s.available_at)],
                     s,
-                    statement_from_row,
+                    |r| statement_from_row(r),
                 )
             }
             Record::Application(a) => {
-                let collateral = serde_json::to_string(&a.collateral)
-                    .map_err(|e| corrupt("application", a.id.as_str(), e.to_string()))?;
-                let guarantees = serde_json::to_string(&a.guarantees)
-                    .map_err(|e| corrupt("application", a.id.as_str(), e.to_string()))?;
+                let collateral = json_text(&a.collateral, a.id.as_str())?;
+                let guarantees = json_text(&a.guarantees, a.id.as_str())?;
                 let n = c
                     .prepare_cached(
                         "INSERT INTO applications (id, firm_id, application_date, amount, currency, tenor, \
@@ -645,7 +448,7 @@ impl IngestStore for Store<'_> {
                     &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
                     [a.id.as_str()],
                     a,
-                    application_from_row,
+                    |r| application_from_row(r),
                 )
             }
             Record::Exposure(e) => {
@@ -673,7 +476,7 @@ impl IngestStore for Store<'_> {
                     &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures WHERE loan_id = ?1"),
                     [e.loan_id.as_str()],
                     e,
-                    exposure_from_row,
+                    |r| exposure_from_row(r),
                 )
             }
             Record::CreditEvent(e) => {
@@ -711,7 +514,7 @@ fn collect<T>(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    decode: fn(&SqlRow<'_>) -> Result<T, PoolError>,
+    decode: impl Fn(&SqlRow<'_>) -> Result<T, PoolError>,
 ) -> Result<Vec<T>, PoolError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
@@ -733,19 +536,9 @@ impl PoolRead for SqlitePool {
         entity: &str,
     ) -> Result<(), PoolError> {
         let mut conn = self.lock()?;
-        authorize_with(&self.policy, who, permission, action, entity, |e| {
+        authorize_audited(&self.policy, who, permission, action, entity, |e| {
             append_now(&mut conn, e)
-        })?;
-        append_now(
-            &mut conn,
-            &AuditEvent::new(
-                who,
-                action,
-                entity,
-                format!("permission {permission}"),
-                Outcome::Allowed,
-            ),
-        )
+        })
     }
 
     fn firms(&self, who: &Principal, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
@@ -756,20 +549,15 @@ impl PoolRead for SqlitePool {
                     c,
                     &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE region = ?1 ORDER BY id"),
                     [region.as_str()],
-                    firm_from_row,
+                    |r| firm_from_row(r),
                 )?,
-                None => collect(
-                    c,
-                    &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"),
-                    [],
-                    firm_from_row,
-                )?,
+                None => {
+                    collect(c, &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"), [], |r| {
+                        firm_from_row(r)
+                    })?
+                }
             };
-            Ok(firms
-                .into_iter()
-                .filter(|f| filter.matches(f))
-                .map(|f| present_firm(&self.policy, who, f))
-                .collect())
+            Ok(present_firms(&self.policy, who, filter, firms))
         })
     }
 
@@ -779,7 +567,7 @@ impl PoolRead for SqlitePool {
                 c,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
                 [id.as_str()],
-                firm_from_row,
+                |r| firm_from_row(r),
             )?;
             Ok(v.pop().map(|f| present_firm(&self.policy, who, f)))
         })
@@ -842,7 +630,7 @@ impl PoolRead for SqlitePool {
                      ORDER BY firm_id, period_end, available_at"
                 ),
                 [firm.as_str()],
-                statement_from_row,
+                |r| statement_from_row(r),
             )
         })
     }
@@ -857,13 +645,9 @@ impl PoolRead for SqlitePool {
                 c,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id"),
                 [],
-                application_from_row,
+                |r| application_from_row(r),
             )?;
-            Ok(all
-                .into_iter()
-                .filter(|a| filter.matches(a))
-                .map(|a| present_application(&self.policy, who, a))
-                .collect())
+            Ok(present_applications(&self.policy, who, filter, all))
         })
     }
 
@@ -877,7 +661,7 @@ impl PoolRead for SqlitePool {
                 c,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
                 [id.as_str()],
-                application_from_row,
+                |r| application_from_row(r),
             )?;
             Ok(v.pop().map(|a| present_application(&self.policy, who, a)))
         })
@@ -889,7 +673,7 @@ impl PoolRead for SqlitePool {
                 c,
                 &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id"),
                 [],
-                exposure_from_row,
+                |r| exposure_from_row(r),
             )
         })
     }
@@ -897,19 +681,10 @@ impl PoolRead for SqlitePool {
     fn portfolio(&self, who: &Principal) -> Result<Portfolio, PoolError> {
         self.read(who, EntityKind::Exposures, "portfolio".into(), |c| {
             let mut cols = PortfolioColumns::default();
-            let mut stmt = c.prepare_cached(
-                "SELECT loan_id, sector, rating, pd, lgd, ead, maturity, annual_sales FROM exposures ORDER BY loan_id",
-            )?;
+            let mut stmt = c.prepare_cached(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id"))?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                cols.ids.push(r.get(0)?);
-                cols.sectors.push(r.get(1)?);
-                cols.grades.push(r.get(2)?);
-                cols.pd.push(r.get(3)?);
-                cols.lgd.push(r.get(4)?);
-                cols.ead.push(r.get(5)?);
-                cols.maturity.push(r.get(6)?);
-                cols.annual_sales.push(r.get(7)?);
+                portfolio_row(&mut cols, r)?;
             }
             // Portfolio::new re-validates every column, so edited files cannot smuggle in bad values.
             Ok(Portfolio::new(cols)?)
@@ -921,19 +696,18 @@ impl PoolRead for SqlitePool {
         who: &Principal,
         firm: Option<&FirmId>,
     ) -> Result<Vec<CreditEvent>, PoolError> {
-        let detail = firm.map_or_else(|| "all".to_owned(), |f| format!("firm={f}"));
-        self.read(who, EntityKind::CreditEvents, detail, |c| match firm {
+        self.read(who, EntityKind::CreditEvents, describe_firm(firm), |c| match firm {
             Some(f) => collect(
                 c,
                 "SELECT firm_id, date, kind FROM credit_events WHERE firm_id = ?1 ORDER BY firm_id, date, kind",
                 [f.as_str()],
-                event_from_row,
+                |r| event_from_row(r),
             ),
             None => collect(
                 c,
                 "SELECT firm_id, date, kind FROM credit_events ORDER BY firm_id, date, kind",
                 [],
-                event_from_row,
+                |r| event_from_row(r),
             ),
         })
     }
@@ -941,8 +715,7 @@ impl PoolRead for SqlitePool {
     fn instruments(&self, who: &Principal) -> Result<Vec<InstrumentId>, PoolError> {
         self.read(who, EntityKind::Prices, "instruments".into(), |c| {
             collect(c, "SELECT DISTINCT instrument FROM prices ORDER BY instrument", [], |r| {
-                let id: String = r.get(0)?;
-                schema(InstrumentId::new(id.clone()), "price", &id)
+                instrument_from_row(r)
             })
         })
     }
@@ -959,13 +732,7 @@ impl PoolRead for SqlitePool {
                 [instrument.as_str()],
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)),
             )?;
-            let mut dates = Vec::with_capacity(obs.len());
-            let mut prices = Vec::with_capacity(obs.len());
-            for (d, p) in obs {
-                dates.push(key_date(d, "price", instrument.as_str())?);
-                prices.push(p);
-            }
-            Ok(PriceSeries::new(instrument.clone(), dates, prices)?)
+            price_series(instrument, obs)
         })
     }
 
@@ -988,19 +755,7 @@ impl PoolRead for SqlitePool {
             tx.commit()?;
             status
         };
-        let event = AuditEvent::new(
-            who,
-            "verify_audit",
-            "audit",
-            format!("intact={}", status.is_intact()),
-            Outcome::Allowed,
-        );
-        match append_now(&mut conn, &event) {
-            // A tampered trail may refuse the append; the report matters more here.
-            Err(PoolError::AuditConflict { .. }) if !status.is_intact() => Ok(status),
-            Err(e) => Err(e),
-            Ok(()) => Ok(status),
-        }
+        verified(who, status, |e| append_now(&mut conn, e))
     }
 }
 
@@ -1032,13 +787,7 @@ fn known_versions(
 }
 
 fn read_audit(c: &Connection) -> Result<Vec<AuditEntry>, PoolError> {
-    collect(
-        c,
-        "SELECT seq, at, principal, role, action, entity, detail, outcome, prev_hash, hash \
-         FROM audit_log ORDER BY seq",
-        [],
-        audit_from_row,
-    )
+    collect(c, AUDIT_SELECT, [], |r| audit_from_row(r))
 }
 
 impl PoolWrite for SqlitePool {
@@ -1051,36 +800,16 @@ impl PoolWrite for SqlitePool {
         mode: IngestMode,
     ) -> Result<IngestReport, PoolError> {
         let mut conn = self.lock()?;
-        for kind in batch.kinds() {
-            authorize_with(
-                &self.policy,
-                who,
-                kind.write_permission(),
-                "ingest",
-                kind.as_str(),
-                |e| append_now(&mut conn, e),
-            )?;
-        }
+        authorize_ingest(&self.policy, who, batch, |e| append_now(&mut conn, e))?;
         // IMMEDIATE takes the write lock up front, so the referential and key checks and the
         // inserts see one state. Dropping `tx` on any error rolls everything back.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut report = apply_batch(&mut Store { conn: &tx }, batch)?;
-        if mode == IngestMode::Strict && !report.rejected.is_empty() {
+        let report = apply_batch(&mut Store { conn: &tx }, batch)?;
+        if let Some(rejected) = strict_rejection(mode, &report) {
             tx.rollback()?;
-            report.accepted = 0;
-            report.unchanged = 0;
-            return Err(PoolError::Rejected { report });
+            return Err(rejected);
         }
-        append_in(
-            &tx,
-            &AuditEvent::new(
-                who,
-                "ingest",
-                &kinds_label(batch),
-                ingest_detail(batch, mode, &report),
-                Outcome::Allowed,
-            ),
-        )?;
+        append_in(&tx, &ingest_event(who, batch, mode, &report))?;
         tx.commit()?;
         Ok(report)
     }
