@@ -54,19 +54,19 @@ pub(crate) struct DecideArgs {
 #[derive(Debug, Args)]
 pub(crate) struct PriceArgs {
     /// Probability of default in [0, 1].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pd: f64,
     /// Loss given default in [0, 1].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     lgd: f64,
     /// Tenor in years.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     maturity: f64,
     /// Annual sales in EUR millions (Basel SME adjustment).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     sales: Option<f64>,
     /// A proposed annual rate whose RAROC to report.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     rate: Option<f64>,
 }
 
@@ -199,7 +199,7 @@ fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
         None => None,
     };
     if out.json {
-        let mut doc = serde_json::to_value(&quote)?;
+        let mut doc = serde_json::to_value(quote)?;
         if let (Some(r), Value::Object(map)) = (proposed, &mut doc) {
             map.insert("raroc_of_proposed_rate".into(), json!(r));
         }

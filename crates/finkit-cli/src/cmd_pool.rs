@@ -171,6 +171,17 @@ pub(crate) fn pool_error(e: PoolError) -> CliError {
     }
 }
 
+/// A problem with the user's file `path` as bad input, its message naming the file.
+fn input_naming(path: &Path, e: &PoolError) -> CliError {
+    let message = e.to_string();
+    let name = path.display().to_string();
+    if message.contains(&name) {
+        CliError::input(message)
+    } else {
+        CliError::input(format!("{name}: {message}"))
+    }
+}
+
 fn principal(access: &AccessArgs) -> Principal {
     let name = access
         .user
@@ -189,7 +200,8 @@ fn principal(access: &AccessArgs) -> Principal {
 
 fn open(access: &AccessArgs, create: bool) -> Result<SqlitePool, CliError> {
     let policy = match &access.policy {
-        Some(path) => Policy::from_file(path).map_err(pool_error)?,
+        // The user's policy file: missing, unreadable or malformed is bad input.
+        Some(path) => Policy::from_file(path).map_err(|e| input_naming(path, &e))?,
         None => Policy::default(),
     };
     let options = SqliteOptions { create, policy, ..Default::default() };
@@ -262,7 +274,7 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
         Batch::from_csv_path(kind, &args.file)
     }
     // Reading the user's file: a missing or unreadable file is bad input, not an internal error.
-    .map_err(|e| CliError::input(e.to_string()))?;
+    .map_err(|e| input_naming(&args.file, &e))?;
     let bar = crate::progress::bar(1, "ingest");
     let mode = if args.strict { IngestMode::Strict } else { IngestMode::Lenient };
     let report = match pool.ingest(&principal(&args.access), &batch, mode) {

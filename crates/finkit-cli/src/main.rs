@@ -89,6 +89,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// A usage error (unknown flag, missing argument, bad value) on one line with exit code 2;
+/// help and version go out as clap prints them.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit()
+    }
+    let text = e.render().to_string();
+    let what = text.split("\n\n").next().unwrap_or_default();
+    let what = what.strip_prefix("error: ").unwrap_or(what);
+    eprintln!("finkit: {} (see --help)", what.split_whitespace().collect::<Vec<_>>().join(" "));
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     // A panic is a bug; the user still gets one line and exit code 1, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -107,7 +126,10 @@ fn main() -> ExitCode {
             info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("finkit: internal error{location}; please report it");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {

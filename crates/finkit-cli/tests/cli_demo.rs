@@ -30,7 +30,9 @@ fn decode_png(path: &Path) -> (u32, u32) {
         .read_info()
         .unwrap_or_else(|e| panic!("{}: not a PNG: {e}", path.display()));
     let mut buf = vec![0; reader.output_buffer_size().expect("buffer size")];
-    let info = reader.next_frame(&mut buf).unwrap_or_else(|e| panic!("{}: bad PNG data: {e}", path.display()));
+    let info = reader
+        .next_frame(&mut buf)
+        .unwrap_or_else(|e| panic!("{}: bad PNG data: {e}", path.display()));
     (info.width, info.height)
 }
 
@@ -40,9 +42,15 @@ fn demo_small_writes_a_self_contained_report() {
     let out = s.path("demo");
     let run = finkit(&["demo", "--size", "small", "--out", &arg(&out)]);
     run.ok();
+    // No progress bar when stderr is not a terminal.
+    assert!(run.stderr.is_empty(), "stderr: {}", run.stderr);
     let report = out.join("report");
     let html_path = report.join("report.html");
-    assert!(run.stdout.contains(&html_path.display().to_string()), "says where the report is:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains(&html_path.display().to_string()),
+        "says where the report is:\n{}",
+        run.stdout
+    );
 
     let html = std::fs::read_to_string(&html_path).expect("report.html");
     let markdown = std::fs::read_to_string(report.join("report.md")).expect("report.md");
@@ -57,7 +65,8 @@ fn demo_small_writes_a_self_contained_report() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".png"))
         .collect();
-    for chart in ["roc.png", "score_distribution.png", "loss_distribution.png", "var_backtest.png"] {
+    for chart in ["roc.png", "score_distribution.png", "loss_distribution.png", "var_backtest.png"]
+    {
         assert!(pngs.contains(chart), "{chart} missing; charts: {pngs:?}");
     }
     for name in &pngs {
@@ -74,14 +83,23 @@ fn demo_small_writes_a_self_contained_report() {
                 continue;
             }
             assert!(!value.contains(':'), "{attr}={value:?}: a URL, not a local file");
-            assert!(!value.starts_with('/') && !value.starts_with('\\'), "{attr}={value:?}: absolute");
-            assert!(!value.split(['/', '\\']).any(|part| part == ".."), "{attr}={value:?}: leaves the directory");
+            assert!(
+                !value.starts_with('/') && !value.starts_with('\\'),
+                "{attr}={value:?}: absolute"
+            );
+            assert!(
+                !value.split(['/', '\\']).any(|part| part == ".."),
+                "{attr}={value:?}: leaves the directory"
+            );
             let target = report.join(&value);
             assert!(target.is_file(), "{attr}={value:?}: no such file in the report directory");
             referenced.insert(value);
         }
     }
-    assert!(!html.contains("http://") && !html.contains("https://"), "report.html needs the network");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "report.html needs the network"
+    );
     for name in &pngs {
         assert!(referenced.contains(name), "{name} is not shown in report.html");
     }

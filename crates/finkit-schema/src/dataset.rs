@@ -259,7 +259,11 @@ impl Dataset {
             column: column.to_owned(),
             message,
         };
+        // Records end at `\n` only: with the default CRLF-aware terminator the csv crate reports
+        // line numbers one too low for Windows files (BurntSushi/rust-csv#395). Every cell is
+        // trimmed, so the `\r` left on a last field does no harm.
         let mut rdr = csv::ReaderBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
             .delimiter(options.delimiter)
             .has_headers(false)
             .flexible(true)
@@ -540,6 +544,14 @@ mod tests {
         assert_eq!((line, col.as_str()), (3, "a"));
         let (_, _, msg) = csv_error("a,y\n1,2\n");
         assert!(msg.contains("0 or 1"));
+    }
+
+    #[test]
+    fn windows_line_endings_keep_line_numbers() {
+        let (line, col, _) = csv_error("a,y\r\n1,0\r\nabc,1\r\n");
+        assert_eq!((line, col.as_str()), (3, "a"));
+        let d = load("a,y\r\n1,0\r\n2,1\r\n").unwrap();
+        assert_eq!(d.target().unwrap().to_vec(), vec![0.0, 1.0]);
     }
 
     #[test]

@@ -130,6 +130,53 @@ impl Run {
     }
 }
 
+/// A small seeded synthetic data set (finkit-pool's generator) written as CSV files into `s`,
+/// and a pool file `pool.db` there with every file ingested strictly through the command line.
+pub(crate) fn synthetic_pool(
+    s: &Scratch,
+) -> (String, finkit::pool::synthetic::SyntheticDataset, finkit::pool::synthetic::SyntheticCsvFiles)
+{
+    let data = finkit::pool::synthetic::SyntheticParams::builder()
+        .with_firms(40)
+        .with_applications(15)
+        .with_loans(30)
+        .with_listed(2)
+        .with_price_days(30)
+        .with_seed(8)
+        .build()
+        .and_then(|p| p.generate())
+        .expect("synthetic data");
+    let files = data.write_csv(s.path("csv")).expect("synthetic CSV files");
+    let db = arg(&s.path("pool.db"));
+    finkit(&["pool", "init", "--db", &db]).ok();
+    for (kind, file) in [
+        ("firms", &files.firms),
+        ("statements", &files.statements),
+        ("applications", &files.applications),
+        ("exposures", &files.exposures),
+        ("events", &files.credit_events),
+        ("prices", &files.prices),
+    ] {
+        let rows = std::fs::read_to_string(file).expect("csv").lines().count() - 1;
+        let report = finkit(&[
+            "pool",
+            "ingest",
+            "--db",
+            &db,
+            "--kind",
+            kind,
+            "--file",
+            &arg(file),
+            "--strict",
+            "--json",
+        ])
+        .json();
+        assert_eq!(report["accepted"], rows, "{kind}: {report}");
+        assert_eq!(report["rejected"], Value::Array(vec![]), "{kind}: {report}");
+    }
+    (db, data, files)
+}
+
 /// A reference file copied into `tests/data` (see its PROVENANCE.md).
 pub(crate) fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
