@@ -117,6 +117,9 @@ pub(crate) struct BinArgs {
     /// Event-rate trend across bins.
     #[arg(long, value_enum, default_value_t = TrendArg::Auto)]
     monotonic: TrendArg,
+    /// Comma-separated columns not to bin (identifiers such as `row_id`).
+    #[arg(long, value_delimiter = ',')]
+    exclude: Vec<String>,
 }
 
 /// Arguments of `credit logit`.
@@ -165,6 +168,7 @@ fn bin(args: &BinArgs, out: Output) -> Result<(), CliError> {
     };
     let process = BinningProcessParams::new()
         .binning(BinningParams::new().trend(trend))
+        .exclude(args.exclude.clone())
         .build()
         .and_then(|p| p.fit(&data))
         .map_err(credit_error)?;
