@@ -25,7 +25,8 @@ enum Repr {
 ///
 /// * Lattice VaR at q: the smallest lattice point `x` with `F(x) ≥ q − 1e-15`
 ///   ([`LATTICE_CDF_SLACK`]); lattice ES (Acerbi–Tasche for a discrete law):
-///   `(Σ_{x > VaR} x·p(x) + VaR·(F(VaR) − q)) / (1 − q)`.
+///   `(Σ_{x > VaR} x·p(x) + VaR·(F(VaR) − q)) / (M − q)` with `M` the total mass (1 up to
+///   round-off), so that ES ≥ VaR holds exactly.
 /// * Sample VaR at q: the type-1 order statistic `L₍ₖ₎` with `k = ⌈n·q⌉` (computed on
 ///   `n·q` rounded to 6 decimals, so `n·q` that is an integer up to round-off is not bumped);
 ///   sample ES: the mean of the largest `m = round(n·(1−q))` losses (at least one).
@@ -213,7 +214,12 @@ impl LossDistribution {
                 for (j, p) in pmf.iter().enumerate().skip(k + 1) {
                     tail.add(j as f64 * unit * p);
                 }
-                (tail.value() + var * (cdf[k] - q)) / (1.0 - q)
+                // The tail probability is `mass − q`, not `1 − q`: quadrature and trimming leave
+                // the total mass a few ulps to ~1e-12 away from 1, and dividing by `1 − q` would
+                // then put the ES of a top-atom tail below its VaR.
+                let mass = cdf.last().copied().unwrap_or(1.0);
+                let beyond = mass - q;
+                if beyond > 0.0 { (tail.value() + var * (cdf[k] - q)) / beyond } else { var }
             }
             Repr::Sample { sorted } => {
                 let n = sorted.len();
@@ -245,6 +251,16 @@ pub(crate) fn sample_tail_count(n: usize, q: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lattice_es_of_a_top_atom_equals_var_when_mass_is_not_exactly_one() {
+        // One obligor (proptest regression): mass 0.8955 at 0 and 0.1045 at the loss, with the
+        // total a hair below 1 as quadrature leaves it.
+        let d = LossDistribution::from_lattice(1.0, vec![0.8955, 0.1045 - 1e-12]).unwrap();
+        let q = 0.9876082948568733;
+        assert_eq!(d.var(q).unwrap(), 1.0);
+        assert!(d.es(q).unwrap() >= d.var(q).unwrap());
+    }
 
     #[test]
     fn sample_conventions() {
