@@ -169,11 +169,18 @@ impl Batch {
         source: &str,
     ) -> Result<Self, PoolError> {
         let format = |message: String| PoolError::Format { source_name: source.into(), message };
-        let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+        // Records end at `\n` only: with the default CRLF-aware terminator the csv crate reports
+        // line numbers one too low for Windows files (BurntSushi/rust-csv#395). The `\r` this
+        // leaves on the last field of a CRLF line is removed in `Cells::raw` and below.
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(reader);
         let header = csv.headers().map_err(|e| format(format!("cannot read the header: {e}")))?;
         let layout = Layout::of(kind);
         let mut index = HashMap::new();
         for (i, name) in header.iter().enumerate() {
+            let name = name.strip_suffix('\r').unwrap_or(name);
             if !layout.required.contains(&name) && !layout.optional.contains(&name) {
                 return Err(format(format!(
                     "unknown column {name:?} for {kind} (expected {})",
@@ -193,14 +200,20 @@ impl Batch {
             rows: Vec::new(),
             rejected: Vec::new(),
         };
+        let header_len = index.len();
         let mut record = csv::StringRecord::new();
         loop {
             match csv.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
                     let line = record.position().map_or(0, csv::Position::line);
-                    let mut cells =
-                        Cells { record: &record, index: &index, line, errors: Vec::new() };
+                    let mut cells = Cells {
+                        record: &record,
+                        index: &index,
+                        last: header_len.saturating_sub(1),
+                        line,
+                        errors: Vec::new(),
+                    };
                     let parsed = parse_row(kind, &mut cells);
                     match parsed {
                         Some(r) if cells.errors.is_empty() => {
@@ -426,6 +439,8 @@ impl Layout {
 struct Cells<'a> {
     record: &'a csv::StringRecord,
     index: &'a HashMap<String, usize>,
+    /// Index of the last column, whose cell carries the `\r` of a CRLF line ending.
+    last: usize,
     line: u64,
     errors: Vec<RejectedRow>,
 }
@@ -433,7 +448,10 @@ struct Cells<'a> {
 impl Cells<'_> {
     /// The raw cell; `None` when the (optional) column is absent.
     fn raw(&self, name: &str) -> Option<&str> {
-        self.index.get(name).and_then(|&i| self.record.get(i))
+        self.index.get(name).and_then(|&i| {
+            let cell = self.record.get(i)?;
+            Some(if i == self.last { cell.strip_suffix('\r').unwrap_or(cell) } else { cell })
+        })
     }
 
     fn text(&self, name: &str) -> String {
@@ -852,6 +870,12 @@ mod tests {
             b.rejected.iter().map(|r| (r.line, r.field.as_str())).collect();
         assert_eq!(lines, vec![(3, "pd"), (3, "ead"), (4, "pd"), (4, "currency")]);
         assert!(b.rejected[0].reason.contains("1.7"), "{}", b.rejected[0].reason);
+        // The same file with Windows line endings: same rows, same line numbers, and the last
+        // column (currency) is read without its `\r`.
+        let crlf = csv.replace('\n', "\r\n");
+        let w = Batch::from_csv_reader(EntityKind::Exposures, crlf.as_bytes(), "t").unwrap();
+        assert_eq!(w.rows, b.rows);
+        assert_eq!(w.rejected, b.rejected);
     }
 
     #[test]

@@ -38,8 +38,11 @@ pub fn parse_portfolio_csv(text: &str, path: &Path) -> Result<Portfolio, RiskErr
         SchemaError::Csv { path: path.to_path_buf(), line, column: column.to_string(), message }
             .into()
     };
+    // Records end at `\n` only, so line numbers stay right for CRLF files (rust-csv#395); the
+    // trailing `\r` is whitespace and `Trim::All` removes it.
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let header = rdr.headers().map_err(|e| err(1, "", e.to_string()))?.clone();
@@ -125,6 +128,12 @@ mod tests {
             e.contains("p.csv") && e.contains("line 3") && e.contains("pd") && e.contains("1.5"),
             "{e}"
         );
+        let e = parse_portfolio_csv(&bad.replace('\n', "\r\n"), Path::new("p.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3"), "CRLF keeps the line number: {e}");
+        let p = parse_portfolio_csv(&ok.replace('\n', "\r\n"), Path::new("p.csv")).unwrap();
+        assert_eq!(p.maturity()[0], 1.0);
         let e = parse_portfolio_csv("a,b\n", Path::new("p.csv")).unwrap_err().to_string();
         assert!(e.contains("header"), "{e}");
         let e = read_portfolio_csv("/nonexistent/x.csv").unwrap_err().to_string();
