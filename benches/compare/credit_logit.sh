@@ -49,19 +49,5 @@ echo "== finkit (criterion, release)"
 cd "$root"
 cargo bench -p finkit-benches --bench credit_logistic -- --noplot 2>&1 | grep -E '^credit_logistic/|time:' || true
 
-"$COMPARE_PY" - "$root/target/criterion" "$out/python.json" <<'PY'
-import json, os, sys
-crit, py = sys.argv[1], json.load(open(sys.argv[2]))
-def finkit(name):
-    p = os.path.join(crit, "credit_logistic", name, "new", "estimates.json")
-    return json.load(open(p))["median"]["point_estimate"] * 1e-9
-rows = [("fit, L2 (sklearn default C=1)", "fit_l2", "fit_1e6x20_l2", 5),
-        ("fit, unpenalised", "fit_mle", "fit_1e6x20_mle", 5),
-        ("predict_proba, 1e6 rows", "predict_proba", "predict_proba_1e6x20", 4)]
-print("== ratios (sklearn time / finkit time; target in brackets)")
-for label, pk, fk, target in rows:
-    f = finkit(fk)
-    ratio = py[pk] / f
-    flag = "ok" if ratio >= target else "BELOW TARGET"
-    print(f"  {label:<32} sklearn {py[pk] * 1e3:8.1f} ms  finkit {f * 1e3:8.1f} ms  ratio {ratio:5.1f}x  [>= {target}x] {flag}")
-PY
+"$COMPARE_PY" "$here/ratios.py" "$root/target/criterion" credit_logistic "$out/python.json" \
+  '[["fit, L2 (sklearn default C=1)", "fit_l2", "fit_1e6x20_l2", 5], ["fit, unpenalised", "fit_mle", "fit_1e6x20_mle", 5], ["predict_proba, 1e6 rows", "predict_proba", "predict_proba_1e6x20", 4]]'

@@ -45,19 +45,5 @@ cd "$root"
 cargo bench -p finkit-benches --bench risk_market -- --noplot \
   'risk_market/(garch11_fit|rolling_hs_var_es_99)' 2>&1 | grep -E '^risk_market/|time:' || true
 
-"$COMPARE_PY" - "$root/target/criterion" "$out/python.json" <<'PY'
-import json, os, sys
-crit, py = sys.argv[1], json.load(open(sys.argv[2]))
-def finkit(name):
-    p = os.path.join(crit, "risk_market", name, "new", "estimates.json")
-    return json.load(open(p))["median"]["point_estimate"] * 1e-9
-rows = [("GARCH(1,1)-normal fit", "garch11_fit/normal", "garch11_fit_normal", 10),
-        ("GARCH(1,1)-t fit", "garch11_fit/t", "garch11_fit_t", 10),
-        ("rolling HS VaR+ES, 4780 windows", "rolling_hs", "rolling_hs_var_es_99", 1)]
-print("== ratios (Python time / finkit time; target in brackets)")
-for label, pk, fk, target in rows:
-    f = finkit(fk)
-    ratio = py[pk] / f
-    flag = "ok" if ratio >= target else "BELOW TARGET"
-    print(f"  {label:<34} python {py[pk] * 1e3:8.3f} ms  finkit {f * 1e3:8.3f} ms  ratio {ratio:6.1f}x  [>= {target}x] {flag}")
-PY
+"$COMPARE_PY" "$here/ratios.py" "$root/target/criterion" risk_market "$out/python.json" \
+  '[["GARCH(1,1)-normal fit", "garch11_fit/normal", "garch11_fit_normal", 10], ["GARCH(1,1)-t fit", "garch11_fit/t", "garch11_fit_t", 10], ["rolling HS VaR+ES, 4780 windows", "rolling_hs", "rolling_hs_var_es_99", 1]]'

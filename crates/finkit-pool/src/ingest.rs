@@ -379,33 +379,7 @@ impl Layout {
                 ],
                 optional: &["certification_date", "contact_name", "contact_email", "contact_phone"],
             },
-            EntityKind::Statements => Layout {
-                required: &[
-                    "firm_id",
-                    "period_end",
-                    "available_at",
-                    "currency",
-                    "unit",
-                    "cash",
-                    "current_assets",
-                    "total_assets",
-                    "current_liabilities",
-                    "total_liabilities",
-                    "short_term_debt",
-                    "long_term_debt",
-                    "retained_earnings",
-                    "book_equity",
-                    "revenue",
-                    "ebit",
-                    "ebitda",
-                    "interest_expense",
-                    "net_income",
-                    "rd_expense",
-                    "operating_cash_flow",
-                    "capex",
-                ],
-                optional: &[],
-            },
+            EntityKind::Statements => Layout { required: &STATEMENT_COLUMNS, optional: &[] },
             EntityKind::Applications => Layout {
                 required: &[
                     "id",
@@ -656,8 +630,13 @@ fn parse_statement(c: &mut Cells<'_>) -> Option<FinancialStatement> {
     })
 }
 
-/// The amount columns of a statement, in [`FinancialStatement`] declaration order.
-pub(crate) const STATEMENT_AMOUNTS: [&str; 17] = [
+/// The CSV columns of a statement: five key columns, then the amounts.
+const STATEMENT_COLUMNS: [&str; 22] = [
+    "firm_id",
+    "period_end",
+    "available_at",
+    "currency",
+    "unit",
     "cash",
     "current_assets",
     "total_assets",
@@ -676,6 +655,9 @@ pub(crate) const STATEMENT_AMOUNTS: [&str; 17] = [
     "operating_cash_flow",
     "capex",
 ];
+
+/// The amount columns of a statement, in [`FinancialStatement`] declaration order.
+pub(crate) const STATEMENT_AMOUNTS: &[&str] = STATEMENT_COLUMNS.split_at(5).1;
 
 fn parse_application(c: &mut Cells<'_>) -> Option<LoanApplication> {
     let id = c.req("id", parsed::<ApplicationId>);

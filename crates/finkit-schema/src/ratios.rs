@@ -58,17 +58,18 @@ impl FinancialRatios {
     ///
     /// ```
     /// # use finkit_schema::*;
-    /// # fn statement() -> FinancialStatement { FinancialStatement {
-    /// #   firm_id: FirmId::new("F1").unwrap(), period_end: chrono::NaiveDate::from_ymd_opt(2024,12,31).unwrap(),
-    /// #   available_at: chrono::NaiveDate::from_ymd_opt(2025,3,31).unwrap(), currency: Currency::EUR, unit: Unit::One,
+    /// # fn statement() -> Result<FinancialStatement, SchemaError> { Ok(FinancialStatement {
+    /// #   firm_id: FirmId::new("F1")?, period_end: chrono::NaiveDate::from_ymd_opt(2024,12,31).unwrap_or_default(),
+    /// #   available_at: chrono::NaiveDate::from_ymd_opt(2025,3,31).unwrap_or_default(), currency: Currency::EUR, unit: Unit::One,
     /// #   cash: 10.0, current_assets: 40.0, total_assets: 100.0, current_liabilities: 20.0, total_liabilities: 60.0,
     /// #   short_term_debt: 10.0, long_term_debt: 30.0, retained_earnings: 15.0, book_equity: 40.0, revenue: 120.0,
     /// #   ebit: 8.0, ebitda: 12.0, interest_expense: 0.0, net_income: 5.0, rd_expense: 6.0,
-    /// #   operating_cash_flow: 9.0, capex: 4.0 } }
-    /// let ratios = FinancialRatios::compute(&statement(), None);
+    /// #   operating_cash_flow: 9.0, capex: 4.0 }) }
+    /// let ratios = FinancialRatios::compute(&statement()?, None);
     /// assert_eq!(ratios.working_capital_to_assets, Some(0.2));
     /// assert_eq!(ratios.interest_coverage, None, "no interest expense: undefined, not infinite");
     /// assert_eq!(ratios.revenue_growth, None, "no prior period");
+    /// # Ok::<(), SchemaError>(())
     /// ```
     #[must_use]
     pub fn compute(current: &FinancialStatement, prior: Option<&FinancialStatement>) -> Self {

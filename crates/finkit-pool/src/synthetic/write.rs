@@ -174,7 +174,7 @@ impl SyntheticDataset {
 
     fn write_statements(&self, dir: &Path) -> Result<PathBuf, PoolError> {
         let mut header = vec!["firm_id", "period_end", "available_at", "currency", "unit"];
-        header.extend(crate::ingest::STATEMENT_AMOUNTS);
+        header.extend(crate::ingest::STATEMENT_AMOUNTS.iter().copied());
         let mut sheet = Sheet::create(dir, "statements.csv", &header)?;
         for s in &self.statements {
             let mut cells = vec![
@@ -185,7 +185,7 @@ impl SyntheticDataset {
                 name_of(&s.unit),
             ];
             let amounts = s.amounts();
-            for name in crate::ingest::STATEMENT_AMOUNTS {
+            for &name in crate::ingest::STATEMENT_AMOUNTS {
                 let value = amounts.iter().find(|(field, _)| *field == name).map(|(_, v)| *v);
                 cells.push(opt(value));
             }
