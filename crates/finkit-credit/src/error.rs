@@ -88,6 +88,9 @@ pub enum CreditError {
         /// The size of the last step.
         last_change: f64,
     },
+    /// Variable selection left nothing to fit (the reasons summarised).
+    #[error("{0}")]
+    Selection(String),
     /// A saved model failed its integrity or consistency checks.
     #[error("invalid saved model: {0}")]
     InvalidModel(String),

@@ -57,6 +57,10 @@
 //!   singular information matrices are typed errors ([`CreditError::Separation`],
 //!   [`CreditError::SingularHessian`]) that suggest L2. `X'WX` is accumulated over fixed row
 //!   blocks in parallel and summed in block order: the same bits on any number of threads.
+//! - [`pipeline`]: the whole scorecard fit as one type ([`pipeline::ScorecardParams`] →
+//!   [`pipeline::FittedScorecard`]): binning, IV selection, removal of duplicated and
+//!   near-collinear characteristics, forward selection by AIC/BIC, sign checks, optional L2,
+//!   scaling, and a report of every variable's fate.
 //! - [`scorecard`]: PDO scaling, points per bin, scoring and reason codes, JSON save/load.
 //! - [`validation`]: AUC, Gini, KS, Brier, log-loss, PSI/CSI (the binning rule is an explicit
 //!   option), Hosmer–Lemeshow, per-grade binomial and Jeffreys tests, confusion counts.
@@ -90,8 +94,10 @@ pub mod corporate;
 mod error;
 mod logistic;
 pub mod master_scale;
+pub mod pipeline;
 mod record;
 pub mod scorecard;
+mod separation;
 mod special;
 mod traits;
 pub mod validation;

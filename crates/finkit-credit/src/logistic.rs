@@ -19,6 +19,7 @@ use nalgebra::DMatrix;
 use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, ArrayView2, ArrayViewMut2, CowArray, Ix2};
 use rayon::prelude::*;
 
+use crate::separation::{Verdict, test_separation};
 use crate::{CreditError, Fit, PdModel, Record};
 
 /// Rows per block of the parallel accumulation. Fixed (not derived from the thread count) so that
@@ -944,11 +945,13 @@ impl Problem<'_> {
         let mut eval = self.evaluate(&beta, fresh);
         let mut objective = eval.ll - self.penalty(&beta);
         let mut steps: Vec<f64> = Vec::new();
+        // The exact separation test's verdict, computed at most once, when first suspected.
+        let mut verdict: Option<Verdict> = None;
         for iteration in 1..=max_iter {
             if fresh {
                 factor = Some(match self.factor(&eval) {
                     Ok(f) => f,
-                    Err(why) if eval.saturated > 0 => {
+                    Err(why) if eval.saturated > 0 && self.separated(&mut verdict) => {
                         return Err(self.separation(&beta, &eval, names, &why));
                     }
                     Err(why) => return Err(CreditError::SingularHessian(why)),
@@ -1000,17 +1003,21 @@ impl Problem<'_> {
             eval = cand_eval;
             objective = cand_obj;
             steps.push(change * t);
-            // Separation: the MLE is at infinity, so Newton keeps taking steps of roughly
-            // constant size along the separating direction while rows saturate. A converging fit
-            // shrinks its steps quadratically instead.
-            if eval.saturated > 0 && iteration >= 5 {
+            // Under separation the MLE is at infinity: Newton keeps taking steps of roughly
+            // constant size along the separating direction while rows saturate. That pattern
+            // (or a slowly converging fit on a collinear design, which looks the same for a
+            // while) only triggers the exact test; its verdict decides, once.
+            if eval.saturated > 0 && iteration >= 5 && verdict.is_none() {
                 let last = &steps[steps.len() - 3..];
-                if last[1] > 0.5 * last[0] && last[2] > 0.5 * last[1] {
+                if last[1] > 0.5 * last[0]
+                    && last[2] > 0.5 * last[1]
+                    && self.separated(&mut verdict)
+                {
                     return Err(self.separation(&beta, &eval, names, "diverging coefficients"));
                 }
             }
         }
-        if eval.saturated > 0 {
+        if eval.saturated > 0 && self.separated(&mut verdict) {
             return Err(self.separation(&beta, &eval, names, "no convergence"));
         }
         Err(CreditError::NotConverged {
@@ -1018,6 +1025,21 @@ impl Problem<'_> {
             iterations: max_iter,
             last_change: steps.last().copied().unwrap_or(f64::NAN),
         })
+    }
+
+    /// Whether the data are (quasi-)separated, by the exact test of [`crate::separation`]
+    /// (run once; its verdict is kept in `verdict`). A penalised fit is never separated (its
+    /// optimum always exists); an undecided test (pivot limit) counts as not separated, so
+    /// the caller reports the numerical failure it saw instead.
+    fn separated(&self, verdict: &mut Option<Verdict>) -> bool {
+        if self.l2 > 0.0 {
+            return false;
+        }
+        let v = *verdict.get_or_insert_with(|| {
+            test_separation(self.data, self.n, self.p, self.y, self.w, self.intercept)
+                .unwrap_or(Verdict::Overlap)
+        });
+        v == Verdict::Separated
     }
 
     fn separation(&self, beta: &[f64], eval: &Eval, names: &[String], why: &str) -> CreditError {

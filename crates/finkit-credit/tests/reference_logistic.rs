@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::tolerance::{LOGIT_PARAM_ABS, LOGLIK_ABS, LOGLIK_NULL_STATSMODELS_ABS};
+use common::tolerance::{
+    LOGIT_PARAM_ABS, LOGIT_PARAM_REL, LOGLIK_ABS, LOGLIK_NULL_STATSMODELS_ABS,
+};
 use common::{assert_abs, data_path, read_json};
 use finkit_credit::{CreditError, Fit, LogisticModel, LogisticParams, PdModel, Record};
 use finkit_schema::{Column, Dataset};
@@ -234,4 +236,38 @@ fn l2_matches_the_penalised_optimum() {
     for (g, b) in grad.iter().zip(model.coefficients().iter()) {
         assert!((g - lambda * b).abs() < 1e-8, "{g} vs {}", lambda * b);
     }
+}
+
+/// `collinear_569`: near-collinear features and rows fitted with probability within 1e-16 of 0
+/// or 1, but no separation. statsmodels' Newton converges; so must this fit.
+#[test]
+fn collinear_design_is_not_separation_and_matches_statsmodels() {
+    let mut reader = csv::Reader::from_path(data_path("collinear_569.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let p = header.len() - 1;
+    assert_eq!(header[p], "bad");
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = record.unwrap();
+        x.extend(record.iter().take(p).map(|v| v.parse::<f64>().unwrap()));
+        y.push(record[p].parse::<f64>().unwrap());
+    }
+    let n = y.len();
+    assert_eq!(n, 569);
+    let x = Array2::from_shape_vec((n, p), x).unwrap();
+    let y = Array1::from(y);
+    let reference = read_json("collinear_569_statsmodels.json");
+    let model = LogisticParams::new().feature_names(header[..p].to_vec()).fit(&x, &y).unwrap();
+    for (j, term) in model.term_names().iter().enumerate() {
+        let want = reference["params"][term.as_str()].as_f64().unwrap();
+        common::assert_rel(&format!("param {term}"), model.params()[j], want, LOGIT_PARAM_REL);
+        let se = reference["bse"][term.as_str()].as_f64().unwrap();
+        common::assert_rel(&format!("std err {term}"), model.std_errors()[j], se, LOGIT_PARAM_REL);
+    }
+    assert_abs("loglik", model.log_likelihood(), reference["loglik"].as_f64().unwrap(), LOGLIK_ABS);
+    println!(
+        "collinear_569: {} iterations (statsmodels {})",
+        model.iterations(),
+        reference["iterations"]
+    );
 }

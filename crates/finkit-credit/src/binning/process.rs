@@ -20,6 +20,8 @@ pub struct BinningProcessParams {
     top_k: Option<usize>,
     fixed_splits: BTreeMap<String, Vec<f64>>,
     fixed_groups: BTreeMap<String, Vec<Vec<String>>>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    skip_unusable: bool,
 }
 
 impl BinningProcessParams {
@@ -68,6 +70,15 @@ impl BinningProcessParams {
     #[must_use]
     pub fn fixed_groups(mut self, name: impl Into<String>, groups: Vec<Vec<String>>) -> Self {
         self.fixed_groups.insert(name.into(), groups);
+        self
+    }
+
+    /// Skip columns that cannot be binned — constant, all missing (or special), or holding a
+    /// single category — instead of failing: they are listed with the reason in
+    /// [`FittedBinningProcess::skipped`]. Default `false` (the first such column is an error).
+    #[must_use]
+    pub fn skip_unusable(mut self, skip: bool) -> Self {
+        self.skip_unusable = skip;
         self
     }
 
@@ -131,6 +142,7 @@ impl BinningProcess {
             return Err(CreditError::Empty("variables to bin"));
         }
         let mut binnings = Vec::with_capacity(names.len());
+        let mut skipped = Vec::new();
         for name in &names {
             let column = data.column(name)?;
             let fitted = match (p.fixed_splits.get(name), p.fixed_groups.get(name), column) {
@@ -148,7 +160,13 @@ impl BinningProcess {
                                 .into(),
                     });
                 }
-                _ => self.binner.fit_column(name, column, &y)?,
+                _ => match self.binner.fit_column(name, column, &y) {
+                    Err(CreditError::UnusableColumn { name, reason }) if p.skip_unusable => {
+                        skipped.push((name, reason));
+                        continue;
+                    }
+                    other => other?,
+                },
             };
             binnings.push(fitted);
         }
@@ -159,7 +177,7 @@ impl BinningProcess {
         if let Some(k) = p.top_k {
             order.truncate(k);
         }
-        Ok(FittedBinningProcess { binnings, selected: order })
+        Ok(FittedBinningProcess { binnings, selected: order, skipped })
     }
 }
 
@@ -187,6 +205,7 @@ pub struct WoeMatrix {
 pub struct FittedBinningProcess {
     binnings: Vec<FittedBinning>,
     selected: Vec<usize>,
+    skipped: Vec<(String, String)>,
 }
 
 /// The serialised form; the selection is checked against the binnings when read.
@@ -195,6 +214,8 @@ pub struct FittedBinningProcess {
 struct RawProcess {
     binnings: Vec<FittedBinning>,
     selected: Vec<usize>,
+    #[serde(default)]
+    skipped: Vec<(String, String)>,
 }
 
 #[cfg(feature = "serde")]
@@ -207,7 +228,11 @@ impl TryFrom<RawProcess> for FittedBinningProcess {
                 raw.binnings.len()
             )));
         }
-        Ok(FittedBinningProcess { binnings: raw.binnings, selected: raw.selected })
+        Ok(FittedBinningProcess {
+            binnings: raw.binnings,
+            selected: raw.selected,
+            skipped: raw.skipped,
+        })
     }
 }
 
@@ -216,6 +241,12 @@ impl FittedBinningProcess {
     #[must_use]
     pub fn binnings(&self) -> &[FittedBinning] {
         &self.binnings
+    }
+    /// Columns skipped as unusable (see [`BinningProcessParams::skip_unusable`]), with the
+    /// reason, in column order.
+    #[must_use]
+    pub fn skipped(&self) -> &[(String, String)] {
+        &self.skipped
     }
     /// The binning of a variable.
     #[must_use]
@@ -262,7 +293,11 @@ impl FittedBinningProcess {
                 .ok_or_else(|| CreditError::MissingVariable(n.to_owned()))?;
             selected.push(i);
         }
-        Ok(FittedBinningProcess { binnings: self.binnings.clone(), selected })
+        Ok(FittedBinningProcess {
+            binnings: self.binnings.clone(),
+            selected,
+            skipped: self.skipped.clone(),
+        })
     }
     /// The WoE design matrix of the selected variables.
     ///

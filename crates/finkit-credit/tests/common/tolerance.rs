@@ -30,3 +30,7 @@ pub const OHLSON_ABS: f64 = 1e-12;
 /// `Σ y ln ȳ + (1−y) ln(1−ȳ)` on the WoE design). finkit uses the closed form, checked at
 /// [`LOGLIK_ABS`]; McFadden's R² inherits the difference.
 pub const LOGLIK_NULL_STATSMODELS_ABS: f64 = 1e-7;
+
+/// Logistic coefficients and standard errors against statsmodels on the collinear design
+/// `collinear_569` (relative: its coefficients reach ±9 with standard errors up to 7).
+pub const LOGIT_PARAM_REL: f64 = 1e-8;

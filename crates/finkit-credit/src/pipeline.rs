@@ -1,0 +1,694 @@
+//! The scorecard pipeline as one fitted type: binning → IV selection → removal of duplicated
+//! and near-collinear characteristics → (optional) forward selection → logistic regression on
+//! WoE with sign checks → points scaling, with a report of what happened to every variable.
+//!
+//! [`ScorecardParams`] (validated by [`ScorecardParams::build`]) → [`ScorecardPipeline`] →
+//! [`Fit::fit`] → [`FittedScorecard`] (the [`Scorecard`], its [`LogisticModel`] and the
+//! [`FitReport`]). The CLI's `credit fit-scorecard` is a thin wrapper around it, so a service
+//! or a notebook gets exactly what the CLI gets.
+//!
+//! ```
+//! use finkit_credit::pipeline::{ScorecardParams, Selection, VariableStatus};
+//! use finkit_credit::schema::{Column, Dataset};
+//! use finkit_credit::PdModel;
+//! use ndarray::Array1;
+//!
+//! // 400 firms: leverage drives default, `copy` duplicates it, `flat` is constant.
+//! let lev: Array1<f64> = (0..400).map(|i| f64::from((i * 37) % 100) / 100.0).collect();
+//! let u = |i: u32| f64::from((i * 7919) % 101) / 101.0; // a deterministic "uniform"
+//! let bad: Array1<f64> =
+//!     (0..400u32).map(|i| f64::from(u8::from(u(i) < 0.05 + 0.5 * lev[i as usize]))).collect();
+//! let data = Dataset::new(
+//!     vec![
+//!         ("leverage".into(), Column::Numeric(lev.clone())),
+//!         ("copy".into(), Column::Numeric(lev * 2.0)),
+//!         ("flat".into(), Column::Numeric(Array1::from_elem(400, 1.0))),
+//!     ],
+//!     Some(("bad".into(), bad)),
+//! )?;
+//! let fitted = ScorecardParams::new().selection(Selection::All).build()?.fit(&data)?;
+//! let report = fitted.report();
+//! assert_eq!(report.kept(), vec!["leverage"]);
+//! assert!(matches!(report.variable("copy").unwrap().status, VariableStatus::Correlated { .. }));
+//! assert!(matches!(report.variable("flat").unwrap().status, VariableStatus::Unusable { .. }));
+//! let pd = fitted.scorecard().pd_batch(&data)?;
+//! assert_eq!(pd.len(), 400);
+//! # Ok::<(), finkit_credit::CreditError>(())
+//! ```
+//!
+//! # Steps (defaults in brackets)
+//!
+//! 1. **Binning** of every feature column with [`BinningParams`] [CART pre-binning, `Auto`
+//!    trend, 5 % minimum bin share]. A column that cannot be binned (constant, all missing,
+//!    one category) is reported [`VariableStatus::Unusable`] and skipped.
+//! 2. **IV selection**: variables below `min_iv` [0.02] are [`VariableStatus::LowIv`].
+//! 3. **Duplicates and near-collinearity**: in descending IV order (ties: column order), a
+//!    variable whose WoE column has an absolute Pearson correlation above
+//!    `max_correlation` [0.8] with an already kept (stronger) one is
+//!    [`VariableStatus::Correlated`] with it; exact duplicates (|ρ| ≥ 1 − 1e-9) always are.
+//! 4. **Forward selection** [`Selection::ForwardBic`]: from the intercept-only model, add the
+//!    candidate that lowers the criterion most (AIC `−2ℓ + 2k` or BIC `−2ℓ + k ln n`), among
+//!    those whose fit succeeds with every coefficient of the right sign (when sign checks are
+//!    on); stop when no candidate lowers it by more than 1e-9 or at `max_characteristics`
+//!    [no cap]. The others are [`VariableStatus::NotSelected`]. With [`Selection::All`] every
+//!    candidate enters (the `max_characteristics` strongest by IV when capped).
+//! 5. **Logistic regression** on the WoE of the selected variables (Newton, optional L2 `l2`
+//!    [0]), then **sign checks** [on]: with WoE `ln(%bad/%good)` a coefficient must be
+//!    positive (negative with the opposite sign convention); while one is not, the variable
+//!    with the most contradicting z value is [`VariableStatus::WrongSign`] and the model is
+//!    refitted.
+//! 6. **Scaling** to points with [`ScalingParams`] [600 points at good:bad odds 50:1, PDO 20].
+
+use finkit_schema::Dataset;
+use ndarray::{Array1, Array2, Axis};
+use rayon::prelude::*;
+
+use crate::binning::{
+    BinningParams, BinningProcessParams, FittedBinningProcess, VariableKind, WoeSign,
+};
+use crate::scorecard::{OddsDirection, Scaling, ScalingParams, Scorecard};
+use crate::{CreditError, Fit, LogisticModel, LogisticParams};
+
+/// How characteristics are chosen among the candidates that pass the IV and correlation
+/// filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Selection {
+    /// Every candidate (the strongest by IV when `max_characteristics` caps them).
+    All,
+    /// Forward selection by Akaike's criterion `−2ℓ + 2k`.
+    ForwardAic,
+    /// Forward selection by the Bayesian criterion `−2ℓ + k·ln n`. Default.
+    #[default]
+    ForwardBic,
+}
+
+/// Hyper-parameters of the scorecard pipeline; [`ScorecardParams::build`] validates them.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ScorecardParams {
+    binning: BinningParams,
+    variables: Option<Vec<String>>,
+    exclude: Vec<String>,
+    min_iv: f64,
+    max_correlation: f64,
+    selection: Selection,
+    max_characteristics: Option<usize>,
+    sign_check: bool,
+    l2: f64,
+    scaling: ScalingParams,
+}
+
+impl Default for ScorecardParams {
+    fn default() -> Self {
+        ScorecardParams {
+            binning: BinningParams::new(),
+            variables: None,
+            exclude: Vec::new(),
+            min_iv: 0.02,
+            max_correlation: 0.8,
+            selection: Selection::ForwardBic,
+            max_characteristics: None,
+            sign_check: true,
+            l2: 0.0,
+            scaling: ScalingParams::new(20.0, 600.0, 50.0, OddsDirection::GoodToBad),
+        }
+    }
+}
+
+impl ScorecardParams {
+    /// The defaults (module docs): default binning, IV ≥ 0.02, |ρ| ≤ 0.8, forward selection by
+    /// BIC, sign checks, no penalty, 600 points at 50:1, PDO 20.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// The binning of every variable.
+    #[must_use]
+    pub fn binning(mut self, params: BinningParams) -> Self {
+        self.binning = params;
+        self
+    }
+    /// Consider only these columns (default: every feature column).
+    #[must_use]
+    pub fn variables<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.variables = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Never use these columns (identifiers, leaks); reported as excluded.
+    #[must_use]
+    pub fn exclude<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.exclude.extend(names.into_iter().map(Into::into));
+        self
+    }
+    /// Minimum information value of a candidate (finite, ≥ 0).
+    #[must_use]
+    pub fn min_iv(mut self, iv: f64) -> Self {
+        self.min_iv = iv;
+        self
+    }
+    /// Largest absolute correlation between the WoE columns of two kept variables (0 < ρ ≤ 1).
+    #[must_use]
+    pub fn max_correlation(mut self, rho: f64) -> Self {
+        self.max_correlation = rho;
+        self
+    }
+    /// How characteristics are selected among the candidates.
+    #[must_use]
+    pub fn selection(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
+    }
+    /// At most this many characteristics (≥ 1), or `None` for no cap.
+    #[must_use]
+    pub fn max_characteristics(mut self, max: Option<usize>) -> Self {
+        self.max_characteristics = max;
+        self
+    }
+    /// Drop characteristics whose coefficient contradicts their WoE (default on).
+    #[must_use]
+    pub fn sign_check(mut self, on: bool) -> Self {
+        self.sign_check = on;
+        self
+    }
+    /// L2 penalty λ ≥ 0 of the logistic regression (scikit-learn's `C = 1/λ`).
+    #[must_use]
+    pub fn l2(mut self, lambda: f64) -> Self {
+        self.l2 = lambda;
+        self
+    }
+    /// Points scaling.
+    #[must_use]
+    pub fn scaling(mut self, scaling: ScalingParams) -> Self {
+        self.scaling = scaling;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::InvalidParameter`] naming the parameter: invalid binning or scaling
+    /// parameters, `min_iv` negative or not finite, `max_correlation` outside (0, 1],
+    /// `max_characteristics = 0`, `l2` negative or not finite.
+    pub fn build(self) -> Result<ScorecardPipeline, CreditError> {
+        let invalid = |name: &'static str, value: String, reason: &'static str| {
+            Err(CreditError::InvalidParameter { name, value, reason })
+        };
+        if !(self.min_iv.is_finite() && self.min_iv >= 0.0) {
+            return invalid("min_iv", self.min_iv.to_string(), "must be finite and >= 0");
+        }
+        if !(self.max_correlation > 0.0 && self.max_correlation <= 1.0) {
+            return invalid(
+                "max_correlation",
+                self.max_correlation.to_string(),
+                "must be in (0, 1]",
+            );
+        }
+        if self.max_characteristics == Some(0) {
+            return invalid("max_characteristics", "0".into(), "must be at least 1");
+        }
+        LogisticParams::new().l2(self.l2).check()?;
+        let scaling = self.scaling.build()?;
+        let mut process = BinningProcessParams::new()
+            .binning(self.binning.clone())
+            .exclude(self.exclude.clone())
+            .skip_unusable(true);
+        if let Some(v) = &self.variables {
+            process = process.variables(v.iter().cloned());
+        }
+        let process = process.build()?;
+        Ok(ScorecardPipeline { params: self, process, scaling })
+    }
+}
+
+/// Validated scorecard parameters, ready to fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScorecardPipeline {
+    params: ScorecardParams,
+    process: crate::binning::BinningProcess,
+    scaling: Scaling,
+}
+
+/// What happened to a variable.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum VariableStatus {
+    /// A characteristic of the scorecard.
+    Kept,
+    /// Excluded by the caller.
+    Excluded,
+    /// Cannot be binned or carries no information (constant, all missing, one bin).
+    Unusable {
+        /// Why.
+        reason: String,
+    },
+    /// Information value below the minimum.
+    LowIv {
+        /// The minimum in force.
+        min_iv: f64,
+    },
+    /// Its WoE is (nearly) collinear with a stronger kept variable.
+    Correlated {
+        /// The stronger variable.
+        with: String,
+        /// The Pearson correlation of the two WoE columns.
+        rho: f64,
+    },
+    /// Not chosen by the selection step.
+    NotSelected {
+        /// Why (criterion not improved, cap reached, wrong sign when added, fit failed).
+        reason: String,
+    },
+    /// Its coefficient contradicts its WoE.
+    WrongSign {
+        /// The coefficient in the fit that dropped it.
+        coefficient: f64,
+    },
+}
+
+impl std::fmt::Display for VariableStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VariableStatus::Kept => write!(f, "kept"),
+            VariableStatus::Excluded => write!(f, "dropped: excluded"),
+            VariableStatus::Unusable { reason } => write!(f, "dropped: unusable ({reason})"),
+            VariableStatus::LowIv { min_iv } => {
+                write!(f, "dropped: IV below the minimum information value {min_iv}")
+            }
+            VariableStatus::Correlated { with, rho } => {
+                write!(f, "dropped: correlated with {with} at rho = {rho:.4}")
+            }
+            VariableStatus::NotSelected { reason } => write!(f, "dropped: not selected ({reason})"),
+            VariableStatus::WrongSign { coefficient } => {
+                write!(f, "dropped: wrong sign (coefficient {coefficient:.4})")
+            }
+        }
+    }
+}
+
+/// One variable's line of the fit report.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct VariableReport {
+    /// The column.
+    pub name: String,
+    /// Numeric or categorical, when binned.
+    pub kind: Option<VariableKind>,
+    /// Information value, when binned.
+    pub iv: Option<f64>,
+    /// Number of regular bins, when binned.
+    pub bins: Option<usize>,
+    /// Kept or dropped, and why.
+    pub status: VariableStatus,
+    /// The scorecard coefficient (kept variables only).
+    pub coefficient: Option<f64>,
+}
+
+/// The fate of every variable, in column order.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FitReport {
+    /// One line per feature column of the data (the target excluded).
+    pub variables: Vec<VariableReport>,
+    /// The selection used.
+    pub selection: Selection,
+    /// Rows fitted on.
+    pub rows: usize,
+    /// Events among them.
+    pub events: usize,
+}
+
+impl FitReport {
+    /// The line of one variable.
+    #[must_use]
+    pub fn variable(&self, name: &str) -> Option<&VariableReport> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+    /// The kept variables, in scorecard order.
+    #[must_use]
+    pub fn kept(&self) -> Vec<&str> {
+        self.variables
+            .iter()
+            .filter(|v| v.status == VariableStatus::Kept)
+            .map(|v| v.name.as_str())
+            .collect()
+    }
+}
+
+/// A fitted scorecard with the logistic model behind it and the fit report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedScorecard {
+    scorecard: Scorecard,
+    model: LogisticModel,
+    binning: FittedBinningProcess,
+    report: FitReport,
+}
+
+impl FittedScorecard {
+    /// The points scorecard.
+    #[must_use]
+    pub fn scorecard(&self) -> &Scorecard {
+        &self.scorecard
+    }
+    /// The scorecard, by value.
+    #[must_use]
+    pub fn into_scorecard(self) -> Scorecard {
+        self.scorecard
+    }
+    /// The logistic model on the WoE of the characteristics (inference table included).
+    #[must_use]
+    pub fn model(&self) -> &LogisticModel {
+        &self.model
+    }
+    /// Every fitted binning, with the characteristics selected.
+    #[must_use]
+    pub fn binning(&self) -> &FittedBinningProcess {
+        &self.binning
+    }
+    /// What happened to every variable.
+    #[must_use]
+    pub fn report(&self) -> &FitReport {
+        &self.report
+    }
+}
+
+/// |ρ| from which two WoE columns are duplicates whatever `max_correlation` says.
+const DUPLICATE_RHO: f64 = 1.0 - 1e-9;
+/// A criterion must fall by more than this for a candidate to enter.
+const CRITERION_TOL: f64 = 1e-9;
+/// Coefficient tolerance of the candidate fits of forward selection (the final fit uses the
+/// logistic default, 1e-8).
+const SEARCH_TOL: f64 = 1e-7;
+
+impl ScorecardPipeline {
+    /// The validated parameters.
+    #[must_use]
+    pub fn params(&self) -> &ScorecardParams {
+        &self.params
+    }
+
+    fn logistic(&self, names: &[String], tol: f64) -> LogisticParams {
+        LogisticParams::new().l2(self.params.l2).tolerance(tol).feature_names(names.to_vec())
+    }
+
+    /// Fits the pipeline (see the module docs for the steps).
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::InvalidTarget`] (no target, not 0/1, one class), [`CreditError::Schema`]
+    /// for an unknown variable, [`CreditError::NonFinite`] for ±∞ in a feature,
+    /// [`CreditError::Selection`] when no variable survives the steps (the report's reasons
+    /// summarised), and the logistic regression's errors on the final fit.
+    pub fn fit(&self, data: &Dataset) -> Result<FittedScorecard, CreditError> {
+        let p = &self.params;
+        let process = self.process.fit(data)?;
+        let y = data
+            .target()
+            .ok_or_else(|| CreditError::InvalidTarget("the dataset has no target column".into()))?
+            .to_owned();
+        let mut lines: Vec<VariableReport> = Vec::new();
+        for name in data.feature_names() {
+            let name = name.to_owned();
+            let considered = p.variables.as_ref().is_none_or(|v| v.contains(&name));
+            if !considered {
+                continue;
+            }
+            let line = if p.exclude.contains(&name) {
+                VariableReport::unbinned(name, VariableStatus::Excluded)
+            } else if let Some((_, reason)) = process.skipped().iter().find(|(n, _)| *n == name) {
+                VariableReport::unbinned(name, VariableStatus::Unusable { reason: reason.clone() })
+            } else if let Some(b) = process.binning(&name) {
+                let status = if b.iv() < p.min_iv {
+                    VariableStatus::LowIv { min_iv: p.min_iv }
+                } else {
+                    VariableStatus::Kept
+                };
+                VariableReport {
+                    name,
+                    kind: Some(b.kind()),
+                    iv: Some(b.iv()),
+                    bins: Some(b.regular_bins().len()),
+                    status,
+                    coefficient: None,
+                }
+            } else {
+                continue;
+            };
+            lines.push(line);
+        }
+        // Candidates in descending IV order (ties: column order).
+        let mut candidates: Vec<usize> =
+            (0..lines.len()).filter(|&i| lines[i].status == VariableStatus::Kept).collect();
+        candidates.sort_by(|&a, &b| {
+            let (ia, ib) = (lines[a].iv.unwrap_or(0.0), lines[b].iv.unwrap_or(0.0));
+            ib.total_cmp(&ia).then(a.cmp(&b))
+        });
+        let names: Vec<String> = candidates.iter().map(|&i| lines[i].name.clone()).collect();
+        let woe = if names.is_empty() {
+            Array2::zeros((data.n_rows(), 0))
+        } else {
+            process.with_selection(&names)?.transform(data)?.values
+        };
+        let standardised = standardise(&woe);
+        // Correlation filter, strongest first.
+        let mut kept: Vec<usize> = Vec::new(); // positions in `candidates`
+        for c in 0..candidates.len() {
+            let Some(z) = &standardised[c] else {
+                lines[candidates[c]].status =
+                    VariableStatus::Unusable { reason: "its WoE is constant (one bin)".into() };
+                continue;
+            };
+            let n = z.len() as f64;
+            let clash = kept.iter().find_map(|&k| {
+                let zk = standardised[k].as_ref()?;
+                let rho = z.dot(zk) / n;
+                (rho.abs() > p.max_correlation || rho.abs() >= DUPLICATE_RHO).then_some((k, rho))
+            });
+            match clash {
+                Some((k, rho)) => {
+                    lines[candidates[c]].status = VariableStatus::Correlated {
+                        with: lines[candidates[k]].name.clone(),
+                        rho: rho.clamp(-1.0, 1.0),
+                    };
+                }
+                None => kept.push(c),
+            }
+        }
+        let sign = if process
+            .binnings()
+            .first()
+            .is_none_or(|b| b.woe_options().sign == WoeSign::BadOverGood)
+        {
+            1.0
+        } else {
+            -1.0
+        };
+        // Selection.
+        let mut chosen: Vec<usize> = match p.selection {
+            Selection::All => {
+                let cap = p.max_characteristics.unwrap_or(usize::MAX);
+                for &c in kept.iter().skip(cap) {
+                    lines[candidates[c]].status = VariableStatus::NotSelected {
+                        reason: format!("beyond the {cap} strongest by IV"),
+                    };
+                }
+                kept.iter().copied().take(cap).collect()
+            }
+            Selection::ForwardAic | Selection::ForwardBic => {
+                self.forward(&woe, &y, &kept, &candidates, &mut lines, sign)
+            }
+        };
+        // Final fit and sign checks.
+        loop {
+            if chosen.is_empty() {
+                return Err(CreditError::Selection(no_characteristic(&lines)));
+            }
+            let cols: Vec<String> = chosen.iter().map(|&c| names[c].clone()).collect();
+            let x = woe.select(Axis(1), &chosen);
+            let model = self.logistic(&cols, 1e-8).fit(&x, &y)?;
+            let coef = model.coefficients();
+            let wrong = if p.sign_check {
+                let z = model.z_values();
+                let off = z.len() - coef.len();
+                (0..coef.len()).filter(|&j| sign * coef[j] <= 0.0).min_by(|&a, &b| {
+                    let za = sign * z[off + a];
+                    let zb = sign * z[off + b];
+                    za.total_cmp(&zb).then(a.cmp(&b))
+                })
+            } else {
+                None
+            };
+            if let Some(j) = wrong {
+                lines[candidates[chosen[j]]].status =
+                    VariableStatus::WrongSign { coefficient: coef[j] };
+                chosen.remove(j);
+                continue;
+            }
+            for (j, &c) in chosen.iter().enumerate() {
+                lines[candidates[c]].coefficient = Some(coef[j]);
+            }
+            let selected = process.with_selection(&cols)?;
+            let scorecard = Scorecard::from_logistic(&selected, &model, &self.scaling)?;
+            let events = y.iter().filter(|&&v| v == 1.0).count();
+            let mut report =
+                FitReport { variables: lines, selection: p.selection, rows: y.len(), events };
+            // Kept variables first, in scorecard order; then the others in column order.
+            let order: Vec<&String> = cols.iter().collect();
+            let column_order: Vec<&str> = data.feature_names();
+            report.variables.sort_by_key(|v| {
+                if v.status == VariableStatus::Kept {
+                    (0, order.iter().position(|n| **n == v.name).unwrap_or(0))
+                } else {
+                    (1, column_order.iter().position(|n| *n == v.name).unwrap_or(0))
+                }
+            });
+            return Ok(FittedScorecard { scorecard, model, binning: selected, report });
+        }
+    }
+
+    /// Forward selection over `kept` (positions in `candidates`); marks the others.
+    fn forward(
+        &self,
+        woe: &Array2<f64>,
+        y: &Array1<f64>,
+        kept: &[usize],
+        candidates: &[usize],
+        lines: &mut [VariableReport],
+        sign: f64,
+    ) -> Vec<usize> {
+        let p = &self.params;
+        let n = y.len() as f64;
+        let per_term = if p.selection == Selection::ForwardAic { 2.0 } else { n.ln() };
+        let events = y.sum();
+        let rate = events / n;
+        let null_ll = events * rate.ln() + (n - events) * (1.0 - rate).ln();
+        let mut current = -2.0 * null_ll + per_term;
+        let cap = p.max_characteristics.unwrap_or(usize::MAX);
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut last_reason: Vec<Option<String>> = vec![None; kept.len()];
+        while chosen.len() < cap {
+            let remaining: Vec<usize> =
+                (0..kept.len()).filter(|k| !chosen.contains(&kept[*k])).collect();
+            if remaining.is_empty() {
+                break;
+            }
+            let results: Vec<Result<f64, String>> = remaining
+                .par_iter()
+                .map(|&r| {
+                    let mut cols = chosen.clone();
+                    cols.push(kept[r]);
+                    let names: Vec<String> = cols.iter().map(|c| format!("v{c}")).collect();
+                    let x = woe.select(Axis(1), &cols);
+                    let model = self
+                        .logistic(&names, SEARCH_TOL)
+                        .fit(&x, y)
+                        .map_err(|e| format!("fit failed when added: {e}"))?;
+                    if p.sign_check && model.coefficients().iter().any(|&c| sign * c <= 0.0) {
+                        return Err("a coefficient would have the wrong sign".into());
+                    }
+                    Ok(-2.0 * model.log_likelihood() + per_term * (cols.len() + 1) as f64)
+                })
+                .collect();
+            let mut best: Option<(usize, f64)> = None;
+            for (&r, res) in remaining.iter().zip(&results) {
+                match res {
+                    Ok(v) => {
+                        if best.is_none_or(|(_, b)| *v < b) {
+                            best = Some((r, *v));
+                        }
+                        last_reason[r] = None;
+                    }
+                    Err(why) => last_reason[r] = Some(why.clone()),
+                }
+            }
+            match best {
+                Some((r, v)) if v < current - CRITERION_TOL => {
+                    chosen.push(kept[r]);
+                    current = v;
+                }
+                _ => break,
+            }
+        }
+        let criterion = if p.selection == Selection::ForwardAic { "AIC" } else { "BIC" };
+        for (r, &c) in kept.iter().enumerate() {
+            if chosen.contains(&c) {
+                continue;
+            }
+            let reason = if chosen.len() >= cap {
+                format!("the cap of {cap} characteristics was reached")
+            } else {
+                last_reason[r].clone().unwrap_or_else(|| format!("would not lower the {criterion}"))
+            };
+            lines[candidates[c]].status = VariableStatus::NotSelected { reason };
+        }
+        chosen
+    }
+}
+
+impl Fit for ScorecardPipeline {
+    type Model = FittedScorecard;
+    fn fit(&self, data: &Dataset) -> Result<FittedScorecard, CreditError> {
+        ScorecardPipeline::fit(self, data)
+    }
+}
+
+impl VariableReport {
+    fn unbinned(name: String, status: VariableStatus) -> Self {
+        VariableReport { name, kind: None, iv: None, bins: None, status, coefficient: None }
+    }
+}
+
+/// Each column centred and scaled to unit root-mean-square (`None`: constant column).
+fn standardise(x: &Array2<f64>) -> Vec<Option<Array1<f64>>> {
+    x.axis_iter(Axis(1))
+        .map(|col| {
+            let n = col.len() as f64;
+            let mean = col.sum() / n;
+            let centred = col.mapv(|v| v - mean);
+            let ss = centred.dot(&centred);
+            let sd = (ss / n).sqrt();
+            (sd > 1e-12 * mean.abs().max(1.0) && sd.is_finite()).then(|| centred / sd)
+        })
+        .collect()
+}
+
+/// A one-line summary of why nothing was kept.
+fn no_characteristic(lines: &[VariableReport]) -> String {
+    let best = lines
+        .iter()
+        .filter_map(|l| l.iv.map(|iv| (l, iv)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or_else(
+            || "no variable could be binned".to_owned(),
+            |(l, iv)| format!("highest IV: {} {iv:.4}, {}", l.name, l.status),
+        );
+    format!("no characteristic left after selection ({} variables; {best})", lines.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_are_validated() {
+        assert!(ScorecardParams::new().min_iv(-1.0).build().is_err());
+        assert!(ScorecardParams::new().min_iv(f64::NAN).build().is_err());
+        assert!(ScorecardParams::new().max_correlation(0.0).build().is_err());
+        assert!(ScorecardParams::new().max_correlation(1.5).build().is_err());
+        assert!(ScorecardParams::new().max_characteristics(Some(0)).build().is_err());
+        assert!(ScorecardParams::new().l2(-1.0).build().is_err());
+        assert!(ScorecardParams::new().binning(BinningParams::new().prebins(1)).build().is_err());
+        assert!(ScorecardParams::new().build().is_ok());
+    }
+
+    #[test]
+    fn standardise_flags_constant_columns() {
+        let x = ndarray::array![[1.0, 2.0], [1.0, 4.0], [1.0, 6.0]];
+        let z = standardise(&x);
+        assert!(z[0].is_none());
+        let z1 = z[1].as_ref().unwrap();
+        assert!((z1.dot(z1) / 3.0 - 1.0).abs() < 1e-12);
+    }
+}
