@@ -57,6 +57,8 @@
 //!   singular information matrices are typed errors ([`CreditError::Separation`],
 //!   [`CreditError::SingularHessian`]) that suggest L2. `X'WX` is accumulated over fixed row
 //!   blocks in parallel and summed in block order: the same bits on any number of threads.
+//! - [`boosting`]: histogram gradient-boosted trees on log-loss with monotone constraints,
+//!   exact TreeSHAP contributions and reason codes, checksummed JSON and XGBoost JSON import.
 //! - [`scorecard`]: PDO scaling, points per bin, scoring and reason codes, JSON save/load.
 //! - [`validation`]: AUC, Gini, KS, Brier, log-loss, PSI/CSI (the binning rule is an explicit
 //!   option), Hosmer–Lemeshow, per-grade binomial and Jeffreys tests, confusion counts.
@@ -86,6 +88,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod binning;
+pub mod boosting;
 pub mod corporate;
 mod error;
 mod logistic;
