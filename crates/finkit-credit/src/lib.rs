@@ -61,6 +61,8 @@
 //!   [`pipeline::FittedScorecard`]): binning, IV selection, removal of duplicated and
 //!   near-collinear characteristics, forward selection by AIC/BIC, sign checks, optional L2,
 //!   scaling, and a report of every variable's fate.
+//! - [`boosting`]: histogram gradient-boosted trees on log-loss with monotone constraints,
+//!   exact TreeSHAP contributions and reason codes, checksummed JSON and XGBoost JSON import.
 //! - [`scorecard`]: PDO scaling, points per bin, scoring and reason codes, JSON save/load.
 //! - [`validation`]: AUC, Gini, KS, Brier, log-loss, PSI/CSI (the binning rule is an explicit
 //!   option), Hosmer–Lemeshow, per-grade binomial and Jeffreys tests, confusion counts.
@@ -90,6 +92,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod binning;
+pub mod boosting;
 pub mod corporate;
 mod error;
 mod logistic;
