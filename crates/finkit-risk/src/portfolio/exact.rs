@@ -18,7 +18,10 @@ pub enum LatticeUnit {
     /// points, too much work, or a value that is not a short decimal) the finest unit of the
     /// form {1, 2, 2.5, 5}·10ᵏ that fits them, with every LGD·EAD rounded to the nearest
     /// multiple (exposure banding, as in CreditRisk+). The unit and the error bound are
-    /// reported in [`LatticeExposures`].
+    /// reported in [`LatticeExposures`]. A banded lattice whose error bound would exceed
+    /// [`AUTO_MAX_ERROR_SHARE`] of the total exposure, or that would have fewer than
+    /// [`MIN_AUTO_POINTS`] points, is refused ([`RiskError::ResourceLimit`]): large granular
+    /// books need Monte Carlo.
     #[default]
     Auto,
     /// The finest exact unit or an error ([`RiskError::NoExactLattice`],
@@ -88,6 +91,9 @@ pub fn exact_lattice_unit(values: &[f64]) -> Result<f64, RiskError> {
 
 /// An automatic lattice is never coarser than this many points over the total exposure.
 pub const MIN_AUTO_POINTS: u64 = 1000;
+/// An automatic (banded) lattice is refused when its loss error bound exceeds this share of the
+/// total LGD·EAD (0.2 %, about 1 % of a typical 99.9 % VaR).
+pub const AUTO_MAX_ERROR_SHARE: f64 = 0.002;
 /// An automatic lattice has at most this many points (about 100 MB of working memory).
 pub const AUTO_MAX_POINTS: u64 = 1_000_000;
 /// Default limit on lattice points for any unit: the convolution holds about 24 buffers of
@@ -294,14 +300,20 @@ impl LatticeExposures {
         }
         let guess = if limit.is_finite() { nodes * nested / (limit - base) } else { 0.0 };
         let mut unit = nice_at_least((total / max_points.max(2) as f64).max(0.5 * guess));
+        let max_error = AUTO_MAX_ERROR_SHARE * total;
         loop {
+            if unit > coarsest {
+                return Err(too_costly(unit));
+            }
             match Self::round_to(lgd_ead, unit, max_points, true) {
+                // a coarser unit only rounds more: the book needs a finer lattice than the
+                // work budget allows
+                Ok(l) if l.loss_error_bound > max_error => {
+                    return Err(too_costly(unit * max_error / l.loss_error_bound));
+                }
                 Ok(l) if affordable(&l) => return Ok(l),
                 Ok(_) | Err(RiskError::LatticeTooLarge { .. }) => {}
                 Err(e) => return Err(e),
-            }
-            if unit > coarsest {
-                return Err(too_costly(unit));
             }
             unit = nice_at_least(unit * 1.000_001);
         }
@@ -328,7 +340,7 @@ impl LatticeExposures {
 /// ```
 ///
 /// Defaults: 400 nodes, `z_max = 9`, lattice [`LatticeUnit::Auto`] (at most 10⁶ points and
-/// 4·10⁹ convolution operations, see [`ExactOneFactor::with_max_work`]; any unit: at most
+/// 1.5·10⁹ convolution operations, see [`ExactOneFactor::with_max_work`]; any unit: at most
 /// [`DEFAULT_MAX_POINTS`]), Basel correlations
 /// with the SME adjustment, `trim = 1e-30`: during the convolution at node z_j, conditional
 /// probabilities at the edges of the support whose weighted value `w_j φ(z_j)·p` is below
@@ -355,8 +367,9 @@ pub struct ExactOneFactor {
     max_work: f64,
 }
 
-/// Default convolution work budget of [`LatticeUnit::Auto`] (about a second on two cores).
-pub const DEFAULT_EXACT_MAX_WORK: f64 = 4e9;
+/// Default convolution work budget of [`LatticeUnit::Auto`] (well under a second on two cores in
+/// a release build: trimming skips most of the bound).
+pub const DEFAULT_EXACT_MAX_WORK: f64 = 1.5e9;
 
 #[cfg(feature = "serde")]
 fn default_max_work() -> f64 {
@@ -439,7 +452,7 @@ impl ExactOneFactor {
     }
 
     /// The same model with another convolution work budget for [`LatticeUnit::Auto`]
-    /// (default 4·10⁹ operations: `nodes · Σⱼ support`, an upper bound that ignores trimming).
+    /// (default 1.5·10⁹ operations: `nodes · Σⱼ support`, an upper bound that ignores trimming).
     #[must_use]
     pub fn with_max_work(mut self, max_work: f64) -> Self {
         self.max_work = max_work;

@@ -21,8 +21,9 @@ pub use concentration::{
 pub use creditriskplus::CreditRiskPlus;
 pub use distribution::{LATTICE_CDF_SLACK, LossDistribution};
 pub use exact::{
-    AUTO_MAX_POINTS, DEFAULT_EXACT_MAX_WORK, DEFAULT_MAX_POINTS, ExactOneFactor, ExactResult,
-    LatticeExposures, LatticeUnit, MIN_AUTO_POINTS, exact_lattice_unit,
+    AUTO_MAX_ERROR_SHARE, AUTO_MAX_POINTS, DEFAULT_EXACT_MAX_WORK, DEFAULT_MAX_POINTS,
+    ExactOneFactor, ExactResult, LatticeExposures, LatticeUnit, MIN_AUTO_POINTS,
+    exact_lattice_unit,
 };
 pub use importance::ImportanceSampling;
 pub use io::{PORTFOLIO_CSV_HEADER, parse_portfolio_csv, read_portfolio_csv};

@@ -425,36 +425,43 @@ impl McRun {
         } else {
             f64::INFINITY
         };
-        // VaR: sectioning over SECTIONS contiguous scenario ranges
-        let len = n / SECTIONS;
-        let enough = match self.weights {
-            None => len as f64 * (1.0 - q) >= 2.0,
-            Some(_) => len >= 200,
-        };
-        let var_se = if enough {
-            let mut acc = 0.0;
-            for j in 0..SECTIONS {
-                let (lo, hi) = (j * n / SECTIONS, (j + 1) * n / SECTIONS);
-                let section = match &self.weights {
-                    None => LossDistribution::from_sample(self.losses[lo..hi].to_vec())?,
-                    Some(w) => LossDistribution::from_weighted_sample(
-                        self.losses[lo..hi].to_vec(),
-                        w[lo..hi].to_vec(),
-                    )?,
-                };
-                let dv = section.var(q)? - var;
-                acc += dv * dv;
+        // VaR: invert a confidence interval of the tail probability at the VaR (the
+        // distribution-free order-statistic interval for plain runs)
+        let sigma = match &self.weights {
+            None => (q * (1.0 - q) / n as f64).sqrt(),
+            Some(w) => {
+                let (mut a, mut b) = (KahanSum::default(), KahanSum::default());
+                for (k, &l) in self.losses.iter().enumerate() {
+                    if l > var {
+                        a.add(w[k]);
+                        b.add(w[k] * w[k]);
+                    }
+                }
+                let nf = n as f64;
+                let m = a.value() / nf;
+                if n > 1 {
+                    (((b.value() - nf * m * m) / (nf - 1.0)).max(0.0) / nf).sqrt()
+                } else {
+                    f64::INFINITY
+                }
             }
-            Some((acc / (SECTIONS * (SECTIONS - 1)) as f64).sqrt())
-        } else {
-            None
         };
+        let at = |level: f64| -> Result<f64, RiskError> {
+            if level >= 1.0 {
+                Ok(self.losses.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+            } else if level <= 0.0 {
+                Ok(self.losses.iter().copied().fold(f64::INFINITY, f64::min))
+            } else {
+                d.var(level)
+            }
+        };
+        let var_se = (at(q + Z95 * sigma)? - at(q - Z95 * sigma)?) / (2.0 * Z95);
         Ok(TailEstimate { level: q, var, var_se, es, es_se })
     }
 }
 
-/// Sections of the sectioning estimator of the VaR standard error.
-const SECTIONS: usize = 16;
+/// The 97.5 % normal quantile: VaR standard errors are read off a 95 % interval.
+const Z95: f64 = 1.959_963_984_540_054;
 
 /// How a run was simulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -482,11 +489,13 @@ impl McMethod {
 /// * `es_se`: the delta-method (influence-function) standard error of the ES estimator,
 ///   `sd(wₖ (Lₖ − VaR)⁺) / (√n (1 − q))` with `wₖ = 1` for plain runs (Hong 2009; the same
 ///   expression as the asymptotic variance of the mean of the largest `n(1 − q)` losses).
-/// * `var_se`: sectioning (Asmussen & Glynn 2007, §III.5): the run is cut into 16 contiguous
-///   scenario ranges, the VaR is estimated on each, and
-///   `se = √(Σⱼ (VaRⱼ − VaR)² / (16·15))`. `None` when a section is too small to hold a tail
-///   (plain: fewer than 2 expected tail scenarios per section; importance sampling: fewer than
-///   200 scenarios per section).
+/// * `var_se`: from the 95 % confidence interval of the tail probability at the VaR, mapped
+///   through the estimated quantile function: with `σ` the standard error of
+///   `P̂(L > VaR)` (plain: `√(q(1 − q)/n)`, the distribution-free order-statistic interval;
+///   importance sampling: `sd(wₖ·1{Lₖ > VaR}) / √n`),
+///   `se = (VaR(q + 1.96σ) − VaR(q − 1.96σ)) / (2·1.96)` (levels beyond the sample use its
+///   extremes). No density estimate is needed, and it stays meaningful for the lumpy loss
+///   distributions of small books.
 ///
 /// Both are large-sample approximations; a 95 % interval is `estimate ± 1.96·se`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -496,8 +505,8 @@ pub struct TailEstimate {
     pub level: f64,
     /// VaR at q.
     pub var: f64,
-    /// Standard error of the VaR (sectioning), when the run is long enough.
-    pub var_se: Option<f64>,
+    /// Standard error of the VaR.
+    pub var_se: f64,
     /// ES at q.
     pub es: f64,
     /// Standard error of the ES.
