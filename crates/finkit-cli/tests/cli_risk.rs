@@ -354,7 +354,10 @@ fn irb_matches_the_corporate_grid() {
             args.extend(["--sales", row[col("sales_eur_m")]]);
         }
         let doc = finkit(&args).json();
-        assert_keys(&doc, &["correlation", "maturity_adjustment", "k", "risk_weight"]);
+        assert_keys(
+            &doc,
+            &["correlation", "maturity_used", "maturity_adjustment", "k", "risk_weight"],
+        );
         let want = |name: &str| row[col(name)].parse::<f64>().expect("grid number");
         for (field, name) in
             [("correlation", "R"), ("maturity_adjustment", "MA"), ("k", "K"), ("risk_weight", "RW")]
@@ -432,7 +435,14 @@ fn portfolio_matches_reference() {
     let reference = read_json("credit_portfolio_results.json");
     let doc = finkit(&["risk", "portfolio", "--exposures", &book(), "--json"]).json();
     assert_keys(&doc, &["expected_loss", "rwa", "asrf_999", "hhi", "exact"]);
-    assert_keys(&doc["exact"], &["var99", "var999", "es99", "es999"]);
+    assert_keys(
+        &doc["exact"],
+        &["var99", "var999", "es99", "es999", "unit", "banded", "loss_error_bound"],
+    );
+    // the reference's EUR 5 000 lattice is exact: nothing rounded
+    assert_eq!(num(&doc, &["exact", "unit"]), 0.005);
+    assert_eq!(doc["exact"]["banded"], false);
+    assert_eq!(num(&doc, &["exact", "loss_error_bound"]), 0.0);
     let exact = &reference["one_factor_exact"];
     // VaR sits on the EUR 5 000 lattice: equal to the reference lattice point.
     assert_eq!(num(&doc, &["exact", "var999"]), 64.41);
@@ -483,6 +493,10 @@ fn portfolio_monte_carlo_is_seeded_and_near_the_exact_values() {
     assert_eq!((&mc["scenarios"], &mc["seed"]), (&20_000.into(), &11.into()));
     for key in ["var99", "var999", "es99", "es999", "mean"] {
         assert!(mc[key].is_f64(), "mc.{key} in {mc}");
+    }
+    assert_eq!(mc["method"], "plain");
+    for key in ["var99_se", "es99_se", "var999_se", "es999_se"] {
+        assert!(mc[key].as_f64().is_some_and(|x| x > 0.0), "mc.{key} in {mc}");
     }
     // Same seed, same numbers; another seed, other numbers.
     assert_eq!(finkit(&args).json(), doc);
@@ -850,4 +864,197 @@ fn tables_by_default() {
             run.stderr
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// risk portfolio: bounded work, automatic lattice unit, importance sampling (issues 12 and 17)
+
+/// The bundled book with EAD and LGD given to three decimals (a realistic book: the finest exact
+/// lattice would need about 1.2·10⁹ points).
+fn three_decimal_book(s: &Scratch) -> String {
+    let text = book_text();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            out.push_str(line);
+        } else {
+            let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+            let lgd: f64 = cells[4].parse().expect("lgd");
+            let ead: f64 = cells[5].parse().expect("ead");
+            cells[4] = format!("{:.3}", (lgd + 0.000_7 * (i % 7) as f64).min(1.0));
+            cells[5] = format!("{:.3}", ead + 0.001 * (i % 13) as f64 + 0.000_3 * 7.0);
+            out.push_str(&cells.join(","));
+        }
+        out.push('\n');
+    }
+    s.write("three_decimals.csv", &out)
+}
+
+#[test]
+fn portfolio_scenario_counts_that_cannot_fit_are_refused() {
+    for n in ["10000000000", "2305843009213693952", "18446744073709551615", "1000000000"] {
+        let line = finkit(&["risk", "portfolio", "--exposures", &book(), "--scenarios", n, "--json"])
+            .bad_input(&[n, "bytes", "scenarios"]);
+        assert!(!line.contains("panicked"), "{line}");
+        finkit(&[
+            "risk",
+            "portfolio",
+            "--exposures",
+            &book(),
+            "--scenarios",
+            n,
+            "--importance-sampling",
+        ])
+        .bad_input(&[n, "bytes"]);
+    }
+    finkit(&["risk", "portfolio", "--exposures", &book(), "--target-rel-error", "0"])
+        .bad_input(&["--target-rel-error", "0"]);
+    finkit(&["risk", "portfolio", "--exposures", &book(), "--target-rel-error", "NaN"])
+        .bad_input(&["--target-rel-error", "NaN"]);
+    finkit(&["risk", "portfolio", "--exposures", &book(), "--unit", "-1"])
+        .bad_input(&["--unit", "-1"]);
+}
+
+#[test]
+fn portfolio_chooses_a_coarser_unit_and_never_blocks_the_other_figures() {
+    let s = Scratch::new();
+    let file = three_decimal_book(&s);
+    let doc = finkit(&["risk", "portfolio", "--exposures", &file, "--json"]).json();
+    for key in ["expected_loss", "rwa", "asrf_999", "hhi"] {
+        assert!(doc[key].is_f64(), "{key} in {doc}");
+    }
+    let exact = &doc["exact"];
+    assert_eq!(exact["banded"], true, "{doc}");
+    let (unit, bound) = (num(exact, &["unit"]), num(exact, &["loss_error_bound"]));
+    // 100 exposures rounded to at most half a unit each
+    assert!(unit > 0.0 && bound > 0.0 && bound <= 50.0 * unit + 1e-12, "{unit} {bound}");
+    // the banded figures are within the stated bound (plus one lattice step for the VaR) of a
+    // finer explicit unit's
+    let fine = finkit(&["risk", "portfolio", "--exposures", &file, "--unit", "0.001", "--json"])
+        .json();
+    assert_eq!(num(&fine, &["exact", "unit"]), 0.001);
+    let fine_bound = num(&fine, &["exact", "loss_error_bound"]);
+    for key in ["var99", "var999", "es99", "es999"] {
+        let (a, b) = (num(exact, &[key]), num(&fine["exact"], &[key]));
+        assert!((a - b).abs() <= bound + fine_bound + unit + 0.001, "{key}: {a} vs {b}");
+    }
+    // the same figures as the library's banded model
+    assert_eq!(num(&fine, &["expected_loss"]), num(&doc, &["expected_loss"]));
+}
+
+#[test]
+fn portfolio_on_a_large_book_reports_every_figure_quickly() {
+    // 100,000 obligors (about 5 MB): EL, RWA, ASRF and HHI come back; the exact distribution is
+    // refused by its work budget with a reason, not computed for minutes
+    let s = Scratch::new();
+    let text = book_text();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    let mut out = String::from(text.lines().next().expect("header"));
+    out.push('\n');
+    for i in 0..100_000 {
+        let mut cells: Vec<String> = rows[i % rows.len()].split(',').map(str::to_owned).collect();
+        cells[0] = format!("B{i}");
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    let file = s.write("big.csv", &out);
+    let t = std::time::Instant::now();
+    let doc = finkit(&["risk", "portfolio", "--exposures", &file, "--json"]).json();
+    eprintln!("100,000 obligors: {:?}", t.elapsed());
+    for key in ["expected_loss", "rwa", "asrf_999", "hhi"] {
+        assert!(doc[key].is_f64(), "{key} in {doc}");
+    }
+    assert_rel("EL scales", num(&doc, &["expected_loss"]), 7.821_383 * 1000.0, 1e-9);
+    if doc["exact"].is_null() {
+        let why = doc["exact_error"].as_str().expect("a reason");
+        assert!(why.contains("operations") && why.contains("100000 obligors"), "{why}");
+    }
+}
+
+#[test]
+fn portfolio_importance_sampling_reports_standard_errors() {
+    let reference = read_json("credit_portfolio_results.json");
+    let exact = &reference["one_factor_exact"];
+    let args = [
+        "risk",
+        "portfolio",
+        "--exposures",
+        &book(),
+        "--scenarios",
+        "20000",
+        "--seed",
+        "3",
+        "--importance-sampling",
+        "--json",
+    ];
+    let doc = finkit(&args).json();
+    let mc = &doc["mc"];
+    assert_eq!(mc["method"], "importance");
+    assert_eq!(mc["scenarios"], 20_000);
+    for (field, q, stat) in [("var999", "0.999", "VaR"), ("es999", "0.999", "ES"), ("es99", "0.99", "ES")] {
+        let se = num(mc, &[&format!("{field}_se")]);
+        let (got, want) = (num(mc, &[field]), num(exact, &[q, stat]));
+        assert!((got - want).abs() <= MC_SIGMAS * se + 0.005, "{field}: {got} vs {want} ± {se}");
+    }
+    assert_eq!(finkit(&args).json(), doc, "seeded");
+    // to a target precision: stops once se(ES 99.9) / ES < 1 %, and says so
+    let doc = finkit(&[
+        "risk",
+        "portfolio",
+        "--exposures",
+        &book(),
+        "--importance-sampling",
+        "--target-rel-error",
+        "0.01",
+        "--json",
+    ])
+    .json();
+    let mc = &doc["mc"];
+    assert_eq!(mc["target_met"], true, "{mc}");
+    assert!(num(mc, &["rel_error"]) < 0.01);
+    assert_rel("rel_error", num(mc, &["es999_se"]) / num(mc, &["es999"]), num(mc, &["rel_error"]), 1e-12);
+    assert_eq!(num(mc, &["target_rel_error"]), 0.01);
+    // the text output shows the standard errors
+    let text = finkit(&[
+        "risk",
+        "portfolio",
+        "--exposures",
+        &book(),
+        "--scenarios",
+        "5000",
+        "--importance-sampling",
+    ]);
+    text.ok();
+    assert!(text.stdout.contains("standard error") && text.stdout.contains("importance"), "{}", text.stdout);
+}
+
+#[test]
+fn irb_caps_maturity_at_five_years() {
+    let at = |m: &str| {
+        finkit(&["risk", "irb", "--pd", "0.0003", "--lgd", "0.45", "--maturity", m, "--json"]).json()
+    };
+    let five = at("5");
+    for m in ["7", "1000", "1e300"] {
+        let doc = at(m);
+        assert_eq!(num(&doc, &["k"]), num(&five, &["k"]), "M = {m}");
+        assert_eq!(num(&doc, &["maturity_used"]), 5.0);
+        assert!(num(&doc, &["k"]) <= 0.45);
+    }
+    assert_eq!(num(&at("2.5"), &["maturity_used"]), 2.5);
+}
+
+#[test]
+fn historical_var_refuses_samples_too_small_for_the_level() {
+    let s = Scratch::new();
+    let two_prices = s.write("two.csv", "date,close\n2024-01-01,100\n2024-01-02,97\n");
+    finkit(&["risk", "var", "--prices", &two_prices, "--json"])
+        .bad_input(&["100", "got 1"]);
+    // the parametric methods only need two returns
+    let three = s.write("three.csv", "date,close\n2024-01-01,100\n2024-01-02,97\n2024-01-03,98\n");
+    finkit(&["risk", "var", "--prices", &three, "--method", "normal", "--json"]).ok();
+    // 100 returns are enough at 99 %
+    let hundred = head(&std::fs::read_to_string(repo_data("sp500.csv")).expect("prices"), 102);
+    let f = s.write("hundred.csv", &hundred);
+    finkit(&["risk", "var", "--prices", &f, "--json"]).ok();
+    finkit(&["risk", "var", "--prices", &f, "--level", "0.999", "--json"]).bad_input(&["1000"]);
 }

@@ -162,4 +162,19 @@ pub enum RiskError {
         /// The shocked value.
         value: f64,
     },
+    /// Work whose size the caller controls would need more memory or time than allowed;
+    /// refused before anything is allocated.
+    #[error("{what} needs about {needed} {unit}, more than the limit of {limit}; {hint}")]
+    ResourceLimit {
+        /// The computation and its size, e.g. "monte carlo run with 10000000000 scenarios".
+        what: String,
+        /// The estimate.
+        needed: u64,
+        /// The limit.
+        limit: u64,
+        /// Unit of `needed` and `limit`: "bytes of memory" or "operations".
+        unit: &'static str,
+        /// What the caller can do about it.
+        hint: &'static str,
+    },
 }

@@ -162,14 +162,26 @@ fn bad_input_gives_typed_errors() {
     )
     .unwrap();
     assert!(matches!(short.loss_distribution(&p), Err(RiskError::LengthMismatch { .. })));
-    // an exposure that is not a short decimal has no exact lattice
+    // an exposure that is not a short decimal has no exact lattice: the strict unit says so,
+    // the default one bands the exposures and reports the unit and the error bound
     let mut c = columns(2);
     c.ead[0] = 1.0 / 7.0;
     let p = Portfolio::new(c).unwrap();
-    assert!(matches!(
-        ExactOneFactor::default().loss_distribution(&p),
-        Err(RiskError::NoExactLattice { .. })
-    ));
+    let strict = ExactOneFactor::new(
+        100,
+        9.0,
+        finkit_risk::portfolio::LatticeUnit::Exact,
+        Default::default(),
+        1e-30,
+    )
+    .unwrap();
+    assert!(matches!(strict.loss_distribution(&p), Err(RiskError::NoExactLattice { .. })));
+    let auto = ExactOneFactor::default().compute(&p).unwrap();
+    assert!(auto.lattice.banded);
+    assert!(auto.lattice.loss_error_bound > 0.0);
+    assert!(auto.lattice.loss_error_bound <= auto.lattice.unit);
+    let total: f64 = (0..p.len()).map(|i| p.lgd()[i] * p.ead()[i]).sum();
+    assert!(total / auto.lattice.unit >= finkit_risk::portfolio::MIN_AUTO_POINTS as f64);
     let given = ExactOneFactor::new(
         100,
         9.0,

@@ -430,6 +430,17 @@ fn bad_input_gets_typed_errors() {
     assert!(fit.simulate_losses(1, 0, 1).is_err());
     let msg = VarParams::new(1.5, VarMethod::default()).unwrap_err().to_string();
     assert!(msg.contains("1.5"), "{msg}");
+    // issue 12: a historical VaR needs at least one return in the tail (n·(1 − level) ≥ 1)
+    let one = Array1::from(vec![-0.03]);
+    assert!(matches!(
+        hs.estimate(&one),
+        Err(RiskError::TooFewObservations { needed: 100, got: 1, .. })
+    ));
+    let r = returns();
+    assert!(hs.estimate(&part(&r, 0, 99)).is_err());
+    assert!(hs.estimate(&part(&r, 0, 100)).is_ok());
+    let normal = VarParams::new(0.99, VarMethod::Normal { sd: SdConvention::Sample }).unwrap();
+    assert!(normal.estimate(&part(&r, 0, 2)).is_ok());
 }
 
 /// Short windows often put the optimum on the boundary (α = 0, α + β = 1, ω → 0): the fit

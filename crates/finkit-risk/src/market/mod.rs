@@ -36,7 +36,7 @@ pub use returns::{ReturnKind, log_returns, returns, simple_returns};
 pub use rolling::{DEFAULT_WINDOW, RollingForecast, RollingMethod, RollingParams};
 pub use var::{
     EsEstimator, ExpectedShortfall, QuantileRule, SdConvention, ValueAtRisk, VarEstimate,
-    VarMethod, VarParams,
+    VarMethod, VarParams, min_historical_sample,
 };
 
 /// The data as a contiguous slice (borrowed when the array already is one).

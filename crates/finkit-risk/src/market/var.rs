@@ -166,13 +166,22 @@ impl VarParams {
     ///
     /// # Errors
     /// [`RiskError::Empty`] for no returns, [`RiskError::NonFinite`] for NaN/±inf,
-    /// [`RiskError::TooFewObservations`] for a parametric method with fewer than 2 returns.
+    /// [`RiskError::TooFewObservations`] for a parametric method with fewer than 2 returns, or a
+    /// historical sample too small for the level (see [`min_historical_sample`]).
     pub fn estimate(&self, returns: &ArrayRef1<f64>) -> Result<VarEstimate, RiskError> {
         let x = contiguous(returns);
         check_finite("returns", &x)?;
         let p = 1.0 - self.level;
         match self.method {
             VarMethod::Historical { rule, es } => {
+                let needed = min_historical_sample(self.level);
+                if x.len() < needed {
+                    return Err(RiskError::TooFewObservations {
+                        what: "historical var at this level",
+                        needed,
+                        got: x.len(),
+                    });
+                }
                 let mut s = x.into_owned();
                 s.sort_unstable_by(f64::total_cmp);
                 Ok(VarEstimate {
@@ -205,6 +214,35 @@ pub(crate) fn check_dof(dof: f64) -> Result<(), RiskError> {
             reason: "degrees of freedom must be finite and greater than 2",
         })
     }
+}
+
+/// The smallest sample a historical VaR/ES at `level` accepts: `⌈1 / (1 − level)⌉` returns,
+/// so that at least one observation lies in the tail (`n·(1 − level) ≥ 1`, with `n·p` rounded
+/// to 9 decimals as [`QuantileRule::LowerOrderStatistic`] does). A smaller sample would report
+/// its worst return as the quantile of a tail it never observed.
+///
+/// ```
+/// use finkit_risk::market::min_historical_sample;
+/// assert_eq!(min_historical_sample(0.99), 100);
+/// assert_eq!(min_historical_sample(0.975), 40);
+/// ```
+#[must_use]
+pub fn min_historical_sample(level: f64) -> usize {
+    let p = 1.0 - level;
+    if !(p.is_finite() && p > 0.0 && p < 1.0) {
+        return usize::MAX;
+    }
+    let n = (1.0 / p).ceil();
+    // `1/p` may land an ulp above an integer (1/0.01 = 100.00000000000001): accept the
+    // smallest n with round9(n·p) ≥ 1
+    let mut k = (n as usize).max(1);
+    while round9(k as f64 * p) < 1.0 {
+        k += 1;
+    }
+    while k > 1 && round9((k - 1) as f64 * p) >= 1.0 {
+        k -= 1;
+    }
+    k
 }
 
 /// `x` rounded to 9 decimals, as the reference's `round(n * p, 9)`.

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::distribution::LossDistribution;
 use super::loss_model::{AssetCorrelation, LossModel};
-use super::math::{gauss_legendre, norm_cdf, norm_inv, norm_pdf};
+use super::math::{KahanSum, gauss_legendre, norm_cdf, norm_inv, norm_pdf};
 use crate::RiskError;
 
 /// The loss lattice unit (same currency unit as EAD).
@@ -13,9 +13,20 @@ use crate::RiskError;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum LatticeUnit {
-    /// The finest unit that holds every LGD·EAD exactly (default); see [`exact_lattice_unit`].
+    /// The default: the finest unit that holds every LGD·EAD exactly ([`exact_lattice_unit`])
+    /// when that lattice fits the point and work limits of the model; otherwise (too many
+    /// points, too much work, or a value that is not a short decimal) the finest unit of the
+    /// form {1, 2, 2.5, 5}·10ᵏ that fits them, with every LGD·EAD rounded to the nearest
+    /// multiple (exposure banding, as in CreditRisk+). The unit and the error bound are
+    /// reported in [`LatticeExposures`]. A banded lattice whose error bound would exceed
+    /// [`AUTO_MAX_ERROR_SHARE`] of the total exposure, or that would have fewer than
+    /// [`MIN_AUTO_POINTS`] points, is refused ([`RiskError::ResourceLimit`]): large granular
+    /// books need Monte Carlo.
     #[default]
     Auto,
+    /// The finest exact unit or an error ([`RiskError::NoExactLattice`],
+    /// [`RiskError::LatticeTooLarge`]): no banding.
+    Exact,
     /// A caller-given unit: each LGD·EAD is rounded to the nearest multiple (exposure banding);
     /// the largest rounding error is reported in [`LatticeExposures::max_rounding_error`].
     Given(f64),
@@ -78,6 +89,59 @@ pub fn exact_lattice_unit(values: &[f64]) -> Result<f64, RiskError> {
     Ok(g as f64 / scale)
 }
 
+/// An automatic lattice is never coarser than this many points over the total exposure.
+pub const MIN_AUTO_POINTS: u64 = 1000;
+/// An automatic (banded) lattice is refused when its loss error bound exceeds this share of the
+/// total LGD·EAD (0.2 %, about 1 % of a typical 99.9 % VaR).
+pub const AUTO_MAX_ERROR_SHARE: f64 = 0.002;
+/// An automatic lattice has at most this many points (about 100 MB of working memory).
+pub const AUTO_MAX_POINTS: u64 = 1_000_000;
+/// Default limit on lattice points for any unit: the convolution holds about 24 buffers of
+/// the lattice (8 bytes a point), so 2·10⁷ points is about 3.8 GB.
+pub const DEFAULT_MAX_POINTS: u64 = 20_000_000;
+
+enum UnitKind {
+    Exact,
+    Banded,
+}
+
+fn unit_kind(u: LatticeUnit) -> UnitKind {
+    match u {
+        LatticeUnit::Given(_) => UnitKind::Banded,
+        LatticeUnit::Auto | LatticeUnit::Exact => UnitKind::Exact,
+    }
+}
+
+/// The smallest number of the form {1, 2, 2.5, 5}·10ᵏ that is ≥ x (x > 0).
+fn nice_at_least(x: f64) -> f64 {
+    if !(x.is_finite() && x > 0.0) {
+        return 1.0;
+    }
+    let mut p = 10f64.powf(x.log10().floor() - 1.0);
+    loop {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            if m * p >= x {
+                return m * p;
+            }
+        }
+        p *= 10.0;
+    }
+}
+
+/// Operations of the convolution over `nodes` quadrature nodes without trimming:
+/// `nodes · Σⱼ (1 + Σ_{i ≤ j} uᵢ)`, obligors taken smallest first.
+fn convolution_work(units: &[u64], nodes: usize) -> f64 {
+    let mut u: Vec<u64> = units.iter().copied().filter(|&k| k > 0).collect();
+    u.sort_unstable();
+    let mut support = 1.0;
+    let mut work = 0.0;
+    for k in u {
+        support += k as f64;
+        work += support;
+    }
+    work * nodes as f64
+}
+
 fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
         (a, b) = (b, a % b);
@@ -93,8 +157,15 @@ pub struct LatticeExposures {
     pub unit: f64,
     /// LGD·EAD of each obligor in units.
     pub units: Vec<u64>,
-    /// The largest |LGD·EAD − units·unit| (0 up to round-off for [`LatticeUnit::Auto`]).
+    /// The largest |LGD·EAD − units·unit| (0 up to round-off for an exact unit).
     pub max_rounding_error: f64,
+    /// `Σᵢ |LGDᵢ·EADᵢ − unitsᵢ·unit|`: in every scenario the banded loss differs from the true
+    /// loss by at most this, so every quantile (VaR) and every ES of the banded distribution
+    /// lies within this bound of the unbanded model's (before the lattice's own rounding of
+    /// the quantile to a lattice point, which adds at most one unit to VaR).
+    pub loss_error_bound: f64,
+    /// Whether the unit was coarsened (banded) rather than exact.
+    pub banded: bool,
 }
 
 impl LatticeExposures {
@@ -105,8 +176,29 @@ impl LatticeExposures {
     /// As [`exact_lattice_unit`]; [`RiskError::InvalidParameter`] for a bad given unit;
     /// [`RiskError::LatticeTooLarge`] when Σ units + 1 exceeds `max_points`.
     pub fn new(lgd_ead: &[f64], unit: LatticeUnit, max_points: u64) -> Result<Self, RiskError> {
+        Self::with_budget(lgd_ead, unit, max_points, None)
+    }
+
+    /// As [`LatticeExposures::new`], and for [`LatticeUnit::Auto`] also within a convolution
+    /// work budget: `nodes · Σⱼ (support after j obligors)` operations at most (obligors taken
+    /// smallest exposure first, as [`ExactOneFactor`] does; `None`: no work limit).
+    ///
+    /// # Errors
+    ///
+    /// As [`LatticeExposures::new`]; [`RiskError::ResourceLimit`] when even a lattice of
+    /// [`MIN_AUTO_POINTS`] points would exceed the work budget.
+    pub fn with_budget(
+        lgd_ead: &[f64],
+        unit: LatticeUnit,
+        max_points: u64,
+        work: Option<(usize, f64)>,
+    ) -> Result<Self, RiskError> {
+        if let LatticeUnit::Auto = unit {
+            return Self::auto(lgd_ead, max_points, work);
+        }
+        let banded = matches!(unit_kind(unit), UnitKind::Banded);
         let unit = match unit {
-            LatticeUnit::Auto => exact_lattice_unit(lgd_ead)?,
+            LatticeUnit::Auto | LatticeUnit::Exact => exact_lattice_unit(lgd_ead)?,
             LatticeUnit::Given(u) => {
                 if !(u.is_finite() && u > 0.0) {
                     return Err(RiskError::InvalidParameter {
@@ -118,16 +210,28 @@ impl LatticeExposures {
                 u
             }
         };
+        Self::round_to(lgd_ead, unit, max_points, banded)
+    }
+
+    fn round_to(
+        lgd_ead: &[f64],
+        unit: f64,
+        max_points: u64,
+        banded: bool,
+    ) -> Result<Self, RiskError> {
         let mut units = Vec::with_capacity(lgd_ead.len());
         let mut total: u64 = 0;
         let mut err: f64 = 0.0;
+        let mut sum_err = KahanSum::default();
         for &v in lgd_ead {
             let k = (v / unit).round();
             if k > max_points as f64 {
                 return Err(RiskError::LatticeTooLarge { points: k as u64, limit: max_points });
             }
             let k = k as u64;
-            err = err.max((v - k as f64 * unit).abs());
+            let e = (v - k as f64 * unit).abs();
+            err = err.max(e);
+            sum_err.add(e);
             total = total.saturating_add(k);
             units.push(k);
         }
@@ -137,7 +241,82 @@ impl LatticeExposures {
                 limit: max_points,
             });
         }
-        Ok(LatticeExposures { unit, units, max_rounding_error: err })
+        Ok(LatticeExposures {
+            unit,
+            units,
+            max_rounding_error: err,
+            loss_error_bound: if banded { sum_err.value() } else { 0.0 },
+            banded,
+        })
+    }
+
+    /// [`LatticeUnit::Auto`]: exact if affordable, else the finest affordable banded unit.
+    fn auto(
+        lgd_ead: &[f64],
+        max_points: u64,
+        work: Option<(usize, f64)>,
+    ) -> Result<Self, RiskError> {
+        let max_points = max_points.min(AUTO_MAX_POINTS);
+        let affordable = |l: &LatticeExposures| match work {
+            None => true,
+            Some((nodes, limit)) => convolution_work(&l.units, nodes) <= limit,
+        };
+        match exact_lattice_unit(lgd_ead) {
+            Ok(u) => {
+                if let Ok(l) = Self::round_to(lgd_ead, u, max_points, false)
+                    && affordable(&l)
+                {
+                    return Ok(l);
+                }
+            }
+            // all zero (or a negative / non-finite value): nothing to band
+            Err(e @ RiskError::InvalidParameter { .. }) => return Err(e),
+            Err(_) => {}
+        }
+        let total: f64 = lgd_ead.iter().sum();
+        // work(u) ≈ nodes·(count + Σⱼ Σ_{i≤j} vᵢ / u): start the search near the budget
+        let (nodes, limit) = work.map_or((1.0, f64::INFINITY), |(n, l)| (n as f64, l));
+        let mut v: Vec<f64> = lgd_ead.iter().copied().filter(|&x| x > 0.0).collect();
+        v.sort_unstable_by(f64::total_cmp);
+        let (mut run, mut nested) = (0.0, 0.0);
+        for x in &v {
+            run += x;
+            nested += run;
+        }
+        let base = nodes * v.len() as f64;
+        let too_costly = |unit: f64| RiskError::ResourceLimit {
+            what: format!(
+                "the exact loss distribution of {} obligors (lattice unit {unit})",
+                lgd_ead.len()
+            ),
+            needed: (base + nodes * nested / unit) as u64,
+            limit: limit as u64,
+            unit: "operations",
+            hint: "use Monte Carlo (importance sampling) for a book this size",
+        };
+        let coarsest = total / MIN_AUTO_POINTS as f64;
+        if base >= limit {
+            return Err(too_costly(coarsest));
+        }
+        let guess = if limit.is_finite() { nodes * nested / (limit - base) } else { 0.0 };
+        let mut unit = nice_at_least((total / max_points.max(2) as f64).max(0.5 * guess));
+        let max_error = AUTO_MAX_ERROR_SHARE * total;
+        loop {
+            if unit > coarsest {
+                return Err(too_costly(unit));
+            }
+            match Self::round_to(lgd_ead, unit, max_points, true) {
+                // a coarser unit only rounds more: the book needs a finer lattice than the
+                // work budget allows
+                Ok(l) if l.loss_error_bound > max_error => {
+                    return Err(too_costly(unit * max_error / l.loss_error_bound));
+                }
+                Ok(l) if affordable(&l) => return Ok(l),
+                Ok(_) | Err(RiskError::LatticeTooLarge { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            unit = nice_at_least(unit * 1.000_001);
+        }
     }
     /// Σ units (the largest possible loss in units).
     #[must_use]
@@ -160,8 +339,10 @@ impl LatticeExposures {
 /// P(L = k) = Σ_nodes w_j φ(z_j) · P(Σ uᵢ·Bernoulli(pᵢ(z_j)) = k)
 /// ```
 ///
-/// Defaults: 400 nodes, `z_max = 9`, lattice [`LatticeUnit::Auto`], Basel correlations with the
-/// SME adjustment, `trim = 1e-30`: during the convolution at node z_j, conditional
+/// Defaults: 400 nodes, `z_max = 9`, lattice [`LatticeUnit::Auto`] (at most 10⁶ points and
+/// 1.5·10⁹ convolution operations, see [`ExactOneFactor::with_max_work`]; any unit: at most
+/// [`DEFAULT_MAX_POINTS`]), Basel correlations
+/// with the SME adjustment, `trim = 1e-30`: during the convolution at node z_j, conditional
 /// probabilities at the edges of the support whose weighted value `w_j φ(z_j)·p` is below
 /// `trim` are dropped (each dropped entry changes the result by less than `trim`, so the total
 /// is far below 1e-20 — below the quadrature error — and it keeps subnormal numbers and the
@@ -182,6 +363,17 @@ pub struct ExactOneFactor {
     correlation: AssetCorrelation,
     trim: f64,
     max_points: u64,
+    #[cfg_attr(feature = "serde", serde(default = "default_max_work"))]
+    max_work: f64,
+}
+
+/// Default convolution work budget of [`LatticeUnit::Auto`] (well under a second on two cores in
+/// a release build: trimming skips most of the bound).
+pub const DEFAULT_EXACT_MAX_WORK: f64 = 1.5e9;
+
+#[cfg(feature = "serde")]
+fn default_max_work() -> f64 {
+    DEFAULT_EXACT_MAX_WORK
 }
 
 impl Default for ExactOneFactor {
@@ -192,7 +384,8 @@ impl Default for ExactOneFactor {
             unit: LatticeUnit::Auto,
             correlation: AssetCorrelation::default(),
             trim: 1e-30,
-            max_points: 50_000_000,
+            max_points: DEFAULT_MAX_POINTS,
+            max_work: DEFAULT_EXACT_MAX_WORK,
         }
     }
 }
@@ -247,10 +440,27 @@ impl ExactOneFactor {
         {
             return Err(bad("lattice unit", u.to_string(), "must be positive and finite"));
         }
-        Ok(ExactOneFactor { nodes, z_max, unit, correlation, trim, max_points: 50_000_000 })
+        Ok(ExactOneFactor {
+            nodes,
+            z_max,
+            unit,
+            correlation,
+            trim,
+            max_points: DEFAULT_MAX_POINTS,
+            max_work: DEFAULT_EXACT_MAX_WORK,
+        })
     }
 
-    /// The same model with another limit on lattice points (default 5·10⁷).
+    /// The same model with another convolution work budget for [`LatticeUnit::Auto`]
+    /// (default 1.5·10⁹ operations: `nodes · Σⱼ support`, an upper bound that ignores trimming).
+    #[must_use]
+    pub fn with_max_work(mut self, max_work: f64) -> Self {
+        self.max_work = max_work;
+        self
+    }
+
+    /// The same model with another limit on lattice points (default [`DEFAULT_MAX_POINTS`];
+    /// [`LatticeUnit::Auto`] never exceeds [`AUTO_MAX_POINTS`]).
     #[must_use]
     pub fn with_max_points(mut self, max_points: u64) -> Self {
         self.max_points = max_points;
@@ -270,19 +480,23 @@ impl ExactOneFactor {
         let rho = self.correlation.resolve(portfolio)?;
         let (pd, lgd, ead) = (portfolio.pd(), portfolio.lgd(), portfolio.ead());
         let lgd_ead: Vec<f64> = (0..portfolio.len()).map(|i| lgd[i] * ead[i]).collect();
-        let lattice = match LatticeExposures::new(&lgd_ead, self.unit, self.max_points) {
-            // an all-zero portfolio has no lattice but a trivial distribution
-            Err(RiskError::InvalidParameter { name: "lgd*ead", .. })
-                if lgd_ead.iter().all(|&v| v == 0.0) =>
-            {
-                LatticeExposures {
-                    unit: 1.0,
-                    units: vec![0; lgd_ead.len()],
-                    max_rounding_error: 0.0,
+        let budget = Some((self.nodes, self.max_work));
+        let lattice =
+            match LatticeExposures::with_budget(&lgd_ead, self.unit, self.max_points, budget) {
+                // an all-zero portfolio has no lattice but a trivial distribution
+                Err(RiskError::InvalidParameter { name: "lgd*ead", .. })
+                    if lgd_ead.iter().all(|&v| v == 0.0) =>
+                {
+                    LatticeExposures {
+                        unit: 1.0,
+                        units: vec![0; lgd_ead.len()],
+                        max_rounding_error: 0.0,
+                        loss_error_bound: 0.0,
+                        banded: false,
+                    }
                 }
-            }
-            other => other?,
-        };
+                other => other?,
+            };
         // Obligors that cannot lose anything drop out of the convolution.
         let mut active: Vec<(u64, f64, f64, f64)> = (0..portfolio.len())
             .filter(|&i| lattice.units[i] > 0 && pd[i] > 0.0)

@@ -154,17 +154,23 @@ pub fn asset_correlation(pd: f64, sales_eur_m: Option<f64>) -> f64 {
     r
 }
 
+/// The Basel cap on the effective maturity M, in years (CRE32.47).
+pub const MAX_MATURITY: f64 = 5.0;
+
 /// The IRB corporate formula for one exposure.
 ///
 /// # Formula
 ///
 /// ```text
 /// b  = (0.11852 − 0.05478 ln PD)²
-/// MA = (1 + (M − 2.5) b) / (1 − 1.5 b)
+/// M' = min(M, 5)                                   (Basel caps effective maturity at 5 years)
+/// MA = (1 + (M' − 2.5) b) / (1 − 1.5 b)
 /// K  = LGD · (N((G(PD) + √R G(q)) / √(1 − R)) − PD) · MA
 /// RW = 12.5 · K (· 1.06)
 /// ```
-/// PD is floored first. PD = 0 gives K = 0 (b and MA are reported as 0 and 1: the formula is
+/// PD is floored first. A maturity above 5 years is capped at 5 (CRE32.47: M is "in no case
+/// greater than 5 years"), so K never exceeds LGD; maturities below 1 year are used as given
+/// (the 1-year floor has exceptions the formula cannot know about). PD = 0 gives K = 0 (b and MA are reported as 0 and 1: the formula is
 /// undefined there);
 /// PD = 1 gives K = 0 as the formula does — defaulted exposures need the separate
 /// `max(0, LGD − EL_best)` rule, which is not applied here.
@@ -211,7 +217,7 @@ pub fn irb_corporate(
         });
     }
     let b = (0.11852 - 0.05478 * pd.ln()).powi(2);
-    let ma = (1.0 + (maturity - 2.5) * b) / (1.0 - 1.5 * b);
+    let ma = (1.0 + (maturity.min(MAX_MATURITY) - 2.5) * b) / (1.0 - 1.5 * b);
     let cond =
         norm_cdf((norm_inv(pd) + r.sqrt() * norm_inv(options.confidence)) / (1.0 - r).sqrt());
     let k = (lgd * cond - pd * lgd) * ma;
@@ -349,5 +355,21 @@ mod tests {
         assert!(irb_corporate(1.2, 0.45, 2.5, None, &o).is_err());
         assert!(IrbOptions::new(PdFloor::None, false, 1.0, true).is_err());
         assert!(IrbOptions::new(PdFloor::Custom(-0.1), false, 0.999, true).is_err());
+    }
+
+    #[test]
+    fn maturity_is_capped_at_five_years() {
+        let o = IrbOptions::default();
+        let five = irb_corporate(0.0003, 0.45, 5.0, None, &o).unwrap();
+        for m in [5.5, 30.0, 1000.0, 1e300] {
+            let x = irb_corporate(0.0003, 0.45, m, None, &o).unwrap();
+            assert_eq!(x.k.to_bits(), five.k.to_bits(), "M = {m}");
+        }
+        // K stays below LGD over the whole PD range at any maturity
+        for j in 1..=1000 {
+            let pd = f64::from(j) / 1000.0;
+            let x = irb_corporate(pd, 1.0, 1000.0, None, &o).unwrap();
+            assert!(x.k <= 1.0, "pd {pd}: K {}", x.k);
+        }
     }
 }

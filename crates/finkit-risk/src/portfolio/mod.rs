@@ -6,6 +6,7 @@ mod concentration;
 mod creditriskplus;
 mod distribution;
 mod exact;
+mod importance;
 mod io;
 mod irb;
 mod loss_model;
@@ -19,15 +20,21 @@ pub use concentration::{
 };
 pub use creditriskplus::CreditRiskPlus;
 pub use distribution::{LATTICE_CDF_SLACK, LossDistribution};
-pub use exact::{ExactOneFactor, ExactResult, LatticeExposures, LatticeUnit, exact_lattice_unit};
+pub use exact::{
+    AUTO_MAX_ERROR_SHARE, AUTO_MAX_POINTS, DEFAULT_EXACT_MAX_WORK, DEFAULT_MAX_POINTS,
+    ExactOneFactor, ExactResult, LatticeExposures, LatticeUnit, MIN_AUTO_POINTS,
+    exact_lattice_unit,
+};
+pub use importance::ImportanceSampling;
 pub use io::{PORTFOLIO_CSV_HEADER, parse_portfolio_csv, read_portfolio_csv};
 pub use irb::{
-    IrbExposure, IrbOptions, IrbPortfolioResult, PdFloor, asset_correlation, expected_loss,
-    irb_corporate, irb_portfolio,
+    IrbExposure, IrbOptions, IrbPortfolioResult, MAX_MATURITY, PdFloor, asset_correlation,
+    expected_loss, irb_corporate, irb_portfolio,
 };
 pub use loss_model::{AssetCorrelation, LossModel};
 pub use montecarlo::{
-    Copula, FactorModel, McRun, McShard, MonteCarlo, MonteCarloParams, RiskContributions,
+    Copula, DEFAULT_MC_MEMORY_LIMIT, FactorModel, McMethod, McRun, McShard, MonteCarlo,
+    MonteCarloParams, PrecisionRun, PrecisionTarget, RiskContributions, TailEstimate,
 };
 pub use stress::{
     CappedValue, OutOfRange, RiskSummary, SectorShock, Shock, StressResult, macro_scenario,

@@ -10,8 +10,9 @@ use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::distribution::{LossDistribution, sample_tail_count, sample_var_index};
+use super::importance::{self, Book, ImportanceSampling, Plan};
 use super::loss_model::{AssetCorrelation, LossModel};
-use super::math::{Fnv64, check_level, norm_cdf, norm_inv};
+use super::math::{Fnv64, KahanSum, check_level, norm_cdf, norm_inv};
 use crate::RiskError;
 
 /// Version tag mixed into run fingerprints; bump when the scenario generator changes.
@@ -77,7 +78,30 @@ pub struct MonteCarloParams {
     pub seed: u64,
     /// Scenarios per block (> 0); part of the run's identity.
     pub block_size: u64,
+    /// Importance sampling (Gaussian copula only); `None` (default) is plain Monte Carlo.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub importance: Option<ImportanceSampling>,
+    /// Memory a run may take, in bytes (default 4 GiB): a run, shard or precision run whose
+    /// losses (and likelihood ratios) would need more is refused before anything is allocated
+    /// ([`RiskError::ResourceLimit`]); see [`MonteCarlo::memory_needed`].
+    #[cfg_attr(feature = "serde", serde(default = "default_memory_limit"))]
+    pub max_memory_bytes: u64,
 }
+
+/// Default of [`MonteCarloParams::max_memory_bytes`]: 4 GiB.
+pub const DEFAULT_MC_MEMORY_LIMIT: u64 = 4 << 30;
+
+fn default_memory_limit() -> u64 {
+    DEFAULT_MC_MEMORY_LIMIT
+}
+
+/// Bytes per scenario of a finished run: losses, the sorted copy of the distribution and the
+/// merge buffer (plain); plus likelihood ratios, their sorted copy, the tail sums and the sort
+/// permutation (importance sampling).
+const BYTES_PER_SCENARIO_PLAIN: u64 = 24;
+const BYTES_PER_SCENARIO_IS: u64 = 64;
+/// Scenario indices are u32 in the contribution code.
+const MAX_SCENARIOS: u64 = u32::MAX as u64;
 
 impl Default for MonteCarloParams {
     fn default() -> Self {
@@ -88,6 +112,8 @@ impl Default for MonteCarloParams {
             scenarios: 100_000,
             seed: 0,
             block_size: 1024,
+            importance: None,
+            max_memory_bytes: DEFAULT_MC_MEMORY_LIMIT,
         }
     }
 }
@@ -108,6 +134,16 @@ impl MonteCarloParams {
         }
         if self.block_size == 0 {
             return Err(bad("block_size", "0".into(), "must be positive"));
+        }
+        if let Some(is) = &self.importance {
+            is.check()?;
+            if self.copula != Copula::Gaussian {
+                return Err(bad(
+                    "importance sampling",
+                    "t copula".into(),
+                    "is implemented for the Gaussian copula only",
+                ));
+            }
         }
         if let Copula::StudentT { nu } = self.copula
             && !(nu.is_finite() && nu > 0.0)
@@ -286,6 +322,8 @@ struct Prepared {
     table: Vec<f64>,
     /// Runs of obligors (sorted by factor and threshold) that share a default-probability bound.
     buckets: Vec<Bucket>,
+    /// The importance-sampling plan, if any.
+    plan: Option<Plan>,
     fingerprint: u64,
 }
 
@@ -313,6 +351,7 @@ pub struct McRun {
     seed: u64,
     block_size: u64,
     losses: Vec<f64>,
+    weights: Option<Vec<f64>>,
     distribution: LossDistribution,
 }
 
@@ -322,7 +361,8 @@ impl McRun {
     pub fn losses(&self) -> &[f64] {
         &self.losses
     }
-    /// The sample loss distribution (type-1 VaR, mean-of-largest ES; see [`LossDistribution`]).
+    /// The sample loss distribution (type-1 VaR, mean-of-largest ES; importance-sampled runs:
+    /// the weighted estimators; see [`LossDistribution`]).
     #[must_use]
     pub fn distribution(&self) -> &LossDistribution {
         &self.distribution
@@ -347,6 +387,130 @@ impl McRun {
     pub fn block_size(&self) -> u64 {
         self.block_size
     }
+    /// Likelihood ratios in scenario order (importance-sampled runs only).
+    #[must_use]
+    pub fn weights(&self) -> Option<&[f64]> {
+        self.weights.as_deref()
+    }
+    /// How the run was simulated.
+    #[must_use]
+    pub fn method(&self) -> McMethod {
+        if self.weights.is_some() { McMethod::Importance } else { McMethod::Plain }
+    }
+
+    /// VaR and ES at level q with their standard errors (see [`TailEstimate`]).
+    ///
+    /// # Errors
+    ///
+    /// [`RiskError::InvalidParameter`] for q ∉ (0, 1).
+    pub fn tail(&self, q: f64) -> Result<TailEstimate, RiskError> {
+        check_level("q", q)?;
+        let d = &self.distribution;
+        let (var, es) = (d.var(q)?, d.es(q)?);
+        let n = self.losses.len();
+        // ES: influence function Yₖ = wₖ (Lₖ − VaR)⁺, se = sd(Y) / (√n (1 − q))
+        let (mut s1, mut s2) = (KahanSum::default(), KahanSum::default());
+        for (k, &l) in self.losses.iter().enumerate() {
+            if l > var {
+                let y = self.weights.as_ref().map_or(1.0, |w| w[k]) * (l - var);
+                s1.add(y);
+                s2.add(y * y);
+            }
+        }
+        let es_se = if n > 1 {
+            let nf = n as f64;
+            let m = s1.value() / nf;
+            let v = ((s2.value() - nf * m * m) / (nf - 1.0)).max(0.0);
+            (v / nf).sqrt() / (1.0 - q)
+        } else {
+            f64::INFINITY
+        };
+        // VaR: invert a confidence interval of the tail probability at the VaR (the
+        // distribution-free order-statistic interval for plain runs)
+        let sigma = match &self.weights {
+            None => (q * (1.0 - q) / n as f64).sqrt(),
+            Some(w) => {
+                let (mut a, mut b) = (KahanSum::default(), KahanSum::default());
+                for (k, &l) in self.losses.iter().enumerate() {
+                    if l > var {
+                        a.add(w[k]);
+                        b.add(w[k] * w[k]);
+                    }
+                }
+                let nf = n as f64;
+                let m = a.value() / nf;
+                if n > 1 {
+                    (((b.value() - nf * m * m) / (nf - 1.0)).max(0.0) / nf).sqrt()
+                } else {
+                    f64::INFINITY
+                }
+            }
+        };
+        let at = |level: f64| -> Result<f64, RiskError> {
+            if level >= 1.0 {
+                Ok(self.losses.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+            } else if level <= 0.0 {
+                Ok(self.losses.iter().copied().fold(f64::INFINITY, f64::min))
+            } else {
+                d.var(level)
+            }
+        };
+        let var_se = (at(q + Z95 * sigma)? - at(q - Z95 * sigma)?) / (2.0 * Z95);
+        Ok(TailEstimate { level: q, var, var_se, es, es_se })
+    }
+}
+
+/// The 97.5 % normal quantile: VaR standard errors are read off a 95 % interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// How a run was simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum McMethod {
+    /// Plain Monte Carlo: equally weighted scenarios.
+    Plain,
+    /// Importance sampling: every scenario carries its likelihood ratio.
+    Importance,
+}
+
+impl McMethod {
+    /// "plain" or "importance".
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            McMethod::Plain => "plain",
+            McMethod::Importance => "importance",
+        }
+    }
+}
+
+/// VaR and ES at one level with their standard errors, from [`McRun::tail`].
+///
+/// * `es_se`: the delta-method (influence-function) standard error of the ES estimator,
+///   `sd(wₖ (Lₖ − VaR)⁺) / (√n (1 − q))` with `wₖ = 1` for plain runs (Hong 2009; the same
+///   expression as the asymptotic variance of the mean of the largest `n(1 − q)` losses).
+/// * `var_se`: from the 95 % confidence interval of the tail probability at the VaR, mapped
+///   through the estimated quantile function: with `σ` the standard error of
+///   `P̂(L > VaR)` (plain: `√(q(1 − q)/n)`, the distribution-free order-statistic interval;
+///   importance sampling: `sd(wₖ·1{Lₖ > VaR}) / √n`),
+///   `se = (VaR(q + 1.96σ) − VaR(q − 1.96σ)) / (2·1.96)` (levels beyond the sample use its
+///   extremes). No density estimate is needed, and it stays meaningful for the lumpy loss
+///   distributions of small books.
+///
+/// Both are large-sample approximations; a 95 % interval is `estimate ± 1.96·se`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TailEstimate {
+    /// The level q.
+    pub level: f64,
+    /// VaR at q.
+    pub var: f64,
+    /// Standard error of the VaR.
+    pub var_se: f64,
+    /// ES at q.
+    pub es: f64,
+    /// Standard error of the ES.
+    pub es_se: f64,
 }
 
 /// One shard of a run: the losses of a contiguous range of blocks.
@@ -372,6 +536,9 @@ pub struct McShard {
     pub first_scenario: u64,
     /// Losses of scenarios `first_scenario ..`, in order.
     pub losses: Vec<f64>,
+    /// Likelihood ratios of the same scenarios (importance-sampled runs only).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub weights: Option<Vec<f64>>,
 }
 
 impl McShard {
@@ -403,8 +570,23 @@ impl McShard {
             )));
         }
         shards.sort_by_key(|s| s.shard_index);
+        let weighted = shards[0].weights.is_some();
+        if let Some(s) = shards.iter().find(|s| {
+            s.weights.is_some() != weighted
+                || s.weights.as_ref().is_some_and(|w| w.len() != s.losses.len())
+        }) {
+            return Err(RiskError::ShardMismatch(format!(
+                "shard {} has likelihood ratios that do not match its losses or the other shards",
+                s.shard_index
+            )));
+        }
+        let total: u64 = shards.iter().map(|s| s.losses.len() as u64).sum();
+        if total != n {
+            return Err(RiskError::ShardMismatch(format!("shards hold {total} of {n} scenarios")));
+        }
         let mut next = 0u64;
         let mut losses = Vec::with_capacity(n as usize);
+        let mut weights = weighted.then(|| Vec::with_capacity(n as usize));
         for (k, s) in shards.into_iter().enumerate() {
             if s.shard_index != k as u64 {
                 return Err(RiskError::ShardMismatch(format!(
@@ -425,12 +607,30 @@ impl McShard {
             }
             next = hi;
             losses.extend(s.losses);
+            if let (Some(all), Some(w)) = (weights.as_mut(), s.weights) {
+                all.extend(w);
+            }
         }
         if next != n {
             return Err(RiskError::ShardMismatch(format!("shards cover {next} of {n} scenarios")));
         }
-        let distribution = LossDistribution::from_sample(losses.clone())?;
-        Ok(McRun { fingerprint: fp, seed, block_size: bs, losses, distribution })
+        McRun::new(fp, seed, bs, losses, weights)
+    }
+}
+
+impl McRun {
+    fn new(
+        fingerprint: u64,
+        seed: u64,
+        block_size: u64,
+        losses: Vec<f64>,
+        weights: Option<Vec<f64>>,
+    ) -> Result<McRun, RiskError> {
+        let distribution = match &weights {
+            None => LossDistribution::from_sample(losses.clone())?,
+            Some(w) => LossDistribution::from_weighted_sample(losses.clone(), w.clone())?,
+        };
+        Ok(McRun { fingerprint, seed, block_size, losses, weights, distribution })
     }
 }
 
@@ -530,6 +730,7 @@ impl MonteCarlo {
             chi2,
             table: phi_table(),
             buckets: Vec::new(),
+            plan: None,
             fingerprint: 0,
         };
         let mut active: Vec<(usize, f64, f64, f64, usize)> = (0..portfolio.len())
@@ -566,12 +767,26 @@ impl MonteCarlo {
             });
             start = end;
         }
+        if let Some(is) = &self.params.importance {
+            let book = Book {
+                c: &pr.c,
+                load: &pr.load,
+                w: &pr.w,
+                factor: &pr.factor,
+                k: pr.k,
+                chol: &self.chol,
+            };
+            pr.plan = Some(importance::plan(&book, is));
+        }
+        pr.fingerprint = self.fingerprint(&pr, portfolio.len(), self.params.scenarios);
+        Ok(pr)
+    }
+
+    /// The run fingerprint for `scenarios` scenarios.
+    fn fingerprint(&self, pr: &Prepared, obligors: usize, scenarios: u64) -> u64 {
         let mut h = Fnv64::new();
-        h.u64(GENERATOR_VERSION)
-            .u64(self.params.seed)
-            .u64(self.params.scenarios)
-            .u64(self.params.block_size);
-        h.u64(portfolio.len() as u64).u64(pr.k as u64);
+        h.u64(GENERATOR_VERSION).u64(self.params.seed).u64(scenarios).u64(self.params.block_size);
+        h.u64(obligors as u64).u64(pr.k as u64);
         if let Some((_, nu)) = pr.chi2 {
             h.f64(nu);
         }
@@ -585,8 +800,42 @@ impl MonteCarlo {
                 .f64(pr.w[j])
                 .u64(pr.factor[j] as u64);
         }
-        pr.fingerprint = h.finish();
-        Ok(pr)
+        // plain runs hash exactly as before importance sampling existed
+        if let Some(plan) = &pr.plan {
+            h.u64(0x1A5);
+            plan.mu.iter().for_each(|&m| {
+                h.f64(m);
+            });
+            h.f64(plan.x).u64(u64::from(plan.twist));
+        }
+        h.finish()
+    }
+
+    /// Estimated peak memory of a run of `scenarios` scenarios, in bytes (losses, likelihood
+    /// ratios, sorted copies; the per-obligor data are not counted).
+    #[must_use]
+    pub fn memory_needed(&self, scenarios: u64) -> u64 {
+        let per = if self.params.importance.is_some() {
+            BYTES_PER_SCENARIO_IS
+        } else {
+            BYTES_PER_SCENARIO_PLAIN
+        };
+        scenarios.saturating_mul(per)
+    }
+
+    /// Refuses `scenarios` when they exceed the memory limit or the index range.
+    fn check_size(&self, what: &str, scenarios: u64) -> Result<(), RiskError> {
+        let needed = self.memory_needed(scenarios);
+        if needed > self.params.max_memory_bytes || scenarios > MAX_SCENARIOS {
+            return Err(RiskError::ResourceLimit {
+                what: format!("monte carlo {what} with {scenarios} scenarios"),
+                needed,
+                limit: self.params.max_memory_bytes.min(self.memory_needed(MAX_SCENARIOS)),
+                unit: "bytes of memory",
+                hint: "use fewer scenarios, importance sampling or a target precision, or shards",
+            });
+        }
+        Ok(())
     }
 
     /// Simulates every scenario (in parallel over blocks).
@@ -596,6 +845,7 @@ impl MonteCarlo {
     /// [`RiskError::Empty`] for an empty portfolio, [`RiskError::UnknownSector`] for a sector
     /// missing from a sector model, and correlation errors.
     pub fn run(&self, portfolio: &Portfolio) -> Result<McRun, RiskError> {
+        self.check_size("run", self.params.scenarios)?;
         let shard = self.run_shard(portfolio, 0, 1)?;
         McShard::merge(vec![shard])
     }
@@ -627,21 +877,11 @@ impl MonteCarlo {
                 reason: "must be smaller than shard_count",
             });
         }
-        let pr = self.prepare(portfolio)?;
         let (n, bs) = (self.params.scenarios, self.params.block_size);
         let (lo, hi) = shard_range(n, bs, shard_index, shard_count);
-        let mut losses = vec![0.0; (hi - lo) as usize];
-        let first_block = lo / bs;
-        losses.par_chunks_mut(bs as usize).enumerate().for_each(|(b, out)| {
-            let block = first_block + b as u64;
-            let mut stream = self.block_stream(block);
-            let mut f = vec![0.0; pr.k];
-            let mut eta = vec![0.0; pr.k];
-            for slot in out.iter_mut() {
-                let mut rng = scenario_rng(&mut stream);
-                *slot = self.scenario_loss(&pr, &mut rng, &mut f, &mut eta, None);
-            }
-        });
+        self.check_size("shard", hi - lo)?;
+        let pr = self.prepare(portfolio)?;
+        let (losses, weights) = self.simulate(&pr, lo, hi);
         Ok(McShard {
             fingerprint: pr.fingerprint,
             seed: self.params.seed,
@@ -651,7 +891,107 @@ impl MonteCarlo {
             shard_count,
             first_scenario: lo,
             losses,
+            weights,
         })
+    }
+
+    /// Simulates scenarios `lo..hi` (`lo` on a block boundary), in parallel over blocks.
+    fn simulate(&self, pr: &Prepared, lo: u64, hi: u64) -> (Vec<f64>, Option<Vec<f64>>) {
+        let bs = self.params.block_size;
+        let mut losses = vec![0.0; (hi - lo) as usize];
+        let mut weights = pr.plan.as_ref().map(|_| vec![0.0; (hi - lo) as usize]);
+        let first_block = lo / bs;
+        let run_block = |b: usize, out: &mut [f64], wout: Option<&mut [f64]>| {
+            let mut stream = self.block_stream(first_block + b as u64);
+            let mut scratch = Scratch::new(pr.k);
+            match wout {
+                None => {
+                    for slot in out.iter_mut() {
+                        let mut rng = scenario_rng(&mut stream);
+                        *slot = self.scenario(pr, &mut rng, &mut scratch, None).0;
+                    }
+                }
+                Some(wout) => {
+                    for (slot, wslot) in out.iter_mut().zip(wout.iter_mut()) {
+                        let mut rng = scenario_rng(&mut stream);
+                        (*slot, *wslot) = self.scenario(pr, &mut rng, &mut scratch, None);
+                    }
+                }
+            }
+        };
+        match weights.as_mut() {
+            None => losses
+                .par_chunks_mut(bs as usize)
+                .enumerate()
+                .for_each(|(b, out)| run_block(b, out, None)),
+            Some(w) => losses
+                .par_chunks_mut(bs as usize)
+                .zip(w.par_chunks_mut(bs as usize))
+                .enumerate()
+                .for_each(|(b, (out, wout))| run_block(b, out, Some(wout))),
+        }
+        (losses, weights)
+    }
+
+    /// Simulates until the relative standard error of the ES at `target.level` is below
+    /// `target.rel_error`, in rounds of whole blocks: first `16·block_size` scenarios (at most
+    /// `max_scenarios`), then doubling, capped at `max_scenarios`.
+    ///
+    /// The result is exactly the run of a model with `scenarios` set to the final count (same
+    /// losses, weights and fingerprint), so it is reproducible from the seed, independent of
+    /// the thread count, and can be recomputed in shards ([`MonteCarlo::run_shard`] of that
+    /// model) and merged. `self.params().scenarios` is not used.
+    ///
+    /// # Errors
+    ///
+    /// As [`MonteCarlo::run`]; [`RiskError::InvalidParameter`] for a level outside (0, 1), a
+    /// tolerance that is not positive and finite, or `max_scenarios = 0`;
+    /// [`RiskError::ResourceLimit`] when `max_scenarios` would not fit in memory (checked first).
+    pub fn run_to_precision(
+        &self,
+        portfolio: &Portfolio,
+        target: &PrecisionTarget,
+    ) -> Result<PrecisionRun, RiskError> {
+        check_level("level", target.level)?;
+        if !(target.rel_error.is_finite() && target.rel_error > 0.0) {
+            return Err(RiskError::InvalidParameter {
+                name: "target relative error",
+                value: target.rel_error.to_string(),
+                reason: "must be positive and finite",
+            });
+        }
+        if target.max_scenarios == 0 {
+            return Err(RiskError::InvalidParameter {
+                name: "max_scenarios",
+                value: "0".into(),
+                reason: "must be positive",
+            });
+        }
+        self.check_size("precision run", target.max_scenarios)?;
+        let pr = self.prepare(portfolio)?;
+        let bs = self.params.block_size;
+        let max = target.max_scenarios;
+        let mut n = bs.saturating_mul(16).min(max);
+        let (mut losses, mut weights) = self.simulate(&pr, 0, n);
+        loop {
+            let fp = self.fingerprint(&pr, portfolio.len(), n);
+            let run = McRun::new(fp, self.params.seed, bs, losses, weights)?;
+            let t = run.tail(target.level)?;
+            let rel = if t.es > 0.0 { t.es_se / t.es } else { f64::INFINITY };
+            if rel < target.rel_error || n >= max {
+                return Ok(PrecisionRun { run, rel_error: rel, met: rel < target.rel_error });
+            }
+            // whole blocks, so that the next round starts on a block boundary
+            let next = n.saturating_mul(2).min(max);
+            let McRun { losses: l, weights: w, .. } = run;
+            (losses, weights) = (l, w);
+            let (more, more_w) = self.simulate(&pr, n, next);
+            losses.extend(more);
+            if let (Some(all), Some(extra)) = (weights.as_mut(), more_w) {
+                all.extend(extra);
+            }
+            n = next;
+        }
     }
 
     fn block_stream(&self, block: u64) -> ChaCha8Rng {
@@ -660,27 +1000,79 @@ impl MonteCarlo {
         s
     }
 
-    /// Loss of one scenario; when `defaults` is given, adds each defaulted obligor's loss to it.
+    /// Loss and likelihood ratio of one scenario; when `defaults` is given, adds each defaulted
+    /// obligor's loss to it.
     #[inline]
-    fn scenario_loss(
+    fn scenario(
         &self,
         pr: &Prepared,
         rng: &mut Xoshiro256PlusPlus,
-        f: &mut [f64],
-        eta: &mut [f64],
+        sc: &mut Scratch,
         defaults: Option<&mut [f64]>,
-    ) -> f64 {
+    ) -> (f64, f64) {
         let scale = match &pr.chi2 {
             Some((chi, nu)) => (chi.sample(rng) / nu).sqrt(),
             None => 1.0,
         };
-        for e in eta.iter_mut() {
+        for e in sc.eta.iter_mut() {
             *e = StandardNormal.sample(rng);
         }
-        let k = pr.k;
-        for (i, fi) in f.iter_mut().enumerate() {
-            *fi = (0..=i).map(|j| self.chol[i * k + j] * eta[j]).sum();
+        let mut log_lr = 0.0;
+        if let Some(plan) = &pr.plan {
+            // η ~ N(μ, I): likelihood ratio exp(−μ·η + |μ|²/2)
+            for (e, m) in sc.eta.iter_mut().zip(&plan.mu) {
+                *e += m;
+                log_lr -= m * *e;
+            }
+            log_lr += plan.mu_sq_half;
         }
+        let k = pr.k;
+        for i in 0..k {
+            sc.f[i] = (0..=i).map(|j| self.chol[i * k + j] * sc.eta[j]).sum();
+        }
+        let Some(plan) = pr.plan.as_ref().filter(|p| p.twist) else {
+            let loss = self.thinning_loss(pr, rng, &sc.f, scale, defaults);
+            return (loss, log_lr.exp());
+        };
+        if plan.no_twist_below.is_some_and(|b| sc.eta[0] <= b) {
+            let loss = self.thinning_loss(pr, rng, &sc.f, scale, defaults);
+            return (loss, log_lr.exp());
+        }
+        // exponential twisting: every conditional PD is needed for θ and ψ(θ)
+        sc.p.clear();
+        let mut mean = 0.0;
+        for j in 0..pr.c.len() {
+            let p = norm_cdf(pr.c[j] - pr.load[j] * sc.f[pr.factor[j]]);
+            sc.p.push(p);
+            mean += pr.w[j] * p;
+        }
+        let theta = if mean < plan.x { importance::solve_theta(&sc.p, &pr.w, plan.x) } else { 0.0 };
+        let mut defaults = defaults;
+        let (mut loss, mut psi) = (0.0, 0.0);
+        for j in 0..pr.c.len() {
+            let (pt, psi_j) = importance::twisted(sc.p[j], theta * pr.w[j]);
+            psi += psi_j;
+            if uniform53(rng) < pt {
+                loss += pr.w[j];
+                if let Some(d) = defaults.as_deref_mut() {
+                    d[pr.index[j]] += pr.w[j];
+                }
+            }
+        }
+        log_lr += psi - theta * loss;
+        (loss, log_lr.exp())
+    }
+
+    /// Loss given the factors, by the bucketed thinning sampler (see [`MonteCarlo`]).
+    #[inline]
+    fn thinning_loss(
+        &self,
+        pr: &Prepared,
+        rng: &mut Xoshiro256PlusPlus,
+        f: &[f64],
+        scale: f64,
+        defaults: Option<&mut [f64]>,
+    ) -> f64 {
         let table = &pr.table[..];
         let mut loss = 0.0;
         let mut defaults = defaults;
@@ -728,22 +1120,35 @@ impl MonteCarlo {
         loss
     }
 
-    /// Re-simulates scenario `s` and adds each obligor's loss into `acc`.
-    fn replay(&self, pr: &Prepared, s: u64, acc: &mut [f64]) -> f64 {
+    /// Re-simulates scenario `s` and adds each obligor's loss, times the scenario's likelihood
+    /// ratio, into `acc`; returns the likelihood ratio.
+    fn replay(&self, pr: &Prepared, s: u64, acc: &mut [f64], sc: &mut Scratch) -> f64 {
         let bs = self.params.block_size;
         let mut stream = self.block_stream(s / bs);
         stream.set_word_pos(u128::from(s % bs) * 8);
         let mut rng = scenario_rng(&mut stream);
-        let mut f = vec![0.0; pr.k];
-        let mut eta = vec![0.0; pr.k];
-        self.scenario_loss(pr, &mut rng, &mut f, &mut eta, Some(acc))
+        if pr.plan.is_none() {
+            return self.scenario(pr, &mut rng, sc, Some(acc)).1;
+        }
+        let mut one = std::mem::take(&mut sc.one);
+        one.clear();
+        one.resize(acc.len(), 0.0);
+        let (_, w) = self.scenario(pr, &mut rng, sc, Some(&mut one));
+        for (a, o) in acc.iter_mut().zip(&one) {
+            *a += w * o;
+        }
+        sc.one = one;
+        w
     }
 
     /// Euler VaR and ES contributions per obligor at level q from a run of this model
     /// (`var_window` sets the VaR window as a fraction of the tail count; 0.1 is a good default).
     ///
     /// Only the tail and window scenarios are re-simulated (each scenario has its own
-    /// generator), so this costs about `(1−q)` of the run.
+    /// generator), so this costs about `(1−q)` of a plain run. For an importance-sampled run
+    /// the tail is every scenario with a loss ≥ VaR and each replayed scenario counts with its
+    /// likelihood ratio: ES contributions are `ES · Σₖ wₖ Lᵢₖ / Σₖ wₖ Lₖ` over the tail, VaR
+    /// contributions the likelihood-weighted window average rescaled to VaR.
     ///
     /// # Errors
     ///
@@ -765,10 +1170,12 @@ impl MonteCarlo {
             });
         }
         let pr = self.prepare(portfolio)?;
-        if pr.fingerprint != run.fingerprint {
+        // the scenario count comes from the run (a precision run chooses its own)
+        let expected = self.fingerprint(&pr, portfolio.len(), run.scenarios());
+        if expected != run.fingerprint {
             return Err(RiskError::ShardMismatch(format!(
                 "run fingerprint {:016x} does not match this model and portfolio ({:016x})",
-                run.fingerprint, pr.fingerprint
+                run.fingerprint, expected
             )));
         }
         let n = run.losses.len();
@@ -776,8 +1183,16 @@ impl MonteCarlo {
         order.par_sort_unstable_by(|&a, &b| {
             run.losses[a as usize].total_cmp(&run.losses[b as usize]).then(a.cmp(&b))
         });
-        let m = sample_tail_count(n, q);
-        let r = sample_var_index(n, q);
+        let var = run.distribution.var(q)?;
+        let es = run.distribution.es(q)?;
+        let (m, r) = match run.distribution.weighted_sample() {
+            None => (sample_tail_count(n, q), sample_var_index(n, q)),
+            // importance sampling: the tail is every scenario with a loss ≥ VaR
+            Some((sorted, _)) => {
+                let r = sorted.partition_point(|&x| x < var);
+                (n - r, r)
+            }
+        };
         let h = ((var_window * m as f64).round() as usize).max(1);
         let (w0, w1) = (r.saturating_sub(h), (r + h).min(n - 1));
         let sum_over = |idx: &[u32]| -> Vec<f64> {
@@ -785,8 +1200,9 @@ impl MonteCarlo {
                 .par_chunks(256)
                 .map(|ch| {
                     let mut acc = vec![0.0; portfolio.len()];
+                    let mut sc = Scratch::new(pr.k);
                     for &s in ch {
-                        self.replay(&pr, u64::from(s), &mut acc);
+                        self.replay(&pr, u64::from(s), &mut acc, &mut sc);
                     }
                     acc
                 })
@@ -798,9 +1214,14 @@ impl MonteCarlo {
             tot
         };
         let tail = sum_over(&order[n - m..]);
-        let es_contributions: Vec<f64> = tail.iter().map(|x| x / m as f64).collect();
+        let es_contributions: Vec<f64> = if run.weights.is_none() {
+            tail.iter().map(|x| x / m as f64).collect()
+        } else {
+            // E_w[Lᵢ | L ≥ VaR], rescaled to add up to the ES
+            let t: f64 = tail.iter().sum();
+            if t > 0.0 { tail.iter().map(|x| es * x / t).collect() } else { tail }
+        };
         let window = sum_over(&order[w0..=w1]);
-        let var = run.distribution.var(q)?;
         let total: f64 = window.iter().sum();
         let var_contributions = if total > 0.0 {
             window.iter().map(|x| var * x / total).collect()
@@ -810,13 +1231,53 @@ impl MonteCarlo {
         Ok(RiskContributions {
             level: q,
             var,
-            es: run.distribution.es(q)?,
+            es,
             var_contributions,
             es_contributions,
             tail_scenarios: m,
             var_window_scenarios: w1 - w0 + 1,
         })
     }
+}
+
+/// Per-thread buffers of the scenario loop.
+#[derive(Debug)]
+struct Scratch {
+    eta: Vec<f64>,
+    f: Vec<f64>,
+    /// Conditional PDs (twisting).
+    p: Vec<f64>,
+    /// Per-obligor losses of one replayed scenario.
+    one: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(k: usize) -> Self {
+        Scratch { eta: vec![0.0; k], f: vec![0.0; k], p: Vec::new(), one: Vec::new() }
+    }
+}
+
+/// Targets of [`MonteCarlo::run_to_precision`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PrecisionTarget {
+    /// The level q of the ES whose relative standard error is controlled (e.g. 0.999).
+    pub level: f64,
+    /// Stop when `se(ES) / ES` is below this (e.g. 0.005).
+    pub rel_error: f64,
+    /// Never simulate more scenarios than this.
+    pub max_scenarios: u64,
+}
+
+/// The result of [`MonteCarlo::run_to_precision`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrecisionRun {
+    /// The run (its scenario count is where the simulation stopped).
+    pub run: McRun,
+    /// The relative standard error of the ES at the target level reached.
+    pub rel_error: f64,
+    /// Whether the target was met (false when `max_scenarios` stopped the simulation first).
+    pub met: bool,
 }
 
 /// The generator of the next scenario of a block stream (32 bytes = 8 ChaCha words).
