@@ -66,6 +66,9 @@
 //! - [`scorecard`]: PDO scaling, points per bin, scoring and reason codes, JSON save/load.
 //! - [`validation`]: AUC, Gini, KS, Brier, log-loss, PSI/CSI (the binning rule is an explicit
 //!   option), Hosmer–Lemeshow, per-grade binomial and Jeffreys tests, confusion counts.
+//! - [`monitoring`]: a deployed model on a later population — PSI/CSI, per-grade Jeffreys and
+//!   binomial tests, Spiegelhalter and Hosmer–Lemeshow, AUC with a DeLong interval, the paired
+//!   DeLong test of two models, and a green/amber/red verdict per item.
 //! - [`master_scale`]: PD → grade on a configurable scale (12 documented default grades),
 //!   grade → central PD, and score → PD calibration (logistic or isotonic).
 //! - [`corporate`]: Altman Z, Z′, Z″, Z″-EM with zones; Ohlson's O-score; the Merton model
@@ -98,6 +101,7 @@ mod error;
 mod logistic;
 pub mod master_scale;
 pub mod pipeline;
+pub mod monitoring;
 mod record;
 pub mod scorecard;
 mod separation;

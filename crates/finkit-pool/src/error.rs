@@ -122,6 +122,16 @@ pub enum PoolError {
     /// A schema-level error building a value (for example a [`finkit_schema::Portfolio`]).
     #[error(transparent)]
     Schema(#[from] finkit_schema::SchemaError),
+    /// A parameter was outside its allowed range (for example a point-in-time dataset's dates).
+    #[error("invalid parameter {name}: {reason} (got {value})")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// The rejected value, as text.
+        value: String,
+        /// The rule it broke.
+        reason: &'static str,
+    },
     /// An internal lock was poisoned by a panic in another thread.
     #[error("internal lock poisoned by a panic in another thread")]
     Poisoned,

@@ -68,6 +68,8 @@
 //! - **Security**: masking of registration numbers, contact details and personal guarantor
 //!   names; keyed HMAC-SHA256 pseudonyms for [`PoolRead::research_export`]; a hash-chained
 //!   audit trail ([`audit`]) whose limits are documented there.
+//! - **Point-in-time datasets** ([`dataset`]): features known on each observation date and the
+//!   credit events of the following horizon, for fitting and monitoring rating models.
 //! - **Synthetic data**: [`synthetic`] generates seeded, clearly synthetic data sets.
 //!
 //! # Features
@@ -84,12 +86,14 @@
 pub mod audit;
 pub mod backend;
 pub mod conformance;
+pub mod dataset;
 mod error;
 #[cfg(feature = "parquet")]
 pub mod export;
 mod ingest;
 mod memory;
 pub mod migrations;
+pub mod models;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod record;

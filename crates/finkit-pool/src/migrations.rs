@@ -55,7 +55,7 @@ impl Migration {
 }
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Every migration, oldest first; `MIGRATIONS[i].version == i + 1`.
 pub const MIGRATIONS: &[Migration] = &[
@@ -188,6 +188,26 @@ BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$;
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 FOR EACH ROW EXECUTE FUNCTION finkit_audit_append_only();
 ",
+    },
+    Migration {
+        version: 3,
+        description: "rating models fitted from the pool, versioned, with training window and validation",
+        portable: r"
+CREATE TABLE rating_models (
+    model_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    train_from BIGINT NOT NULL,
+    train_to BIGINT NOT NULL,
+    horizon_months BIGINT NOT NULL,
+    model TEXT NOT NULL,
+    validation TEXT NOT NULL,
+    PRIMARY KEY (model_id, version)
+){without_rowid};
+",
+        sqlite: "",
+        postgres: "",
     },
 ];
 

@@ -91,11 +91,15 @@ pub enum Permission {
     WriteCreditEvents,
     /// Ingest prices.
     WritePrices,
+    /// Read stored rating models (see `SqlitePool::latest_model`).
+    ReadModels,
+    /// Store rating models (see `SqlitePool::save_model`).
+    WriteModels,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ReadFirms,
         Permission::ReadStatements,
         Permission::ReadApplications,
@@ -111,6 +115,8 @@ impl Permission {
         Permission::WriteExposures,
         Permission::WriteCreditEvents,
         Permission::WritePrices,
+        Permission::ReadModels,
+        Permission::WriteModels,
     ];
 
     /// The permission's stable snake_case name.
@@ -132,6 +138,8 @@ impl Permission {
             Permission::WriteExposures => "write_exposures",
             Permission::WriteCreditEvents => "write_credit_events",
             Permission::WritePrices => "write_prices",
+            Permission::ReadModels => "read_models",
+            Permission::WriteModels => "write_models",
         }
     }
 }
@@ -181,10 +189,10 @@ impl Default for Policy {
     ///
     /// | role | reads | sensitive | export | writes |
     /// |---|---|---|---|---|
-    /// | analyst | firms, statements, credit events, prices | no | yes | none |
-    /// | credit officer | all entities | yes | no | firms, statements, applications |
-    /// | risk officer | firms, statements, exposures, credit events, prices | no | yes | exposures, credit events, prices |
-    /// | auditor | all entities and the audit trail | no | no | none |
+    /// | analyst | firms, statements, credit events, prices, models | no | yes | models |
+    /// | credit officer | all entities, models | yes | no | firms, statements, applications |
+    /// | risk officer | firms, statements, exposures, credit events, prices, models | no | yes | exposures, credit events, prices |
+    /// | auditor | all entities, models and the audit trail | no | no | none |
     /// | admin | everything | yes | yes | everything |
     fn default() -> Self {
         use Permission as P;
@@ -199,15 +207,29 @@ impl Default for Policy {
         let mut roles = BTreeMap::new();
         roles.insert(
             Role::Analyst,
-            [P::ReadFirms, P::ReadStatements, P::ReadCreditEvents, P::ReadPrices, P::Export]
-                .into_iter()
-                .collect(),
+            [
+                P::ReadFirms,
+                P::ReadStatements,
+                P::ReadCreditEvents,
+                P::ReadPrices,
+                P::Export,
+                P::ReadModels,
+                P::WriteModels,
+            ]
+            .into_iter()
+            .collect(),
         );
         roles.insert(
             Role::CreditOfficer,
             reads
                 .into_iter()
-                .chain([P::ViewSensitive, P::WriteFirms, P::WriteStatements, P::WriteApplications])
+                .chain([
+                    P::ViewSensitive,
+                    P::WriteFirms,
+                    P::WriteStatements,
+                    P::WriteApplications,
+                    P::ReadModels,
+                ])
                 .collect(),
         );
         roles.insert(
@@ -222,11 +244,15 @@ impl Default for Policy {
                 P::WriteExposures,
                 P::WriteCreditEvents,
                 P::WritePrices,
+                P::ReadModels,
             ]
             .into_iter()
             .collect(),
         );
-        roles.insert(Role::Auditor, reads.into_iter().chain([P::ReadAudit]).collect());
+        roles.insert(
+            Role::Auditor,
+            reads.into_iter().chain([P::ReadAudit, P::ReadModels]).collect(),
+        );
         roles.insert(Role::Admin, Permission::ALL.into_iter().collect());
         Policy { roles }
     }

@@ -85,7 +85,7 @@ fn read_head(conn: &Connection) -> Result<AuditHead, PoolError> {
 }
 
 /// Appends one audit entry inside the caller's transaction.
-fn append_in(conn: &Connection, event: &AuditEvent) -> Result<(), PoolError> {
+pub(crate) fn append_in(conn: &Connection, event: &AuditEvent) -> Result<(), PoolError> {
     let head = read_head(conn)?;
     let e = AuditEntry::next(&head, event);
     let seq = i64::try_from(e.seq).map_err(|_| corrupt("audit head", "1", "count overflow"))?;
@@ -104,7 +104,7 @@ fn append_in(conn: &Connection, event: &AuditEvent) -> Result<(), PoolError> {
 }
 
 /// Appends one audit entry in its own write transaction.
-fn append_now(conn: &mut Connection, event: &AuditEvent) -> Result<(), PoolError> {
+pub(crate) fn append_now(conn: &mut Connection, event: &AuditEvent) -> Result<(), PoolError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     append_in(&tx, event)?;
     tx.commit()?;
@@ -209,7 +209,7 @@ impl SqlitePool {
         Ok(rows.join("\n"))
     }
 
-    fn lock(&self) -> Result<MutexGuard<'_, Connection>, PoolError> {
+    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Connection>, PoolError> {
         self.conn.lock().map_err(|_| PoolError::Poisoned)
     }
 
@@ -247,7 +247,7 @@ impl SqlitePool {
         self.read_with(who, kind.read_permission(), "read", kind.as_str(), detail, f)
     }
 
-    fn read_with<R>(
+    pub(crate) fn read_with<R>(
         &self,
         who: &Principal,
         permission: Permission,

@@ -34,3 +34,10 @@ pub const LOGLIK_NULL_STATSMODELS_ABS: f64 = 1e-7;
 /// Logistic coefficients and standard errors against statsmodels on the collinear design
 /// `collinear_569` (relative: its coefficients reach ±9 with standard errors up to 7).
 pub const LOGIT_PARAM_REL: f64 = 1e-8;
+/// DeLong AUC, variance, covariance, CI, z and p against the numpy reference (the issue asks
+/// for pROC's values to 1e-10; the reference replaces pROC, see tests/data/PROVENANCE.md).
+pub const DELONG_ABS: f64 = 1e-10;
+/// Jeffreys p values against `scipy.stats.beta.cdf` (statrs' regularised incomplete beta).
+pub const JEFFREYS_P_ABS: f64 = 1e-9;
+/// Spiegelhalter z and p against numpy/scipy.
+pub const SPIEGELHALTER_ABS: f64 = 1e-10;
