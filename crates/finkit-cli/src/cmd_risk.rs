@@ -11,7 +11,7 @@ use finkit::risk::market::{
 use finkit::risk::portfolio::{
     AssetCorrelation, ExactOneFactor, IrbOptions, MonteCarloParams, OutOfRange, PdFloor,
     RiskSummary, SectorShock, Shock, concentration, irb_corporate, irb_portfolio, macro_scenario,
-    read_portfolio_csv, stress_by_sector,
+    stress_by_sector,
 };
 use finkit::risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
 use finkit::schema::Portfolio;
@@ -462,7 +462,7 @@ pub(crate) fn portfolio_figures(
 }
 
 fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
-    let portfolio = read_portfolio_csv(&args.exposures).map_err(risk_error)?;
+    let portfolio = crate::source::read_portfolio(&args.exposures)?;
     let figures = portfolio_figures(&portfolio, &args.capital.options()?)?;
     let [var99, var999, es99, es999] = figures.exact_tail;
     let mc = if args.scenarios > 0 {
@@ -553,7 +553,7 @@ fn parse_shock(text: &str) -> Result<SectorShock, CliError> {
 }
 
 fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
-    let portfolio = read_portfolio_csv(&args.exposures).map_err(risk_error)?;
+    let portfolio = crate::source::read_portfolio(&args.exposures)?;
     let options = args.capital.options()?;
     let result = match (args.factor, args.shocks.is_empty()) {
         (Some(_), false) => {
@@ -607,9 +607,7 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), CliError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut reader = crate::input::csv_reader(file);
+    let mut reader = crate::input::csv_reader(crate::source::open(path)?);
     let header = reader
         .headers()
         .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
