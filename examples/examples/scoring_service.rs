@@ -1,35 +1,162 @@
-//! A scoring service: a saved scorecard is loaded once and called per request, with the
-//! measured latency printed.
+//! A real scoring service: an HTTP server (axum on tokio) around a saved scorecard, and a bounded
+//! load test of it on loopback.
 //!
 //! Run: `cargo run --release -p finkit-examples --example scoring_service`
 //!
-//! It first fits a scorecard on the bundled German credit data and saves it as JSON (as a
-//! model-development team would), then plays the service: load the JSON once (the checksum and
-//! consistency checks run here), and score each incoming record with its PD and the top reason
-//! codes a credit officer can read.
+//! - `POST /score` with one firm as a flat JSON object (`{"duration_in_month": 24, "purpose":
+//!   "car (new)", …}`; `null` is a missing value) answers `{"pd", "grade", "score", "reasons"}`;
+//!   with an array of firms (at most 10,000) it answers `{"results": [...]}` in the same order.
+//! - `GET /health` answers `{"status": "ok", "model": …}`.
+//! - A bad request (malformed JSON, a missing variable, an unseen category, too large a body)
+//!   is `400` with `{"error": "..."}` naming what is wrong; a batch error names the element.
+//!
+//! Scoring is CPU work, so it runs on tokio's blocking pool (`spawn_blocking`), never on the
+//! async worker threads that accept connections. The model is loaded once from its JSON file
+//! (checksum verified) and shared as an `Arc<Scorecard>` (a `PdModel` is `Send + Sync`).
+//!
+//! Without arguments the program fits and saves a scorecard on the bundled German credit data,
+//! serves it on an ephemeral loopback port, checks `/health` and the 400 answers, then runs the
+//! load test: `--rate` requests per second (default 5,000) over `--connections` keep-alive
+//! connections (default 8) until `--requests` (default 20,000) were sent or `--seconds`
+//! (default 10) passed, whichever comes first; it prints throughput and the p50 / p99 / max
+//! latency, measured from each request's *scheduled* send time (so a stalled server cannot
+//! hide its queueing), and stops by itself.
+//!
+//! Other modes: `--serve 127.0.0.1:8080` serves until interrupted; `--model PATH` loads that
+//! saved scorecard instead of fitting one.
 
 use std::error::Error;
-use std::time::Instant;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use finkit_credit::binning::{BinningParams, BinningProcessParams};
+use finkit_credit::master_scale::MasterScale;
 use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
 use finkit_credit::{LogisticParams, PdModel, Record};
 use finkit_examples::{output_dir, repo_path};
 use finkit_schema::{CsvOptions, Dataset};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
-fn main() -> Result<(), Box<dyn Error>> {
-    // Model development: binning → WoE → logistic → points; saved as JSON.
-    let data = Dataset::from_csv(
-        repo_path("data/germancredit.csv"),
-        &CsvOptions::default().with_target("bad"),
-    )?;
+/// The largest request body accepted (bytes).
+const MAX_BODY: usize = 1 << 20;
+/// The largest batch accepted (firms).
+const MAX_BATCH: usize = 10_000;
+
+struct Service {
+    card: Scorecard,
+    scale: MasterScale,
+}
+
+/// The shared state of the handlers.
+type Shared = Arc<Service>;
+
+/// A request that cannot be scored: answered as 400 with a JSON error.
+struct BadRequest(String);
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": self.0 }))).into_response()
+    }
+}
+
+impl Service {
+    fn score_one(&self, record: &Record) -> Result<Value, String> {
+        let scored = self.card.score_record(record).map_err(|e| e.to_string())?;
+        let pd = self.card.pd(record).map_err(|e| e.to_string())?.get();
+        let grade = self.scale.grade(pd).map_err(|e| e.to_string())?;
+        Ok(json!({
+            "pd": pd,
+            "grade": grade.label,
+            "score": scored.score,
+            "reasons": scored.reasons.iter().take(3).map(|r| json!({
+                "variable": r.variable,
+                "points": r.points,
+                "shortfall": r.shortfall,
+            })).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// Parses and scores a request body: one object, or an array of objects.
+    fn score_body(&self, body: &[u8]) -> Result<Value, String> {
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| format!("body is not valid JSON: {e}"))?;
+        match value {
+            Value::Object(_) => {
+                let record: Record = serde_json::from_value(value).map_err(|e| {
+                    format!("a firm must be a flat object of numbers, labels or null: {e}")
+                })?;
+                self.score_one(&record)
+            }
+            Value::Array(items) => {
+                if items.is_empty() || items.len() > MAX_BATCH {
+                    return Err(format!(
+                        "a batch holds 1 to {MAX_BATCH} firms, got {}",
+                        items.len()
+                    ));
+                }
+                let results = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let record: Record = serde_json::from_value(item).map_err(|e| {
+                            format!(
+                                "firm [{i}]: must be a flat object of numbers, labels or null: {e}"
+                            )
+                        })?;
+                        self.score_one(&record).map_err(|e| format!("firm [{i}]: {e}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(json!({ "results": results }))
+            }
+            _ => Err("the body must be a JSON object (one firm) or an array of objects".into()),
+        }
+    }
+}
+
+async fn score(State(service): State<Shared>, body: Bytes) -> Result<axum::Json<Value>, Response> {
+    // CPU work goes to the blocking pool; the async workers only move bytes.
+    let result = tokio::task::spawn_blocking(move || service.score_body(&body)).await;
+    match result {
+        Ok(Ok(value)) => Ok(axum::Json(value)),
+        Ok(Err(message)) => Err(BadRequest(message).into_response()),
+        Err(e) => Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(json!({ "error": format!("scoring task failed: {e}") })),
+        )
+            .into_response()),
+    }
+}
+
+async fn health(State(service): State<Shared>) -> axum::Json<Value> {
+    axum::Json(json!({ "status": "ok", "model": service.card.model_id() }))
+}
+
+fn router(service: Shared) -> Router {
+    Router::new()
+        .route("/score", post(score))
+        .route("/health", get(health))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(service)
+}
+
+/// Fits a scorecard on the German credit data and saves it, as a model team would.
+fn fit_and_save(data: &Dataset) -> Result<std::path::PathBuf, Box<dyn Error>> {
     let binning = BinningProcessParams::new()
         .binning(BinningParams::new())
         .exclude(["row_id"])
         .min_iv(0.02)
         .build()?
-        .fit(&data)?;
-    let woe = binning.transform(&data)?;
+        .fit(data)?;
+    let woe = binning.transform(data)?;
     let target = data.target().ok_or("the data set has no target")?;
     let model = LogisticParams::new().feature_names(woe.names.clone()).fit(&woe.values, &target)?;
     let scaling = ScalingParams::new(20.0, 600.0, 50.0, OddsDirection::GoodToBad).build()?;
@@ -37,39 +164,258 @@ fn main() -> Result<(), Box<dyn Error>> {
         Scorecard::from_logistic(&binning, &model, &scaling)?.with_name("german-credit-demo");
     let path = output_dir("scoring_service")?.join("scorecard.json");
     std::fs::write(&path, card.to_json()?)?;
-    println!("scorecard saved to {}", path.display());
+    Ok(path)
+}
 
-    // The service: load once…
-    let started = Instant::now();
-    let service = Scorecard::from_json(&std::fs::read_to_string(&path)?)?;
-    println!("loaded and verified in {:.2} ms", started.elapsed().as_secs_f64() * 1e3);
+/// One HTTP/1.1 exchange on a keep-alive connection: the status and the body.
+async fn exchange(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    request: &[u8],
+) -> Result<(u16, Vec<u8>), Box<dyn Error + Send + Sync>> {
+    stream.write_all(request).await?;
+    buf.clear();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end])?;
+            let status: u16 = head.split(' ').nth(1).ok_or("no status")?.parse()?;
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+                })
+                .ok_or("no content-length")?;
+            while buf.len() < end + 4 + length {
+                let n = stream.read(&mut chunk).await?;
+                if n == 0 {
+                    return Err("connection closed mid-body".into());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Ok((status, buf[end + 4..end + 4 + length].to_vec()));
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
 
-    // …then score each request. The first rows of the data set stand in for requests.
-    let mut latencies = Vec::new();
-    for row in 0..1000 {
-        let request = Record::from_dataset_row(&data, row)?;
-        let t = Instant::now();
-        let scored = service.score_record(&request)?;
-        let pd = service.pd(&request)?;
-        latencies.push(t.elapsed().as_secs_f64() * 1e6);
-        if row < 3 {
-            let reasons: Vec<&str> = scored.reasons.iter().map(|r| r.variable.as_str()).collect();
-            println!(
-                "request {row}: score {} PD {:.3}; top reasons: {}",
-                scored.score,
-                pd.get(),
-                reasons.join(", ")
-            );
+fn http_request(method: &str, path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Checks `/health`, one firm, a batch, and the 400 answers.
+async fn self_check(addr: SocketAddr, firm: &str) -> Result<(), Box<dyn Error + Send + Sync>> {
+    let mut s = TcpStream::connect(addr).await?;
+    let mut buf = Vec::new();
+    let (status, body) = exchange(&mut s, &mut buf, &http_request("GET", "/health", "")).await?;
+    println!("GET /health -> {status} {}", String::from_utf8_lossy(&body));
+    if status != 200 {
+        return Err("health check failed".into());
+    }
+    let (status, body) = exchange(&mut s, &mut buf, &http_request("POST", "/score", firm)).await?;
+    println!("POST /score (one firm) -> {status} {}", String::from_utf8_lossy(&body));
+    let one: Value = serde_json::from_slice(&body)?;
+    if status != 200 || !one["pd"].is_f64() || !one["grade"].is_string() {
+        return Err("scoring one firm failed".into());
+    }
+    let batch = format!("[{firm},{firm}]");
+    let (status, body) =
+        exchange(&mut s, &mut buf, &http_request("POST", "/score", &batch)).await?;
+    let many: Value = serde_json::from_slice(&body)?;
+    if status != 200
+        || many["results"].as_array().map(Vec::len) != Some(2)
+        || many["results"][0] != one
+    {
+        return Err("scoring a batch failed".into());
+    }
+    for bad in
+        ["{not json", "[]", "42", r#"{"duration_in_month": [1]}"#, r#"[{"purpose": "car (new)"}]"#]
+    {
+        let (status, body) =
+            exchange(&mut s, &mut buf, &http_request("POST", "/score", bad)).await?;
+        let error: Value = serde_json::from_slice(&body)?;
+        println!("POST /score {bad:?} -> {status} {error}");
+        if status != 400 || !error["error"].is_string() {
+            return Err(format!("{bad:?} was not answered with 400 and a JSON error").into());
         }
     }
-    latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
-    println!(
-        "latency per request (score + PD + reasons) over {} requests: p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
-        latencies.len(),
-        pct(0.50),
-        pct(0.99),
-        pct(1.0)
-    );
     Ok(())
+}
+
+struct LoadResult {
+    latencies_us: Vec<f64>,
+    elapsed: Duration,
+    errors: usize,
+}
+
+/// Paced keep-alive connections: connection `c` sends its `k`-th request at
+/// `start + (k * connections + c) / rate`, until the count or the time limit is reached.
+async fn load_test(
+    addr: SocketAddr,
+    body: String,
+    rate: f64,
+    connections: usize,
+    requests: usize,
+    limit: Duration,
+) -> Result<LoadResult, Box<dyn Error + Send + Sync>> {
+    let request = Arc::new(http_request("POST", "/score", &body));
+    let start = Instant::now() + Duration::from_millis(50);
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let request = Arc::clone(&request);
+        tasks.push(tokio::spawn(async move {
+            let mut stream = TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            let mut buf = Vec::with_capacity(4096);
+            let (mut latencies, mut errors) = (Vec::new(), 0usize);
+            let mut i = c;
+            while i < requests {
+                let due = start + Duration::from_secs_f64(i as f64 / rate);
+                if due.duration_since(start) > limit {
+                    break;
+                }
+                tokio::time::sleep_until(due.into()).await;
+                let (status, _) = exchange(&mut stream, &mut buf, &request).await?;
+                latencies.push(due.elapsed().as_secs_f64() * 1e6);
+                errors += usize::from(status != 200);
+                i += connections;
+            }
+            Ok::<_, Box<dyn Error + Send + Sync>>((latencies, errors))
+        }));
+    }
+    let mut result = LoadResult { latencies_us: Vec::new(), elapsed: Duration::ZERO, errors: 0 };
+    for task in tasks {
+        let (latencies, errors) = task.await??;
+        result.latencies_us.extend(latencies);
+        result.errors += errors;
+    }
+    result.elapsed = start.elapsed();
+    Ok(result)
+}
+
+fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T, Box<dyn Error>> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => {
+            let v = args.get(i + 1).ok_or_else(|| format!("{name} needs a value"))?;
+            v.parse().map_err(|_| format!("{name}: cannot parse {v:?}").into())
+        }
+        None => Ok(default),
+    }
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rate: f64 = arg(&args, "--rate", 5_000.0)?;
+    let connections: usize = arg(&args, "--connections", 8)?;
+    let requests: usize = arg(&args, "--requests", 20_000)?;
+    let seconds: f64 = arg(&args, "--seconds", 10.0)?;
+    let workers: usize = arg(&args, "--workers", 2)?;
+    if !(rate.is_finite() && rate > 0.0)
+        || connections == 0
+        || !(seconds.is_finite() && seconds > 0.0)
+    {
+        return Err("--rate and --seconds must be positive, --connections at least 1".into());
+    }
+
+    let data = Dataset::from_csv(
+        repo_path("data/germancredit.csv"),
+        &CsvOptions::default().with_target("bad"),
+    )?;
+    let model_path = match args.iter().position(|a| a == "--model") {
+        Some(i) => args.get(i + 1).ok_or("--model needs a path")?.into(),
+        None => fit_and_save(&data)?,
+    };
+    let loaded = Instant::now();
+    let card = Scorecard::from_json(&std::fs::read_to_string(&model_path)?)?;
+    println!(
+        "model {} loaded from {} and verified in {:.2} ms",
+        card.model_id(),
+        model_path.display(),
+        loaded.elapsed().as_secs_f64() * 1e3
+    );
+    let service: Shared = Arc::new(Service { card, scale: MasterScale::default() });
+
+    // A request body: the first firm of the data set as a flat JSON object.
+    let mut firm = serde_json::to_value(Record::from_dataset_row(&data, 0)?)?;
+    if let Value::Object(map) = &mut firm {
+        map.remove("row_id");
+    }
+    let firm = firm.to_string();
+
+    // The anchor of the load test, measured in the same run: the handler's work (JSON parse,
+    // score, PD, grade, reasons, JSON answer) called in process, without HTTP.
+    let mut anchor_us: Vec<f64> = (0..2_000)
+        .map(|_| {
+            let t = Instant::now();
+            let answer = service.score_body(firm.as_bytes()).map(|v| v.to_string());
+            let elapsed = t.elapsed().as_secs_f64() * 1e6;
+            answer.map(|_| elapsed)
+        })
+        .collect::<Result<_, _>>()?;
+    anchor_us.sort_by(f64::total_cmp);
+    let anchor_p50 = anchor_us[anchor_us.len() / 2];
+    println!("anchor: the handler's work in process, p50 {anchor_p50:.1} µs per request");
+
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build()?;
+    runtime
+        .block_on(async move {
+            if let Some(i) = args.iter().position(|a| a == "--serve") {
+                let addr: SocketAddr =
+                    args.get(i + 1).ok_or("--serve needs an address")?.parse()?;
+                let listener = TcpListener::bind(addr).await?;
+                println!("serving on http://{addr} (POST /score, GET /health); Ctrl-C stops");
+                axum::serve(listener, router(service))
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await?;
+                return Ok(());
+            }
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let server = tokio::spawn(async move { axum::serve(listener, router(service)).await });
+            println!("serving on http://{addr}");
+            self_check(addr, &firm).await?;
+            let limit = Duration::from_secs_f64(seconds);
+            let r = load_test(addr, firm, rate, connections, requests, limit).await?;
+            server.abort();
+            let mut lat = r.latencies_us;
+            if lat.is_empty() {
+                return Err("the load test sent no request".into());
+            }
+            lat.sort_by(f64::total_cmp);
+            let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+            println!(
+                "load test: {} requests ({} errors) over {} connections in {:.2} s = {:.0} req/s \
+             (target {rate:.0}); latency p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+                lat.len(),
+                r.errors,
+                connections,
+                r.elapsed.as_secs_f64(),
+                lat.len() as f64 / r.elapsed.as_secs_f64(),
+                pct(0.50),
+                pct(0.99),
+                pct(1.0),
+            );
+            println!(
+                "ratio: HTTP p50 / in-process p50 = {:.1}, HTTP p99 / in-process p50 = {:.1}",
+                pct(0.50) / anchor_p50,
+                pct(0.99) / anchor_p50
+            );
+            if r.errors > 0 {
+                return Err(format!("{} requests were not answered with 200", r.errors).into());
+            }
+            Ok::<(), Box<dyn Error + Send + Sync>>(())
+        })
+        .map_err(|e| -> Box<dyn Error> { e.to_string().into() })
 }

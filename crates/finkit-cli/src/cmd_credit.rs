@@ -144,7 +144,7 @@ pub(crate) fn credit_error(e: CreditError) -> CliError {
 }
 
 pub(crate) fn load_table(path: &Path, target: &str) -> Result<Dataset, CliError> {
-    Ok(Dataset::from_csv(path, &CsvOptions::default().with_target(target))?)
+    crate::source::read_dataset(path, &CsvOptions::default().with_target(target))
 }
 
 /// Runs a `credit` subcommand.
@@ -350,15 +350,14 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(&args.card)
-        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", args.card.display())))?;
+    let text = crate::source::read_to_string(&args.card)?;
     let card = Scorecard::from_json(&text)
         .map_err(|e| CliError::input(format!("{}: {e}", args.card.display())))?;
     let mut options = CsvOptions::default();
     if let Some(t) = &args.target {
         options = options.with_target(t);
     }
-    let data = Dataset::from_csv(&args.csv, &options)?;
+    let data = crate::source::read_dataset(&args.csv, &options)?;
     let mut rows = Vec::with_capacity(data.n_rows());
     for i in 0..data.n_rows() {
         let record = Record::from_dataset_row(&data, i).map_err(credit_error)?;

@@ -268,7 +268,15 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
         KindArg::Prices => EntityKind::Prices,
     };
     let is_json = matches!(args.file.extension().and_then(|e| e.to_str()), Some("json" | "jsonl"));
-    let batch = if is_json {
+    let batch = if crate::source::is_stdin(&args.file) {
+        // `-`: standard input; JSON when it starts with `[` or `{`, CSV otherwise.
+        let text = crate::source::read_to_string(&args.file)?;
+        if text.trim_start().starts_with(['[', '{']) {
+            Batch::from_json_str(kind, &text, "<stdin>")
+        } else {
+            Batch::from_csv_reader(kind, text.as_bytes(), "<stdin>")
+        }
+    } else if is_json {
         Batch::from_json_path(kind, &args.file)
     } else {
         Batch::from_csv_path(kind, &args.file)

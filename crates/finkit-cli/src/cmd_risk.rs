@@ -12,7 +12,7 @@ use finkit::risk::portfolio::{
     AssetCorrelation, ExactOneFactor, ExactResult, ImportanceSampling, IrbOptions, LatticeUnit,
     MAX_MATURITY, McRun, MonteCarloParams, OutOfRange, PdFloor, PrecisionTarget, RiskSummary,
     SectorShock, Shock, TailEstimate, concentration, irb_corporate, irb_portfolio, macro_scenario,
-    read_portfolio_csv, stress_by_sector,
+    stress_by_sector,
 };
 use finkit::risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
 use finkit::schema::Portfolio;
@@ -534,7 +534,7 @@ fn mc_json(run: &McRun, seed: u64) -> Result<(Value, [TailEstimate; 2]), CliErro
 }
 
 fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
-    let portfolio = read_portfolio_csv(&args.exposures).map_err(risk_error)?;
+    let portfolio = crate::source::read_portfolio(&args.exposures)?;
     let figures = portfolio_figures(&portfolio, &args.capital.options()?, args.unit)?;
     if let Some(x) = args.target_rel_error
         && !(x.is_finite() && x > 0.0)
@@ -694,7 +694,7 @@ fn parse_shock(text: &str) -> Result<SectorShock, CliError> {
 }
 
 fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
-    let portfolio = read_portfolio_csv(&args.exposures).map_err(risk_error)?;
+    let portfolio = crate::source::read_portfolio(&args.exposures)?;
     let options = args.capital.options()?;
     let result = match (args.factor, args.shocks.is_empty()) {
         (Some(_), false) => {
@@ -748,9 +748,7 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), CliError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut reader = crate::input::csv_reader(file);
+    let mut reader = crate::input::csv_reader(crate::source::open(path)?);
     let header = reader
         .headers()
         .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?

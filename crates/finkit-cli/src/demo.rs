@@ -58,10 +58,11 @@ fn pool_error(e: finkit::pool::PoolError) -> CliError {
     CliError::internal(e.to_string())
 }
 
-fn repo_data(name: &str) -> PathBuf {
-    // The demo reads the data bundled with the repository, wherever it is run from.
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(name)
-}
+/// The German credit data (`data/germancredit.csv`), compiled into the binary so that an
+/// installed `finkit demo` runs from any directory, with no source tree.
+const GERMAN_CREDIT_CSV: &str = include_str!("../data/germancredit.csv");
+/// The S&P 500 series (`data/sp500.csv`), compiled in for the same reason.
+const SP500_CSV: &str = include_str!("../data/sp500.csv");
 
 fn fmt(x: f64, decimals: usize) -> String {
     format!("{x:.decimals$}")
@@ -142,8 +143,9 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
 
     // 2. Credit scoring on German credit.
     bar.set_message("scorecard");
-    let german = Dataset::from_csv(
-        repo_data("germancredit.csv"),
+    let german = Dataset::from_reader(
+        GERMAN_CREDIT_CSV.as_bytes(),
+        "germancredit.csv (embedded)",
         &CsvOptions::default().with_target("bad"),
     )?;
     let (train_rows, test_rows) = pipeline::split_rows(german.n_rows(), 0.7);
@@ -395,7 +397,11 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
 
     // 4. Market risk backtest.
     bar.set_message("market risk");
-    let prices = crate::input::read_prices(&repo_data("sp500.csv"), Some("adj_close"))?;
+    let prices = crate::input::read_prices_from(
+        SP500_CSV.as_bytes(),
+        Path::new("sp500.csv (embedded)"),
+        Some("adj_close"),
+    )?;
     let returns = market::log_returns(&Array1::from(prices.prices)).map_err(risk_error)?;
     let forecast = RollingParams::new(0.99, RollingMethod::default())
         .and_then(|p| p.forecast(&returns))

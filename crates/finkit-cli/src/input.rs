@@ -18,12 +18,16 @@ pub(crate) struct PriceColumn {
 /// Every value must be a finite positive number; an empty cell, text, NaN or a non-positive
 /// price is an error naming the file, line and column.
 pub(crate) fn read_prices(path: &Path, column: Option<&str>) -> Result<PriceColumn, CliError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(CliError::input(format!("{}: is a directory, not a file", path.display())));
-    }
-    let mut reader = csv_reader(file);
+    read_prices_from(crate::source::open(path)?, path, column)
+}
+
+/// As [`read_prices`], from any reader (the demo's embedded data); `path` names it in messages.
+pub(crate) fn read_prices_from(
+    input: impl std::io::Read,
+    path: &Path,
+    column: Option<&str>,
+) -> Result<PriceColumn, CliError> {
+    let mut reader = csv_reader(input);
     let header = reader
         .headers()
         .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?

@@ -16,11 +16,12 @@ mod input;
 mod pipeline;
 mod progress;
 mod report;
+mod source;
 mod table;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::error::CliError;
 
@@ -51,6 +52,12 @@ enum Command {
     Lend(cmd_lend::LendCommand),
     /// The end-to-end run: pool, scorecard, decisions, loan book risk, market backtest, report.
     Demo(demo::DemoArgs),
+    /// Prints a shell completion script, e.g. `finkit completions bash > ~/.local/share/bash-completion/completions/finkit`.
+    Completions {
+        /// The shell: bash, elvish, fish, powershell or zsh.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How a command's result is printed.
@@ -75,6 +82,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Credit(c) => cmd_credit::run(c, out),
         Command::Risk(c) => cmd_risk::run(c, out),
         Command::Lend(c) => cmd_lend::run(c, out),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "finkit", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Demo(args) => {
             let dir = demo::run(&args)?;
             if out.json {
@@ -108,6 +119,28 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// With the `tracing` feature: spans of long work (fits, simulations, ingests) go to stderr
+/// when `FINKIT_LOG` names a level (`info`, `debug`, `trace`); nothing is printed otherwise.
+#[cfg(feature = "tracing")]
+fn init_tracing() {
+    use std::str::FromStr;
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let Ok(level) = std::env::var("FINKIT_LOG") else { return };
+    let Ok(level) = LevelFilter::from_str(level.trim()) else {
+        eprintln!(
+            "finkit: FINKIT_LOG={level:?} is not a level (off, error, warn, info, debug, trace); ignored"
+        );
+        return;
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
 fn main() -> ExitCode {
     // A panic is a bug; the user still gets one line and exit code 1, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -126,6 +159,8 @@ fn main() -> ExitCode {
             info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("finkit: internal error{location}; please report it");
     }));
+    #[cfg(feature = "tracing")]
+    init_tracing();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),

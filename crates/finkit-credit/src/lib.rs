@@ -92,8 +92,11 @@
 //!
 //! - `serde` (default): `Serialize` / `Deserialize` for parameters, fitted models and results
 //!   (required by scorecard JSON save/load).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "arrow")]
+mod arrow_batch;
 pub mod binning;
 pub mod boosting;
 pub mod corporate;
@@ -102,6 +105,7 @@ mod logistic;
 pub mod master_scale;
 pub mod pipeline;
 pub mod monitoring;
+mod notebook;
 mod record;
 pub mod scorecard;
 mod separation;
@@ -109,8 +113,16 @@ mod special;
 mod traits;
 pub mod validation;
 
+#[cfg(feature = "arrow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
+pub use arrow_batch::score_record_batch;
 pub use error::CreditError;
 pub use finkit_schema as schema;
 pub use logistic::{LogisticModel, LogisticParams};
 pub use record::{Record, Value};
 pub use traits::{Fit, PdModel};
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

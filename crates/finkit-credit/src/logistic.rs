@@ -196,6 +196,7 @@ impl LogisticParams {
     /// - [`CreditError::Separation`] when the classes are (quasi-)completely separated;
     /// - [`CreditError::SingularHessian`] for collinear features;
     /// - [`CreditError::NotConverged`] when the iteration limit is reached otherwise.
+    #[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "logistic.fit", fields(rows = x.nrows(), features = x.ncols())))]
     pub fn fit(
         &self,
         x: &ArrayRef2<f64>,

@@ -249,6 +249,7 @@ impl MasterScale {
 /// How a score is turned into a PD.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum CalibrationMethod {
     /// Logistic (Platt) calibration `PD = σ(a + b·score)`, fitted by [`LogisticParams`] with
     /// this L2 strength (0 = maximum likelihood). Smooth and strictly monotone.

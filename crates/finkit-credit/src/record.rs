@@ -24,6 +24,9 @@ pub enum Value {
 /// It is the common input of every [`PdModel`](crate::PdModel), so a scorecard, a logistic model
 /// and a corporate model can sit behind one `Box<dyn PdModel>`.
 ///
+/// With the `serde` feature a record is a flat JSON object (`{"age": 41, "housing": "own",
+/// "income": null}`: numbers, labels, `null` for missing), so a service accepts one as is.
+///
 /// ```
 /// use finkit_credit::{Record, Value};
 /// let r = Record::new().with_number("age", 41.0).with_category("housing", "own");
@@ -32,6 +35,7 @@ pub enum Value {
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct Record {
     values: BTreeMap<String, Value>,
 }
@@ -122,5 +126,27 @@ impl Record {
             record.insert(name, value.map_or(Value::Missing, Value::Number));
         }
         record
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_a_flat_json_object() {
+        let r: Record =
+            serde_json::from_str(r#"{"age": 41, "housing": "own", "income": null}"#).unwrap();
+        assert_eq!(
+            r,
+            Record::new()
+                .with_number("age", 41.0)
+                .with_category("housing", "own")
+                .with_missing("income")
+        );
+        let back = serde_json::to_value(&r).unwrap();
+        assert_eq!(back, serde_json::json!({"age": 41.0, "housing": "own", "income": null}));
+        assert!(serde_json::from_str::<Record>(r#"{"age": [1, 2]}"#).is_err());
+        assert!(serde_json::from_str::<Record>(r#"[1, 2]"#).is_err());
     }
 }

@@ -81,6 +81,7 @@ pub enum OddsDirection {
 /// How points are rounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum PointsRounding {
     /// Keep unrounded points.
     None,
@@ -251,6 +252,7 @@ impl Characteristic {
 /// One reason code: a characteristic whose points fall short of its maximum.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct ReasonCode {
     /// The variable.
     pub variable: String,
@@ -265,6 +267,7 @@ pub struct ReasonCode {
 /// A record's score with its breakdown.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct ScoredRecord {
     /// Total score.
     pub score: f64,

@@ -59,6 +59,19 @@ impl<M: PdModel + ?Sized> PdModel for Box<M> {
     }
 }
 
+/// A model shared across threads (request handlers of a service) behind an `Arc`.
+impl<M: PdModel + ?Sized> PdModel for std::sync::Arc<M> {
+    fn model_id(&self) -> String {
+        (**self).model_id()
+    }
+    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+        (**self).pd(record)
+    }
+    fn pd_batch(&self, data: &Dataset) -> Result<Array1<f64>, CreditError> {
+        (**self).pd_batch(data)
+    }
+}
+
 /// Validated hyper-parameters that learn a model from a dataset with a binary target.
 ///
 /// Kept apart from the fitted model (linfa's `Fit` / `Predict` split), so a service that only

@@ -251,6 +251,7 @@ fn quantile_linear(sorted: &[f64], q: f64) -> f64 {
 /// How to bin values for the population stability index.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum PsiBinning {
     /// The reference rule (the default, with `bins = 10`): edges are the unique
     /// linear-interpolated quantiles (numpy's default) of the *expected* values at probabilities
@@ -273,6 +274,7 @@ impl Default for PsiBinning {
 /// What to do with a bin that is empty in one of the two samples (its PSI term is infinite).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum EmptyBinPolicy {
     /// Return [`CreditError::InvalidParameter`] naming the bin. Default.
     #[default]
@@ -673,6 +675,7 @@ pub fn grade_tests(
 /// Which side of the cut-off is predicted as an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum CutoffRule {
     /// Predict an event when `pd ≥ cutoff`. Default.
     #[default]

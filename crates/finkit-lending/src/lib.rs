@@ -62,6 +62,7 @@
 //!
 //! - `serde` (default): `Serialize` / `Deserialize` on decisions, quotes, limits, plans and
 //!   audit records. Policy files are read with serde whether or not the feature is on.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
 pub mod collateral;
@@ -81,3 +82,8 @@ pub use error::LendingError;
 pub use finkit_credit::master_scale::MasterScale;
 pub use finkit_schema as schema;
 pub use policy::{Facts, Policy, PolicyHit, Rule, RuleKind, Severity};
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -102,23 +102,28 @@ pub enum PoolError {
         #[source]
         source: std::io::Error,
     },
-    /// An error from SQLite.
+    /// An error from SQLite. The driver's error is kept as the [`BackendError`]'s source; its
+    /// type is not part of this crate's API.
     #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] BackendError),
     /// An error from the PostgreSQL server or driver (feature `postgres`). Messages never
-    /// contain the connection's password.
+    /// contain the connection's password. The driver's error is kept as the source.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     #[error("postgres: {0}")]
-    Postgres(#[from] postgres::Error),
+    Postgres(#[source] BackendError),
     /// A PostgreSQL connection setting is missing or invalid (feature `postgres`); the
     /// connection URL itself is never shown, as it may hold a password.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     #[error("postgres configuration: {0}")]
     PostgresConfig(String),
-    /// An error reading or writing Parquet or Arrow data (feature `parquet`).
+    /// An error reading or writing Parquet or Arrow data (feature `parquet`). The Parquet or
+    /// Arrow error is kept as the source.
     #[cfg(feature = "parquet")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "parquet")))]
     #[error("parquet: {0}")]
-    Parquet(#[from] parquet::errors::ParquetError),
+    Parquet(#[source] BackendError),
     /// A schema-level error building a value (for example a [`finkit_schema::Portfolio`]).
     #[error(transparent)]
     Schema(#[from] finkit_schema::SchemaError),
@@ -135,6 +140,87 @@ pub enum PoolError {
     /// An internal lock was poisoned by a panic in another thread.
     #[error("internal lock poisoned by a panic in another thread")]
     Poisoned,
+}
+
+/// The error of a storage or file-format backend (SQLite, PostgreSQL, Parquet / Arrow).
+///
+/// The backend crate's own error is kept, so nothing is lost, but its type is not part of
+/// finkit-pool's API: a major release of `rusqlite`, `postgres` or `parquet` is not a breaking
+/// change of this crate. Reach the original through [`BackendError::get_ref`] or
+/// [`std::error::Error::source`] and downcast it if you depend on the same backend version.
+///
+/// ```
+/// use finkit_pool::{PoolError, SqliteOptions, SqlitePool};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("not-a-db.sqlite");
+/// std::fs::write(&path, b"this is not an sqlite file, not even close to one; padding.....")?;
+/// let err = SqlitePool::open_with(&path, &SqliteOptions::default()).unwrap_err();
+/// assert!(matches!(err, PoolError::NotADatabase { .. } | PoolError::Sqlite(_)), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct BackendError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl BackendError {
+    pub(crate) fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        BackendError(Box::new(error))
+    }
+
+    /// The backend's original error.
+    #[must_use]
+    pub fn get_ref(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+
+    /// The original error when it is of type `E`, or `self` back.
+    pub(crate) fn downcast<E: std::error::Error + 'static>(self) -> Result<E, Self> {
+        self.0.downcast::<E>().map(|e| *e).map_err(BackendError)
+    }
+}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for BackendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+// The conversions below keep `?` working inside this crate. They are hidden from the docs and
+// are not part of the stable API: the variants hold the opaque `BackendError`.
+#[doc(hidden)]
+impl From<rusqlite::Error> for PoolError {
+    fn from(e: rusqlite::Error) -> Self {
+        PoolError::Sqlite(BackendError::new(e))
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[doc(hidden)]
+impl From<postgres::Error> for PoolError {
+    fn from(e: postgres::Error) -> Self {
+        PoolError::Postgres(BackendError::new(e))
+    }
+}
+
+#[cfg(feature = "parquet")]
+#[doc(hidden)]
+impl From<parquet::errors::ParquetError> for PoolError {
+    fn from(e: parquet::errors::ParquetError) -> Self {
+        PoolError::Parquet(BackendError::new(e))
+    }
+}
+
+#[cfg(feature = "arrow")]
+#[doc(hidden)]
+impl From<arrow::error::ArrowError> for PoolError {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        PoolError::Parquet(BackendError::new(e))
+    }
 }
 
 impl PoolError {

@@ -746,8 +746,7 @@ fn counts<T>(rows: &[&T], f: impl Fn(&T) -> u32) -> ArrayRef {
 }
 
 fn batch(kind: EntityKind, columns: Vec<ArrayRef>) -> Result<RecordBatch, PoolError> {
-    RecordBatch::try_new(table_schema(kind), columns)
-        .map_err(|e| PoolError::Parquet(parquet::errors::ParquetError::from(e)))
+    RecordBatch::try_new(table_schema(kind), columns).map_err(PoolError::from)
 }
 
 fn firms_batch(rows: &[&Firm]) -> Result<RecordBatch, PoolError> {

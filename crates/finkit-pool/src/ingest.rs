@@ -777,6 +777,7 @@ fn referenced_firm(record: &Record) -> Option<&FirmId> {
 /// # Errors
 ///
 /// A backend error from `store` (the caller must roll back).
+#[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "pool.ingest", fields(rows = batch.rows.len(), source = %batch.source)))]
 pub fn apply_batch(store: &mut impl IngestStore, batch: &Batch) -> Result<IngestReport, PoolError> {
     let mut report = IngestReport { rejected: batch.rejected.clone(), ..IngestReport::default() };
     let mut known: HashMap<&FirmId, bool> = HashMap::new();

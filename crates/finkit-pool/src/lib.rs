@@ -81,6 +81,7 @@
 //!   `FINKIT_PG_URL` is set (`.ci/postgres.sh` starts a throwaway one).
 //! - `parquet`: the `export` module, a hive-partitioned Parquet export and import of the pool
 //!   with a documented, versioned column schema, for DuckDB, Spark or DataFusion.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
 pub mod audit;
@@ -89,12 +90,14 @@ pub mod conformance;
 pub mod dataset;
 mod error;
 #[cfg(feature = "parquet")]
+#[cfg_attr(docsrs, doc(cfg(feature = "parquet")))]
 pub mod export;
 mod ingest;
 mod memory;
 pub mod migrations;
 pub mod models;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub mod postgres;
 mod record;
 mod security;
@@ -104,8 +107,9 @@ pub mod synthetic;
 mod traits;
 
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use self::postgres::{PG_URL_ENV, PostgresOptions, PostgresPool};
-pub use error::PoolError;
+pub use error::{BackendError, PoolError};
 pub use ingest::{
     Batch, IngestMode, IngestReport, IngestStore, Put, RejectedRow, Row, apply_batch, natural_key,
 };
@@ -119,3 +123,8 @@ pub use synthetic::{SyntheticDataset, SyntheticParams};
 pub use traits::{
     ApplicationFilter, FirmFilter, PoolRead, PoolWrite, ResearchExport, StatementQuery,
 };
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

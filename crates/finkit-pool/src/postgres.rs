@@ -231,7 +231,7 @@ fn append_in(tx: &mut Transaction<'_>, event: &AuditEvent) -> Result<(), PoolErr
         if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
             PoolError::AuditConflict { seq: e.seq }
         } else {
-            PoolError::Postgres(err)
+            PoolError::from(err)
         }
     })?;
     tx.execute("UPDATE audit_head SET count = $1, hash = $2 WHERE id = 1", &[&seq, &e.hash])?;

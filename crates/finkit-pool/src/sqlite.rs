@@ -96,7 +96,7 @@ pub(crate) fn append_in(conn: &Connection, event: &AuditEvent) -> Result<(), Poo
     .execute(params![seq, e.at, e.principal, e.role, e.action, e.entity, e.detail, e.outcome, e.prev_hash, e.hash])
     .map_err(|err| match err.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ConstraintViolation) => PoolError::AuditConflict { seq: e.seq },
-        _ => PoolError::Sqlite(err),
+        _ => PoolError::from(err),
     })?;
     conn.prepare_cached("UPDATE audit_head SET count = ?1, hash = ?2 WHERE id = 1")?
         .execute(params![seq, e.hash])?;
@@ -146,7 +146,9 @@ impl SqlitePool {
             path: Some(path.to_path_buf()),
         };
         pool.prepare(options.busy_timeout, true).map_err(|e| match e {
-            PoolError::Sqlite(s) => classify(s, path),
+            PoolError::Sqlite(s) => {
+                s.downcast().map_or_else(PoolError::Sqlite, |s| classify(s, path))
+            }
             other => other,
         })?;
         Ok(pool)
@@ -224,7 +226,7 @@ impl SqlitePool {
         if wal {
             let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(PoolError::Sqlite(rusqlite::Error::InvalidQuery));
+                return Err(PoolError::from(rusqlite::Error::InvalidQuery));
             }
         }
         // NORMAL is durable against process crashes in WAL mode; a 64 MiB page cache keeps
@@ -297,7 +299,7 @@ fn classify(e: rusqlite::Error, path: &Path) -> PoolError {
         Some(rusqlite::ErrorCode::CannotOpen) if path.is_dir() => {
             PoolError::IsDirectory { path: path.to_path_buf() }
         }
-        _ => PoolError::Sqlite(e),
+        _ => PoolError::from(e),
     }
 }
 

@@ -52,11 +52,13 @@
 //!
 //! # Features
 //! * `serde` (default) — `Serialize`/`Deserialize` on parameter and result types.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
 mod error;
 pub mod ifrs9;
 pub mod market;
+mod notebook;
 pub mod portfolio;
 pub mod raroc;
 mod traits;
@@ -68,3 +70,8 @@ pub use market::{ExpectedShortfall, ValueAtRisk};
 pub use portfolio::{LossDistribution, LossModel, read_portfolio_csv};
 pub use traits::{RiskMeasure, VolatilityModel, VolatilityPath};
 pub use transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -72,6 +72,15 @@ pub enum SchemaError {
         #[source]
         source: std::io::Error,
     },
+    /// An Arrow column is missing, has an unsupported type or holds a bad value (feature
+    /// `arrow`).
+    #[error("arrow column {column:?}: {message}")]
+    Arrow {
+        /// The column's name.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A delimited file had a problem at a known place.
     #[error("{}: line {line}, column {column:?}: {message}", path.display())]
     Csv {

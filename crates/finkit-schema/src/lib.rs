@@ -49,13 +49,18 @@
 //!
 //! - `serde` (default): `Serialize` / `Deserialize` for every type. Deserialisation runs the
 //!   same validation as the constructors, so a file cannot smuggle in a PD of 1.7.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "arrow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
+pub mod arrow;
 mod currency;
 mod dataset;
 mod entity;
 mod error;
 mod id;
+pub mod notebook;
 mod portfolio;
 mod ratios;
 mod validate;
@@ -77,3 +82,8 @@ pub use portfolio::{Portfolio, PortfolioColumns};
 pub use ratios::FinancialRatios;
 pub use validate::{Validate, Violation};
 pub use value::{Amount, Lgd, Maturity, Probability, Rate, Unit};
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

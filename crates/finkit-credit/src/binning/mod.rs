@@ -134,6 +134,7 @@ use optimize::{
 /// The shape the event rate must follow across the regular bins of a numeric variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum MonotonicTrend {
     /// Non-decreasing event rate.
     Ascending,
@@ -156,6 +157,7 @@ pub enum MonotonicTrend {
 /// The number of pre-bins is [`BinningParams::prebins`] in both cases (at most that many).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum PreBinning {
     /// Equal-frequency pre-bins (the rule in the module docs).
     Quantile,
@@ -176,6 +178,7 @@ pub enum PreBinning {
 /// special value when no training row had one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum UnseenPolicy {
     /// [`CreditError::Unbinnable`]. Default: nothing is scored on a guess.
     #[default]
@@ -856,6 +859,7 @@ impl OptimalBinning {
     /// # Errors
     ///
     /// As [`OptimalBinning::fit_numeric`] / [`OptimalBinning::fit_categorical`].
+    #[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "optimal_binning.fit", fields(variable = name, rows = y.len())))]
     pub fn fit_column(
         &self,
         name: &str,

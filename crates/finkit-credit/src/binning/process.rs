@@ -128,6 +128,7 @@ impl BinningProcess {
     /// [`CreditError::InvalidTarget`] when the dataset has no target or one class,
     /// [`CreditError::Schema`] for an unknown column name, and any error of
     /// [`OptimalBinning::fit_column`] (a constant column included), naming the column.
+    #[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "binning_process.fit", fields(rows = data.n_rows())))]
     pub fn fit(&self, data: &Dataset) -> Result<FittedBinningProcess, CreditError> {
         let y = data
             .target()

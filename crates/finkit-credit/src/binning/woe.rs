@@ -20,6 +20,7 @@ pub enum WoeSign {
 /// `min_events = min_non_events = 1`; the rule matters for user-fixed or given bins.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum ZeroCellRule {
     /// WoE 0 and IV 0 for the bin (optbinning). Default: an unsupported bin is treated as
     /// neutral rather than given a large made-up weight.

@@ -24,6 +24,7 @@ use crate::{CreditError, PdModel, Record};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum AltmanVariant {
     /// Altman (1968), the commonly quoted form with X5 coefficient 1.0. Default.
     #[default]

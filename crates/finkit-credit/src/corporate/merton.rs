@@ -98,6 +98,7 @@ pub enum Drift {
 /// The solver of the two Merton equations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum MertonMethod {
     /// 2-D Newton with an analytic Jacobian and step halving; falls back to
     /// [`MertonMethod::Bisection`] if it fails. Default.

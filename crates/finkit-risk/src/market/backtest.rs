@@ -47,6 +47,7 @@ fn chi2_sf(x: f64, dof: f64) -> f64 {
 /// Kupiec (1995) proportion-of-failures test.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Kupiec {
     /// Number of forecasts T.
     pub observations: usize,
@@ -85,6 +86,7 @@ pub fn kupiec_pof(hits: &[bool], level: f64) -> Result<Kupiec, RiskError> {
 /// Christoffersen (1998) independence and conditional-coverage tests.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Christoffersen {
     /// Transitions no hit → no hit.
     pub n00: usize,
@@ -173,6 +175,7 @@ pub enum TrafficLightZone {
 /// The Basel traffic light of the last 250 forecasts of a 99 % VaR.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct TrafficLight {
     /// Exceptions in the last 250 forecasts.
     pub exceptions: usize,
@@ -210,6 +213,7 @@ pub fn traffic_light(hits: &[bool]) -> Result<TrafficLight, RiskError> {
 /// All backtests of one VaR series.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Backtest {
     /// The exception flags.
     pub hits: Vec<bool>,

@@ -8,6 +8,7 @@ use crate::{RiskError, VolatilityModel, VolatilityPath};
 /// How the EWMA recursion is started.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum EwmaSeed {
     /// The variance of return `w` is the mean of the first `w` squared returns (zero mean):
     /// `σ²[w] = mean(r[0..w]²)`. The default, with `w = 250`.

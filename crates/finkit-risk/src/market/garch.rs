@@ -32,6 +32,7 @@ pub const BACKCAST_DECAY: f64 = 0.94;
 /// The innovation distribution of the GARCH model.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum Innovation {
     /// Standard normal (the default).
     #[default]
@@ -135,6 +136,7 @@ pub const AUTO_MULTI_START_BELOW: usize = 1000;
 /// [`AUTO_MULTI_START_BELOW`] returns.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum StartStrategy {
     /// Every grid start for series shorter than [`AUTO_MULTI_START_BELOW`] (their likelihood
     /// is often multimodal), the best grid start otherwise (the default).
@@ -284,6 +286,7 @@ impl GarchParams {
     /// # Errors
     /// [`RiskError::Empty`], [`RiskError::NonFinite`], [`RiskError::TooFewObservations`] (fewer
     /// than [`GARCH_MIN_OBSERVATIONS`]), [`RiskError::InvalidParameter`] for a constant series.
+    #[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "garch.fit", fields(observations = returns.len())))]
     pub fn fit(&self, returns: &ArrayRef1<f64>) -> Result<GarchFit, RiskError> {
         self.fit_from(returns, None)
     }
@@ -545,6 +548,15 @@ impl GarchFit {
     ///
     /// # Errors
     /// [`RiskError::InvalidParameter`] for zero paths or a zero horizon.
+    #[cfg_attr(
+        feature = "tracing",
+        tracing::instrument(
+            level = "info",
+            skip_all,
+            name = "garch.simulate_losses",
+            fields(horizon, n_paths, seed)
+        )
+    )]
     pub fn simulate_losses(
         &self,
         horizon: usize,

@@ -19,6 +19,7 @@ pub const DEFAULT_WINDOW: usize = 250;
 /// The forecasting method of a rolling VaR.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum RollingMethod {
     /// Historical simulation on the window (a sorted window updated by one removal and one
     /// insertion per day).

@@ -16,6 +16,7 @@ use crate::{RiskError, RiskMeasure};
 /// With `n` observations sorted ascending `x₍₁₎ ≤ … ≤ x₍ₙ₎` and tail probability `p = 1 − level`:
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum QuantileRule {
     /// Hyndman–Fan type 1 (the default): the `k`-th smallest return with `k = ⌈n·p⌉`, the
     /// ceiling taken on `n·p` rounded to 9 decimals so that `250 × (1 − 0.99)` gives `k = 3`
@@ -32,6 +33,7 @@ pub enum QuantileRule {
 /// Which estimator of expected shortfall a historical sample uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum EsEstimator {
     /// Acerbi & Tasche (2002), the default: the average of the worst `n·p` observations with the
     /// boundary observation weighted by the fractional part (a coherent estimator).
@@ -61,6 +63,7 @@ pub enum SdConvention {
 /// The VaR/ES method applied to a sample of returns.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum VarMethod {
     /// Historical simulation: order statistics of the sample.
     Historical {

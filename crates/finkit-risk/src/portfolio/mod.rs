@@ -2,6 +2,8 @@
 //! copula Monte Carlo (one-factor, sector, t), the exact one-factor loss distribution,
 //! CreditRisk+, concentration and stress testing.
 
+#[cfg(feature = "arrow")]
+mod arrow_batch;
 mod concentration;
 mod creditriskplus;
 mod distribution;
@@ -15,6 +17,9 @@ mod montecarlo;
 mod stress;
 mod vasicek;
 
+#[cfg(feature = "arrow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
+pub use arrow_batch::portfolio_from_record_batch;
 pub use concentration::{
     Concentration, GranularityAdjustment, GranularityParams, concentration, granularity_adjustment,
 };

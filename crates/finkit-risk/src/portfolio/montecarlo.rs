@@ -857,6 +857,7 @@ impl MonteCarlo {
     ///
     /// [`RiskError::InvalidParameter`] when `shard_count` is 0 or `shard_index ≥ shard_count`;
     /// otherwise as [`MonteCarlo::run`].
+    #[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "montecarlo.run_shard", fields(obligors = portfolio.len(), shard_index, shard_count)))]
     pub fn run_shard(
         &self,
         portfolio: &Portfolio,

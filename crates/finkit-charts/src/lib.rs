@@ -1,7 +1,26 @@
-//! PNG charts of the demo report and the notebooks, drawn with plotters.
+//! PNG charts of finkit results, shared by the `finkit` command line (the demo report) and the
+//! notebooks, drawn with plotters.
 //!
-//! The font is embedded (DejaVu Sans, see `assets/LICENSE_DEJAVU`) and registered once, because
-//! plotters' default font lookup fails with `NoSuchFont` where no system fonts are installed.
+//! Each chart function writes a PNG file; [`inline`] draws one into memory as a [`Png`] whose
+//! `evcxr_display` shows it inline in a Jupyter cell (evcxr Rust kernel).
+//!
+//! ```no_run
+//! let points = vec![(0.0, 0.0), (0.2, 0.6), (1.0, 1.0)];
+//! finkit_charts::roc_curve(std::path::Path::new("roc.png"), &points, 0.8)?;
+//! // In a notebook cell, the last expression shows the chart inline:
+//! let png = finkit_charts::inline(|path| finkit_charts::roc_curve(path, &points, 0.8))?;
+//! png.evcxr_display();
+//! # Ok::<(), finkit_charts::ChartError>(())
+//! ```
+//!
+//! The font is embedded (DejaVu Sans, see `assets/LICENSE_DEJAVU`: Bitstream Vera licence,
+//! DejaVu changes in the public domain) and registered once, because plotters' default font
+//! lookup fails with `NoSuchFont` where no system fonts are installed.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod inline;
+
+pub use inline::{Png, inline};
 
 use std::path::Path;
 use std::sync::Once;
@@ -278,3 +297,8 @@ pub fn decision_summary(path: &Path, bars: &[(String, usize)]) -> Result<(), Cha
         .map_err(|e| chart_error(path, e))?;
     root.present().map_err(|e| chart_error(path, e))
 }
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
