@@ -114,8 +114,8 @@ fn draw_and_compare(c: &mut Criterion) {
     group.throughput(Throughput::Elements(obligors as u64 * scenarios));
     group.bench_function("draw_compare_kernel_10000x100000", |b| {
         b.iter(|| {
+            let half = scenarios / 2;
             std::thread::scope(|sc| {
-                let half = scenarios / 2;
                 let a = sc.spawn(|| kernel(0, half));
                 let b = sc.spawn(|| kernel(half, scenarios));
                 black_box(a.join().expect("thread") + b.join().expect("thread"))
