@@ -152,8 +152,8 @@ fn a_precision_run_is_the_fixed_run_of_its_length() {
     let t = r.run.tail(0.999).unwrap();
     assert!((t.es_se / t.es - r.rel_error).abs() < 1e-15);
     eprintln!("precision run: {n} scenarios, ES 99.9 {:.4} ± {:.4}", t.es, t.es_se);
-    // doubling rounds from 16 blocks: n = 16·256·2^k
-    assert_eq!(n % (16 * 256), 0);
+    // doubling rounds from 4 blocks: n = 4·256·2^k
+    assert_eq!(n % (4 * 256), 0);
     let fixed = MonteCarloParams {
         scenarios: n,
         seed: 5,
