@@ -69,13 +69,23 @@ def basel_r(pd_, sales):
 
 def timed(fn):
     c0, t0 = time.process_time(), time.perf_counter()
-    fn()
+    out = fn()
+    timed.last = out
     return time.perf_counter() - t0, time.process_time() - c0
+
+def es_rel_se(losses, q=0.999):                       # influence-function SE, as finkit's
+    x = np.sort(losses.astype(np.float64)); n = len(x)
+    v = x[int(np.ceil(round(n * q, 6))) - 1]
+    y = np.maximum(x - v, 0.0)
+    es = v + y.mean() / (1 - q)
+    return y.std(ddof=1) / np.sqrt(n) / (1 - q) / es
 
 res = {}
 c, a, b, w = portfolio()
 res["mc_f32"], cpu = timed(lambda: mc_numpy(c, a, b, w, 100_000, 7, np.float32))
-print(f"  numpy f32 MC 10000x100000        {res['mc_f32']:8.3f} s  [{cpu:.3f} s CPU]")
+res["plain_rel_se"] = float(es_rel_se(timed.last))
+print(f"  numpy f32 MC 10000x100000        {res['mc_f32']:8.3f} s  [{cpu:.3f} s CPU]"
+      f"  rel. SE of ES 99.9 %: {res['plain_rel_se']:.4f}")
 df = pd.read_csv(sys.argv[1])
 units = np.rint(df.lgd.to_numpy() * df.ead_eur_m.to_numpy() / 0.005).astype(int)
 rho = basel_r(df.pd.to_numpy(), df.sales_eur_m.to_numpy())
@@ -84,7 +94,7 @@ print(f"  numpy exact one-factor, 400 nodes {res['exact']:8.3f} s  [{cpu:.3f} s 
 json.dump(res, open(sys.argv[2], "w"))
 PY
 
-echo "== finkit (criterion, release, all cores)"
+echo "== finkit (criterion, release, all cores; load $(cut -d' ' -f1-3 /proc/loadavg))"
 cd "$root"
 cargo bench -p finkit-benches --bench risk_portfolio -- --noplot 2>&1 | grep -E '^risk_portfolio/|time:|thrpt:' || true
 
@@ -102,4 +112,15 @@ print(f"  MC one-factor 10000x100000  numpy f32 {py['mc_f32']:7.3f} s  finkit {m
 print(f"      finkit {mc * 1e9 / 1e9:.3f} ns per obligor-scenario (wall, all cores); numpy {py['mc_f32']:.3f} ns")
 print(f"  exact one-factor, 100 names numpy {py['exact']:7.3f} s  finkit {ex * 1e3:7.1f} ms "
       f"ratio {py['exact'] / ex:6.1f}x  [>= 100x] {'ok' if py['exact'] / ex >= 100 else 'BELOW TARGET'}")
+kernel = finkit("draw_compare_kernel_10000x100000")
+print(f"  machine limit (draw-and-compare kernel, 2 threads) {kernel:7.3f} s; finkit plain MC is "
+      f"{mc / kernel:5.2f}x of it  [plain target <= 0.45 s and >= 30x numpy]")
+isr = finkit("mc_is_10000_es999_rel_se_0.004")
+# plain scenarios for a relative SE of 0.4 % of ES 99.9 %, from the numpy run's own SE
+need = 100_000 * (py["plain_rel_se"] / 0.004) ** 2
+np_ttp, plain_ttp = py["mc_f32"] * need / 100_000, mc * need / 100_000
+print(f"  time to rel. SE 0.4 % of ES 99.9 %: plain needs {need:,.0f} scenarios: numpy {np_ttp:8.1f} s, "
+      f"finkit plain {plain_ttp:6.2f} s; finkit importance sampling {isr:6.3f} s  "
+      f"ratio vs numpy {np_ttp / isr:7.0f}x  [IS <= 0.1 s, >= 100x] "
+      f"{'ok' if isr <= 0.1 and np_ttp / isr >= 100 else 'BELOW TARGET'}")
 PY

@@ -543,8 +543,9 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
             "--target-rel-error must be positive and finite, got {x}"
         )));
     }
-    check_level(args.target_level)
-        .map_err(|_| CliError::input(format!("--target-level must be in (0, 1), got {}", args.target_level)))?;
+    check_level(args.target_level).map_err(|_| {
+        CliError::input(format!("--target-level must be in (0, 1), got {}", args.target_level))
+    })?;
     let mc = if args.scenarios > 0 || args.target_rel_error.is_some() {
         let bar = progress::bar(1, "Monte Carlo");
         let params = MonteCarloParams {
@@ -639,19 +640,23 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
     if let Some((mc, [t99, t999])) = &mc {
         let f = |k: &str| mc[k].as_f64().map_or("n/a".into(), |v| format!("{v:.4}"));
         rows.push(vec![
-            format!("Monte Carlo ({} scenarios, {})", mc["scenarios"], mc["method"].as_str().unwrap_or("")),
+            format!(
+                "Monte Carlo ({} scenarios, {})",
+                mc["scenarios"],
+                mc["method"].as_str().unwrap_or("")
+            ),
             f("var99"),
             f("es99"),
             f("var999"),
             f("es999"),
         ]);
-        let se = |x: Option<f64>| x.map_or("n/a".into(), |v| format!("± {v:.4}"));
+        let se = |v: f64| format!("± {v:.4}");
         rows.push(vec![
             "  standard error".to_owned(),
             se(t99.var_se),
-            se(Some(t99.es_se)),
+            se(t99.es_se),
             se(t999.var_se),
-            se(Some(t999.es_se)),
+            se(t999.es_se),
         ]);
         if let Some(met) = mc.get("target_met").and_then(Value::as_bool) {
             println!(

@@ -341,6 +341,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     let (var99, es99) = (dist.var(0.99).map_err(risk_error)?, dist.es(0.99).map_err(risk_error)?);
     let (var999, es999) =
         (dist.var(0.999).map_err(risk_error)?, dist.es(0.999).map_err(risk_error)?);
+    let (t99, t999) = (mc.tail(0.99).map_err(risk_error)?, mc.tail(0.999).map_err(risk_error)?);
     // Charted in millions so the axis labels stay readable.
     let losses: Vec<f64> = mc.losses().iter().map(|l| l / 1e6).collect();
     let pmf = histogram(&losses, 80);
@@ -373,6 +374,16 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
             vec![
                 "MC VaR 99.9 % / ES 99.9 %".into(),
                 format!("{} / {}", fmt(var999, 0), fmt(es999, 0)),
+            ],
+            vec![
+                "standard errors: VaR / ES 99 %, VaR / ES 99.9 %".into(),
+                format!(
+                    "{} / {}, {} / {}",
+                    fmt(t99.var_se, 0),
+                    fmt(t99.es_se, 0),
+                    fmt(t999.var_se, 0),
+                    fmt(t999.es_se, 0)
+                ),
             ],
         ],
     );

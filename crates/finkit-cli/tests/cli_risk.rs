@@ -142,7 +142,8 @@ fn windows_line_endings_keep_true_line_numbers() {
     );
     finkit(&["risk", "var", "--prices", &crlf]).bad_input(&["crlf.csv", "line 5", "\"x\""]);
     let good = s.write("good.csv", "date,p\r\n2020-01-01,1\r\n2020-01-02,2\r\n2020-01-03,1.5\r\n");
-    let doc = finkit(&["risk", "var", "--prices", &good, "--json"]).json();
+    // two returns: enough for the normal method (a historical VaR at 99 % needs 100)
+    let doc = finkit(&["risk", "var", "--prices", &good, "--method", "normal", "--json"]).json();
     assert_eq!(doc["observations"], 2);
 }
 
@@ -893,8 +894,9 @@ fn three_decimal_book(s: &Scratch) -> String {
 #[test]
 fn portfolio_scenario_counts_that_cannot_fit_are_refused() {
     for n in ["10000000000", "2305843009213693952", "18446744073709551615", "1000000000"] {
-        let line = finkit(&["risk", "portfolio", "--exposures", &book(), "--scenarios", n, "--json"])
-            .bad_input(&[n, "bytes", "scenarios"]);
+        let line =
+            finkit(&["risk", "portfolio", "--exposures", &book(), "--scenarios", n, "--json"])
+                .bad_input(&[n, "bytes", "scenarios"]);
         assert!(!line.contains("panicked"), "{line}");
         finkit(&[
             "risk",
@@ -928,24 +930,26 @@ fn portfolio_chooses_a_coarser_unit_and_never_blocks_the_other_figures() {
     let (unit, bound) = (num(exact, &["unit"]), num(exact, &["loss_error_bound"]));
     // 100 exposures rounded to at most half a unit each
     assert!(unit > 0.0 && bound > 0.0 && bound <= 50.0 * unit + 1e-12, "{unit} {bound}");
-    // the banded figures are within the stated bound (plus one lattice step for the VaR) of a
-    // finer explicit unit's
-    let fine = finkit(&["risk", "portfolio", "--exposures", &file, "--unit", "0.001", "--json"])
-        .json();
-    assert_eq!(num(&fine, &["exact", "unit"]), 0.001);
-    let fine_bound = num(&fine, &["exact", "loss_error_bound"]);
+    // the banded figures are within the stated bounds (plus one lattice step each for the VaR)
+    // of another unit's
+    let other =
+        finkit(&["risk", "portfolio", "--exposures", &file, "--unit", "0.01", "--json"]).json();
+    assert_eq!(num(&other, &["exact", "unit"]), 0.01);
+    assert_eq!(other["exact"]["banded"], true);
+    let other_bound = num(&other, &["exact", "loss_error_bound"]);
+    assert!(other_bound <= 50.0 * 0.01 + 1e-12);
     for key in ["var99", "var999", "es99", "es999"] {
-        let (a, b) = (num(exact, &[key]), num(&fine["exact"], &[key]));
-        assert!((a - b).abs() <= bound + fine_bound + unit + 0.001, "{key}: {a} vs {b}");
+        let (a, b) = (num(exact, &[key]), num(&other["exact"], &[key]));
+        assert!((a - b).abs() <= bound + other_bound + unit + 0.01, "{key}: {a} vs {b}");
     }
-    // the same figures as the library's banded model
-    assert_eq!(num(&fine, &["expected_loss"]), num(&doc, &["expected_loss"]));
+    assert_eq!(num(&other, &["expected_loss"]), num(&doc, &["expected_loss"]));
 }
 
 #[test]
 fn portfolio_on_a_large_book_reports_every_figure_quickly() {
     // 100,000 obligors (about 5 MB): EL, RWA, ASRF and HHI come back; the exact distribution is
-    // refused by its work budget with a reason, not computed for minutes
+    // refused (its lattice would need more work than the budget for a bounded rounding error)
+    // with a reason, not computed for minutes
     let s = Scratch::new();
     let text = book_text();
     let rows: Vec<&str> = text.lines().skip(1).collect();
@@ -965,10 +969,10 @@ fn portfolio_on_a_large_book_reports_every_figure_quickly() {
         assert!(doc[key].is_f64(), "{key} in {doc}");
     }
     assert_rel("EL scales", num(&doc, &["expected_loss"]), 7.821_383 * 1000.0, 1e-9);
-    if doc["exact"].is_null() {
-        let why = doc["exact_error"].as_str().expect("a reason");
-        assert!(why.contains("operations") && why.contains("100000 obligors"), "{why}");
-    }
+    assert!(doc["exact"].is_null(), "{doc}");
+    let why = doc["exact_error"].as_str().expect("a reason");
+    assert!(why.contains("operations") && why.contains("100000 obligors"), "{why}");
+    assert!(why.contains("Monte Carlo"), "{why}");
 }
 
 #[test]
@@ -991,7 +995,9 @@ fn portfolio_importance_sampling_reports_standard_errors() {
     let mc = &doc["mc"];
     assert_eq!(mc["method"], "importance");
     assert_eq!(mc["scenarios"], 20_000);
-    for (field, q, stat) in [("var999", "0.999", "VaR"), ("es999", "0.999", "ES"), ("es99", "0.99", "ES")] {
+    for (field, q, stat) in
+        [("var999", "0.999", "VaR"), ("es999", "0.999", "ES"), ("es99", "0.99", "ES")]
+    {
         let se = num(mc, &[&format!("{field}_se")]);
         let (got, want) = (num(mc, &[field]), num(exact, &[q, stat]));
         assert!((got - want).abs() <= MC_SIGMAS * se + 0.005, "{field}: {got} vs {want} ± {se}");
@@ -1012,7 +1018,12 @@ fn portfolio_importance_sampling_reports_standard_errors() {
     let mc = &doc["mc"];
     assert_eq!(mc["target_met"], true, "{mc}");
     assert!(num(mc, &["rel_error"]) < 0.01);
-    assert_rel("rel_error", num(mc, &["es999_se"]) / num(mc, &["es999"]), num(mc, &["rel_error"]), 1e-12);
+    assert_rel(
+        "rel_error",
+        num(mc, &["es999_se"]) / num(mc, &["es999"]),
+        num(mc, &["rel_error"]),
+        1e-12,
+    );
     assert_eq!(num(mc, &["target_rel_error"]), 0.01);
     // the text output shows the standard errors
     let text = finkit(&[
@@ -1025,13 +1036,18 @@ fn portfolio_importance_sampling_reports_standard_errors() {
         "--importance-sampling",
     ]);
     text.ok();
-    assert!(text.stdout.contains("standard error") && text.stdout.contains("importance"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("standard error") && text.stdout.contains("importance"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]
 fn irb_caps_maturity_at_five_years() {
     let at = |m: &str| {
-        finkit(&["risk", "irb", "--pd", "0.0003", "--lgd", "0.45", "--maturity", m, "--json"]).json()
+        finkit(&["risk", "irb", "--pd", "0.0003", "--lgd", "0.45", "--maturity", m, "--json"])
+            .json()
     };
     let five = at("5");
     for m in ["7", "1000", "1e300"] {
@@ -1047,8 +1063,7 @@ fn irb_caps_maturity_at_five_years() {
 fn historical_var_refuses_samples_too_small_for_the_level() {
     let s = Scratch::new();
     let two_prices = s.write("two.csv", "date,close\n2024-01-01,100\n2024-01-02,97\n");
-    finkit(&["risk", "var", "--prices", &two_prices, "--json"])
-        .bad_input(&["100", "got 1"]);
+    finkit(&["risk", "var", "--prices", &two_prices, "--json"]).bad_input(&["100", "got 1"]);
     // the parametric methods only need two returns
     let three = s.write("three.csv", "date,close\n2024-01-01,100\n2024-01-02,97\n2024-01-03,98\n");
     finkit(&["risk", "var", "--prices", &three, "--method", "normal", "--json"]).ok();

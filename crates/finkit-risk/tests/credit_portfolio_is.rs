@@ -152,8 +152,8 @@ fn a_precision_run_is_the_fixed_run_of_its_length() {
     let t = r.run.tail(0.999).unwrap();
     assert!((t.es_se / t.es - r.rel_error).abs() < 1e-15);
     eprintln!("precision run: {n} scenarios, ES 99.9 {:.4} ± {:.4}", t.es, t.es_se);
-    // doubling rounds from 16 blocks: n = 16·256·2^k
-    assert_eq!(n % (16 * 256), 0);
+    // doubling rounds from 4 blocks: n = 4·256·2^k
+    assert_eq!(n % (4 * 256), 0);
     let fixed = MonteCarloParams {
         scenarios: n,
         seed: 5,
@@ -326,4 +326,72 @@ fn run_sizes_are_refused_before_allocation() {
         };
         assert!(matches!(b.build(), Err(RiskError::InvalidParameter { .. })));
     }
+}
+
+#[path = "portfolio_common/synthetic.rs"]
+mod synthetic;
+
+/// Issue 17's target on the 10,000-obligor portfolio of `benches/compare/risk_portfolio.sh`:
+/// VaR and ES at 99.9 % within 1 % of the exact one-factor distribution in at least 95 % of
+/// seeded importance-sampled runs (19 of 20), each run stopping at a relative ES standard error
+/// of 0.2 % (the VaR is about twice as noisy as the ES: stopping at 0.4 % left 2 of 20 VaRs
+/// just outside 1 %). The exact distribution is computed here too (400 nodes; lattice unit 0.25 against
+/// a total LGD·EAD of about 8,300: the rounding errors of about 500 defaulted exposures in the
+/// tail, uniform in ±0.125, move VaR by about 1.6, 0.3 % — the worst-case bound is far larger),
+/// which takes tens of seconds: a release-mode test,
+/// `cargo test --release -p finkit-risk --test credit_portfolio_is -- --ignored`.
+#[test]
+#[ignore = "release-mode accuracy target (about a minute)"]
+fn ten_thousand_obligors_within_one_percent_of_exact() {
+    use finkit_risk::portfolio::{AssetCorrelation, ExactOneFactor, LatticeUnit};
+    let (p, rho) = synthetic::synthetic(10_000, 1);
+    let t = std::time::Instant::now();
+    let exact = ExactOneFactor::new(
+        400,
+        9.0,
+        LatticeUnit::Given(0.25),
+        AssetCorrelation::PerObligor(rho.clone()),
+        1e-30,
+    )
+    .unwrap()
+    .compute(&p)
+    .unwrap();
+    let (ev, ee) = (exact.distribution.var(0.999).unwrap(), exact.distribution.es(0.999).unwrap());
+    eprintln!(
+        "exact: VaR {ev:.3} ES {ee:.3} (unit 0.25, max rounding {:.4}) in {:?}",
+        exact.lattice.max_rounding_error,
+        t.elapsed()
+    );
+    let mut within = 0;
+    let mut times = Vec::new();
+    for seed in 0..20 {
+        let m = MonteCarloParams {
+            scenarios: 1,
+            seed,
+            correlation: AssetCorrelation::PerObligor(rho.clone()),
+            importance: Some(ImportanceSampling::default()),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let target = PrecisionTarget { level: 0.999, rel_error: 0.002, max_scenarios: 1 << 22 };
+        let t = std::time::Instant::now();
+        let r = m.run_to_precision(&p, &target).unwrap();
+        times.push(t.elapsed().as_secs_f64());
+        let tail = r.run.tail(0.999).unwrap();
+        let ok = rel(tail.var, ev) <= 0.01 && rel(tail.es, ee) <= 0.01;
+        eprintln!(
+            "seed {seed}: {} scenarios, VaR {:.3} ({:+.3} %), ES {:.3} ({:+.3} %) in {:.3} s",
+            r.run.scenarios(),
+            tail.var,
+            100.0 * (tail.var / ev - 1.0),
+            tail.es,
+            100.0 * (tail.es / ee - 1.0),
+            times[times.len() - 1]
+        );
+        within += usize::from(ok);
+    }
+    times.sort_by(f64::total_cmp);
+    eprintln!("{within}/20 within 1 %; median time {:.3} s", times[10]);
+    assert!(within >= 19, "{within}/20 runs within 1 % of exact");
 }

@@ -935,7 +935,7 @@ impl MonteCarlo {
     }
 
     /// Simulates until the relative standard error of the ES at `target.level` is below
-    /// `target.rel_error`, in rounds of whole blocks: first `16·block_size` scenarios (at most
+    /// `target.rel_error`, in rounds of whole blocks: first `4·block_size` scenarios (at most
     /// `max_scenarios`), then doubling, capped at `max_scenarios`.
     ///
     /// The result is exactly the run of a model with `scenarios` set to the final count (same
@@ -972,7 +972,7 @@ impl MonteCarlo {
         let pr = self.prepare(portfolio)?;
         let bs = self.params.block_size;
         let max = target.max_scenarios;
-        let mut n = bs.saturating_mul(16).min(max);
+        let mut n = bs.saturating_mul(4).min(max);
         let (mut losses, mut weights) = self.simulate(&pr, 0, n);
         loop {
             let fp = self.fingerprint(&pr, portfolio.len(), n);
