@@ -37,30 +37,30 @@
 //! # Ok::<(), finkit_credit::CreditError>(())
 //! ```
 //!
-//! # Steps (defaults in brackets)
+//! # Steps (defaults in braces)
 //!
-//! 1. **Binning** of every feature column with [`BinningParams`] [CART pre-binning, `Auto`
-//!    trend, 5 % minimum bin share]. A column that cannot be binned (constant, all missing,
+//! 1. **Binning** of every feature column with [`BinningParams`] {CART pre-binning, `Auto`
+//!    trend, 5 % minimum bin share}. A column that cannot be binned (constant, all missing,
 //!    one category) is reported [`VariableStatus::Unusable`] and skipped.
-//! 2. **IV selection**: variables below `min_iv` [0.02] are [`VariableStatus::LowIv`].
+//! 2. **IV selection**: variables below `min_iv` {0.02} are [`VariableStatus::LowIv`].
 //! 3. **Duplicates and near-collinearity**: in descending IV order (ties: column order), a
 //!    variable whose WoE column has an absolute Pearson correlation above
-//!    `max_correlation` [0.8] with an already kept (stronger) one is
+//!    `max_correlation` {0.8} with an already kept (stronger) one is
 //!    [`VariableStatus::Correlated`] with it; exact duplicates (|ρ| ≥ 1 − 1e-9) always are.
-//! 4. **Selection** [[`Selection::All`]: every candidate enters, as optbinning's
+//! 4. **Selection** {[`Selection::All`]: every candidate enters, as optbinning's
 //!    `BinningProcess` + `LogisticRegression` would use them; the `max_characteristics`
-//!    strongest by IV when capped]. Optional forward selection ([`Selection::ForwardAic`],
+//!    strongest by IV when capped}. Optional forward selection ([`Selection::ForwardAic`],
 //!    [`Selection::ForwardBic`]): from the intercept-only model, add the candidate that lowers
 //!    the criterion most (AIC `−2ℓ + 2k` or BIC `−2ℓ + k ln n`), among those whose fit
 //!    succeeds with every coefficient of the right sign (when sign checks are on); stop when
-//!    no candidate lowers it by more than 1e-9 or at `max_characteristics` [no cap]. The
+//!    no candidate lowers it by more than 1e-9 or at `max_characteristics` {no cap}. The
 //!    others are [`VariableStatus::NotSelected`].
 //! 5. **Logistic regression** on the WoE of the selected variables (Newton, optional L2 `l2`
-//!    [0]), then **sign checks** [on]: with WoE `ln(%bad/%good)` a coefficient must be
+//!    {0}), then **sign checks** {on}: with WoE `ln(%bad/%good)` a coefficient must be
 //!    positive (negative with the opposite sign convention); while one is not, the variable
 //!    with the most contradicting z value is [`VariableStatus::WrongSign`] and the model is
 //!    refitted.
-//! 6. **Scaling** to points with [`ScalingParams`] [600 points at good:bad odds 50:1, PDO 20].
+//! 6. **Scaling** to points with [`ScalingParams`] {600 points at good:bad odds 50:1, PDO 20}.
 
 use finkit_schema::Dataset;
 use ndarray::{Array1, Array2, Axis};
