@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use finkit::credit::CreditError;
 use finkit::credit::LogisticParams;
-use finkit::credit::binning::{BinKind, BinningParams, BinningProcessParams, MonotonicTrend};
+use finkit::credit::binning::{
+    BinKind, BinningParams, BinningProcessParams, MonotonicTrend, PreBinning,
+};
+use finkit::credit::pipeline::{Selection, VariableStatus};
 use finkit::schema::ndarray::Array2;
 use finkit::schema::{Column, CsvOptions, Dataset};
 use serde_json::{Map, Value, json};
@@ -56,6 +59,93 @@ pub(crate) struct FitScorecardArgs {
     /// Good:bad odds at the base score.
     #[arg(long, default_value_t = 50.0, allow_hyphen_values = true)]
     base_odds: f64,
+    /// Largest |correlation| between the WoE of two characteristics; of a pair above it, the
+    /// one with the lower IV is dropped (exact duplicates always are).
+    #[arg(long, default_value_t = 0.8, allow_hyphen_values = true)]
+    max_correlation: f64,
+    /// How characteristics are chosen among those passing the IV and correlation filters.
+    #[arg(long, value_enum, default_value_t = SelectionArg::All)]
+    selection: SelectionArg,
+    /// At most this many characteristics (forward selection stops there; with
+    /// `--selection all`, the strongest by IV).
+    #[arg(long)]
+    max_characteristics: Option<usize>,
+    /// Keep characteristics whose coefficient contradicts their WoE (sign checks off).
+    #[arg(long)]
+    no_sign_check: bool,
+    /// L2 penalty λ of the logistic regression: (λ/2)·‖β‖² (scikit-learn's C is 1/λ).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    l2: f64,
+    #[command(flatten)]
+    binning: BinningArgs,
+}
+
+/// Characteristic selection of `credit fit-scorecard`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SelectionArg {
+    /// Every candidate.
+    All,
+    /// Forward selection by AIC.
+    ForwardAic,
+    /// Forward selection by BIC.
+    ForwardBic,
+}
+
+/// Pre-binning methods of numeric variables.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum PrebinningArg {
+    /// optbinning's CART pre-bins (a best-first Gini tree).
+    Cart,
+    /// Equal-frequency pre-bins.
+    Quantile,
+}
+
+/// Binning options shared by `credit bin` and `credit fit-scorecard`.
+#[derive(Debug, Args)]
+pub(crate) struct BinningArgs {
+    /// Event-rate trend across bins.
+    #[arg(long, value_enum, default_value_t = TrendArg::Auto)]
+    monotonic: TrendArg,
+    /// Pre-binning method of numeric variables.
+    #[arg(long, value_enum, default_value_t = PrebinningArg::Cart)]
+    prebinning: PrebinningArg,
+    /// Maximum number of pre-bins (2..=256).
+    #[arg(long, default_value_t = 20)]
+    prebins: usize,
+    /// Minimum share of all rows in a CART pre-bin, in (0, 0.5].
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    min_prebin_share: f64,
+    /// Maximum number of bins per variable (default: no limit beyond the minimum share).
+    #[arg(long)]
+    max_bins: Option<usize>,
+    /// Minimum share of all rows in every bin, in [0, 0.5].
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    min_bin_share: f64,
+}
+
+impl BinningArgs {
+    /// The library's binning parameters (validated when built).
+    fn params(&self) -> BinningParams {
+        let trend = match self.monotonic {
+            TrendArg::Auto => MonotonicTrend::Auto,
+            TrendArg::Ascending => MonotonicTrend::Ascending,
+            TrendArg::Descending => MonotonicTrend::Descending,
+            TrendArg::Peak => MonotonicTrend::Peak,
+            TrendArg::Valley => MonotonicTrend::Valley,
+            TrendArg::None => MonotonicTrend::None,
+        };
+        let prebinning = match self.prebinning {
+            PrebinningArg::Cart => PreBinning::Cart,
+            PrebinningArg::Quantile => PreBinning::Quantile,
+        };
+        BinningParams::new()
+            .trend(trend)
+            .prebinning(prebinning)
+            .prebins(self.prebins)
+            .min_prebin_share(self.min_prebin_share)
+            .max_bins(self.max_bins)
+            .min_bin_share(self.min_bin_share)
+    }
 }
 
 /// Arguments of `credit score`.
@@ -105,6 +195,10 @@ pub(crate) enum TrendArg {
     Ascending,
     /// Event rate non-increasing in the variable.
     Descending,
+    /// Event rate rising then falling.
+    Peak,
+    /// Event rate falling then rising.
+    Valley,
     /// No constraint.
     None,
 }
@@ -114,9 +208,8 @@ pub(crate) enum TrendArg {
 pub(crate) struct BinArgs {
     #[command(flatten)]
     table: TableArgs,
-    /// Event-rate trend across bins.
-    #[arg(long, value_enum, default_value_t = TrendArg::Auto)]
-    monotonic: TrendArg,
+    #[command(flatten)]
+    binning: BinningArgs,
     /// Comma-separated columns not to bin (identifiers such as `row_id`).
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
@@ -160,14 +253,8 @@ pub(crate) fn run(command: CreditCommand, out: Output) -> Result<(), CliError> {
 
 fn bin(args: &BinArgs, out: Output) -> Result<(), CliError> {
     let data = load_table(&args.table.csv, &args.table.target)?;
-    let trend = match args.monotonic {
-        TrendArg::Auto => MonotonicTrend::Auto,
-        TrendArg::Ascending => MonotonicTrend::Ascending,
-        TrendArg::Descending => MonotonicTrend::Descending,
-        TrendArg::None => MonotonicTrend::None,
-    };
     let process = BinningProcessParams::new()
-        .binning(BinningParams::new().trend(trend))
+        .binning(args.binning.params())
         .exclude(args.exclude.clone())
         .build()
         .and_then(|p| p.fit(&data))
@@ -316,14 +403,26 @@ fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
 
 fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
     let data = load_table(&args.table.csv, &args.table.target)?;
+    let selection = match args.selection {
+        SelectionArg::All => Selection::All,
+        SelectionArg::ForwardAic => Selection::ForwardAic,
+        SelectionArg::ForwardBic => Selection::ForwardBic,
+    };
     let spec = ScorecardSpec {
         exclude: args.exclude.clone(),
         min_iv: args.min_iv,
         pdo: args.pdo,
         base_score: args.base_score,
         base_odds: args.base_odds,
+        max_correlation: args.max_correlation,
+        selection,
+        max_characteristics: args.max_characteristics,
+        sign_check: !args.no_sign_check,
+        l2: args.l2,
+        binning: args.binning.params(),
     };
-    let scorecard = pipeline::fit_scorecard(&data, &spec)?;
+    let fitted = pipeline::fit_scorecard_report(&data, &spec)?;
+    let scorecard = fitted.scorecard();
     let json = scorecard.to_json().map_err(credit_error)?;
     std::fs::write(&args.out, json)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
@@ -332,12 +431,29 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
     let m = pipeline::metrics(&pd, &target)?;
     let characteristics: Vec<&str> =
         scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
+    let report = fitted.report();
     if out.json {
+        let variables: Vec<Value> = report
+            .variables
+            .iter()
+            .map(|v| {
+                json!({
+                    "name": v.name,
+                    "iv": v.iv,
+                    "bins": v.bins,
+                    "kept": v.status == VariableStatus::Kept,
+                    "status": status_code(&v.status),
+                    "reason": v.status.to_string(),
+                    "coefficient": v.coefficient,
+                })
+            })
+            .collect();
         return out.print_json(&json!({
             "card": args.out.display().to_string(),
             "characteristics": characteristics,
             "base_points": scorecard.base_points(),
             "training": m,
+            "report": variables,
         }));
     }
     print_pairs(&[
@@ -346,7 +462,35 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
         ("base points", format!("{}", scorecard.base_points())),
         ("training AUC / KS", format!("{:.4} / {:.4}", m.auc, m.ks)),
     ]);
+    println!();
+    let rows: Vec<Vec<String>> = report
+        .variables
+        .iter()
+        .map(|v| {
+            vec![
+                v.name.clone(),
+                v.iv.map_or_else(|| "-".to_owned(), |iv| format!("{iv:.4}")),
+                v.coefficient.map_or_else(|| "-".to_owned(), |c| format!("{c:.4}")),
+                v.status.to_string(),
+            ]
+        })
+        .collect();
+    print_table(&["variable", "IV", "coefficient", "status"], &rows);
     Ok(())
+}
+
+/// A stable one-word code of a variable's fate (the `status` JSON field).
+fn status_code(status: &VariableStatus) -> &'static str {
+    match status {
+        VariableStatus::Kept => "kept",
+        VariableStatus::Excluded => "excluded",
+        VariableStatus::Unusable { .. } => "unusable",
+        VariableStatus::LowIv { .. } => "low_iv",
+        VariableStatus::Correlated { .. } => "correlated",
+        VariableStatus::NotSelected { .. } => "not_selected",
+        VariableStatus::WrongSign { .. } => "wrong_sign",
+        _ => "dropped",
+    }
 }
 
 fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {

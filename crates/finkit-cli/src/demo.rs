@@ -151,7 +151,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     let (train_rows, test_rows) = pipeline::split_rows(german.n_rows(), 0.7);
     let train = german.select_rows(&train_rows)?;
     let test = german.select_rows(&test_rows)?;
-    let card = &pipeline::fit_scorecard(&train, &ScorecardSpec::default())?;
+    let card = &pipeline::fit_scorecard(&train, &ScorecardSpec::demo())?;
     let test_pd = card.pd_batch(&test).map_err(crate::cmd_credit::credit_error)?;
     let test_y =
         test.target().map(|t| t.to_owned()).ok_or_else(|| CliError::internal("no target"))?;

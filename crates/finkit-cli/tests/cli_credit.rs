@@ -428,7 +428,18 @@ fn scorecard_fit_save_load_and_score() {
         "--json",
     ])
     .json();
-    assert_keys(&doc, &["card", "characteristics", "base_points", "training"]);
+    assert_keys(&doc, &["card", "characteristics", "base_points", "training", "report"]);
+    // One report line per column but the target, in the contract's shape.
+    let report = doc["report"].as_array().expect("report");
+    assert_eq!(report.len(), 21);
+    for line in report {
+        assert_keys(line, &["name", "iv", "bins", "kept", "status", "reason", "coefficient"]);
+        let kept = line["kept"].as_bool().unwrap();
+        assert_eq!(kept, line["status"] == "kept", "{line}");
+        assert_eq!(kept, line["coefficient"].is_number(), "{line}");
+    }
+    let row_id = report.iter().find(|l| l["name"] == "row_id").unwrap();
+    assert_eq!(row_id["status"], "excluded");
     assert_keys(
         &doc["training"],
         &[
@@ -685,4 +696,244 @@ fn credit_tables_by_default() {
             "{args:?} printed JSON without --json"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real corporate defaults: the Polish bankruptcy data (data/polish, see its PROVENANCE.md)
+
+fn polish(file: &str) -> String {
+    arg(&repo_data(&format!("polish/{file}")))
+}
+
+/// With every default, fit-scorecard succeeds on the training file and the test AUC of
+/// `credit score`'s PDs reaches optbinning + scikit-learn LogisticRegression's 0.857.
+#[test]
+fn polish_scorecard_defaults_beat_optbinning_on_test() {
+    let s = Scratch::new();
+    let card = arg(&s.path("card.json"));
+    let doc = finkit(&[
+        "credit",
+        "fit-scorecard",
+        "--csv",
+        &polish("year1_train.csv"),
+        "--target",
+        "bankrupt",
+        "--exclude",
+        "firm",
+        "--out",
+        &card,
+        "--json",
+    ])
+    .json();
+    let report = doc["report"].as_array().expect("report");
+    assert_eq!(report.len(), 65);
+    let status = |name: &str| report.iter().find(|l| l["name"] == name).unwrap()["status"].clone();
+    // x07, x14 and x18 are the same ratio: at most one is kept.
+    let kept_dups = ["x07", "x14", "x18"].iter().filter(|v| status(v) == "kept").count();
+    assert!(kept_dups <= 1);
+    let scores = arg(&s.path("scores.csv"));
+    finkit(&[
+        "credit",
+        "score",
+        "--card",
+        &card,
+        "--csv",
+        &polish("year1_test.csv"),
+        "--target",
+        "bankrupt",
+        "--out",
+        &scores,
+    ])
+    .ok();
+    // Join the PDs with the test outcomes and validate them with the CLI.
+    let test = std::fs::read_to_string(repo_data("polish/year1_test.csv")).unwrap();
+    let target = column(&test, "bankrupt");
+    let pds = std::fs::read_to_string(&scores).unwrap();
+    let joined: String = std::iter::once("bankrupt,pd\n".to_owned())
+        .chain(test.lines().skip(1).zip(pds.lines().skip(1)).map(|(t, p)| {
+            format!("{},{}\n", t.split(',').nth(target).unwrap(), p.split(',').nth(2).unwrap())
+        }))
+        .collect();
+    let joined = s.write("joined.csv", &joined);
+    let m = finkit(&[
+        "credit",
+        "validate",
+        "--csv",
+        &joined,
+        "--target",
+        "bankrupt",
+        "--pd-column",
+        "pd",
+        "--json",
+    ])
+    .json();
+    assert_eq!(m["observations"], 2107);
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_data("polish/year1_reference.json")).unwrap(),
+    )
+    .unwrap();
+    let want = num(&reference, &["scorecard_optbinning_lr_test_auc"]);
+    let got = num(&m, &["auc"]);
+    println!("Polish year1 test AUC {got:.6} (optbinning + LogisticRegression {want:.6})");
+    assert!(got >= want, "test AUC {got} < {want}");
+}
+
+/// The scorecard flags reach the library: forward selection with a cap, L2, the correlation
+/// limit, sign checks off; bad values are one-line input errors naming the parameter.
+#[test]
+fn fit_scorecard_selection_flags() {
+    let s = Scratch::new();
+    let card = arg(&s.path("card.json"));
+    let german = german();
+    let fit = |extra: &[&str]| {
+        let mut args = vec!["credit", "fit-scorecard", "--csv", &german, "--target", "bad"];
+        args.extend_from_slice(&["--out", &card]);
+        args.extend_from_slice(extra);
+        finkit(&args)
+    };
+    let capped =
+        fit(&["--selection", "forward-bic", "--max-characteristics", "3", "--json"]).json();
+    assert_eq!(capped["characteristics"].as_array().unwrap().len(), 3);
+    let not_selected = capped["report"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] == "not_selected")
+        .count();
+    assert!(not_selected > 0);
+    let all = fit(&["--no-sign-check", "--max-correlation", "1", "--json"]).json();
+    let signed = fit(&["--json"]).json();
+    assert!(
+        all["characteristics"].as_array().unwrap().len()
+            >= signed["characteristics"].as_array().unwrap().len()
+    );
+    let ridge = fit(&["--l2", "5", "--json"]).json();
+    let coef = |doc: &Value| -> f64 {
+        doc["report"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l["coefficient"].as_f64())
+            .map(f64::abs)
+            .sum()
+    };
+    assert!(coef(&ridge) < coef(&signed), "L2 shrinks the coefficients");
+    fit(&["--max-correlation", "1.5"]).bad_input(&["max_correlation", "1.5"]);
+    fit(&["--max-characteristics", "0"]).bad_input(&["max_characteristics", "0"]);
+    fit(&["--l2", "-1"]).bad_input(&["l2", "-1"]);
+    fit(&["--min-bin-share", "0.7"]).bad_input(&["min_bin_share", "0.7"]);
+    fit(&["--selection", "stepwise"]).bad_input(&["stepwise"]);
+}
+
+/// A constant column, an all-missing column and a text column are reported and skipped, not
+/// fatal.
+#[test]
+fn fit_scorecard_skips_unusable_columns() {
+    let s = Scratch::new();
+    let text = german_text();
+    let mut lines = text.lines();
+    let mut out = format!("{},flat,empty,note\n", lines.next().unwrap());
+    for (i, l) in lines.enumerate() {
+        out.push_str(&format!("{l},7,,memo {i}\n"));
+    }
+    let csv = s.write("extra.csv", &out);
+    let card = arg(&s.path("card.json"));
+    let doc = finkit(&[
+        "credit",
+        "fit-scorecard",
+        "--csv",
+        &csv,
+        "--target",
+        "bad",
+        "--out",
+        &card,
+        "--json",
+    ])
+    .json();
+    let report = doc["report"].as_array().unwrap();
+    let line = |name: &str| report.iter().find(|l| l["name"] == name).unwrap().clone();
+    assert_eq!(line("flat")["status"], "unusable", "{}", line("flat"));
+    assert!(line("flat")["reason"].as_str().unwrap().contains("constant"));
+    assert_eq!(line("empty")["status"], "unusable", "{}", line("empty"));
+    assert!(!line("note")["kept"].as_bool().unwrap(), "{}", line("note"));
+    assert!(doc["characteristics"].as_array().unwrap().len() >= 5);
+}
+
+/// `credit bin`'s pre-binning, bin-count, bin-share and trend flags.
+#[test]
+fn bin_prebinning_and_constraint_flags() {
+    let german = german();
+    let bin = |extra: &[&str]| {
+        let mut args = vec!["credit", "bin", "--csv", &german, "--target", "bad", "--json"];
+        args.extend_from_slice(extra);
+        finkit(&args).json()
+    };
+    let iv = |doc: &Value, name: &str| -> f64 {
+        let v = doc["variables"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap();
+        num(v, &["iv"])
+    };
+    let cart = bin(&[]);
+    let quantile = bin(&["--prebinning", "quantile"]);
+    // The CART default finds the credit_amount cut that 5 % quantiles cannot (0.1507 vs 0.1358).
+    assert!(iv(&cart, "credit_amount") > iv(&quantile, "credit_amount") + 0.01);
+    assert_eq!(
+        cart,
+        bin(&["--prebinning", "cart", "--prebins", "20", "--min-prebin-share", "0.05"])
+    );
+    let capped = bin(&["--max-bins", "2", "--min-bin-share", "0.2"]);
+    for v in capped["variables"].as_array().unwrap() {
+        let rates = check_variable(v, 300.0, 700.0);
+        assert!(rates.len() <= 2, "{}: {} bins", v["name"], rates.len());
+        let regular: Vec<&Value> = v["bins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b.get("lower").is_some() || b.get("categories").is_some())
+            .collect();
+        for b in regular {
+            assert!(num(b, &["count"]) >= 200.0, "{}: {b}", v["name"]);
+        }
+    }
+    for trend in ["peak", "valley"] {
+        let doc = bin(&["--monotonic", trend]);
+        for v in doc["variables"].as_array().unwrap() {
+            check_variable(v, 300.0, 700.0);
+        }
+    }
+    finkit(&["credit", "bin", "--csv", &german, "--target", "bad", "--prebins", "1"])
+        .bad_input(&["prebins", "1"]);
+    finkit(&["credit", "bin", "--csv", &german, "--target", "bad", "--prebinning", "tree"])
+        .bad_input(&["tree"]);
+}
+
+/// `credit logit` on a collinear design whose MLE exists (rows fitted within 1e-16 of 0 or 1
+/// are not separation): statsmodels' coefficients (1e-8 relative) and log-likelihood (1e-9).
+#[test]
+fn logit_fits_a_collinear_design_as_statsmodels() {
+    // The finkit-credit copy of the shared reference (see its tests/data/PROVENANCE.md).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../finkit-credit/tests/data");
+    let doc = finkit(&[
+        "credit",
+        "logit",
+        "--csv",
+        &arg(&dir.join("collinear_569.csv")),
+        "--target",
+        "bad",
+        "--json",
+    ])
+    .json();
+    let reference: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("collinear_569_statsmodels.json")).unwrap(),
+    )
+    .unwrap();
+    let rel = |what: &str, got: f64, want: f64| {
+        let e = (got - want).abs() / want.abs();
+        assert!(e <= 1e-8, "{what}: got {got}, want {want}, relative error {e:e}");
+    };
+    rel("const", num(&doc, &["intercept"]), num(&reference, &["params", "const"]));
+    for j in 1..=10 {
+        let name = format!("x{j}");
+        rel(&name, num(&doc, &["coefficients", &name]), num(&reference, &["params", &name]));
+    }
+    assert_abs("loglik", num(&doc, &["log_likelihood"]), num(&reference, &["loglik"]), LOGLIK_ABS);
 }

@@ -26,7 +26,8 @@
 //!     ],
 //!     Some(("bad".into(), bad)),
 //! )?;
-//! let fitted = ScorecardParams::new().selection(Selection::All).build()?.fit(&data)?;
+//! let fitted = ScorecardParams::new().build()?.fit(&data)?;
+//! # let _ = Selection::ForwardBic;
 //! let report = fitted.report();
 //! assert_eq!(report.kept(), vec!["leverage"]);
 //! assert!(matches!(report.variable("copy").unwrap().status, VariableStatus::Correlated { .. }));
@@ -36,28 +37,30 @@
 //! # Ok::<(), finkit_credit::CreditError>(())
 //! ```
 //!
-//! # Steps (defaults in brackets)
+//! # Steps (defaults in braces)
 //!
-//! 1. **Binning** of every feature column with [`BinningParams`] [CART pre-binning, `Auto`
-//!    trend, 5 % minimum bin share]. A column that cannot be binned (constant, all missing,
+//! 1. **Binning** of every feature column with [`BinningParams`] {CART pre-binning, `Auto`
+//!    trend, 5 % minimum bin share}. A column that cannot be binned (constant, all missing,
 //!    one category) is reported [`VariableStatus::Unusable`] and skipped.
-//! 2. **IV selection**: variables below `min_iv` [0.02] are [`VariableStatus::LowIv`].
+//! 2. **IV selection**: variables below `min_iv` {0.02} are [`VariableStatus::LowIv`].
 //! 3. **Duplicates and near-collinearity**: in descending IV order (ties: column order), a
 //!    variable whose WoE column has an absolute Pearson correlation above
-//!    `max_correlation` [0.8] with an already kept (stronger) one is
+//!    `max_correlation` {0.8} with an already kept (stronger) one is
 //!    [`VariableStatus::Correlated`] with it; exact duplicates (|ρ| ≥ 1 − 1e-9) always are.
-//! 4. **Forward selection** [`Selection::ForwardBic`]: from the intercept-only model, add the
-//!    candidate that lowers the criterion most (AIC `−2ℓ + 2k` or BIC `−2ℓ + k ln n`), among
-//!    those whose fit succeeds with every coefficient of the right sign (when sign checks are
-//!    on); stop when no candidate lowers it by more than 1e-9 or at `max_characteristics`
-//!    [no cap]. The others are [`VariableStatus::NotSelected`]. With [`Selection::All`] every
-//!    candidate enters (the `max_characteristics` strongest by IV when capped).
+//! 4. **Selection** {[`Selection::All`]: every candidate enters, as optbinning's
+//!    `BinningProcess` + `LogisticRegression` would use them; the `max_characteristics`
+//!    strongest by IV when capped}. Optional forward selection ([`Selection::ForwardAic`],
+//!    [`Selection::ForwardBic`]): from the intercept-only model, add the candidate that lowers
+//!    the criterion most (AIC `−2ℓ + 2k` or BIC `−2ℓ + k ln n`), among those whose fit
+//!    succeeds with every coefficient of the right sign (when sign checks are on); stop when
+//!    no candidate lowers it by more than 1e-9 or at `max_characteristics` {no cap}. The
+//!    others are [`VariableStatus::NotSelected`].
 //! 5. **Logistic regression** on the WoE of the selected variables (Newton, optional L2 `l2`
-//!    [0]), then **sign checks** [on]: with WoE `ln(%bad/%good)` a coefficient must be
+//!    {0}), then **sign checks** {on}: with WoE `ln(%bad/%good)` a coefficient must be
 //!    positive (negative with the opposite sign convention); while one is not, the variable
 //!    with the most contradicting z value is [`VariableStatus::WrongSign`] and the model is
 //!    refitted.
-//! 6. **Scaling** to points with [`ScalingParams`] [600 points at good:bad odds 50:1, PDO 20].
+//! 6. **Scaling** to points with [`ScalingParams`] {600 points at good:bad odds 50:1, PDO 20}.
 
 use finkit_schema::Dataset;
 use ndarray::{Array1, Array2, Axis};
@@ -74,12 +77,12 @@ use crate::{CreditError, Fit, LogisticModel, LogisticParams};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Selection {
-    /// Every candidate (the strongest by IV when `max_characteristics` caps them).
+    /// Every candidate (the strongest by IV when `max_characteristics` caps them). Default.
+    #[default]
     All,
     /// Forward selection by Akaike's criterion `−2ℓ + 2k`.
     ForwardAic,
-    /// Forward selection by the Bayesian criterion `−2ℓ + k·ln n`. Default.
-    #[default]
+    /// Forward selection by the Bayesian criterion `−2ℓ + k·ln n`.
     ForwardBic,
 }
 
@@ -107,7 +110,7 @@ impl Default for ScorecardParams {
             exclude: Vec::new(),
             min_iv: 0.02,
             max_correlation: 0.8,
-            selection: Selection::ForwardBic,
+            selection: Selection::All,
             max_characteristics: None,
             sign_check: true,
             l2: 0.0,
@@ -117,8 +120,8 @@ impl Default for ScorecardParams {
 }
 
 impl ScorecardParams {
-    /// The defaults (module docs): default binning, IV ≥ 0.02, |ρ| ≤ 0.8, forward selection by
-    /// BIC, sign checks, no penalty, 600 points at 50:1, PDO 20.
+    /// The defaults (module docs): default binning, IV ≥ 0.02, |ρ| ≤ 0.8, every remaining
+    /// candidate, sign checks, no penalty, 600 points at 50:1, PDO 20.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
