@@ -17,8 +17,7 @@ use crate::Output;
 use crate::error::CliError;
 use crate::pipeline::{self, ScorecardSpec};
 use crate::table::{print_pairs, print_table};
-use finkit::credit::scorecard::Scorecard;
-use finkit::credit::{PdModel, Record};
+use finkit::credit::PdModel;
 use finkit::schema::ndarray::Array1;
 
 /// Credit scoring.
@@ -30,8 +29,13 @@ pub(crate) enum CreditCommand {
     Logit(LogitArgs),
     /// Fit a points scorecard (binning → WoE → logistic → scaling) and save it as JSON.
     FitScorecard(FitScorecardArgs),
-    /// Score a CSV with a saved scorecard: points, PD and reason codes per row.
-    Score(ScoreArgs),
+    /// Score a CSV with a scorecard, a boosted model or an XGBoost JSON model: score, PD and
+    /// reason codes per row, streamed.
+    Score(crate::cmd_boost::ScoreArgs),
+    /// Fit gradient-boosted trees (optionally monotone) and save the model as JSON.
+    FitBoosting(crate::cmd_boost::FitBoostingArgs),
+    /// TreeSHAP contributions of a boosted or XGBoost model for every row of a CSV.
+    Explain(crate::cmd_boost::ExplainArgs),
     /// Validate PDs against outcomes: AUC, Gini, KS, Brier, log-loss, Hosmer–Lemeshow.
     Validate(ValidateArgs),
 }
@@ -148,23 +152,6 @@ impl BinningArgs {
     }
 }
 
-/// Arguments of `credit score`.
-#[derive(Debug, Args)]
-pub(crate) struct ScoreArgs {
-    /// A scorecard JSON written by `fit-scorecard`.
-    #[arg(long)]
-    card: PathBuf,
-    /// CSV of records to score (a target column, if any, is ignored when named).
-    #[arg(long)]
-    csv: PathBuf,
-    /// A target column to leave out of the records.
-    #[arg(long)]
-    target: Option<String>,
-    /// Write `row,score,pd,reasons` here instead of printing every row.
-    #[arg(long)]
-    out: Option<PathBuf>,
-}
-
 /// Arguments of `credit validate`.
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
@@ -246,7 +233,9 @@ pub(crate) fn run(command: CreditCommand, out: Output) -> Result<(), CliError> {
         CreditCommand::Bin(a) => bin(&a, out),
         CreditCommand::Logit(a) => logit(&a, out),
         CreditCommand::FitScorecard(a) => fit_scorecard(&a, out),
-        CreditCommand::Score(a) => score(&a, out),
+        CreditCommand::Score(a) => crate::cmd_boost::score(&a, out),
+        CreditCommand::FitBoosting(a) => crate::cmd_boost::fit_boosting(&a, out),
+        CreditCommand::Explain(a) => crate::cmd_boost::explain(&a, out),
         CreditCommand::Validate(a) => validate(&a, out),
     }
 }
@@ -491,59 +480,6 @@ fn status_code(status: &VariableStatus) -> &'static str {
         VariableStatus::WrongSign { .. } => "wrong_sign",
         _ => "dropped",
     }
-}
-
-fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
-    let text = crate::source::read_to_string(&args.card)?;
-    let card = Scorecard::from_json(&text)
-        .map_err(|e| CliError::input(format!("{}: {e}", args.card.display())))?;
-    let mut options = CsvOptions::default();
-    if let Some(t) = &args.target {
-        options = options.with_target(t);
-    }
-    let data = crate::source::read_dataset(&args.csv, &options)?;
-    let mut rows = Vec::with_capacity(data.n_rows());
-    for i in 0..data.n_rows() {
-        let record = Record::from_dataset_row(&data, i).map_err(credit_error)?;
-        let scored = card
-            .score_record(&record)
-            .map_err(|e| CliError::input(format!("{}: line {}: {e}", args.csv.display(), i + 2)))?;
-        let pd = card.pd_of_score(scored.score);
-        let reasons: Vec<String> = scored.reasons.iter().map(|r| r.variable.clone()).collect();
-        rows.push((i, scored.score, pd, reasons));
-    }
-    if let Some(path) = &args.out {
-        let mut w = csv::Writer::from_path(path)
-            .map_err(|e| CliError::input(format!("{}: cannot write: {e}", path.display())))?;
-        let io = |e: csv::Error| CliError::internal(format!("{}: {e}", path.display()));
-        w.write_record(["row", "score", "pd", "reasons"]).map_err(io)?;
-        for (i, s, pd, reasons) in &rows {
-            w.write_record([i.to_string(), s.to_string(), pd.to_string(), reasons.join(";")])
-                .map_err(io)?;
-        }
-        w.flush()?;
-    }
-    if out.json {
-        let scores: Vec<Value> = rows
-            .iter()
-            .map(|(i, s, pd, r)| json!({"row": i, "score": s, "pd": pd, "reasons": r}))
-            .collect();
-        return out.print_json(&json!({"card": card.name(), "scores": scores}));
-    }
-    if args.out.is_some() {
-        println!(
-            "scored {} rows into {}",
-            rows.len(),
-            args.out.as_ref().map_or(String::new(), |p| p.display().to_string())
-        );
-        return Ok(());
-    }
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|(i, s, pd, r)| vec![i.to_string(), format!("{s}"), format!("{pd:.4}"), r.join(", ")])
-        .collect();
-    print_table(&["row", "score", "pd", "top reasons"], &table);
-    Ok(())
 }
 
 fn validate(args: &ValidateArgs, out: Output) -> Result<(), CliError> {

@@ -6,6 +6,7 @@
 //! README and tested in `tests/`.
 
 use finkit_cli::charts;
+mod cmd_boost;
 mod cmd_credit;
 mod cmd_lend;
 mod cmd_pool;

@@ -6,7 +6,8 @@
 //! [`DefaultRatingModel`] is the blend with the built-in [`ExpertScorecard`] (allocation-free).
 //! [`ScorecardModel`] puts a fitted `finkit_credit` [`Scorecard`](finkit_credit::scorecard::Scorecard) behind the trait with its PD
 //! and its reason codes, alone or as the blend's scorecard; [`PdModelAdapter`] does the same for
-//! any other [`finkit_credit::PdModel`] (without reason codes). The credit models see
+//! any other [`finkit_credit::PdModel`] (without reason codes), and [`BoostedRatingModel`] puts a
+//! boosted model behind it with its TreeSHAP reason codes. The credit models see
 //! [`features_record`]: the ratios under their field names plus the firm's age and size.
 
 use std::borrow::Cow;
@@ -17,6 +18,7 @@ use crate::LendingError;
 use crate::features::Features;
 
 mod blend;
+mod boosted;
 mod credit;
 mod expert;
 
@@ -24,6 +26,7 @@ pub use blend::{
     BlendModel, BlendWeights, Components, DefaultRatingModel, altman_z_double_prime,
     default_z_calibration, merton_fit,
 };
+pub use boosted::BoostedRatingModel;
 pub use credit::{PdModelAdapter, ScorecardModel, feature_entries, features_record};
 pub use expert::{Characteristic, EXPERT_SCORECARD_ID, ExpertScorecard, FeatureKey};
 
