@@ -8,3 +8,4 @@
 //! ```
 
 pub mod charts;
+pub mod loop_charts;

@@ -8,9 +8,11 @@
 use finkit_cli::charts;
 mod cmd_credit;
 mod cmd_lend;
+mod cmd_loop;
 mod cmd_pool;
 mod cmd_risk;
 mod demo;
+mod demo_loop;
 mod error;
 mod input;
 mod pipeline;
