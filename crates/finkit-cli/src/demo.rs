@@ -256,12 +256,13 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     report.heading("3. Loan decisions");
     report.paragraph(format!(
         "{} applications decided from the pool as of each application date (statements known then), with \
-         policy {} and the pool's rating model {} (fitted from the pool, section 6): {approved} approved, {referred} referred to a credit officer, {declined} declined. \
+         policy {} {} and the pool's rating model {} (fitted from the pool, section 6): {approved} approved, {referred} referred to a credit officer, {declined} declined. \
          Each decision took {per_decision_ms:.2} ms including the pool reads and their audit entries. Offers carry a \
          risk-based rate (funding + operating cost + expected loss + IRB capital × hurdle − return on capital + margin): \
          mean rate {:.2} %, mean RAROC {:.1} %.",
         decisions.len(),
-        format!("{} {}", engine.policy().id(), engine.policy().version()),
+        engine.policy().id(),
+        engine.policy().version(),
         engine.model_id(),
         mean_rate * 100.0,
         mean_raroc * 100.0
