@@ -249,7 +249,7 @@ pub(crate) fn loop_section(
     report.paragraph(format!(
         "`finkit credit dataset --as-of {d0} --horizon-months 12`: {} firm rows with the 20 features known on {d0} \
          (statements published by then; later restatements excluded) and {} defaults in the following 12 months \
-         ({}); left out: {} without a statement, {} already in default, {} not yet founded. Built in one SQL query.",
+         ({}); left out: {} without a statement, {} already in default, {} not yet founded. Read in one transaction (one index scan per date).",
         s0.rows,
         s0.defaults,
         pct(s0.defaults as f64 / s0.rows.max(1) as f64),
