@@ -19,6 +19,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod inline;
+pub mod loop_charts;
 
 pub use inline::{Png, inline};
 
@@ -44,15 +45,15 @@ fn register_font() {
 #[error("{0}")]
 pub struct ChartError(pub String);
 
-fn chart_error(path: &Path, e: impl std::fmt::Display) -> ChartError {
+pub(crate) fn chart_error(path: &Path, e: impl std::fmt::Display) -> ChartError {
     ChartError(format!("drawing {}: {e}", path.display()))
 }
 
-type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
-type Chart<'a, X, Y> = ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>;
+pub(crate) type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+pub(crate) type Chart<'a, X, Y> = ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>;
 
 /// A white canvas of the standard size, with the embedded font registered.
-fn canvas(path: &Path) -> Result<Canvas<'_>, ChartError> {
+pub(crate) fn canvas(path: &Path) -> Result<Canvas<'_>, ChartError> {
     register_font();
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| chart_error(path, e))?;
@@ -60,7 +61,7 @@ fn canvas(path: &Path) -> Result<Canvas<'_>, ChartError> {
 }
 
 /// Mesh, axis descriptions and label font, the same on every chart.
-fn draw_axes<X, Y, XT, YT>(
+pub(crate) fn draw_axes<X, Y, XT, YT>(
     chart: &mut Chart<'_, X, Y>,
     path: &Path,
     x_desc: &str,
@@ -80,7 +81,7 @@ where
 }
 
 /// The series legend box, the same on every chart.
-fn draw_legend<X: Ranged, Y: Ranged>(
+pub(crate) fn draw_legend<X: Ranged, Y: Ranged>(
     chart: &mut Chart<'_, X, Y>,
     path: &Path,
 ) -> Result<(), ChartError> {

@@ -38,6 +38,12 @@ pub(crate) enum CreditCommand {
     Explain(crate::cmd_boost::ExplainArgs),
     /// Validate PDs against outcomes: AUC, Gini, KS, Brier, log-loss, Hosmer–Lemeshow.
     Validate(ValidateArgs),
+    /// Write a point-in-time modelling table from a pool: features known on each date, the
+    /// credit events of the horizon as target.
+    Dataset(crate::cmd_loop::DatasetArgs),
+    /// Monitor a scorecard on a current population against a reference: PSI, CSI, per-grade
+    /// Jeffreys and binomial tests, calibration, AUC with a DeLong CI; a verdict per item.
+    Monitor(crate::cmd_loop::MonitorArgs),
 }
 
 /// Arguments of `credit fit-scorecard`.
@@ -237,6 +243,8 @@ pub(crate) fn run(command: CreditCommand, out: Output) -> Result<(), CliError> {
         CreditCommand::FitBoosting(a) => crate::cmd_boost::fit_boosting(&a, out),
         CreditCommand::Explain(a) => crate::cmd_boost::explain(&a, out),
         CreditCommand::Validate(a) => validate(&a, out),
+        CreditCommand::Dataset(a) => crate::cmd_loop::dataset(&a, out),
+        CreditCommand::Monitor(a) => crate::cmd_loop::monitor(&a, out),
     }
 }
 

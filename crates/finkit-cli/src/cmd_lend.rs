@@ -107,8 +107,8 @@ fn engine(args: &EngineArgs) -> Result<Engine, CliError> {
 }
 
 /// Decides on one application of the pool (the book is read for sector concentration).
-pub(crate) fn decide_one(
-    engine: &Engine,
+pub(crate) fn decide_one<M: finkit::lending::model::RatingModel>(
+    engine: &Engine<M>,
     pool: &SqlitePool,
     who: &Principal,
     book: Option<&finkit::schema::Portfolio>,

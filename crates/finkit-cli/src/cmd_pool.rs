@@ -182,7 +182,7 @@ fn input_naming(path: &Path, e: &PoolError) -> CliError {
     }
 }
 
-fn principal(access: &AccessArgs) -> Principal {
+pub(crate) fn principal(access: &AccessArgs) -> Principal {
     let name = access
         .user
         .clone()
@@ -198,7 +198,7 @@ fn principal(access: &AccessArgs) -> Principal {
     Principal::new(name, role)
 }
 
-fn open(access: &AccessArgs, create: bool) -> Result<SqlitePool, CliError> {
+pub(crate) fn open(access: &AccessArgs, create: bool) -> Result<SqlitePool, CliError> {
     let policy = match &access.policy {
         // The user's policy file: missing, unreadable or malformed is bad input.
         Some(path) => Policy::from_file(path).map_err(|e| input_naming(path, &e))?,

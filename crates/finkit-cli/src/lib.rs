@@ -15,3 +15,4 @@ pub use finkit_charts as charts;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+pub use finkit_charts::loop_charts;

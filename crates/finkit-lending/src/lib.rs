@@ -58,6 +58,16 @@
 //! # Ok::<(), finkit_lending::LendingError>(())
 //! ```
 //!
+//! # The loop
+//!
+//! [`learned`] fits the rating model from the pool's own history (a point-in-time dataset,
+//! `finkit_pool::dataset`), calibrates it out of sample and stores it in the pool, versioned,
+//! with its training window and validation figures; [`learned::rating_model_for_pool`] gives
+//! the engine that model, or the expert blend for a pool without history. [`champion`]
+//! reports the straight-through rate and the expected loss of the automatically approved book,
+//! and compares a challenger with the champion (flipped decisions, EL and RAROC, the paired
+//! DeLong test). Outcome monitoring is `finkit_credit::monitoring`.
+//!
 //! # Features
 //!
 //! - `serde` (default): `Serialize` / `Deserialize` on decisions, quotes, limits, plans and
@@ -65,11 +75,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod champion;
 pub mod collateral;
 pub mod decision;
 mod error;
 pub mod features;
 pub mod impact;
+pub mod learned;
 pub mod limits;
 pub mod model;
 pub mod plan;

@@ -764,7 +764,7 @@ impl PoolRead for SqlitePool {
 /// Walks versions newest first (a backward scan of the primary key, no sort) and decodes only
 /// the first row of each firm (or firm and period): the version known on the date. Returns them
 /// in ascending key order.
-fn known_versions(
+pub(crate) fn known_versions(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
