@@ -7,8 +7,10 @@
 //!   "car (new)", …}`; `null` is a missing value) answers `{"pd", "grade", "score", "reasons"}`;
 //!   with an array of firms (at most 10,000) it answers `{"results": [...]}` in the same order.
 //! - `GET /health` answers `{"status": "ok", "model": …}`.
-//! - A bad request (malformed JSON, a missing variable, an unseen category, too large a body)
-//!   is `400` with `{"error": "..."}` naming what is wrong; a batch error names the element.
+//! - A bad request (malformed JSON, not an object or array, a missing variable, an unseen
+//!   category, an empty or too large batch) is `400` with `{"error": "..."}` naming what is
+//!   wrong; a batch error names the element. A body over 1 MiB is refused by axum's body limit
+//!   (`413`) before it is read into memory.
 //!
 //! Scoring is CPU work, so it runs on tokio's blocking pool (`spawn_blocking`), never on the
 //! async worker threads that accept connections. The model is loaded once from its JSON file
