@@ -350,7 +350,7 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
-    let text = std::fs::read_to_string(&args.card)
+    let text = finkit::schema::limits::read_document(&args.card)
         .map_err(|e| CliError::input(format!("{}: cannot read: {e}", args.card.display())))?;
     let card = Scorecard::from_json(&text)
         .map_err(|e| CliError::input(format!("{}: {e}", args.card.display())))?;

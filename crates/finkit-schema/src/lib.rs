@@ -56,6 +56,7 @@ mod dataset;
 mod entity;
 mod error;
 mod id;
+pub mod limits;
 mod portfolio;
 mod ratios;
 mod validate;
