@@ -119,7 +119,7 @@ enum Quote {
     /// Inside a quoted field.
     Quoted,
     /// A `"` inside a quoted field: a second `"` is an escaped quote, anything else closes it.
-    QuoteInQuoted,
+    QuotedEnd,
 }
 
 /// A reader that bounds line (or CSV record) length, strips a UTF-8 BOM, normalises `\r\n` to
@@ -246,9 +246,9 @@ impl<R: Read> BoundedReader<R> {
             Framing::Csv(delimiter) => {
                 self.quote = match (self.quote, b) {
                     (Quote::FieldStart, b'"') => Quote::Quoted,
-                    (Quote::Quoted, b'"') => Quote::QuoteInQuoted,
+                    (Quote::Quoted, b'"') => Quote::QuotedEnd,
                     (Quote::Quoted, _) => Quote::Quoted,
-                    (Quote::QuoteInQuoted, b'"') => Quote::Quoted,
+                    (Quote::QuotedEnd, b'"') => Quote::Quoted,
                     (_, b'\n') => Quote::FieldStart,
                     (_, d) if d == delimiter => Quote::FieldStart,
                     _ => Quote::Unquoted,
