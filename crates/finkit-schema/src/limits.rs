@@ -204,7 +204,16 @@ impl<R: Read> BoundedReader<R> {
     /// `position().byte()`). Offsets must be asked in increasing order; only CSV readers keep the
     /// offsets (for a line reader this returns the current line).
     pub fn line_at(&mut self, offset: u64) -> u64 {
-        while self.newlines.front().is_some_and(|&n| n < offset) {
+        let mut offset = offset;
+        while let Some(&n) = self.newlines.front() {
+            // The csv crate places a record after blank lines at the first blank line: a line
+            // break right at the offset is a skipped blank line, so the record starts after it.
+            if n > offset {
+                break;
+            }
+            if n == offset {
+                offset += 1;
+            }
             self.newlines.pop_front();
             self.passed += 1;
         }
