@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use finkit::lending::pool::load_application;
+use finkit::lending::pool::{load_application, load_book};
 use finkit::lending::pricing::{LoanPricer, PricingConfig};
 use finkit::lending::{Decision, Engine, LendingError, Policy};
 use finkit::pool::{PoolRead, Principal, Role, SqlitePool};
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::Output;
 use crate::cmd_pool::pool_error;
 use crate::error::CliError;
-use crate::table::{print_pairs, print_table};
+use crate::table::{escape, print_pairs, print_table};
 
 /// Loan decisions, pricing and financing plans.
 #[derive(Debug, Subcommand)]
@@ -139,7 +139,9 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     let engine = engine(&args.engine)?;
     let who = officer(&args.engine);
     let risk = Principal::new(who.name.clone(), Role::RiskOfficer);
-    let book = pool.portfolio(&risk).ok();
+    // A book that cannot be read whole fails the command: it must never switch the sector
+    // concentration limit off silently.
+    let book = load_book(&pool, &risk).map_err(lending_error)?;
     let ids: Vec<ApplicationId> = match &args.application {
         Some(id) => vec![ApplicationId::new(id.as_str())?],
         None => pool
@@ -183,7 +185,7 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     if let [one] = decisions.as_slice() {
         println!();
         for r in &one.reasons {
-            println!("- [{}] {}", r.code, r.text);
+            println!("- [{}] {}", escape(&r.code), escape(&r.text));
         }
     }
     Ok(())
@@ -229,7 +231,8 @@ fn plan(args: &PlanArgs, out: Output) -> Result<(), CliError> {
     let pool = open_pool(&args.engine)?;
     let engine = engine(&args.engine)?;
     let who = officer(&args.engine);
-    let book = pool.portfolio(&Principal::new(who.name.clone(), Role::RiskOfficer)).ok();
+    let book = load_book(&pool, &Principal::new(who.name.clone(), Role::RiskOfficer))
+        .map_err(lending_error)?;
     let id = ApplicationId::new(args.application.as_str())?;
     let decision = decide_one(&engine, &pool, &who, book.as_ref(), &id)?;
     if out.json {
@@ -268,7 +271,7 @@ fn plan(args: &PlanArgs, out: Output) -> Result<(), CliError> {
         .collect();
     print_table(&["product", "amount", "tenor", "rate", "rationale"], &rows);
     for d in &plan.declined {
-        println!("not offered: {d}");
+        println!("not offered: {}", escape(&d.to_string()));
     }
     Ok(())
 }

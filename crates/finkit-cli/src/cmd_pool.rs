@@ -99,7 +99,8 @@ pub(crate) struct IngestArgs {
     /// A CSV file (layouts in finkit-pool's docs) or JSON (`.json` array, `.jsonl` lines).
     #[arg(long)]
     file: PathBuf,
-    /// Commit nothing if any row is rejected (default: commit exactly the valid rows).
+    /// Commit nothing if any row is rejected, exit 2 (default: commit exactly the valid rows,
+    /// exit 3 when any row is rejected).
     #[arg(long)]
     strict: bool,
 }
@@ -163,6 +164,10 @@ pub(crate) struct ExportArgs {
 
 /// Maps a pool error: access, data and file problems are input; the rest is internal.
 pub(crate) fn pool_error(e: PoolError) -> CliError {
+    // A read-only, unwritable or unopenable pool path is the user's input, not our failure.
+    if e.is_database_file_problem() {
+        return CliError::input(e.to_string());
+    }
     match e {
         PoolError::Sqlite { .. } | PoolError::Io { .. } | PoolError::AuditConflict { .. } => {
             CliError::internal(e.to_string())
@@ -300,7 +305,19 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
         Err(e) => return Err(pool_error(e)),
     };
     bar.finish_and_clear();
-    print_report(&report, &args.file, out)
+    print_report(&report, &args.file, out)?;
+    if report.rejected.is_empty() {
+        Ok(())
+    } else {
+        // Lenient mode committed the valid rows; the rejections must still reach a script.
+        Err(CliError::rejected_rows(format!(
+            "{}: {} row(s) committed, {} problem(s) in rejected rows (first: {})",
+            args.file.display(),
+            report.accepted,
+            report.rejected.len(),
+            report.rejected.first().map_or(String::new(), ToString::to_string)
+        )))
+    }
 }
 
 fn print_report(

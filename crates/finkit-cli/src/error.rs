@@ -1,9 +1,18 @@
 //! The command line's error: a one-line message and an exit code.
 
+/// Exit code: a failure that is not the input's (an internal error, an i/o error writing the
+/// output, a database failure, a tampered audit trail).
+pub(crate) const EXIT_FAILURE: u8 = 1;
+/// Exit code: bad input (usage, a file, a line, a value, a pool path).
+pub(crate) const EXIT_INPUT: u8 = 2;
+/// Exit code: a lenient `pool ingest` committed the valid rows but rejected others.
+pub(crate) const EXIT_REJECTED_ROWS: u8 = 3;
+
 /// What went wrong, and whose fault it was.
 #[derive(Debug)]
 pub(crate) struct CliError {
-    /// 2 for bad input (a file, a column, a value, a parameter), 1 for an internal failure.
+    /// [`EXIT_INPUT`] for bad input, [`EXIT_REJECTED_ROWS`] for rows rejected by a lenient
+    /// ingest, [`EXIT_FAILURE`] for everything else.
     pub(crate) code: u8,
     /// One line, naming the file, line and field where known.
     pub(crate) message: String,
@@ -12,17 +21,22 @@ pub(crate) struct CliError {
 impl CliError {
     /// Bad input from the user: exit code 2.
     pub(crate) fn input(message: impl Into<String>) -> Self {
-        CliError { code: 2, message: one_line(message.into()) }
+        CliError { code: EXIT_INPUT, message: one_line(message.into()) }
     }
     /// A failure that is not the user's: exit code 1.
     pub(crate) fn internal(message: impl Into<String>) -> Self {
-        CliError { code: 1, message: one_line(message.into()) }
+        CliError { code: EXIT_FAILURE, message: one_line(message.into()) }
+    }
+    /// A lenient ingest that rejected rows (and committed the others): exit code 3.
+    pub(crate) fn rejected_rows(message: impl Into<String>) -> Self {
+        CliError { code: EXIT_REJECTED_ROWS, message: one_line(message.into()) }
     }
 }
 
-/// Error messages of the libraries may list several violations; the CLI prints one line.
+/// Error messages of the libraries may list several violations; the CLI prints one line, with
+/// any control character of user-supplied text escaped.
 fn one_line(message: String) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::table::escape(&message.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
 }
 
 impl From<finkit::schema::SchemaError> for CliError {
@@ -33,7 +47,7 @@ impl From<finkit::schema::SchemaError> for CliError {
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
-        CliError::internal(format!("i/o: {e}"))
+        CliError::internal(format!("i/o error: {e}"))
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use finkit::schema::limits::{BoundedReader, limit_exceeded};
+
 use crate::error::CliError;
 
 /// A price column read from a CSV file with a header.
@@ -28,10 +30,11 @@ pub(crate) fn read_prices_from(
     column: Option<&str>,
 ) -> Result<PriceColumn, CliError> {
     let mut reader = csv_reader(input);
-    let header = reader
-        .headers()
-        .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
-        .clone();
+    let header = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(read_error(path, &mut reader, &e)),
+    };
+    let mut record = csv::StringRecord::new();
     if header.is_empty() || header.iter().all(|h| h.trim().is_empty()) {
         return Err(CliError::input(format!(
             "{}: line 1: empty file: no header row",
@@ -50,12 +53,13 @@ pub(crate) fn read_prices_from(
     };
     let name = header.get(index).unwrap_or_default().trim().to_owned();
     let mut prices = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            CliError::input(format!("{}: line {line}: {e}", path.display()))
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(read_error(path, &mut reader, &e)),
+        }
+        let line = record_line(&mut reader, &record);
         if is_blank(&record) {
             continue;
         }
@@ -92,18 +96,37 @@ pub(crate) fn read_prices_from(
     Ok(PriceColumn { name, prices })
 }
 
-/// A flexible CSV reader with a header row whose records report their true line numbers.
-///
-/// The csv crate's default terminator (`\r`, `\n` or `\r\n`) consumes only the `\r` of a
-/// Windows line ending, so every record after a CRLF line reports the previous line
-/// (BurntSushi/rust-csv#395). Splitting on `\n` alone counts lines correctly; the `\r` left
-/// at the end of the last cell is removed by the callers' `trim`, and a blank `\r\n` line
-/// comes out as one empty cell, which [`is_blank`] recognises.
-pub(crate) fn csv_reader<R: std::io::Read>(reader: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_reader(reader)
+/// A flexible CSV reader over finkit-schema's shared [`BoundedReader`]: a record longer than
+/// [`finkit::schema::limits::MAX_LINE_BYTES`] is an error naming its line (so `/dev/zero` fails
+/// at once), a BOM is stripped, `\r\n` reads as `\n` (a blank CRLF line is a blank line), and
+/// [`record_line`] gives true line numbers, also after quoted multi-line cells.
+pub(crate) fn csv_reader<R: std::io::Read>(reader: R) -> csv::Reader<BoundedReader<R>> {
+    csv::ReaderBuilder::new().flexible(true).from_reader(BoundedReader::csv(reader, b','))
+}
+
+/// The 1-based line where `record` (just read from `reader`) starts.
+pub(crate) fn record_line<R: std::io::Read>(
+    reader: &mut csv::Reader<BoundedReader<R>>,
+    record: &csv::StringRecord,
+) -> u64 {
+    reader.get_mut().line_at(record.position().map_or(0, csv::Position::byte))
+}
+
+/// A read error of a CSV file as bad input, naming the file and line.
+pub(crate) fn read_error<R: std::io::Read>(
+    path: &Path,
+    reader: &mut csv::Reader<BoundedReader<R>>,
+    e: &csv::Error,
+) -> CliError {
+    if let csv::ErrorKind::Io(io) = e.kind()
+        && let Some(limit) = limit_exceeded(io)
+    {
+        return CliError::input(format!("{}: {limit}", path.display()));
+    }
+    let line = e
+        .position()
+        .map_or(reader.get_mut().lines_read() + 1, |p| reader.get_mut().line_at(p.byte()));
+    CliError::input(format!("{}: line {line}: {e}", path.display()))
 }
 
 /// A line with nothing but white space (such as the `\r` of a blank CRLF line).

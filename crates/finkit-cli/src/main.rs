@@ -1,8 +1,9 @@
 //! `finkit`: the command line of the finkit workspace.
 //!
 //! Human-readable tables by default; `--json` prints one JSON document on stdout. Bad input
-//! exits with code 2 and one line on stderr naming the file, line and field; internal errors
-//! exit with code 1. The flags and JSON fields of the scripting contract are listed in the
+//! exits with code 2 and one line on stderr naming the file, line and field; failures not
+//! caused by the input (internal errors, an i/o error writing the output) exit with code 1; a
+//! lenient `pool ingest` that rejected rows exits with code 3. The flags and JSON fields of the scripting contract are listed in the
 //! README and tested in `tests/`.
 
 use finkit_cli::charts;
@@ -72,9 +73,13 @@ pub(crate) struct Output {
 
 impl Output {
     /// Prints `value` as one JSON document.
+    ///
+    /// A failed write (a full disk, `/dev/full`) is an i/o error, never a panic.
     pub(crate) fn print_json(&self, value: &serde_json::Value) -> Result<(), CliError> {
-        println!("{}", serde_json::to_string_pretty(value)?);
-        Ok(())
+        use std::io::Write;
+        let text = serde_json::to_string_pretty(value)?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{text}").and_then(|()| stdout.flush()).map_err(stdout_error)
     }
 }
 
@@ -103,6 +108,23 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// What the standard library's `println!` panics with when standard output cannot be written.
+const STDOUT_PANIC: &str = "failed printing to stdout: ";
+
+/// A failed write to standard output as an error of its own (exit code 1), not a panic.
+fn stdout_error(e: std::io::Error) -> CliError {
+    CliError::internal(format!("i/o error: cannot write to standard output: {e}"))
+}
+
+/// The text of a panic's payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("")
+}
+
 /// A usage error (unknown flag, missing argument, bad value) on one line with exit code 2;
 /// help and version go out as clap prints them.
 fn usage_error(e: &clap::Error) -> ExitCode {
@@ -118,7 +140,8 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     let text = e.render().to_string();
     let what = text.split("\n\n").next().unwrap_or_default();
     let what = what.strip_prefix("error: ").unwrap_or(what);
-    eprintln!("finkit: {} (see --help)", what.split_whitespace().collect::<Vec<_>>().join(" "));
+    let what = what.split_whitespace().collect::<Vec<_>>().join(" ");
+    eprintln!("finkit: {} (see --help)", table::escape(&what));
     ExitCode::from(2)
 }
 
@@ -147,16 +170,16 @@ fn init_tracing() {
 fn main() -> ExitCode {
     // A panic is a bug; the user still gets one line and exit code 1, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
+        let payload = panic_text(info.payload());
         // `println!` panics when stdout is a closed pipe (`finkit … | head`); that is not an
         // error of ours, so leave quietly as other command-line tools do.
-        let payload = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
         if payload.contains("Broken pipe") {
             std::process::exit(0);
+        }
+        // Any other failed write to stdout (a full disk, `/dev/full`) is reported by `main` as
+        // an i/o error, not as a bug.
+        if payload.starts_with(STDOUT_PANIC) {
+            return;
         }
         let location =
             info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
@@ -168,12 +191,22 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    match std::panic::catch_unwind(|| run(cli)) {
-        Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(e)) => {
+    let result = match std::panic::catch_unwind(|| run(cli)) {
+        // What is still buffered must reach the file too, or the failure be reported.
+        Ok(Ok(())) => std::io::Write::flush(&mut std::io::stdout()).map_err(stdout_error),
+        Ok(Err(e)) => Err(e),
+        Err(payload) => match panic_text(payload.as_ref()).strip_prefix(STDOUT_PANIC) {
+            Some(reason) => Err(CliError::internal(format!(
+                "i/o error: cannot write to standard output: {reason}"
+            ))),
+            None => return ExitCode::from(error::EXIT_FAILURE),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
             eprintln!("finkit: {}", e.message);
             ExitCode::from(e.code)
         }
-        Err(_) => ExitCode::from(1),
     }
 }

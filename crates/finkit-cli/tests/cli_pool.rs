@@ -195,8 +195,9 @@ fn ingest_reports_every_rejected_row_and_strict_commits_nothing() {
     let exposures = pool(&db, &["query", "exposures", "--json"]).json();
     assert_eq!(exposures.as_array().unwrap().len(), 0, "strict mode committed rows");
 
-    // Lenient (the default): exactly the valid rows are committed, exit 0.
-    let report = pool(&db, &["ingest", "--kind", "exposures", "--file", &bad, "--json"]).json();
+    // Lenient (the default): exactly the valid rows are committed, exit 3 for the rejections.
+    let report = pool(&db, &["ingest", "--kind", "exposures", "--file", &bad, "--json"])
+        .rejected_rows(&["3 problem(s)"]);
     assert_report(&report, rows - 3, 3);
     let exposures = pool(&db, &["query", "exposures", "--json"]).json();
     assert_eq!(exposures.as_array().unwrap().len(), rows - 3);
@@ -204,7 +205,7 @@ fn ingest_reports_every_rejected_row_and_strict_commits_nothing() {
 
     // The table names line, field and reason.
     let run = pool(&db, &["ingest", "--kind", "exposures", "--file", &bad]);
-    run.ok();
+    run.error_line(3, &["rejected"]);
     assert!(run.stdout.contains("12x5") && run.stdout.contains("line"), "{}", run.stdout);
 }
 

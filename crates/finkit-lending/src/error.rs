@@ -89,6 +89,10 @@ pub enum LendingError {
         /// What is wrong, with the value.
         message: String,
     },
+    /// The loan book could not be read whole (a corrupt exposure, totals that are not finite),
+    /// so limits that depend on it (sector concentration) cannot be checked.
+    #[error("loan book: {0} (the sector concentration limit cannot be checked)")]
+    LoanBook(String),
     /// No application with this id.
     #[error("unknown application {0:?}")]
     UnknownApplication(String),

@@ -395,7 +395,8 @@ impl Policy {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, LendingError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
+        // Bounded (a policy is small; `/dev/zero` must not fill memory), BOM and CRLF normalised.
+        let text = finkit_schema::limits::read_document(path)
             .map_err(|source| LendingError::PolicyIo { file: name.clone(), source })?;
         Policy::from_toml_str(&text, &name)
     }

@@ -60,6 +60,39 @@ pub fn sector_position(book: &Portfolio, sector: &str) -> SectorPosition {
     SectorPosition { sector_ead, total_ead: book.total_ead() }
 }
 
+/// Reads the loan book for the sector concentration limit: an empty book when the pool holds no
+/// exposure (`Ok(None)` for a backend whose read of an empty book fails).
+///
+/// A book that cannot be read whole is an error, never a silent `None` that would switch the
+/// limit off: a corrupt exposure row, an access denial, or EADs whose total is not a finite
+/// number (say, two EADs of 1e308).
+///
+/// # Errors
+///
+/// [`LendingError::LoanBook`] naming the cause.
+pub fn load_book<P: PoolRead>(
+    pool: &P,
+    who: &Principal,
+) -> Result<Option<Portfolio>, LendingError> {
+    match pool.portfolio(who) {
+        Ok(book) => {
+            let total = book.total_ead();
+            if !total.is_finite() {
+                return Err(LendingError::LoanBook(format!(
+                    "the total EAD of {} exposures is {total}, not a finite number",
+                    book.len()
+                )));
+            }
+            Ok(Some(book))
+        }
+        // An empty book is the one read failure that is not a problem; every other one is.
+        Err(e) => match pool.exposures(who) {
+            Ok(exposures) if exposures.is_empty() => Ok(None),
+            _ => Err(LendingError::LoanBook(e.to_string())),
+        },
+    }
+}
+
 /// Reads an application, its firm, the statements known on the application date and the
 /// firm's recent credit events from a pool.
 ///

@@ -238,4 +238,29 @@ impl PoolError {
             _ => None,
         }
     }
+
+    /// Whether the error is about the database file the caller named rather than a failure
+    /// inside the pool: missing, a directory, not a database, corrupt, read-only, or not openable
+    /// or writable with the caller's permissions. Command lines report these as bad input.
+    #[must_use]
+    pub fn is_database_file_problem(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            PoolError::NotFound { .. }
+            | PoolError::IsDirectory { .. }
+            | PoolError::NotADatabase { .. } => true,
+            PoolError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    C::ReadOnly
+                        | C::CannotOpen
+                        | C::PermissionDenied
+                        | C::NotADatabase
+                        | C::DatabaseCorrupt
+                        | C::AuthorizationForStatementDenied
+                )
+            ),
+            _ => false,
+        }
+    }
 }

@@ -877,7 +877,7 @@ fn prices_batch(rows: &[&PriceObservation]) -> Result<RecordBatch, PoolError> {
 /// export or has a newer schema version than [`EXPORT_SCHEMA_VERSION`].
 pub fn read_manifest(dir: impl AsRef<Path>) -> Result<ExportManifest, PoolError> {
     let path = dir.as_ref().join(MANIFEST_FILE);
-    let text = fs::read_to_string(&path).map_err(io(&path))?;
+    let text = finkit_schema::limits::read_document(&path).map_err(io(&path))?;
     let manifest: ExportManifest = serde_json::from_str(&text)
         .map_err(|e| format_error(&path, format!("not a finkit export manifest: {e}")))?;
     if manifest.format != FORMAT_NAME {

@@ -34,11 +34,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use finkit_schema::limits::{BoundedReader, LimitExceeded, limit_exceeded};
 use finkit_schema::{
     Amount, ApplicationId, Collateral, CreditEvent, Currency, Exposure, FinancialStatement, Firm,
     FirmId, Guarantee, IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents,
@@ -169,14 +170,22 @@ impl Batch {
         source: &str,
     ) -> Result<Self, PoolError> {
         let format = |message: String| PoolError::Format { source_name: source.into(), message };
-        // Records end at `\n` only: with the default CRLF-aware terminator the csv crate reports
-        // line numbers one too low for Windows files (BurntSushi/rust-csv#395). The `\r` this
-        // leaves on the last field of a CRLF line is removed in `Cells::raw` and below.
+        // The shared bounded reader caps a record's length (a stream without a newline fails
+        // naming its line instead of growing without bound), strips a BOM, turns `\r\n` into
+        // `\n` (a blank CRLF line is a blank line) and gives true line numbers, also after a
+        // quoted multi-line cell.
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(true)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(reader);
-        let header = csv.headers().map_err(|e| format(format!("cannot read the header: {e}")))?;
+            .from_reader(BoundedReader::csv(reader, b','));
+        let header = match csv.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                return Err(format(match limit_error(&e) {
+                    Some(limit) => limit.to_string(),
+                    None => format!("cannot read the header: {e}"),
+                }));
+            }
+        };
         let layout = Layout::of(kind);
         let mut index = HashMap::new();
         for (i, name) in header.iter().enumerate() {
@@ -206,7 +215,7 @@ impl Batch {
             match csv.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = record.position().map_or(0, csv::Position::line);
+                    let line = csv.get_mut().line_at(record.position().map_or(0, |p| p.byte()));
                     let mut cells = Cells {
                         record: &record,
                         index: &index,
@@ -223,7 +232,13 @@ impl Batch {
                     }
                 }
                 Err(e) => {
-                    let line = e.position().map_or(0, csv::Position::line);
+                    if let Some(limit) = limit_error(&e) {
+                        return Err(format(limit.to_string()));
+                    }
+                    let line = match e.position() {
+                        Some(p) => csv.get_mut().line_at(p.byte()),
+                        None => csv.get_mut().lines_read() + 1,
+                    };
                     match e.kind() {
                         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                             batch.rejected.push(RejectedRow::new(
@@ -256,7 +271,11 @@ impl Batch {
         let path = path.as_ref();
         let file = std::fs::File::open(path)
             .map_err(|source| PoolError::Io { path: path.to_path_buf(), source })?;
-        Self::from_csv_reader(kind, std::io::BufReader::new(file), &path.display().to_string())
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            let source = std::io::Error::other("is a directory, not a file");
+            return Err(PoolError::Io { path: path.to_path_buf(), source });
+        }
+        Self::from_csv_reader(kind, file, &path.display().to_string())
     }
 
     /// Parses JSON (an array of objects, or JSON Lines) of one entity kind.
@@ -266,50 +285,99 @@ impl Batch {
     /// [`PoolError::Format`] when the text is not a JSON array or JSON Lines at all; bad
     /// elements are collected in [`Batch::rejected`] with the field path at fault.
     pub fn from_json_str(kind: EntityKind, text: &str, source: &str) -> Result<Self, PoolError> {
+        Self::from_json_reader(kind, text.as_bytes(), source)
+    }
+
+    /// Parses JSON (an array of objects, or JSON Lines) of one entity kind from a reader, one
+    /// element at a time: an element (or a JSON Lines line) longer than
+    /// [`finkit_schema::limits::MAX_LINE_BYTES`] is an error naming its line, and the input is
+    /// never held whole in memory. A UTF-8 BOM is skipped and `\r\n` reads as `\n`.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Format`] when the input is not a JSON array or JSON Lines at all, an element
+    /// is too long, or the input cannot be read; bad elements are collected in
+    /// [`Batch::rejected`] with the field path at fault (an unknown key is one).
+    pub fn from_json_reader(
+        kind: EntityKind,
+        reader: impl Read,
+        source: &str,
+    ) -> Result<Self, PoolError> {
+        let format = |message: String| PoolError::Format { source_name: source.into(), message };
+        let io_error = |e: std::io::Error| match limit_exceeded(&e) {
+            Some(limit) => format(limit.to_string()),
+            None => format(format!("cannot read: {e}")),
+        };
         let mut batch = Batch {
             source: source.into(),
             kind: Some(kind),
             rows: Vec::new(),
             rejected: Vec::new(),
         };
-        let trimmed = text.trim_start();
-        if trimmed.starts_with('[') {
-            let elements: Vec<&serde_json::value::RawValue> =
-                serde_json::from_str(text).map_err(|e| PoolError::Format {
-                    source_name: source.into(),
-                    message: format!("not a json array of objects: {e}"),
-                })?;
-            let mut counted_to = 0usize;
-            let mut line = 1u64;
-            for raw in elements {
-                // Element text is a slice of `text`: its offset gives its starting line.
-                let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-                let offset = offset.min(text.len());
-                line += text.as_bytes()[counted_to..offset].iter().filter(|b| **b == b'\n').count()
-                    as u64;
-                counted_to = offset;
-                batch.push_json(kind, raw.get(), line);
+        // No line limit while looking for the array's `[`: a minified array is one long line,
+        // so an array is bounded element by element instead.
+        let mut input = BufReader::new(BoundedReader::lines(reader).with_limit(usize::MAX));
+        let mut line = 1u64;
+        let first = loop {
+            let buf = input.fill_buf().map_err(io_error)?;
+            let Some(&b) = buf.first() else { break None };
+            if !b.is_ascii_whitespace() {
+                break Some(b);
             }
-        } else {
-            for (i, l) in text.lines().enumerate() {
-                if !l.trim().is_empty() {
-                    batch.push_json(kind, l, i as u64 + 1);
+            line += u64::from(b == b'\n');
+            input.consume(1);
+        };
+        if first == Some(b'[') {
+            input.consume(1);
+            let mut splitter = ArraySplitter {
+                input,
+                line,
+                closed: false,
+                after_comma: false,
+                format: &format,
+                io_error: &io_error,
+            };
+            while let Some((start, element)) = splitter.next_element()? {
+                match std::str::from_utf8(&element) {
+                    Ok(text) => batch.push_json(kind, text, start),
+                    Err(_) => batch.rejected.push(RejectedRow::new(start, "", "not valid utf-8")),
                 }
             }
+            return Ok(batch);
+        }
+        // JSON Lines: the shared line limit applies from here on.
+        input.get_mut().set_limit(finkit_schema::limits::MAX_LINE_BYTES);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf).map_err(io_error)? == 0 {
+                break;
+            }
+            match std::str::from_utf8(&buf) {
+                Ok(text) if text.trim().is_empty() => {}
+                Ok(text) => batch.push_json(kind, text, line),
+                Err(_) => batch.rejected.push(RejectedRow::new(line, "", "not valid utf-8")),
+            }
+            line += 1;
         }
         Ok(batch)
     }
 
-    /// Reads a JSON or JSON Lines file of one entity kind.
+    /// Reads a JSON or JSON Lines file of one entity kind, streaming (see
+    /// [`Batch::from_json_reader`]).
     ///
     /// # Errors
     ///
     /// [`PoolError::Io`] or [`PoolError::Format`].
     pub fn from_json_path(kind: EntityKind, path: impl AsRef<Path>) -> Result<Self, PoolError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
+        let file = std::fs::File::open(path)
             .map_err(|source| PoolError::Io { path: path.to_path_buf(), source })?;
-        Self::from_json_str(kind, &text, &path.display().to_string())
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            let source = std::io::Error::other("is a directory, not a file");
+            return Err(PoolError::Io { path: path.to_path_buf(), source });
+        }
+        Self::from_json_reader(kind, file, &path.display().to_string())
     }
 
     fn push_json(&mut self, kind: EntityKind, text: &str, line: u64) {
@@ -332,12 +400,145 @@ impl Batch {
     }
 }
 
+/// The limit error inside a csv error, if the shared bounded reader stopped the read.
+fn limit_error(e: &csv::Error) -> Option<&LimitExceeded> {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => limit_exceeded(io),
+        _ => None,
+    }
+}
+
+/// Splits a JSON array (whose `[` was consumed) into its elements' texts, one at a time, each
+/// bounded by the shared line limit, with the line where each element starts.
+struct ArraySplitter<'a, R, F, G> {
+    input: BufReader<R>,
+    line: u64,
+    /// Whether the closing `]` was read.
+    closed: bool,
+    /// Whether the last element ended with a `,` (so another must follow).
+    after_comma: bool,
+    format: &'a F,
+    io_error: &'a G,
+}
+
+impl<R, F, G> ArraySplitter<'_, R, F, G>
+where
+    R: Read,
+    F: Fn(String) -> PoolError,
+    G: Fn(std::io::Error) -> PoolError,
+{
+    fn byte(&mut self) -> Result<Option<u8>, PoolError> {
+        let buf = self.input.fill_buf().map_err(self.io_error)?;
+        let Some(&b) = buf.first() else { return Ok(None) };
+        self.input.consume(1);
+        self.line += u64::from(b == b'\n');
+        Ok(Some(b))
+    }
+
+    fn non_space(&mut self) -> Result<Option<u8>, PoolError> {
+        while let Some(b) = self.byte()? {
+            if !b.is_ascii_whitespace() {
+                return Ok(Some(b));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The next element and its first line; `None` after the closing `]`.
+    fn next_element(&mut self) -> Result<Option<(u64, Vec<u8>)>, PoolError> {
+        let format = self.format;
+        if self.closed {
+            return Ok(None);
+        }
+        let Some(first) = self.non_space()? else {
+            return Err(format(format!("line {}: the json array is not closed with ]", self.line)));
+        };
+        if first == b']' && !self.after_comma {
+            self.closed = true;
+            return self.end().map(|()| None);
+        }
+        if first == b']' {
+            return Err(format(format!("line {}: a json array element is missing", self.line)));
+        }
+        if first == b',' {
+            return Err(format(format!("line {}: a json array element is missing", self.line)));
+        }
+        let start = self.line;
+        let mut element = vec![first];
+        let (mut depth, mut in_string, mut escaped) = (0usize, first == b'"', false);
+        if matches!(first, b'{' | b'[') {
+            depth = 1;
+        }
+        loop {
+            let Some(b) = self.byte()? else {
+                return Err(format(format!(
+                    "line {}: the json array is not closed with ] (element from line {start})",
+                    self.line
+                )));
+            };
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+            } else {
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => depth -= 1,
+                    b',' if depth == 0 => {
+                        self.after_comma = true;
+                        return Ok(Some((start, element)));
+                    }
+                    b']' => {
+                        self.end()?;
+                        self.closed = true;
+                        return Ok(Some((start, element)));
+                    }
+                    _ => {}
+                }
+            }
+            element.push(b);
+            if element.len() > finkit_schema::limits::MAX_LINE_BYTES {
+                let limit = LimitExceeded::new(
+                    Some(start),
+                    "json element",
+                    finkit_schema::limits::MAX_LINE_BYTES as u64,
+                );
+                return Err(format(limit.to_string()));
+            }
+        }
+    }
+
+    /// After the closing `]`: only white space may follow.
+    fn end(&mut self) -> Result<(), PoolError> {
+        match self.non_space()? {
+            None => Ok(()),
+            Some(_) => Err((self.format)(format!(
+                "line {}: text after the end of the json array",
+                self.line
+            ))),
+        }
+    }
+}
+
 fn json_element<T: DeserializeOwned>(text: &str) -> Result<T, (String, String)> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
+        let mut field = if path == "." { String::new() } else { path };
         let message = e.into_inner().to_string();
+        // An unknown key names itself as the field: `unknown field `anual_sales`, expected …`.
+        if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next())
+        {
+            if field.is_empty() {
+                key.clone_into(&mut field);
+            } else if !field.ends_with(key) {
+                field = format!("{field}.{key}");
+            }
+        }
         // serde_json appends the position inside the element; the report gives the line.
         let message = match message.rfind(" at line ") {
             Some(i) => message[..i].to_owned(),

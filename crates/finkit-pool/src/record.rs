@@ -88,6 +88,7 @@ impl fmt::Display for EntityKind {
 
 /// One dated closing price of an instrument: the stored unit of a price series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PriceObservation {
     /// The instrument.
     pub instrument: InstrumentId,
@@ -100,13 +101,16 @@ pub struct PriceObservation {
 impl Validate for PriceObservation {
     const ENTITY: &'static str = "price observation";
     fn validate(&self) -> Vec<Violation> {
+        let mut violations = Vec::new();
         if !self.price.is_finite() {
-            vec![Violation::new("price", "finite", self.price)]
+            violations.push(Violation::new("price", "finite", self.price));
         } else if self.price <= 0.0 {
-            vec![Violation::new("price", "positive", self.price)]
-        } else {
-            Vec::new()
+            violations.push(Violation::new("price", "positive", self.price));
         }
+        if !finkit_schema::limits::plausible_date(self.date) {
+            violations.push(Violation::new("date", "plausible_year", self.date));
+        }
+        violations
     }
 }
 
@@ -150,7 +154,7 @@ impl Record {
             Record::Statement(x) => x.validate(),
             Record::Application(x) => x.validate(),
             Record::Exposure(x) => x.validate(),
-            Record::CreditEvent(_) => Vec::new(),
+            Record::CreditEvent(x) => x.validate(),
             Record::Price(x) => x.validate(),
         }
     }

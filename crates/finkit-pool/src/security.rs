@@ -289,7 +289,7 @@ impl Policy {
     /// [`PoolError::Io`] or [`PoolError::Policy`].
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Self, PoolError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
+        let text = finkit_schema::limits::read_document(path)
             .map_err(|source| PoolError::Io { path: path.to_path_buf(), source })?;
         if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
             Self::from_json_str(&text)

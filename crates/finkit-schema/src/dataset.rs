@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array1, ArrayView1};
 
 use crate::SchemaError;
+use crate::limits::{BoundedReader, limit_exceeded};
 
 /// One column of a [`Dataset`].
 #[derive(Debug, Clone, PartialEq)]
@@ -248,8 +249,8 @@ impl Dataset {
         Dataset::read(reader, PathBuf::from(source), options)
     }
 
-    fn read(
-        reader: impl Read,
+    fn read<R: Read>(
+        reader: R,
         path: PathBuf,
         options: &CsvOptions,
     ) -> Result<Dataset, SchemaError> {
@@ -259,19 +260,31 @@ impl Dataset {
             column: column.to_owned(),
             message,
         };
-        // Records end at `\n` only: with the default CRLF-aware terminator the csv crate reports
-        // line numbers one too low for Windows files (BurntSushi/rust-csv#395). Every cell is
-        // trimmed, so the `\r` left on a last field does no harm.
+        // The shared bounded reader caps a record at `MAX_LINE_BYTES` (so `/dev/zero` fails at
+        // once), strips a BOM, turns `\r\n` into `\n` and gives true line numbers: the csv
+        // crate's own count misses the line breaks inside quoted cells.
         let mut rdr = csv::ReaderBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .delimiter(options.delimiter)
             .has_headers(false)
             .flexible(true)
-            .from_reader(reader);
-        let mut records = rdr.records();
-        let header = match records.next() {
-            None => return Err(err(1, "", "empty file: no header row".into())),
-            Some(r) => r.map_err(|e| err(1, "", e.to_string()))?,
+            .from_reader(BoundedReader::csv(reader, options.delimiter));
+        let read_error = |rdr: &mut csv::Reader<BoundedReader<R>>, e: csv::Error| {
+            if let csv::ErrorKind::Io(io) = e.kind()
+                && let Some(limit) = limit_exceeded(io)
+            {
+                return err(limit.line.unwrap_or(0), "", limit.to_string());
+            }
+            let line = e
+                .position()
+                .map_or(rdr.get_mut().lines_read() + 1, |p| rdr.get_mut().line_at(p.byte()));
+            err(line, "", e.to_string())
+        };
+        let mut record = csv::StringRecord::new();
+        let header = match rdr.read_record(&mut record) {
+            Ok(false) => return Err(err(1, "", "empty file: no header row".into())),
+            Ok(true) => record.clone(),
+            Err(e) => return Err(read_error(&mut rdr, e)),
         };
         let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
         if names.iter().all(String::is_empty) {
@@ -327,12 +340,13 @@ impl Dataset {
         // its first non-missing value.
         let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
         let mut lines: Vec<u64> = Vec::new();
-        for record in records {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                err(line, "", e.to_string())
-            })?;
-            let line = record.position().map_or(0, |p| p.line());
+        loop {
+            match rdr.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(read_error(&mut rdr, e)),
+            }
+            let line = rdr.get_mut().line_at(record.position().map_or(0, csv::Position::byte));
             if record.len() != names.len() {
                 return Err(err(
                     line,
@@ -552,6 +566,37 @@ mod tests {
         assert_eq!((line, col.as_str()), (3, "a"));
         let d = load("a,y\r\n1,0\r\n2,1\r\n").unwrap();
         assert_eq!(d.target().unwrap().to_vec(), vec![0.0, 1.0]);
+    }
+
+    #[test]
+    fn lines_after_a_quoted_multi_line_cell_are_exact() {
+        // The quoted cell spans lines 2-4, so the bad value is on line 5 (the csv crate alone
+        // says 4).
+        let (line, col, _) = csv_error("a,b,y\n1,\"x\ny\nz\",0\nabc,q,1\n");
+        assert_eq!((line, col.as_str()), (5, "a"));
+        let (line, col, _) = csv_error("a,b,y\r\n1,\"x\r\ny\",0\r\n2,q,7\r\n");
+        assert_eq!((line, col.as_str()), (4, "y"));
+    }
+
+    #[test]
+    fn bom_and_trailing_blank_crlf_line_read_as_unix_text() {
+        let d = load("\u{feff}a,y\r\n1,0\r\n2,1\r\n\r\n").unwrap();
+        assert_eq!(d.feature_names(), vec!["a"]);
+        assert_eq!(d.n_rows(), 2);
+    }
+
+    #[test]
+    fn an_endless_line_is_an_error_naming_it() {
+        use crate::limits::MAX_LINE_BYTES;
+        let zeros = std::io::Read::take(std::io::repeat(0), 2 * MAX_LINE_BYTES as u64);
+        match Dataset::from_reader(zeros, "/dev/zero", &CsvOptions::default()) {
+            Err(SchemaError::Csv { line: 1, message, .. }) => {
+                assert!(message.contains("longer than the limit"), "{message}");
+            }
+            other => panic!("expected a line-limit error, got {other:?}"),
+        }
+        let long = format!("a,y\n1,0\n{},1\n", "9".repeat(MAX_LINE_BYTES));
+        assert_eq!(csv_error(&long).0, 3);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub enum IndustryScheme {
 /// An industry code together with its classification scheme, e.g. NACE `C26`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct IndustryCode {
     /// The scheme the code belongs to.
     pub scheme: IndustryScheme,
@@ -38,6 +39,7 @@ pub struct IndustryCode {
 /// Patent counts by kind (the kinds used by CNIPA and most patent offices).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Patents {
     /// Granted invention patents.
     pub invention: u32,
@@ -58,6 +60,7 @@ impl Patents {
 /// A firm's technology-innovation indicators.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct TechProfile {
     /// Whether the firm holds a high-tech enterprise certification.
     pub high_tech_certified: bool,
@@ -90,6 +93,7 @@ impl TechProfile {
 /// the data pool masks them for roles that may not see them.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Firm {
     /// The firm's identifier.
     pub id: FirmId,
@@ -139,6 +143,23 @@ impl Validate for Firm {
         if self.region.trim().is_empty() {
             c.push("region", "not_empty", &self.region);
         }
+        for (field, value) in [
+            ("name", self.name.as_str()),
+            ("registration_number", &self.registration_number),
+            ("industry.code", &self.industry.code),
+            ("region", &self.region),
+        ]
+        .into_iter()
+        .chain(self.contact_name.as_deref().map(|v| ("contact_name", v)))
+        .chain(self.contact_email.as_deref().map(|v| ("contact_email", v)))
+        .chain(self.contact_phone.as_deref().map(|v| ("contact_phone", v)))
+        {
+            c.text(field, value, false);
+        }
+        c.date("founded", self.founded);
+        if let Some(d) = self.tech.certification_date {
+            c.date("tech.certification_date", d);
+        }
         match (self.tech.high_tech_certified, self.tech.certification_date) {
             (true, None) => c.push("tech.certification_date", "required_when_certified", "none"),
             (false, Some(d)) => c.push("tech.certification_date", "only_when_certified", d),
@@ -158,6 +179,7 @@ impl Validate for Firm {
 /// of any past date.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct FinancialStatement {
     /// The firm the statement belongs to.
     pub firm_id: FirmId,
@@ -285,6 +307,8 @@ impl Validate for FinancialStatement {
                 c.push("total_assets+total_liabilities+book_equity", "balance_sheet_identity", gap);
             }
         }
+        c.date("period_end", self.period_end);
+        c.date("available_at", self.available_at);
         if self.available_at < self.period_end {
             c.push("available_at", "not_before_period_end", self.available_at);
         }
@@ -314,6 +338,7 @@ pub enum CollateralKind {
 /// One collateral item offered with an application.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Collateral {
     /// The kind of collateral.
     pub kind: CollateralKind,
@@ -339,6 +364,7 @@ pub enum GuaranteeKind {
 /// A guarantee covering part of a loan.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Guarantee {
     /// The kind of guarantee.
     pub kind: GuaranteeKind,
@@ -370,6 +396,7 @@ pub enum Product {
 /// A loan application.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct LoanApplication {
     /// The application's identifier.
     pub id: ApplicationId,
@@ -400,6 +427,11 @@ impl Validate for LoanApplication {
         if self.amount.get() == 0.0 {
             c.push("amount", "positive", self.amount);
         }
+        c.date("application_date", self.application_date);
+        c.text("purpose", &self.purpose, true);
+        for (i, g) in self.guarantees.iter().enumerate() {
+            c.text(&format!("guarantees[{i}].guarantor"), &g.guarantor, false);
+        }
         let coverage: f64 = self.guarantees.iter().map(|g| g.coverage.get()).sum();
         if coverage > 1.0 + 1e-12 {
             c.push("guarantees.coverage", "total_at_most_one", coverage);
@@ -411,6 +443,7 @@ impl Validate for LoanApplication {
 /// A facility in the loan book, with the risk parameters the portfolio models need.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Exposure {
     /// The facility's identifier.
     pub loan_id: LoanId,
@@ -441,6 +474,10 @@ impl Validate for Exposure {
         if self.sector.trim().is_empty() {
             c.push("sector", "not_empty", &self.sector);
         }
+        c.text("sector", &self.sector, false);
+        if let Some(rating) = &self.rating {
+            c.text("rating", rating, false);
+        }
         c.violations
     }
 }
@@ -463,6 +500,7 @@ pub enum CreditEventKind {
 /// A credit event of a firm.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CreditEvent {
     /// The firm.
     pub firm_id: FirmId,
@@ -470,6 +508,15 @@ pub struct CreditEvent {
     pub kind: CreditEventKind,
     /// When it happened.
     pub date: NaiveDate,
+}
+
+impl Validate for CreditEvent {
+    const ENTITY: &'static str = "credit event";
+    fn validate(&self) -> Vec<Violation> {
+        let mut c = Checker::default();
+        c.date("date", self.date);
+        c.violations
+    }
 }
 
 /// Dated closing prices of one instrument, strictly increasing in date.
@@ -485,6 +532,7 @@ pub struct PriceSeries {
 /// The unvalidated shape of a [`PriceSeries`], used by serde.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct RawPriceSeries {
     /// The instrument.
     pub instrument: InstrumentId,
@@ -573,5 +621,94 @@ impl Validate for PriceSeries {
             }
         }
         c.violations
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, 6, 30).expect("a valid date")
+    }
+
+    fn firm() -> Firm {
+        Firm {
+            id: FirmId::new("F1").expect("id"),
+            name: "Acme".into(),
+            registration_number: "R-1".into(),
+            industry: IndustryCode { scheme: IndustryScheme::Nace, code: "C26".into() },
+            region: "DE".into(),
+            founded: day(2001),
+            employees: 10,
+            tech: TechProfile {
+                high_tech_certified: false,
+                certification_date: None,
+                rd_expense: Amount::new(0.0).expect("amount"),
+                rd_staff_share: Probability::new(0.1).expect("share"),
+                patents: Patents { invention: 0, utility_model: 0, design: 0 },
+                software_copyrights: 0,
+                venture_funding: Amount::new(0.0).expect("amount"),
+            },
+            contact_name: None,
+            contact_email: None,
+            contact_phone: None,
+        }
+    }
+
+    fn rules(f: &Firm) -> Vec<(String, &'static str)> {
+        f.validate().into_iter().map(|v| (v.field, v.rule)).collect()
+    }
+
+    #[test]
+    fn text_fields_refuse_control_characters_and_huge_values() {
+        assert!(firm().validate().is_empty());
+        let mut f = firm();
+        f.name = "Ac\0me".into();
+        f.region = "x".repeat(crate::limits::MAX_TEXT_BYTES + 1);
+        f.contact_name = Some("\u{1b}[2J".into());
+        assert_eq!(
+            rules(&f),
+            vec![
+                ("name".to_owned(), "no_control_characters"),
+                ("region".to_owned(), "max_text_bytes"),
+                ("contact_name".to_owned(), "no_control_characters"),
+            ]
+        );
+        // The violation shows the value escaped and short, not 10 MB of it.
+        f.region = "y".repeat(10 << 20);
+        let shown = f.validate().iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        assert!(shown.len() < 400 && shown.contains("\\0"), "{shown}");
+    }
+
+    #[test]
+    fn years_outside_the_plausible_range_are_violations() {
+        for year in [0, -1, 1599, 2101, 2999] {
+            let mut f = firm();
+            f.founded = day(year);
+            assert_eq!(rules(&f), vec![("founded".to_owned(), "plausible_year")], "{year}");
+        }
+        for year in [1600, 1850, 2100] {
+            let mut f = firm();
+            f.founded = day(year);
+            assert!(f.validate().is_empty(), "{year}");
+        }
+        let event = CreditEvent {
+            firm_id: FirmId::new("F1").expect("id"),
+            kind: CreditEventKind::Default,
+            date: day(2999),
+        };
+        assert_eq!(event.validate()[0].rule, "plausible_year");
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn unknown_json_keys_are_refused_by_name() {
+        let json = r#"{"loan_id":"L1","firm_id":"F1","pd":0.01,"lgd":0.4,"ead":5.0,"maturity":2.0,
+            "sector":"C26","anual_sales":3.0,"rating":null,"currency":"EUR"}"#;
+        let err = serde_json::from_str::<Exposure>(json).expect_err("misspelt key");
+        assert!(err.to_string().contains("unknown field `anual_sales`"), "{err}");
+        let good = json.replace("anual_sales", "annual_sales");
+        assert!(serde_json::from_str::<Exposure>(&good).is_ok());
     }
 }

@@ -60,6 +60,7 @@ mod dataset;
 mod entity;
 mod error;
 mod id;
+pub mod limits;
 pub mod notebook;
 mod portfolio;
 mod ratios;

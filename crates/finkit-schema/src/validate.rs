@@ -1,6 +1,15 @@
 //! Structured validation: every broken rule is reported, not just the first.
 
+use chrono::NaiveDate;
+
 use crate::SchemaError;
+use crate::limits::{MAX_TEXT_BYTES, plausible_date};
+
+/// A text quoted with its control characters escaped, cut to its first 40 characters.
+fn preview(value: &str) -> String {
+    let head: String = value.chars().take(40).collect();
+    if head.len() < value.len() { format!("{head:?}…") } else { format!("{head:?}") }
+}
 
 /// One broken rule of an entity.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +85,25 @@ impl Checker {
     pub(crate) fn non_negative(&mut self, field: &str, value: f64) {
         if self.finite(field, value) && value < 0.0 {
             self.violations.push(Violation::new(field, "non_negative", value));
+        }
+    }
+
+    /// A free-text field: at most [`MAX_TEXT_BYTES`], no control characters (a tab is allowed,
+    /// and a line break where `multiline`). The value is quoted and cut short in the violation.
+    pub(crate) fn text(&mut self, field: &str, value: &str, multiline: bool) {
+        if value.len() > MAX_TEXT_BYTES {
+            self.push(field, "max_text_bytes", format!("{} bytes", value.len()));
+        }
+        let allowed = |c: char| c == '\t' || (multiline && (c == '\n' || c == '\r'));
+        if let Some(bad) = value.chars().find(|&c| c.is_control() && !allowed(c)) {
+            self.push(field, "no_control_characters", format!("{:?} in {}", bad, preview(value)));
+        }
+    }
+
+    /// A date of an entity: its year within the plausible range of [`plausible_date`].
+    pub(crate) fn date(&mut self, field: &str, value: NaiveDate) {
+        if !plausible_date(value) {
+            self.push(field, "plausible_year", value);
         }
     }
 

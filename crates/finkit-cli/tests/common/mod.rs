@@ -107,6 +107,15 @@ impl Run {
             .unwrap_or_else(|e| panic!("stdout is not the JSON report ({e}):\n{}", self.context()))
     }
 
+    /// A lenient ingest that committed the valid rows and rejected others: exit code 3, one
+    /// line on stderr containing every needle, and the JSON report on stdout (returned).
+    #[track_caller]
+    pub(crate) fn rejected_rows(&self, needles: &[&str]) -> Value {
+        self.error_line(3, needles);
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not the JSON report ({e}):\n{}", self.context()))
+    }
+
     /// A failure with exit code `code` and one line on stderr containing every needle.
     #[track_caller]
     pub(crate) fn error_line(&self, code: i32, needles: &[&str]) -> String {

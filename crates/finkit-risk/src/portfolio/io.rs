@@ -1,7 +1,9 @@
 //! Reading a credit portfolio from the reference CSV layout.
 
+use std::io::Read;
 use std::path::Path;
 
+use finkit_schema::limits::{BoundedReader, limit_exceeded};
 use finkit_schema::{Portfolio, PortfolioColumns, SchemaError};
 
 use crate::RiskError;
@@ -23,9 +25,13 @@ pub const PORTFOLIO_CSV_HEADER: [&str; 8] =
 /// validation errors of [`Portfolio::new`] (a PD outside [0, 1], a negative EAD, …).
 pub fn read_portfolio_csv(path: impl AsRef<Path>) -> Result<Portfolio, RiskError> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path)
+    let file = std::fs::File::open(path)
         .map_err(|source| SchemaError::Io { path: path.to_path_buf(), source })?;
-    parse_portfolio_csv(&text, path)
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        let source = std::io::Error::other("is a directory, not a file");
+        return Err(SchemaError::Io { path: path.to_path_buf(), source }.into());
+    }
+    parse_reader(file, path)
 }
 
 /// Parses the CSV layout of [`read_portfolio_csv`] from text (`path` only labels errors).
@@ -34,18 +40,37 @@ pub fn read_portfolio_csv(path: impl AsRef<Path>) -> Result<Portfolio, RiskError
 ///
 /// As [`read_portfolio_csv`].
 pub fn parse_portfolio_csv(text: &str, path: &Path) -> Result<Portfolio, RiskError> {
+    parse_reader(text.as_bytes(), path)
+}
+
+fn parse_reader<R: Read>(reader: R, path: &Path) -> Result<Portfolio, RiskError> {
     let err = |line: u64, column: &str, message: String| -> RiskError {
         SchemaError::Csv { path: path.to_path_buf(), line, column: column.to_string(), message }
             .into()
     };
-    // Records end at `\n` only, so line numbers stay right for CRLF files (rust-csv#395); the
-    // trailing `\r` is whitespace and `Trim::All` removes it.
+    // The shared bounded reader caps a record's length (exit 2 naming the line, never a hang on
+    // `/dev/zero`), strips a BOM, turns `\r\n` into `\n` and gives true line numbers.
     let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .terminator(csv::Terminator::Any(b'\n'))
+        .has_headers(false)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header = rdr.headers().map_err(|e| err(1, "", e.to_string()))?.clone();
+        .from_reader(BoundedReader::csv(reader, b','));
+    let read_error = |rdr: &mut csv::Reader<BoundedReader<R>>, e: csv::Error| -> RiskError {
+        if let csv::ErrorKind::Io(io) = e.kind()
+            && let Some(limit) = limit_exceeded(io)
+        {
+            return err(limit.line.unwrap_or(0), "", limit.to_string());
+        }
+        let line = e
+            .position()
+            .map_or(rdr.get_mut().lines_read() + 1, |p| rdr.get_mut().line_at(p.byte()));
+        err(line, "", e.to_string())
+    };
+    let mut rec = csv::StringRecord::new();
+    let header = match rdr.read_record(&mut rec) {
+        Ok(true) => rec.clone(),
+        Ok(false) => csv::StringRecord::new(),
+        Err(e) => return Err(read_error(&mut rdr, e)),
+    };
     let names: Vec<&str> = header.iter().collect();
     if names != PORTFOLIO_CSV_HEADER {
         return Err(err(
@@ -55,12 +80,14 @@ pub fn parse_portfolio_csv(text: &str, path: &Path) -> Result<Portfolio, RiskErr
         ));
     }
     let mut c = PortfolioColumns::default();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            err(line, "", e.to_string())
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(read_error(&mut rdr, e)),
+        }
+        let line = rdr.get_mut().line_at(rec.position().map_or(0, csv::Position::byte));
+        let rec = &rec;
         let num = |k: usize| -> Result<f64, RiskError> {
             let cell = rec.get(k).unwrap_or("");
             let v: f64 = cell.parse().map_err(|_| {
@@ -138,5 +165,61 @@ mod tests {
         assert!(e.contains("header"), "{e}");
         let e = read_portfolio_csv("/nonexistent/x.csv").unwrap_err().to_string();
         assert!(e.contains("/nonexistent/x.csv"), "{e}");
+    }
+
+    const HEAD: &str = "obligor_id,sector,grade,pd,lgd,ead_eur_m,sales_eur_m,maturity_y\n";
+
+    #[test]
+    fn bom_crlf_and_a_trailing_blank_line_read_as_unix_text() {
+        let body = "A,X,3,0.01,0.45,2.5,,1.0\nB,Y,,0.02,0.4,1.5,3,2.0\n";
+        let unix = parse_portfolio_csv(&format!("{HEAD}{body}"), Path::new("p.csv")).unwrap();
+        let windows = format!("\u{feff}{HEAD}{body}\n").replace('\n', "\r\n");
+        assert_eq!(parse_portfolio_csv(&windows, Path::new("p.csv")).unwrap(), unix);
+    }
+
+    #[test]
+    fn lines_after_a_quoted_multi_line_cell_are_exact() {
+        let text = format!("{HEAD}\"A\n1\",X,3,0.01,0.45,2.5,,1.0\nB,X,3,7,0.45,2.5,,1.0\n");
+        let e = parse_portfolio_csv(&text, Path::new("p.csv")).unwrap_err().to_string();
+        assert!(e.contains("line 4") && e.contains("pd"), "{e}");
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_naming_it() {
+        use std::io::Read;
+        let input = HEAD.as_bytes().chain(std::io::repeat(b'1').take(3 << 20));
+        let e = parse_reader(input, Path::new("z.csv")).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("longer than the limit"), "{e}");
+        if Path::new("/dev/zero").exists() {
+            let e = read_portfolio_csv("/dev/zero").unwrap_err().to_string();
+            assert!(e.contains("line 1") && e.contains("longer than the limit"), "{e}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+        /// Arbitrary bytes after a valid header (or none): an error or a valid portfolio, never
+        /// a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            header in proptest::prelude::any::<bool>(),
+            body in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b",".to_vec()),
+                    proptest::strategy::Just(b"\n".to_vec()),
+                    proptest::strategy::Just(b"\"".to_vec()),
+                    proptest::strategy::Just(b"0.5".to_vec()),
+                    proptest::strategy::Just(b"\r\n".to_vec()),
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 1..6),
+                ],
+                0..40,
+            ),
+        ) {
+            let mut bytes = if header { HEAD.as_bytes().to_vec() } else { Vec::new() };
+            bytes.extend(body.concat());
+            if let Ok(p) = parse_reader(bytes.as_slice(), Path::new("fuzz.csv")) {
+                proptest::prop_assert!(!p.is_empty());
+            }
+        }
     }
 }
