@@ -81,6 +81,7 @@
 //!   with a documented, versioned column schema, for DuckDB, Spark or DataFusion.
 #![doc(test(attr(deny(warnings))))]
 
+pub mod anonymise;
 pub mod audit;
 pub mod backend;
 pub mod conformance;
