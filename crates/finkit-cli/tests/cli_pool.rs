@@ -334,7 +334,16 @@ fn access_comes_from_the_pool_not_from_flags() {
     assert!(denied.iter().any(|e| e["entity"] == "exposures"), "{log}");
 
     // The admin changes the policy through the pool: now the analyst sees the secrets.
-    pool(&db, &["policy-set", "--file", &evil]).ok();
+    let admin_all = "admin = [\"read_firms\", \"read_statements\", \"read_applications\", \
+        \"read_exposures\", \"read_credit_events\", \"read_prices\", \"read_audit\", \
+        \"view_sensitive\", \"export\", \"write_firms\", \"write_statements\", \
+        \"write_applications\", \"write_exposures\", \"write_credit_events\", \
+        \"write_prices\", \"administer\"]";
+    let wider = s.write(
+        "wider.toml",
+        &format!("[roles]\nanalyst = [\"read_firms\", \"view_sensitive\"]\n{admin_all}\n"),
+    );
+    pool(&db, &["policy-set", "--file", &wider]).ok();
     let shown = pool(&db, &["policy-show", "--json"]).json();
     assert_eq!(shown["roles"]["analyst"], serde_json::json!(["read_firms", "view_sensitive"]));
     let firms = pool_as("ann", &db, &["query", "firms", "--json"]).json();
