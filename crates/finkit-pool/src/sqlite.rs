@@ -623,7 +623,7 @@ fn load_policy(conn: &Connection) -> Result<Policy, PoolError> {
         .query_row("SELECT policy FROM pool_policy WHERE id = 1", [], |r| r.get(0))
         .optional()?
         .ok_or_else(|| corrupt("policy", "1", "missing"))?;
-    Policy::from_json_str(&text).map_err(|e| corrupt("policy", "1", &e.to_string()))
+    Policy::from_json_str(&text).map_err(|e| corrupt("policy", "1", e.to_string()))
 }
 
 /// Maps SQLite's "not a database" to the typed error.
