@@ -14,11 +14,15 @@
 #   root (PostgreSQL refuses to run as root);
 # - listens on 127.0.0.1 only, on a random free port, with its socket in the temporary
 #   directory;
-# - authentication: `trust` for the test role `finkit` over TCP from 127.0.0.1 only, `peer`
-#   for the cluster owner over the private socket, everything else rejected;
-# - creates the database `finkit_test` owned by `finkit` and exports
-#   FINKIT_PG_URL=postgresql://finkit@127.0.0.1:PORT/finkit_test (no password: nothing secret
-#   is printed);
+# - authentication: `trust` for the test roles `finkit` and `finkit_reader` over TCP from
+#   127.0.0.1 only, `peer` for the cluster owner over the private socket, everything else
+#   rejected;
+# - creates the database `finkit_test` owned by `finkit` (which has CREATEROLE, so that pools
+#   can create their group roles) and exports
+#   FINKIT_PG_URL=postgresql://finkit@127.0.0.1:PORT/finkit_test and
+#   FINKIT_PG_READER_URL=postgresql://finkit_reader@127.0.0.1:PORT/finkit_test, a second
+#   login with no rights of its own, to test what the database enforces (no password: nothing
+#   secret is printed);
 # - installs `trap pg_stop EXIT`, chained after any EXIT trap already set.
 #
 # pg_stop stops the server (fast shutdown) and removes the temporary directory; calling it
@@ -99,6 +103,7 @@ pg_start() {
   _pg_as_owner sh -c "cat > '$PG_TMP/data/pg_hba.conf'" <<EOF
 local all $PG_OWNER peer
 host all finkit 127.0.0.1/32 trust
+host all finkit_reader 127.0.0.1/32 trust
 host all all 0.0.0.0/0 reject
 host all all ::/0 reject
 EOF
@@ -117,9 +122,11 @@ EOF
   fi
 
   _pg_as_owner "$PG_BIN/psql" -q -h "$PG_TMP" -p "$port" -d postgres -v ON_ERROR_STOP=1 \
-    -c "CREATE ROLE finkit LOGIN" -c "CREATE DATABASE finkit_test OWNER finkit" >/dev/null \
-    || { echo "pg_start: cannot create the test role and database" >&2; return 1; }
+    -c "CREATE ROLE finkit LOGIN CREATEROLE" -c "CREATE ROLE finkit_reader LOGIN" \
+    -c "CREATE DATABASE finkit_test OWNER finkit" >/dev/null \
+    || { echo "pg_start: cannot create the test roles and database" >&2; return 1; }
   export FINKIT_PG_URL="postgresql://finkit@127.0.0.1:$port/finkit_test"
+  export FINKIT_PG_READER_URL="postgresql://finkit_reader@127.0.0.1:$port/finkit_test"
   echo "pg_start: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $PG_TMP), FINKIT_PG_URL exported"
 }
 

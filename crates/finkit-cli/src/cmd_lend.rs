@@ -6,12 +6,12 @@ use clap::{Args, Subcommand};
 use finkit::lending::pool::{load_application, load_book};
 use finkit::lending::pricing::{LoanPricer, PricingConfig};
 use finkit::lending::{Decision, Engine, LendingError, Policy};
-use finkit::pool::{PoolRead, Principal, Role, SqlitePool};
+use finkit::pool::{PoolRead, Principal, SqliteOptions, SqlitePool};
 use finkit::schema::ApplicationId;
 use serde_json::{Value, json};
 
 use crate::Output;
-use crate::cmd_pool::pool_error;
+use crate::cmd_pool::{acting_principal, pool_error};
 use crate::error::CliError;
 use crate::table::{escape, print_pairs, print_table};
 
@@ -35,7 +35,8 @@ pub(crate) struct EngineArgs {
     /// A policy file (TOML); default: the policy shipped with finkit-lending.
     #[arg(long)]
     policy: Option<PathBuf>,
-    /// The credit officer's name recorded in the pool's audit trail (default: $USER).
+    /// The acting user, if given, must be the one the environment names (FINKIT_USER, else
+    /// USER); the user acts in its role from the pool's user table.
     #[arg(long)]
     user: Option<String>,
 }
@@ -88,13 +89,9 @@ pub(crate) fn lending_error(e: LendingError) -> CliError {
     }
 }
 
-fn officer(args: &EngineArgs) -> Principal {
-    let name = args
-        .user
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "finkit-cli".into());
-    Principal::new(name, Role::CreditOfficer)
+/// The user the environment names, in its role from the pool (never more).
+fn officer(pool: &SqlitePool, args: &EngineArgs) -> Result<Principal, CliError> {
+    acting_principal(pool, args.user.as_deref(), None)
 }
 
 fn engine(args: &EngineArgs) -> Result<Engine, CliError> {
@@ -122,7 +119,9 @@ fn open_pool(args: &EngineArgs) -> Result<SqlitePool, CliError> {
     if !args.db.exists() {
         return Err(CliError::input(format!("{}: no such pool file", args.db.display())));
     }
-    SqlitePool::open(&args.db).map_err(pool_error)
+    // Never create or migrate: a decision only reads the pool (and audits the reads).
+    let options = SqliteOptions { create: false, upgrade: false, ..Default::default() };
+    SqlitePool::open_with(&args.db, &options).map_err(pool_error)
 }
 
 /// Runs a `lend` subcommand.
@@ -137,11 +136,10 @@ pub(crate) fn run(command: LendCommand, out: Output) -> Result<(), CliError> {
 fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     let pool = open_pool(&args.engine)?;
     let engine = engine(&args.engine)?;
-    let who = officer(&args.engine);
-    let risk = Principal::new(who.name.clone(), Role::RiskOfficer);
-    // A book that cannot be read whole fails the command: it must never switch the sector
-    // concentration limit off silently.
-    let book = load_book(&pool, &risk).map_err(lending_error)?;
+    let who = officer(&pool, &args.engine)?;
+    // The book is read as the acting user, and read whole: a refusal or a corrupt row fails the
+    // command, so the sector concentration limit can never switch off silently.
+    let book = load_book(&pool, &who).map_err(lending_error)?;
     let ids: Vec<ApplicationId> = match &args.application {
         Some(id) => vec![ApplicationId::new(id.as_str())?],
         None => pool
@@ -230,9 +228,10 @@ fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
 fn plan(args: &PlanArgs, out: Output) -> Result<(), CliError> {
     let pool = open_pool(&args.engine)?;
     let engine = engine(&args.engine)?;
-    let who = officer(&args.engine);
-    let book = load_book(&pool, &Principal::new(who.name.clone(), Role::RiskOfficer))
-        .map_err(lending_error)?;
+    let who = officer(&pool, &args.engine)?;
+    // The book is read as the acting user, and read whole: a refusal or a corrupt row fails the
+    // command, so the sector concentration limit can never switch off silently.
+    let book = load_book(&pool, &who).map_err(lending_error)?;
     let id = ApplicationId::new(args.application.as_str())?;
     let decision = decide_one(&engine, &pool, &who, book.as_ref(), &id)?;
     if out.json {

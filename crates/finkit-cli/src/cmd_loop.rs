@@ -64,8 +64,8 @@ pub(crate) struct MonitorArgs {
 pub(crate) fn dataset(args: &DatasetArgs, out: Output) -> Result<(), CliError> {
     let params = PointInTimeParams::new(args.as_of.clone(), args.horizon_months)
         .map_err(|e| CliError::input(e.to_string()))?;
-    let pool = open(&args.access, false)?;
-    let who = principal(&args.access);
+    let pool = open(&args.access)?;
+    let who = principal(&pool, &args.access)?;
     let set = pool.point_in_time_dataset(&who, &params).map_err(pool_error)?;
     let file = std::fs::File::create(&args.out)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;

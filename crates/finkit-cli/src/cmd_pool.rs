@@ -1,15 +1,19 @@
 //! `finkit pool …`: the embedded SQLite data pool.
 //!
-//! Every call acts as a principal (`--user`, `--role`) under the pool's policy (the default
-//! policy, or `--policy FILE` in TOML or JSON), and is audited.
+//! Every call acts for the user the environment names (`FINKIT_USER`, else `USER`, else
+//! `LOGNAME`), in the role the pool's own user table gives that user, under the policy stored
+//! in the pool, and is audited. Flags cannot add rights: `--user` may only repeat the acting
+//! user, `--role` may only pick a role with fewer permissions, and the policy is changed by an
+//! admin with `pool policy-set`, not passed per call.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use finkit::pool::{
-    Batch, EntityKind, FirmFilter, IngestMode, Policy, PoolError, PoolRead, PoolWrite, Principal,
-    Pseudonymiser, Role, SqliteOptions, SqlitePool, StatementQuery,
+    Batch, EntityKind, FirmFilter, IngestMode, Policy, PoolError, PoolRead, Principal,
+    Pseudonymiser, Role, SqliteOptions, SqlitePool, StatementQuery, anonymise::Privacy,
+    audit::AuditHead,
 };
 use serde_json::json;
 
@@ -20,16 +24,29 @@ use crate::table::{print_pairs, print_table};
 /// The embedded data pool.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PoolCommand {
-    /// Create a pool file (schema migrations applied) or upgrade an existing one.
+    /// Create a pool file (you become its admin) or upgrade an existing one.
     Init(InitArgs),
+    /// Apply pending schema migrations to an existing pool (reads never migrate).
+    Upgrade(AdminArgs),
     /// Ingest a CSV or JSON file of one entity kind; every rejected row is reported.
     Ingest(IngestArgs),
     /// Query firms, statements as of a date, applications, exposures, credit events or the audit trail.
     Query(QueryArgs),
-    /// Write a pseudonymised research export (firm ids replaced by keyed HMAC-SHA256 pseudonyms).
+    /// Write a pseudonymised research export (keyed pseudonyms, quasi-identifiers generalised
+    /// until every combination holds at least --k firms).
     Export(ExportArgs),
-    /// Verify the hash-chained audit trail; exit code 1 when it was tampered with.
-    AuditVerify(AccessArgs),
+    /// Verify the hash-chained audit trail (and an anchor); exit code 1 when it was tampered with.
+    AuditVerify(AuditVerifyArgs),
+    /// Show the access policy stored in the pool.
+    PolicyShow(AdminArgs),
+    /// Replace the pool's access policy with a TOML or JSON file (admin only; audited).
+    PolicySet(PolicySetArgs),
+    /// List the pool's users and their roles (admin only).
+    Users(AdminArgs),
+    /// Register a user with a role, or change its role (admin only; audited).
+    UserSet(UserSetArgs),
+    /// Remove a user from the pool (admin only; audited).
+    UserRemove(UserRemoveArgs),
 }
 
 /// The pool file and who is asking.
@@ -38,15 +55,73 @@ pub(crate) struct AccessArgs {
     /// The pool's SQLite file.
     #[arg(long)]
     db: PathBuf,
-    /// The user name recorded in the audit trail (default: $USER).
+    /// The acting user, if given, must be the one the environment names (FINKIT_USER, else
+    /// USER): it no longer selects a user.
     #[arg(long)]
     user: Option<String>,
-    /// The role to act in.
-    #[arg(long, value_enum, default_value_t = RoleArg::Admin)]
-    role: RoleArg,
-    /// A policy file (TOML or JSON) mapping roles to permissions (default: the built-in policy).
+    /// Act in a role with no more permissions than your own role in the pool (default: your
+    /// role); a role with more is refused.
+    #[arg(long, value_enum)]
+    role: Option<RoleArg>,
+    /// Only for `pool init` of a new pool: its initial policy (TOML or JSON). Elsewhere
+    /// refused; the policy lives in the pool (`pool policy-set`).
     #[arg(long)]
     policy: Option<PathBuf>,
+}
+
+/// The pool file and the acting user, for administration.
+#[derive(Debug, Args)]
+pub(crate) struct AdminArgs {
+    /// The pool's SQLite file.
+    #[arg(long)]
+    db: PathBuf,
+    /// The acting user, if given, must be the one the environment names.
+    #[arg(long)]
+    user: Option<String>,
+}
+
+/// Arguments of `pool policy-set`.
+#[derive(Debug, Args)]
+pub(crate) struct PolicySetArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// The new policy, TOML or JSON (`.json`), one list of permissions per role.
+    #[arg(long)]
+    file: PathBuf,
+}
+
+/// Arguments of `pool user-set`.
+#[derive(Debug, Args)]
+pub(crate) struct UserSetArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// The user to register (as the environment of that user names it).
+    #[arg(long)]
+    name: String,
+    /// The user's role.
+    #[arg(long, value_enum)]
+    role: RoleArg,
+}
+
+/// Arguments of `pool user-remove`.
+#[derive(Debug, Args)]
+pub(crate) struct UserRemoveArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// The user to remove.
+    #[arg(long)]
+    name: String,
+}
+
+/// Arguments of `pool audit-verify`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditVerifyArgs {
+    #[command(flatten)]
+    access: AccessArgs,
+    /// An anchor recorded earlier outside the pool, `COUNT:HASH` as printed by `pool ingest`:
+    /// the trail must still hold entry COUNT with that hash.
+    #[arg(long)]
+    expect_head: Option<String>,
 }
 
 /// Roles of the pool's policy.
@@ -160,6 +235,10 @@ pub(crate) struct ExportArgs {
     /// Pseudonymisation key as hex (default: the FINKIT_PSEUDONYM_KEY environment variable).
     #[arg(long)]
     key: Option<String>,
+    /// Every combination of the firms' quasi-identifiers (founding year, head count, region,
+    /// industry, tech flags) holds at least this many firms (generalised, or suppressed).
+    #[arg(long, default_value_t = 5)]
+    k: usize,
 }
 
 /// Maps a pool error: access, data and file problems are input; the rest is internal.
@@ -187,30 +266,105 @@ fn input_naming(path: &Path, e: &PoolError) -> CliError {
     }
 }
 
-pub(crate) fn principal(access: &AccessArgs) -> Principal {
-    let name = access
-        .user
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "finkit-cli".into());
-    let role = match access.role {
+/// The acting user as the environment names it: `FINKIT_USER`, else `USER`, else `LOGNAME`.
+///
+/// # Errors
+///
+/// Bad input when none is set.
+pub(crate) fn acting_user() -> Result<String, CliError> {
+    ["FINKIT_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .ok_or_else(|| {
+            CliError::input(
+                "cannot tell who is acting: set FINKIT_USER (or USER) to your user name",
+            )
+        })
+}
+
+/// The acting user, checking that `--user` (when given) only repeats it.
+fn checked_user(flag: Option<&str>) -> Result<String, CliError> {
+    let name = acting_user()?;
+    match flag {
+        Some(given) if given != name => Err(CliError::input(format!(
+            "--user {given:?} is not the acting user {name:?}: the user comes from the environment \
+             (FINKIT_USER, else USER); --user may only repeat it"
+        ))),
+        _ => Ok(name),
+    }
+}
+
+/// The principal a command acts for: the environment's user, in its role from the pool's user
+/// table, or in a lower `role` that adds no permission to it.
+///
+/// # Errors
+///
+/// Bad input when the user is unknown to the pool, `--user` names someone else, or `role`
+/// has a permission the user's own role lacks.
+pub(crate) fn acting_principal(
+    pool: &SqlitePool,
+    user_flag: Option<&str>,
+    role: Option<Role>,
+) -> Result<Principal, CliError> {
+    let name = checked_user(user_flag)?;
+    let own = pool.principal_for(&name).map_err(pool_error)?;
+    match role {
+        None => Ok(own),
+        Some(r) if pool.policy().is_within(r, own.role) => Ok(Principal::new(name, r)),
+        Some(r) => {
+            let policy = pool.policy();
+            let extra: Vec<&str> = policy
+                .permissions(r)
+                .difference(&policy.permissions(own.role))
+                .map(|p| p.as_str())
+                .collect();
+            Err(CliError::input(format!(
+                "--role {r} is refused: it has permissions ({}) that {name:?}'s role {} in this pool \
+                 lacks; --role may only lower privileges (an admin changes roles with `pool user-set`)",
+                extra.join(", "),
+                own.role
+            )))
+        }
+    }
+}
+
+fn role_of(arg: RoleArg) -> Role {
+    match arg {
         RoleArg::Analyst => Role::Analyst,
         RoleArg::CreditOfficer => Role::CreditOfficer,
         RoleArg::RiskOfficer => Role::RiskOfficer,
         RoleArg::Auditor => Role::Auditor,
         RoleArg::Admin => Role::Admin,
-    };
-    Principal::new(name, role)
+    }
 }
 
-pub(crate) fn open(access: &AccessArgs, create: bool) -> Result<SqlitePool, CliError> {
-    let policy = match &access.policy {
-        // The user's policy file: missing, unreadable or malformed is bad input.
-        Some(path) => Policy::from_file(path).map_err(|e| input_naming(path, &e))?,
-        None => Policy::default(),
-    };
-    let options = SqliteOptions { create, policy, ..Default::default() };
-    SqlitePool::open_with(&access.db, &options).map_err(pool_error)
+fn principal(pool: &SqlitePool, access: &AccessArgs) -> Result<Principal, CliError> {
+    acting_principal(pool, access.user.as_deref(), access.role.map(role_of))
+}
+
+/// Opens an existing pool for a command (never creating or migrating it); `--policy` is
+/// refused here, since the policy lives in the pool.
+pub(crate) fn open(access: &AccessArgs) -> Result<SqlitePool, CliError> {
+    if let Some(path) = &access.policy {
+        return Err(CliError::input(format!(
+            "--policy {} is refused: the policy lives in the pool and an admin changes it with \
+             `finkit pool policy-set --db {} --file FILE` (`pool policy-show` prints it)",
+            path.display(),
+            access.db.display()
+        )));
+    }
+    open_existing(&access.db, false)
+}
+
+fn open_existing(db: &Path, upgrade: bool) -> Result<SqlitePool, CliError> {
+    let options = SqliteOptions { create: false, upgrade, ..Default::default() };
+    SqlitePool::open_with(db, &options).map_err(pool_error)
+}
+
+fn open_admin(args: &AdminArgs) -> Result<(SqlitePool, Principal), CliError> {
+    let pool = open_existing(&args.db, false)?;
+    let who = acting_principal(&pool, args.user.as_deref(), None)?;
+    Ok((pool, who))
 }
 
 fn today() -> NaiveDate {
@@ -220,50 +374,176 @@ fn today() -> NaiveDate {
 /// Runs a `pool` subcommand.
 pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
     match command {
-        PoolCommand::Init(a) => {
-            let pool = open(&a.access, true)?;
+        PoolCommand::Init(a) => init(&a, out),
+        PoolCommand::Upgrade(a) => {
+            let name = checked_user(a.user.as_deref())?;
+            let pool = open_existing(&a.db, true)?;
+            let admin = pool.bootstrap_admin(&name).map_err(pool_error)?;
             let version = pool.schema_version().map_err(pool_error)?;
             if out.json {
                 return out.print_json(
-                    &json!({"db": a.access.db.display().to_string(), "schema_version": version}),
+                    &json!({"db": a.db.display().to_string(), "schema_version": version}),
                 );
             }
-            println!("pool {} ready (schema version {version})", a.access.db.display());
+            println!("pool {} at schema version {version}", a.db.display());
+            if admin {
+                println!("the pool had no users: {name:?} is registered as its admin");
+            }
             Ok(())
         }
         PoolCommand::Ingest(a) => ingest(&a, out),
         PoolCommand::Query(a) => query(&a, out),
         PoolCommand::Export(a) => export(&a, out),
-        PoolCommand::AuditVerify(a) => {
-            let pool = open(&a, false)?;
-            let status = pool.verify_audit(&principal(&a)).map_err(pool_error)?;
-            let problems: Vec<String> = status.problems.iter().map(|p| format!("{p:?}")).collect();
+        PoolCommand::AuditVerify(a) => audit_verify(&a, out),
+        PoolCommand::PolicyShow(a) => {
+            let (pool, _) = open_admin(&a)?;
+            let policy = pool.policy();
             if out.json {
-                out.print_json(&json!({
-                    "intact": status.is_intact(), "entries": status.entries,
-                    "head": status.head.hash, "problems": problems,
-                }))?;
-            } else {
-                print_pairs(&[
-                    ("entries", status.entries.to_string()),
-                    ("head", status.head.hash.clone()),
-                    ("intact", status.is_intact().to_string()),
-                ]);
+                return out.print_json(&serde_json::to_value(&policy)?);
             }
-            if status.is_intact() {
-                Ok(())
-            } else {
-                Err(CliError::internal(format!(
-                    "the audit trail was tampered with: {}",
-                    problems.join("; ")
-                )))
+            let rows: Vec<Vec<String>> = Role::ALL
+                .iter()
+                .map(|r| {
+                    let perms: Vec<&str> =
+                        policy.permissions(*r).iter().map(|p| p.as_str()).collect();
+                    vec![r.to_string(), perms.join(", ")]
+                })
+                .collect();
+            print_table(&["role", "permissions"], &rows);
+            Ok(())
+        }
+        PoolCommand::PolicySet(a) => {
+            let (pool, who) = open_admin(&a.admin)?;
+            let policy = Policy::from_file(&a.file).map_err(|e| input_naming(&a.file, &e))?;
+            pool.set_policy(&who, &policy).map_err(pool_error)?;
+            if out.json {
+                return out.print_json(&serde_json::to_value(&policy)?);
             }
+            println!(
+                "policy of {} replaced from {} (audited)",
+                a.admin.db.display(),
+                a.file.display()
+            );
+            Ok(())
+        }
+        PoolCommand::Users(a) => {
+            let (pool, who) = open_admin(&a)?;
+            let users = pool.users(&who).map_err(pool_error)?;
+            if out.json {
+                let doc: Vec<serde_json::Value> =
+                    users.iter().map(|(n, r)| json!({"name": n, "role": r})).collect();
+                return out.print_json(&serde_json::Value::Array(doc));
+            }
+            let rows: Vec<Vec<String>> = users
+                .iter()
+                .map(|(n, r)| vec![n.escape_debug().to_string(), r.to_string()])
+                .collect();
+            print_table(&["user", "role"], &rows);
+            Ok(())
+        }
+        PoolCommand::UserSet(a) => {
+            let (pool, who) = open_admin(&a.admin)?;
+            let role = role_of(a.role);
+            pool.set_user(&who, &a.name, role).map_err(pool_error)?;
+            if out.json {
+                return out.print_json(&json!({"name": a.name, "role": role}));
+            }
+            println!("user {:?} now has role {role} (audited)", a.name);
+            Ok(())
+        }
+        PoolCommand::UserRemove(a) => {
+            let (pool, who) = open_admin(&a.admin)?;
+            let removed = pool.remove_user(&who, &a.name).map_err(pool_error)?;
+            if !removed {
+                return Err(CliError::input(format!("user {:?} is not registered", a.name)));
+            }
+            if out.json {
+                return out.print_json(&json!({"name": a.name, "removed": true}));
+            }
+            println!("user {:?} removed (audited)", a.name);
+            Ok(())
         }
     }
 }
 
+fn init(a: &InitArgs, out: Output) -> Result<(), CliError> {
+    let name = checked_user(a.access.user.as_deref())?;
+    let db = &a.access.db;
+    let existing = db.exists() && std::fs::metadata(db).is_ok_and(|m| m.len() > 0);
+    let policy = match &a.access.policy {
+        Some(path) if existing => {
+            return Err(CliError::input(format!(
+                "--policy {} is refused: {} exists and keeps its stored policy; an admin changes it \
+                 with `finkit pool policy-set`",
+                path.display(),
+                db.display()
+            )));
+        }
+        // The user's policy file: missing, unreadable or malformed is bad input.
+        Some(path) => Policy::from_file(path).map_err(|e| input_naming(path, &e))?,
+        None => Policy::default(),
+    };
+    let options = SqliteOptions { create: true, upgrade: true, policy, ..Default::default() };
+    let pool = SqlitePool::open_with(db, &options).map_err(pool_error)?;
+    let admin = pool.bootstrap_admin(&name).map_err(pool_error)?;
+    // The caller must be a user of the pool (an existing pool's admin may have removed them).
+    let who = acting_principal(&pool, Some(&name), a.access.role.map(role_of))?;
+    let version = pool.schema_version().map_err(pool_error)?;
+    if out.json {
+        return out.print_json(&json!({"db": db.display().to_string(), "schema_version": version}));
+    }
+    println!("pool {} ready (schema version {version})", db.display());
+    if admin {
+        println!("{name:?} is registered as the pool's admin");
+    } else {
+        println!("{name:?} acts as {}", who.role);
+    }
+    Ok(())
+}
+
+fn audit_verify(a: &AuditVerifyArgs, out: Output) -> Result<(), CliError> {
+    let anchor = match &a.expect_head {
+        Some(text) => Some(
+            text.parse::<AuditHead>()
+                .map_err(|e| CliError::input(format!("--expect-head: {e}")))?,
+        ),
+        None => None,
+    };
+    let pool = open(&a.access)?;
+    let mut status = pool.verify_audit(&principal(&pool, &a.access)?).map_err(pool_error)?;
+    if let Some(anchor) = &anchor {
+        status.check_anchor(anchor);
+    }
+    let problems: Vec<String> = status.problems.iter().map(|p| format!("{p:?}")).collect();
+    if out.json {
+        out.print_json(&json!({
+            "intact": status.is_intact(), "entries": status.entries,
+            "head": status.head.hash, "problems": problems,
+        }))?;
+    } else {
+        print_pairs(&[
+            ("entries", status.entries.to_string()),
+            ("head", status.head.hash.clone()),
+            (
+                "anchor",
+                anchor.as_ref().map_or_else(|| "none given".to_owned(), ToString::to_string),
+            ),
+            ("intact", status.is_intact().to_string()),
+        ]);
+    }
+    if status.is_intact() {
+        Ok(())
+    } else {
+        Err(CliError::internal(format!(
+            "the audit trail was tampered with: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
 fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
-    let pool = open(&args.access, false)?;
+    let pool = open(&args.access)?;
+    let who = principal(&pool, &args.access)?;
     let kind = match args.kind {
         KindArg::Firms => EntityKind::Firms,
         KindArg::Statements => EntityKind::Statements,
@@ -290,11 +570,11 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
     .map_err(|e| input_naming(&args.file, &e))?;
     let bar = crate::progress::bar(1, "ingest");
     let mode = if args.strict { IngestMode::Strict } else { IngestMode::Lenient };
-    let report = match pool.ingest(&principal(&args.access), &batch, mode) {
-        Ok(report) => report,
+    let (report, head) = match pool.ingest_anchored(&who, &batch, mode) {
+        Ok(done) => done,
         Err(PoolError::Rejected { report }) => {
             bar.finish_and_clear();
-            print_report(&report, &args.file, out)?;
+            print_report(&report, None, &args.file, out)?;
             return Err(CliError::input(format!(
                 "{}: strict mode: {} row(s) rejected, nothing committed (first: {})",
                 args.file.display(),
@@ -305,7 +585,7 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
         Err(e) => return Err(pool_error(e)),
     };
     bar.finish_and_clear();
-    print_report(&report, &args.file, out)?;
+    print_report(&report, Some(&head), &args.file, out)?;
     if report.rejected.is_empty() {
         Ok(())
     } else {
@@ -320,13 +600,25 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
     }
 }
 
+/// Prints an ingest report; `head` is the audit head after a committed ingest, an anchor for
+/// `pool audit-verify --expect-head` (JSON field `audit_head`, `COUNT:HASH`).
 fn print_report(
     report: &finkit::pool::IngestReport,
+    head: Option<&AuditHead>,
     file: &Path,
     out: Output,
 ) -> Result<(), CliError> {
     if out.json {
-        return out.print_json(&serde_json::to_value(report)?);
+        let mut doc = serde_json::to_value(report)?;
+        if let (Some(head), serde_json::Value::Object(map)) = (head, &mut doc) {
+            map.insert("audit_head".into(), json!(head.to_string()));
+        }
+        return out.print_json(&doc);
+    }
+    if let Some(head) = head {
+        println!(
+            "audit head {head} (keep it outside the pool; `finkit pool audit-verify --expect-head {head}` checks the trail against it)"
+        );
     }
     println!(
         "{}: {} accepted, {} rejected",
@@ -346,8 +638,8 @@ fn print_report(
 }
 
 fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
-    let pool = open(&args.access, false)?;
-    let who = principal(&args.access);
+    let pool = open(&args.access)?;
+    let who = principal(&pool, &args.access)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let (header, rows, doc): (Vec<&str>, Vec<Vec<String>>, serde_json::Value) = match args.what {
         QueryWhat::Firms => {
@@ -494,7 +786,8 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn export(args: &ExportArgs, out: Output) -> Result<(), CliError> {
-    let pool = open(&args.access, false)?;
+    let pool = open(&args.access)?;
+    let who = principal(&pool, &args.access)?;
     let key_hex = match &args.key {
         Some(k) => k.clone(),
         None => std::env::var("FINKIT_PSEUDONYM_KEY").map_err(|_| {
@@ -505,7 +798,9 @@ fn export(args: &ExportArgs, out: Output) -> Result<(), CliError> {
         .ok_or_else(|| CliError::input("--key must be an even number of hex digits"))?;
     let key = Pseudonymiser::new(&key).map_err(pool_error)?;
     let as_of = args.as_of.unwrap_or_else(today);
-    let export = pool.research_export(&principal(&args.access), as_of, &key).map_err(pool_error)?;
+    let privacy = Privacy::new(args.k).map_err(|e| CliError::input(format!("--k: {e}")))?;
+    let export = pool.research_export_with(&who, as_of, &key, &privacy).map_err(pool_error)?;
+    let p = &export.privacy;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::input(format!("{}: cannot create: {e}", args.out.display())))?;
     let path = args.out.join(format!("research_export_{as_of}.json"));
@@ -515,14 +810,20 @@ fn export(args: &ExportArgs, out: Output) -> Result<(), CliError> {
         return out.print_json(&json!({
             "file": path.display().to_string(), "as_of": as_of.to_string(),
             "firms": export.firms.len(), "statements": export.statements.len(), "credit_events": export.credit_events.len(),
+            "k": p.k, "generalisation_level": p.level, "generalisation": p.generalisation,
+            "suppressed_firms": p.suppressed_firms, "smallest_class": p.smallest_class,
         }));
     }
     println!(
-        "wrote {} ({} firms, {} statements, {} credit events; ids pseudonymised, sensitive fields masked)",
+        "wrote {} ({} firms, {} statements, {} credit events; ids pseudonymised, no names or contacts)",
         path.display(),
         export.firms.len(),
         export.statements.len(),
         export.credit_events.len()
+    );
+    println!(
+        "k-anonymity: k = {}, level {} ({}); {} firm(s) suppressed; smallest class {}",
+        p.k, p.level, p.generalisation, p.suppressed_firms, p.smallest_class
     );
     Ok(())
 }

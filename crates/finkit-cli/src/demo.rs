@@ -44,6 +44,10 @@ pub(crate) struct DemoArgs {
     /// How much work to do.
     #[arg(long, value_enum, default_value_t = Size::Full)]
     size: Size,
+    /// Replace an existing `pool.db` in the output directory (its data and audit trail are
+    /// deleted). Without it, an existing pool is refused.
+    #[arg(long)]
+    force: bool,
 }
 
 struct Sizes {
@@ -92,14 +96,27 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     // 1. The data pool.
     bar.set_message("data pool");
     let db = args.out.join("pool.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let path = PathBuf::from(format!("{}{suffix}", db.display()));
-        if path.exists() {
-            std::fs::remove_file(&path)
-                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        }
+    let existing: Vec<PathBuf> = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| PathBuf::from(format!("{}{suffix}", db.display())))
+        .filter(|path| path.exists())
+        .collect();
+    if !existing.is_empty() && !args.force {
+        return Err(CliError::input(format!(
+            "{}: a pool already exists (its data and audit trail would be deleted); \
+             pass --force to replace it or choose another --out",
+            existing[0].display()
+        )));
+    }
+    for path in existing {
+        std::fs::remove_file(&path)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
     }
     let pool = SqlitePool::open(&db).map_err(pool_error)?;
+    // The user running the demo administers its pool, so `finkit pool …` works on it after.
+    if let Ok(name) = crate::cmd_pool::acting_user() {
+        pool.bootstrap_admin(&name).map_err(pool_error)?;
+    }
     let admin = Principal::new("demo-admin", Role::Admin);
     let synthetic = SyntheticParams::builder()
         .with_firms(sizes.firms)

@@ -111,8 +111,14 @@ fn demo_small_writes_a_self_contained_report() {
         }
     }
 
-    // Running again into the same directory replaces the pool and the report.
-    finkit(&["demo", "--size", "small", "--out", &arg(&out), "--json"]).json();
+    // Running again into the same directory is refused: it would delete the pool and its
+    // audit trail. The pool is left exactly as it was.
+    let db = out.join("pool.db");
+    let before = std::fs::read(&db).expect("pool.db");
+    finkit(&["demo", "--size", "small", "--out", &arg(&out)]).bad_input(&["pool.db", "--force"]);
+    assert_eq!(std::fs::read(&db).expect("pool.db"), before, "the refused demo changed pool.db");
+    // With --force it replaces the pool and the report.
+    finkit(&["demo", "--size", "small", "--out", &arg(&out), "--force", "--json"]).json();
 }
 
 #[test]

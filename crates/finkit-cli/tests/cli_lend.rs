@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::tolerance::{CLOSED_FORM_REL, rel_err};
-use common::{Scratch, arg, data, finkit, num, synthetic_pool};
+use common::{Scratch, arg, data, finkit, finkit_env, num, synthetic_pool};
 use serde_json::Value;
 
 /// The hurdle rate of `PricingConfig::default()` (finkit-lending), also printed in every
@@ -23,7 +23,13 @@ fn keys(doc: &Value) -> BTreeSet<String> {
 fn decide_every_application_and_one_alone() {
     let s = Scratch::new();
     let (db, data, _files) = synthetic_pool(&s);
-    let all = finkit(&["lend", "decide", "--db", &db, "--user", "officer", "--json"]).json();
+    // The pool's admin registers the officer; the officer acts as the environment says.
+    finkit(&["pool", "user-set", "--db", &db, "--name", "officer", "--role", "credit-officer"])
+        .ok();
+    let as_officer = [("FINKIT_USER", "officer")];
+    let all =
+        finkit_env(&["lend", "decide", "--db", &db, "--user", "officer", "--json"], &as_officer)
+            .json();
     assert_eq!(keys(&all), ["decisions", "model"].iter().map(|s| (*s).to_owned()).collect());
     assert!(all["model"].as_str().is_some_and(|m| !m.is_empty()));
     let decisions = all["decisions"].as_array().expect("decisions");
@@ -49,17 +55,10 @@ fn decide_every_application_and_one_alone() {
     // One application alone: the same decision.
     let first = &decisions[0];
     let id = first["application_id"].as_str().unwrap();
-    let one = finkit(&[
-        "lend",
-        "decide",
-        "--db",
-        &db,
-        "--user",
-        "officer",
-        "--application",
-        id,
-        "--json",
-    ])
+    let one = finkit_env(
+        &["lend", "decide", "--db", &db, "--user", "officer", "--application", id, "--json"],
+        &as_officer,
+    )
     .json();
     let one = &one["decisions"].as_array().expect("decisions")[0];
     assert_eq!(one["core"]["outcome"], first["core"]["outcome"]);
@@ -222,4 +221,20 @@ fn lend_bad_input() {
     let bad_policy = s.write("bad_policy.toml", "garbage = [\n");
     finkit(&["lend", "decide", "--db", &db, "--policy", &bad_policy])
         .bad_input(&["bad_policy.toml", "line 1"]);
+}
+
+#[test]
+fn decisions_act_in_the_role_the_pool_gives_the_user() {
+    let s = Scratch::new();
+    let (db, _data, _files) = synthetic_pool(&s);
+    finkit(&["pool", "user-set", "--db", &db, "--name", "ann", "--role", "analyst"]).ok();
+    // An analyst may not read applications: no decision, whatever the flags say.
+    let analyst = finkit_env(&["lend", "decide", "--db", &db, "--json"], &[("FINKIT_USER", "ann")]);
+    analyst.bad_input(&["access denied", "ann", "analyst"]);
+    // Naming someone else with --user does not make you them.
+    finkit_env(&["lend", "decide", "--db", &db, "--user", "tester"], &[("FINKIT_USER", "ann")])
+        .bad_input(&["--user", "tester", "ann"]);
+    // A user the pool does not know is refused.
+    finkit_env(&["lend", "decide", "--db", &db], &[("FINKIT_USER", "nobody")])
+        .bad_input(&["nobody", "user-set"]);
 }

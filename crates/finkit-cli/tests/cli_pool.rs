@@ -40,9 +40,25 @@ fn keys(doc: &Value) -> BTreeSet<String> {
     doc.as_object().expect("a JSON object").keys().cloned().collect()
 }
 
+/// A committed ingest also reports the audit head, `COUNT:HASH`.
+#[track_caller]
+fn assert_head(doc: &Value) -> String {
+    let head = doc["audit_head"].as_str().expect("audit_head").to_owned();
+    let (count, hash) = head.split_once(':').expect("COUNT:HASH");
+    assert!(count.parse::<u64>().is_ok() && hash.len() == 64, "{head}");
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{head}");
+    head
+}
+
 #[track_caller]
 fn assert_report(doc: &Value, accepted: usize, rejected: usize) {
-    assert_eq!(keys(doc), ["accepted", "rejected"].iter().map(|s| (*s).to_owned()).collect());
+    let mut expected: BTreeSet<String> =
+        ["accepted", "rejected"].iter().map(|s| (*s).to_owned()).collect();
+    if doc.get("audit_head").is_some() {
+        assert_head(doc);
+        expected.insert("audit_head".into());
+    }
+    assert_eq!(keys(doc), expected);
     assert_eq!(doc["accepted"], accepted, "{doc}");
     let list = doc["rejected"].as_array().expect("rejected list");
     assert_eq!(list.len(), rejected, "{doc}");
@@ -109,7 +125,11 @@ fn init_ingest_query_export_verify() {
     let doc =
         pool(&db, &["export", "--out", &arg(&out), "--as-of", &as_of, "--key", KEY, "--json"])
             .json();
-    assert_eq!(doc["firms"], data.firms.len());
+    // 5-anonymous by default: generalised, and firms in too small classes suppressed.
+    assert_eq!(doc["k"], 5);
+    let exported = doc["firms"].as_u64().unwrap() as usize;
+    assert_eq!(exported + doc["suppressed_firms"].as_u64().unwrap() as usize, data.firms.len());
+    assert!(exported == 0 || doc["smallest_class"].as_u64().unwrap() >= 5, "{doc}");
     assert_eq!(doc["as_of"], as_of.as_str());
     let file = doc["file"].as_str().expect("file");
     let text = std::fs::read_to_string(file).expect("export file");
@@ -252,9 +272,169 @@ fn pool_bad_input() {
     pool(&db, &["export", "--out", &out, "--key", "xyz"]).bad_input(&["--key", "hex"]);
     pool(&db, &["export", "--out", &out, "--key", "abc"]).bad_input(&["--key"]);
 
-    // A policy file that does not exist or does not parse.
+    // A policy file is no longer taken per call: the policy lives in the pool.
     let no_policy = arg(&s.path("policy.toml"));
-    pool(&db, &["query", "firms", "--policy", &no_policy]).bad_input(&["policy.toml"]);
+    pool(&db, &["query", "firms", "--policy", &no_policy]).bad_input(&["--policy", "policy-set"]);
+    // `policy-set` reads the file: missing or malformed is bad input naming it.
+    pool(&db, &["policy-set", "--file", &no_policy]).bad_input(&["policy.toml"]);
     let bad_policy = s.write("bad_policy.toml", "this is = not [ a policy");
-    pool(&db, &["query", "firms", "--policy", &bad_policy]).bad_input(&["bad_policy.toml"]);
+    pool(&db, &["policy-set", "--file", &bad_policy]).bad_input(&["bad_policy.toml"]);
+}
+
+/// `finkit pool …` as another user of the environment.
+fn pool_as<S: AsRef<str>>(user: &str, db: &str, args: &[S]) -> Run {
+    let mut full = vec!["pool".to_owned()];
+    full.extend(args.iter().map(|a| a.as_ref().to_owned()));
+    full.extend(["--db".to_owned(), db.to_owned()]);
+    finkit_env(&full, &[("FINKIT_USER", user)])
+}
+
+#[test]
+fn access_comes_from_the_pool_not_from_flags() {
+    let s = Scratch::new();
+    let (db, _data, _files) = synthetic_pool(&s);
+    // The creator (FINKIT_USER=tester) is the pool's admin and registers an analyst.
+    pool(&db, &["user-set", "--name", "ann", "--role", "analyst"]).ok();
+    let users = pool(&db, &["users", "--json"]).json();
+    assert_eq!(users.as_array().map(Vec::len), Some(2), "{users}");
+
+    // The analyst sees masked firms and no loan book, whatever she passes.
+    let firms = pool_as("ann", &db, &["query", "firms", "--json"]).json();
+    assert!(firms.as_array().unwrap().iter().all(|f| f["registration_number"] == "***"));
+    pool_as("ann", &db, &["query", "exposures"]).bad_input(&["access denied", "ann"]);
+    pool_as("ann", &db, &["query", "firms", "--role", "admin"]).bad_input(&[
+        "--role admin is refused",
+        "analyst",
+        "view_sensitive",
+    ]);
+    pool_as("ann", &db, &["query", "firms", "--role", "credit-officer"])
+        .bad_input(&["--role credit_officer is refused"]);
+    let evil = s.write("evil.toml", "[roles]\nanalyst = [\"read_firms\", \"view_sensitive\"]\n");
+    pool_as("ann", &db, &["query", "firms", "--role", "analyst", "--policy", &evil])
+        .bad_input(&["--policy", "refused"]);
+    pool_as("ann", &db, &["query", "firms", "--user", "tester"])
+        .bad_input(&["--user", "tester", "ann"]);
+    // Only an admin changes the policy or the users, and the attempts are audited.
+    pool_as("ann", &db, &["policy-set", "--file", &evil]).bad_input(&["access denied"]);
+    pool_as("ann", &db, &["user-set", "--name", "ann", "--role", "admin"])
+        .bad_input(&["access denied"]);
+    // A user the pool does not know is refused, with the way in.
+    pool_as("nobody", &db, &["query", "firms"]).bad_input(&["nobody", "user-set"]);
+    // The admin may act in a lower role (an auditor reads everything but sees no secrets).
+    let as_auditor = pool(&db, &["query", "firms", "--role", "auditor", "--json"]).json();
+    assert!(as_auditor.as_array().unwrap().iter().all(|f| f["registration_number"] == "***"));
+
+    let log = pool(&db, &["query", "audit", "--json"]).json();
+    let denied: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["principal"] == "ann" && e["outcome"] == "denied")
+        .collect();
+    assert!(denied.iter().any(|e| e["action"] == "administer"), "{log}");
+    assert!(denied.iter().any(|e| e["entity"] == "exposures"), "{log}");
+
+    // The admin changes the policy through the pool: now the analyst sees the secrets.
+    let admin_all = "admin = [\"read_firms\", \"read_statements\", \"read_applications\", \
+        \"read_exposures\", \"read_credit_events\", \"read_prices\", \"read_audit\", \
+        \"view_sensitive\", \"export\", \"write_firms\", \"write_statements\", \
+        \"write_applications\", \"write_exposures\", \"write_credit_events\", \
+        \"write_prices\", \"administer\"]";
+    let wider = s.write(
+        "wider.toml",
+        &format!("[roles]\nanalyst = [\"read_firms\", \"view_sensitive\"]\n{admin_all}\n"),
+    );
+    pool(&db, &["policy-set", "--file", &wider]).ok();
+    let shown = pool(&db, &["policy-show", "--json"]).json();
+    assert_eq!(shown["roles"]["analyst"], serde_json::json!(["read_firms", "view_sensitive"]));
+    let firms = pool_as("ann", &db, &["query", "firms", "--json"]).json();
+    assert!(firms.as_array().unwrap().iter().all(|f| f["registration_number"] != "***"));
+    // ... and the change is in the audit trail.
+    let log = pool(&db, &["query", "audit", "--json"]).json();
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["principal"] == "tester"
+            && e["action"] == "administer"
+            && e["entity"] == "policy"),
+        "{log}"
+    );
+    // A policy that would lock the admins out is refused.
+    let locked = s.write("locked.toml", "[roles]\nadmin = [\"read_firms\"]\n");
+    pool(&db, &["policy-set", "--file", &locked]).bad_input(&["administer"]);
+    pool(&db, &["user-remove", "--name", "tester"]).bad_input(&["last admin"]);
+}
+
+#[test]
+fn reads_never_migrate_and_foreign_databases_are_refused() {
+    let s = Scratch::new();
+    let path = s.path("theirs.db");
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1); PRAGMA user_version = 3;")
+        .unwrap();
+    drop(raw);
+    let before = std::fs::read(&path).unwrap();
+    let db = arg(&path);
+    pool(&db, &["query", "firms"]).bad_input(&["theirs.db", "not a finkit pool"]);
+    pool(&db, &["init"]).bad_input(&["theirs.db", "not a finkit pool"]);
+    finkit(&["lend", "decide", "--db", &db]).bad_input(&["theirs.db", "not a finkit pool"]);
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a refused command changed the file");
+    let names: Vec<String> = {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        let mut stmt = raw.prepare("SELECT name FROM sqlite_master").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    };
+    assert_eq!(names, ["t"]);
+
+    // A pool of an older schema: reads refuse and point to the upgrade; upgrade migrates.
+    let old = s.path("old.db");
+    let raw = rusqlite::Connection::open(&old).unwrap();
+    for m in &finkit::pool::migrations::MIGRATIONS[..2] {
+        raw.execute_batch(&m.sql(finkit::pool::migrations::Dialect::Sqlite)).unwrap();
+    }
+    raw.execute_batch("PRAGMA user_version = 2").unwrap();
+    drop(raw);
+    let before = std::fs::read(&old).unwrap();
+    let old_db = arg(&old);
+    pool(&old_db, &["query", "firms"]).bad_input(&["pool upgrade"]);
+    finkit(&["lend", "decide", "--db", &old_db]).bad_input(&["pool upgrade"]);
+    assert_eq!(std::fs::read(&old).unwrap(), before);
+    pool(&old_db, &["upgrade"]).ok();
+    assert_eq!(pool(&old_db, &["query", "firms", "--json"]).json(), Value::Array(vec![]));
+}
+
+#[test]
+fn audit_verify_checks_an_anchor_and_the_triggers() {
+    let s = Scratch::new();
+    let (db, _data, files) = synthetic_pool(&s);
+    let doc =
+        pool(&db, &["ingest", "--kind", "firms", "--file", &arg(&files.firms), "--json"]).json();
+    let head = assert_head(&doc);
+    let text = pool(&db, &["ingest", "--kind", "firms", "--file", &arg(&files.firms)]);
+    assert!(text.ok().stdout.contains("audit head "), "{}", text.stdout);
+    pool(&db, &["audit-verify", "--expect-head", &head]).ok();
+    pool(&db, &["audit-verify", "--expect-head", "12"]).bad_input(&["--expect-head"]);
+
+    // Truncate the chain and reset the head, putting the triggers back: consistent inside the
+    // file, caught by the anchor (exit 1, tampering).
+    let (count, _) = head.split_once(':').unwrap();
+    let raw = rusqlite::Connection::open(&db).unwrap();
+    let hash: String =
+        raw.query_row("SELECT hash FROM audit_log WHERE seq = 2", [], |r| r.get(0)).unwrap();
+    raw.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 2;")
+        .unwrap();
+    raw.execute("UPDATE audit_head SET count = 2, hash = ?1 WHERE id = 1", [hash]).unwrap();
+    let verify = pool(&db, &["audit-verify", "--json"]);
+    assert_eq!(verify.code, 1, "the dropped trigger is reported: {verify:?}");
+    assert!(verify.stdout.contains("audit_log_no_delete"), "{}", verify.stdout);
+    for (_, sql) in
+        finkit::pool::migrations::audit_triggers(finkit::pool::migrations::Dialect::Sqlite)
+    {
+        if sql.contains("audit_log_no_delete") {
+            raw.execute_batch(&format!("{sql};")).unwrap();
+        }
+    }
+    drop(raw);
+    pool(&db, &["audit-verify"]).ok();
+    let anchored = pool(&db, &["audit-verify", "--expect-head", &head]);
+    assert_eq!(anchored.code, 1, "{anchored:?}");
+    assert!(anchored.stderr.contains(&format!("at least {count}")), "{}", anchored.stderr);
 }

@@ -9,7 +9,12 @@
 //!
 //! - an edited entry (its hash no longer matches its content);
 //! - an inserted or deleted entry in the middle (sequence numbers and `prev_hash` links break);
-//! - a deleted last entry (the count and hash no longer match the stored head).
+//! - a deleted last entry (the count and hash no longer match the stored head);
+//! - with an anchor ([`AuditStatus::check_anchor`], `finkit pool audit-verify --expect-head
+//!   COUNT:HASH`): a deleted tail with the head rewritten, a truncated and reset chain, and a
+//!   chain rewritten from the start;
+//! - in the SQL backends: a dropped or replaced append-only trigger, or an extra trigger on the
+//!   audit tables.
 //!
 //! # Limits
 //!
@@ -188,6 +193,28 @@ impl Default for AuditHead {
     }
 }
 
+/// `COUNT:HASH`, the anchor format of `finkit pool audit-verify --expect-head`.
+impl std::fmt::Display for AuditHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.count, self.hash)
+    }
+}
+
+/// Parses `COUNT:HASH` (a decimal count and 64 lowercase or uppercase hex digits).
+impl std::str::FromStr for AuditHead {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("audit head {text:?}: expected COUNT:HASH with 64 hex digits");
+        let (count, hash) = text.trim().split_once(':').ok_or_else(bad)?;
+        let count: u64 = count.parse().map_err(|_| bad())?;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(AuditHead { count, hash: hash.to_ascii_lowercase() })
+    }
+}
+
 /// One problem found by [`verify_chain`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditProblem {
@@ -231,6 +258,39 @@ impl AuditStatus {
                 .ok()
                 .and_then(|i| self.hashes.get(i))
                 .is_some_and(|h| *h == anchor.hash),
+        }
+    }
+}
+
+impl AuditStatus {
+    /// Checks the chain against an anchor recorded earlier outside the pool (for example the
+    /// head printed by an ingest) and records a problem when the chain does not extend it:
+    /// this catches what the stored head cannot, a deleted tail with the head rewritten, a
+    /// truncated and reset chain, or a chain rewritten from the start.
+    pub fn check_anchor(&mut self, anchor: &AuditHead) {
+        if self.entries < anchor.count {
+            self.problems.push(AuditProblem {
+                seq: anchor.count,
+                problem: format!(
+                    "the trail has {} entries but the anchor {anchor} says there were at least {}: \
+                     entries were deleted",
+                    self.entries, anchor.count
+                ),
+            });
+            return;
+        }
+        let at = match anchor.count {
+            0 => Some(GENESIS_HASH),
+            n => usize::try_from(n - 1).ok().and_then(|i| self.hashes.get(i)).map(String::as_str),
+        };
+        if at != Some(anchor.hash.as_str()) {
+            self.problems.push(AuditProblem {
+                seq: anchor.count,
+                problem: format!(
+                    "entry {} does not have the anchored hash {}: the trail was rewritten",
+                    anchor.count, anchor.hash
+                ),
+            });
         }
     }
 }
@@ -329,6 +389,49 @@ mod tests {
         let extra = inserted[1].clone();
         inserted.insert(2, extra);
         assert!(!verify_chain(&inserted, &head).is_intact());
+    }
+
+    #[test]
+    fn anchors_catch_rewrites_that_the_stored_head_cannot() {
+        let (v, head) = chain(5);
+        let anchor = AuditHead { count: 3, hash: v[2].hash.clone() };
+        let mut ok = verify_chain(&v, &head);
+        ok.check_anchor(&anchor);
+        assert!(ok.is_intact(), "{:?}", ok.problems);
+        let text = anchor.to_string();
+        assert_eq!(text.parse::<AuditHead>().unwrap(), anchor);
+        assert!("3".parse::<AuditHead>().is_err());
+        assert!("x:abc".parse::<AuditHead>().is_err());
+
+        // The tail deleted and the head rewritten to match: intact by itself, not against
+        // the anchor.
+        let mut cut = verify_chain(&v[..2], &AuditHead { count: 2, hash: v[1].hash.clone() });
+        assert!(cut.is_intact());
+        cut.check_anchor(&anchor);
+        assert!(!cut.is_intact());
+
+        // Truncated and reset to the genesis head.
+        let mut reset = verify_chain(&[], &AuditHead::default());
+        assert!(reset.is_intact());
+        reset.check_anchor(&anchor);
+        assert!(!reset.is_intact());
+
+        // Rewritten from the start with other content: consistent, but not the anchored chain.
+        let who = Principal::new("mallory", Role::Admin);
+        let mut forged_head = AuditHead::default();
+        let mut forged = Vec::new();
+        for i in 0..5 {
+            let e = AuditEntry::next(
+                &forged_head,
+                &AuditEvent::new(&who, "read", "firms", format!("f{i}"), Outcome::Allowed),
+            );
+            forged_head = AuditHead { count: e.seq, hash: e.hash.clone() };
+            forged.push(e);
+        }
+        let mut rewritten = verify_chain(&forged, &forged_head);
+        assert!(rewritten.is_intact());
+        rewritten.check_anchor(&anchor);
+        assert!(!rewritten.is_intact());
     }
 
     #[test]

@@ -989,9 +989,20 @@ where
     let as_of = ok(C, fixtures::date(2024, 7, 1))?;
     let key = ok(C, Pseudonymiser::new(EXPORT_KEY))?;
     let other = ok(C, Pseudonymiser::new(b"another-key-for-another-project"))?;
-    let a = ok(C, pool.research_export(&who, as_of, &key))?;
-    let b = ok(C, pool.research_export(&who, as_of, &key))?;
-    let c = ok(C, pool.research_export(&who, as_of, &other))?;
+    // Three firms cannot be 5-anonymous: the default export suppresses them all and says so.
+    let default = ok(C, pool.research_export(&who, as_of, &key))?;
+    ensure!(
+        C,
+        default.firms.is_empty()
+            && default.statements.is_empty()
+            && default.privacy.k == 5
+            && default.privacy.suppressed_firms == 3,
+        "a 5-anonymous export of 3 firms: {default:?}"
+    );
+    let one = ok(C, crate::anonymise::Privacy::new(1))?;
+    let a = ok(C, pool.research_export_with(&who, as_of, &key, &one))?;
+    let b = ok(C, pool.research_export_with(&who, as_of, &key, &one))?;
+    let c = ok(C, pool.research_export_with(&who, as_of, &other, &one))?;
     ensure!(C, a == b, "pseudonyms are not stable for one key");
     ensure!(C, a.firms.len() == 3 && a.statements.len() == 4, "export sizes {a:?}");
     ensure!(C, a.credit_events.is_empty(), "events after as_of leaked: {:?}", a.credit_events);

@@ -57,6 +57,46 @@ pub enum PoolError {
         /// The path that was tried.
         path: PathBuf,
     },
+    /// The file is an SQLite database that finkit did not create (its `application_id` is not
+    /// [`crate::migrations::APPLICATION_ID`]); finkit refuses to change it.
+    #[error(
+        "{} is an sqlite database but not a finkit pool (application_id {application_id:#x}); finkit leaves it unchanged",
+        path.display()
+    )]
+    NotAPool {
+        /// The file.
+        path: PathBuf,
+        /// The `application_id` found.
+        application_id: i32,
+    },
+    /// The pool has an older schema (or predates the pool mark) and was opened without
+    /// [`crate::SqliteOptions::upgrade`]: reads never migrate.
+    #[error(
+        "{} has pool schema version {found}, this build needs {supported}: run `finkit pool upgrade --db {}` (an explicit upgrade; reads never migrate)",
+        path.display(), path.display()
+    )]
+    NeedsUpgrade {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: i64,
+        /// The version this build needs.
+        supported: i64,
+    },
+    /// The database is empty and the pool was opened without `create`.
+    #[error("{} is an empty database, not a finkit pool: create one with `finkit pool init`", path.display())]
+    EmptyDatabase {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The acting user is not in the pool's user-to-role table.
+    #[error(
+        "user {name:?} has no role in this pool: an admin registers it with `finkit pool user-set --name {name} --role ROLE`"
+    )]
+    UnknownUser {
+        /// The user name.
+        name: String,
+    },
     /// The database was written by a newer finkit-pool with a schema this version cannot read.
     #[error(
         "database schema version {found} is newer than the newest supported version {supported}"

@@ -84,6 +84,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod anonymise;
 pub mod audit;
 pub mod backend;
 pub mod conformance;

@@ -55,7 +55,49 @@ impl Migration {
 }
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// The SQLite `PRAGMA application_id` that marks a finkit pool (`"FNKP"` in ASCII).
+///
+/// A file without it is not opened as a pool: finkit refuses to add tables to, or change the
+/// version of, a database it did not create. (Files from before the mark, which have the
+/// finkit tables and `application_id` 0, are adopted only by an explicit upgrade.)
+pub const APPLICATION_ID: i32 = 0x464E_4B50;
+
+/// The append-only triggers of the audit log in a dialect, as `(name, normalised SQL)`, taken
+/// from the migrations themselves so that the check and the schema cannot drift apart.
+/// Whitespace is collapsed to single spaces.
+#[must_use]
+pub fn audit_triggers(dialect: Dialect) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for m in MIGRATIONS {
+        let text = match dialect {
+            Dialect::Sqlite => m.sqlite,
+            Dialect::Postgres => m.postgres,
+        };
+        for part in text.split("CREATE TRIGGER").skip(1) {
+            let body = normalise_sql(&format!("CREATE TRIGGER{part}"));
+            let body = body.trim_end_matches(';').trim().to_owned();
+            let body = match dialect {
+                // SQLite keeps the statement up to the trigger's END.
+                Dialect::Sqlite => body.split(" END").next().map(|b| format!("{b} END")),
+                Dialect::Postgres => Some(body),
+            };
+            if let (Some(name), Some(body)) =
+                (part.split_whitespace().next().map(str::to_owned), body)
+            {
+                out.push((name, body));
+            }
+        }
+    }
+    out
+}
+
+/// Collapses runs of whitespace to one space and trims.
+#[must_use]
+pub fn normalise_sql(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
 
 /// Every migration, oldest first; `MIGRATIONS[i].version == i + 1`.
 pub const MIGRATIONS: &[Migration] = &[
@@ -191,6 +233,41 @@ FOR EACH ROW EXECUTE FUNCTION finkit_audit_append_only();
     },
     Migration {
         version: 3,
+        description: "the access policy and the user-to-role table live in the pool",
+        portable: r"
+CREATE TABLE pool_policy (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    policy TEXT NOT NULL
+);
+CREATE TABLE pool_users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL
+);
+",
+        sqlite: "",
+        // The masks as views, so that database roles can be granted the masked data without
+        // the tables around it (see `PostgresPool::grant_database_access`).
+        postgres: r#"
+CREATE VIEW firms_masked AS SELECT id, name, '***'::text AS registration_number,
+    industry_scheme, industry_code, region, founded, employees, high_tech_certified,
+    certification_date, rd_expense, rd_staff_share, patents_invention, patents_utility_model,
+    patents_design, software_copyrights, venture_funding,
+    CASE WHEN contact_name IS NULL THEN NULL ELSE '***' END AS contact_name,
+    CASE WHEN contact_email IS NULL THEN NULL ELSE '***' END AS contact_email,
+    CASE WHEN contact_phone IS NULL THEN NULL ELSE '***' END AS contact_phone
+FROM firms;
+CREATE VIEW applications_masked AS SELECT id, firm_id, application_date, amount, currency,
+    tenor, product, purpose, collateral,
+    COALESCE((SELECT jsonb_agg(CASE WHEN g->>'kind' = 'personal'
+                                    THEN jsonb_set(g, '{guarantor}', '"***"') ELSE g END
+                               ORDER BY ord)
+              FROM jsonb_array_elements(guarantees::jsonb) WITH ORDINALITY AS t(g, ord)),
+             '[]'::jsonb)::text AS guarantees
+FROM applications;
+"#,
+    },
+    Migration {
+        version: 4,
         description: "rating models fitted from the pool, versioned, with training window and validation",
         portable: r"
 CREATE TABLE rating_models (
@@ -229,5 +306,20 @@ mod tests {
         let p = MIGRATIONS[0].sql(Dialect::Postgres);
         assert!(s.contains("WITHOUT ROWID"));
         assert!(!p.contains("WITHOUT ROWID") && !p.contains("{without_rowid}"));
+    }
+
+    #[test]
+    fn audit_triggers_are_extracted_from_the_migrations() {
+        let sqlite = audit_triggers(Dialect::Sqlite);
+        let names: Vec<&str> = sqlite.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["audit_log_no_update", "audit_log_no_delete"]);
+        assert_eq!(
+            sqlite[1].1,
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+        );
+        let pg = audit_triggers(Dialect::Postgres);
+        assert_eq!(pg.len(), 1);
+        assert_eq!(pg[0].0, "audit_log_append_only");
     }
 }

@@ -63,16 +63,16 @@ use postgres::{Client, Config, IsolationLevel, NoTls, Row as PgRow, Socket, Tran
 use sha2::{Digest, Sha256};
 
 use crate::PoolError;
-use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, verify_chain};
+use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditProblem, AuditStatus, verify_chain};
 use crate::backend::{
     allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
     ingest_event, present_application, present_applications, present_firm, present_firms,
     select_as_of, strict_rejection, verified,
 };
 use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
-use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION};
+use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers};
 use crate::record::{EntityKind, Record};
-use crate::security::{Permission, Policy, Principal};
+use crate::security::{Permission, Policy, Principal, Role};
 use crate::sql::{
     APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
     STATEMENT_COLUMNS, application_from_row, audit_from_row, corrupt, date_key, enum_text,
@@ -90,7 +90,8 @@ pub struct PostgresOptions {
     /// The PostgreSQL schema (namespace) holding the pool's tables, created when missing
     /// (default `finkit`); `[a-z_][a-z0-9_]{0,62}`, not starting with `pg_`.
     pub schema: String,
-    /// The access policy (default [`Policy::default`]).
+    /// The access policy of a pool created by this connection (default [`Policy::default`]);
+    /// an existing pool keeps the policy stored in it (table `pool_policy`).
     pub policy: Policy,
     /// Rows per multi-row `INSERT` during ingest (default 20,000; at least 1).
     pub batch_rows: usize,
@@ -246,6 +247,74 @@ fn append_now(client: &mut Client, event: &AuditEvent) -> Result<(), PoolError> 
     Ok(())
 }
 
+/// The pool's group role for a finkit role: `<schema>_<role>`.
+fn group_role(schema: &str, role: Role) -> String {
+    format!("{schema}_{}", role.as_str())
+}
+
+/// The tables and views a role may `SELECT` from directly under a policy.
+fn readable_tables(policy: &Policy, role: Role) -> Vec<&'static str> {
+    let sees = policy.allows(role, Permission::ViewSensitive);
+    let mut out = Vec::new();
+    for (permission, tables) in [
+        (Permission::ReadFirms, if sees { &["firms"][..] } else { &["firms_masked"][..] }),
+        (Permission::ReadStatements, &["statements"][..]),
+        (
+            Permission::ReadApplications,
+            if sees { &["applications"][..] } else { &["applications_masked"][..] },
+        ),
+        (Permission::ReadExposures, &["exposures"][..]),
+        (Permission::ReadCreditEvents, &["credit_events"][..]),
+        (Permission::ReadPrices, &["prices"][..]),
+        (Permission::ReadAudit, &["audit_log", "audit_head"][..]),
+    ] {
+        if policy.allows(role, permission) {
+            out.extend_from_slice(tables);
+        }
+    }
+    out
+}
+
+/// The append-only trigger of the audit log, enabled and calling the function that refuses.
+fn check_triggers(tx: &mut Transaction<'_>) -> Result<Vec<AuditProblem>, PoolError> {
+    let rows = tx.query(
+        "SELECT t.tgname::text, t.tgenabled::text, p.prosrc \
+         FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
+         WHERE t.tgrelid = 'audit_log'::regclass AND NOT t.tgisinternal",
+        &[],
+    )?;
+    let mut problems = Vec::new();
+    let mut found = false;
+    for r in &rows {
+        let name: String = r.try_get(0)?;
+        let enabled: String = r.try_get(1)?;
+        let body: String = r.try_get(2)?;
+        if audit_triggers(Dialect::Postgres).iter().any(|(n, _)| *n == name) {
+            found = true;
+            if enabled == "D" || !body.contains("append-only") {
+                problems.push(AuditProblem {
+                    seq: 0,
+                    problem: format!("append-only trigger {name} was disabled or replaced"),
+                });
+            }
+        } else {
+            problems.push(AuditProblem {
+                seq: 0,
+                problem: format!("unexpected trigger {name} on audit_log"),
+            });
+        }
+    }
+    if !found {
+        problems.push(AuditProblem {
+            seq: 0,
+            problem: "append-only trigger audit_log_append_only is missing (dropped): entries \
+                      could have been edited or deleted without a trace in the chain"
+                .into(),
+        });
+    }
+    Ok(problems)
+}
+
 impl PostgresPool {
     /// Connects without TLS to `url` (a `postgresql://` URL or a key-value string) and opens
     /// (creating and migrating when needed) the pool in `options.schema`.
@@ -296,10 +365,10 @@ impl PostgresPool {
             return Err(config_error("batch_rows must be at least 1, got 0"));
         }
         let mut client = config.connect(tls)?;
-        migrate(&mut client, &options.schema)?;
+        let policy = migrate(&mut client, &options.schema, &options.policy)?;
         Ok(PostgresPool {
             client: Mutex::new(client),
-            policy: options.policy.clone(),
+            policy,
             schema: options.schema.clone(),
             endpoint: describe_endpoint(config),
             batch_rows: options.batch_rows,
@@ -342,6 +411,79 @@ impl PostgresPool {
         let mut client = self.lock()?;
         // The schema name was validated when the pool was opened.
         client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema))?;
+        // The pool's group roles (`grant_database_access`), which only existed for it.
+        for role in Role::ALL {
+            let name = group_role(&self.schema, role);
+            let exists = client.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])?;
+            if exists.is_some() {
+                client.batch_execute(&format!("DROP ROLE \"{name}\""))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets the PostgreSQL login `login` read the pool directly, with the database enforcing
+    /// what `role` may see under the pool's policy, so that a client holding that login cannot
+    /// read around the masks.
+    ///
+    /// The pool's group role `<schema>_<role>` (created `NOLOGIN` when missing) gets `USAGE`
+    /// on the schema and `SELECT` on exactly the tables the role may read: `firms_masked` and
+    /// `applications_masked` (views with the masks applied) instead of `firms` and
+    /// `applications` unless the role has [`Permission::ViewSensitive`], `audit_log` and
+    /// `audit_head` only with [`Permission::ReadAudit`]; every other grant of the group role in
+    /// the schema is revoked first. No write is granted: writes go through the pool, which
+    /// checks and audits them. `login` is then made a member of the group role. Needs
+    /// [`Permission::Administer`] and, on the server, a connection with `CREATEROLE` (or a
+    /// superuser); audited.
+    ///
+    /// # Errors
+    ///
+    /// Access denied, [`PoolError::PostgresConfig`] for an unusable login or role name, or
+    /// [`PoolError::Postgres`] (for example without `CREATEROLE`).
+    pub fn grant_database_access(
+        &self,
+        who: &Principal,
+        login: &str,
+        role: Role,
+    ) -> Result<(), PoolError> {
+        valid_schema(login).map_err(|_| {
+            config_error(format!("invalid login name {login:?}: use [a-z_][a-z0-9_]{{0,62}}"))
+        })?;
+        let group = group_role(&self.schema, role);
+        if group.len() > 63 {
+            return Err(config_error(format!(
+                "schema name too long for the group role {group:?} (at most 63 bytes)"
+            )));
+        }
+        let mut client = self.lock()?;
+        authorize_with(
+            &self.policy,
+            who,
+            Permission::Administer,
+            "administer",
+            "database_roles",
+            |e| append_now(&mut client, e),
+        )?;
+        let schema = &self.schema;
+        let tables = readable_tables(&self.policy, role);
+        let mut tx = client.transaction()?;
+        if tx.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&group])?.is_none() {
+            tx.batch_execute(&format!("CREATE ROLE \"{group}\" NOLOGIN"))?;
+        }
+        // Identifiers cannot be parameters: `schema`, `group` and `login` were validated above
+        // and the table names are constants.
+        let mut sql = format!(
+            "REVOKE ALL ON ALL TABLES IN SCHEMA \"{schema}\" FROM \"{group}\";
+             GRANT USAGE ON SCHEMA \"{schema}\" TO \"{group}\";"
+        );
+        for table in &tables {
+            sql.push_str(&format!("GRANT SELECT ON \"{schema}\".{table} TO \"{group}\";"));
+        }
+        sql.push_str(&format!("GRANT \"{group}\" TO \"{login}\";"));
+        tx.batch_execute(&sql)?;
+        let detail = format!("login {login} -> {group}: select on {}", tables.join(", "));
+        append_in(&mut tx, &allowed(who, "administer", "database_roles", detail))?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -390,7 +532,11 @@ impl PostgresPool {
 
 /// Creates the schema when missing and applies every migration newer than its version, in one
 /// transaction under an advisory lock.
-fn migrate(client: &mut Client, schema: &str) -> Result<(), PoolError> {
+fn migrate(
+    client: &mut Client,
+    schema: &str,
+    initial_policy: &Policy,
+) -> Result<Policy, PoolError> {
     // Identifiers cannot be bound parameters; `schema` was validated by `valid_schema`.
     client.batch_execute(&format!("SET search_path TO \"{schema}\""))?;
     let mut tx = client.transaction()?;
@@ -420,8 +566,16 @@ fn migrate(client: &mut Client, schema: &str) -> Result<(), PoolError> {
             &[&SCHEMA_VERSION],
         )?;
     }
+    let json =
+        serde_json::to_string(initial_policy).map_err(|e| PoolError::Policy(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO pool_policy (id, policy) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+        &[&json],
+    )?;
+    let stored: String =
+        tx.query_one("SELECT policy FROM pool_policy WHERE id = 1", &[])?.try_get(0)?;
     tx.commit()?;
-    Ok(())
+    Policy::from_json_str(&stored).map_err(|e| corrupt("policy", "1", e.to_string()))
 }
 
 /// A natural key, as stored.
@@ -1049,8 +1203,11 @@ impl PoolRead for PostgresPool {
                 .start()?;
             let entries = read_audit(&mut tx)?;
             let head = read_head(&mut tx)?;
+            let triggers = check_triggers(&mut tx)?;
             tx.commit()?;
-            verify_chain(&entries, &head)
+            let mut status = verify_chain(&entries, &head);
+            status.problems.extend(triggers);
+            status
         };
         verified(who, status, |e| append_now(&mut client, e))
     }

@@ -49,6 +49,12 @@ impl Role {
             Role::Admin => "admin",
         }
     }
+
+    /// Parses [`Role::as_str`].
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
 }
 
 impl fmt::Display for Role {
@@ -95,11 +101,13 @@ pub enum Permission {
     ReadModels,
     /// Store rating models (see `SqlitePool::save_model`).
     WriteModels,
+    /// Change the pool's stored policy and its user-to-role table.
+    Administer,
 }
 
 impl Permission {
     /// Every permission, in declaration order.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::ReadFirms,
         Permission::ReadStatements,
         Permission::ReadApplications,
@@ -117,6 +125,7 @@ impl Permission {
         Permission::WritePrices,
         Permission::ReadModels,
         Permission::WriteModels,
+        Permission::Administer,
     ];
 
     /// The permission's stable snake_case name.
@@ -140,6 +149,7 @@ impl Permission {
             Permission::WritePrices => "write_prices",
             Permission::ReadModels => "read_models",
             Permission::WriteModels => "write_models",
+            Permission::Administer => "administer",
         }
     }
 }
@@ -298,6 +308,37 @@ impl Policy {
         }
     }
 
+    /// The permissions of `role` (empty when the role is not listed).
+    #[must_use]
+    pub fn permissions(&self, role: Role) -> BTreeSet<Permission> {
+        self.roles.get(&role).cloned().unwrap_or_default()
+    }
+
+    /// Whether acting in role `lower` gives no permission that `upper` lacks, so a user holding
+    /// `upper` may choose to act as `lower` without gaining anything.
+    #[must_use]
+    pub fn is_within(&self, lower: Role, upper: Role) -> bool {
+        self.permissions(lower).is_subset(&self.permissions(upper))
+    }
+
+    /// Checks that a policy can be stored in a pool: the admin role must keep
+    /// [`Permission::Administer`], or nobody could ever change the policy again.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Policy`].
+    pub fn validate_for_pool(&self) -> Result<(), PoolError> {
+        if self.allows(Role::Admin, Permission::Administer) {
+            Ok(())
+        } else {
+            Err(PoolError::Policy(
+                "the admin role must keep the administer permission (it would lock every user out \
+                 of changing the policy)"
+                    .into(),
+            ))
+        }
+    }
+
     /// Whether `role` has `permission`.
     #[must_use]
     pub fn allows(&self, role: Role, permission: Permission) -> bool {
@@ -405,6 +446,27 @@ mod tests {
         assert!(!p.allows(Role::Auditor, Permission::WriteFirms));
         assert!(p.allows(Role::Auditor, Permission::ReadAudit));
         assert!(p.allows(Role::CreditOfficer, Permission::ViewSensitive));
+        assert!(p.allows(Role::Admin, Permission::Administer));
+        assert!(!p.allows(Role::Auditor, Permission::Administer));
+    }
+
+    #[test]
+    fn lowering_a_role_never_adds_permissions() {
+        let p = Policy::default();
+        assert!(p.is_within(Role::Analyst, Role::Admin));
+        assert!(p.is_within(Role::Admin, Role::Admin));
+        assert!(!p.is_within(Role::Admin, Role::Analyst));
+        // An analyst may export and an auditor read the audit trail; a credit officer may
+        // do neither, so neither role is below it.
+        assert!(!p.is_within(Role::Analyst, Role::CreditOfficer));
+        assert!(!p.is_within(Role::Auditor, Role::CreditOfficer));
+        assert!(p.is_within(Role::Analyst, Role::RiskOfficer));
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert!(Policy::default().validate_for_pool().is_ok());
+        let locked = Policy::new([(Role::Admin, vec![Permission::ReadFirms])]);
+        assert!(locked.validate_for_pool().is_err());
     }
 
     #[test]

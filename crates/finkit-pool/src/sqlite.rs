@@ -1,7 +1,8 @@
-//! The embedded SQLite backend: one file (or memory), WAL, migrations applied on open.
+//! The embedded SQLite backend: one file (or memory), WAL, marked with
+//! [`crate::migrations::APPLICATION_ID`]; migrations only on creation or an explicit upgrade.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -14,16 +15,20 @@ use rusqlite::{
 };
 
 use crate::PoolError;
-use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, verify_chain};
+use crate::audit::{
+    AuditEntry, AuditEvent, AuditHead, AuditProblem, AuditStatus, Outcome, verify_chain,
+};
 use crate::backend::{
     allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
     ingest_event, present_application, present_applications, present_firm, present_firms,
     select_as_of, strict_rejection, verified,
 };
 use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
-use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION};
+use crate::migrations::{
+    APPLICATION_ID, Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers, normalise_sql,
+};
 use crate::record::{EntityKind, Record};
-use crate::security::{Permission, Policy, Principal};
+use crate::security::{Permission, Policy, Principal, Role};
 use crate::sql::{
     APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
     STATEMENT_COLUMNS, application_from_row, audit_from_row, corrupt, date_key, enum_text,
@@ -36,9 +41,15 @@ use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, Statemen
 #[derive(Debug, Clone, PartialEq)]
 pub struct SqliteOptions {
     /// Create the file when it does not exist (default `true`). With `false`, a missing file is
-    /// [`PoolError::NotFound`].
+    /// [`PoolError::NotFound`] and an empty database is [`PoolError::EmptyDatabase`].
     pub create: bool,
-    /// The access policy (default [`Policy::default`]).
+    /// Apply pending migrations to an existing pool, and adopt a finkit pool from before the
+    /// pool mark (default `false`): opening never migrates otherwise, so a read cannot change
+    /// a file ([`PoolError::NeedsUpgrade`]).
+    pub upgrade: bool,
+    /// The access policy of a pool created by this open (default [`Policy::default`]). An
+    /// existing pool keeps the policy stored in it; only an admin changes that
+    /// ([`SqlitePool::set_policy`]).
     pub policy: Policy,
     /// How long a call waits for another connection's write lock (default 60 s). Reads append
     /// to the audit trail, so during a long ingest by another connection they wait up to this.
@@ -49,6 +60,7 @@ impl Default for SqliteOptions {
     fn default() -> Self {
         SqliteOptions {
             create: true,
+            upgrade: false,
             policy: Policy::default(),
             busy_timeout: Duration::from_secs(60),
         }
@@ -60,17 +72,25 @@ impl Default for SqliteOptions {
 /// - One database file (or memory), in WAL journal mode with `synchronous = NORMAL` (a commit
 ///   survives a process crash; the last commits before a power loss may be lost, never
 ///   half-applied).
-/// - [`crate::migrations::MIGRATIONS`] are applied on open, each in its own transaction, and
-///   `PRAGMA user_version` records the version.
+/// - A pool is marked with `PRAGMA application_id` = [`crate::migrations::APPLICATION_ID`].
+///   Opening a database finkit did not create fails with [`PoolError::NotAPool`] and leaves
+///   it byte for byte unchanged. [`crate::migrations::MIGRATIONS`] run when a pool is created,
+///   and on an existing pool only with [`SqliteOptions::upgrade`]; `PRAGMA user_version`
+///   records the version.
+/// - The policy and the user-to-role table are stored in the pool (tables `pool_policy`,
+///   `pool_users`); changes need [`Permission::Administer`] and are audited.
 /// - One connection behind a mutex: calls on one `SqlitePool` are serialised. For parallel
 ///   readers, open one `SqlitePool` per thread on the same file; WAL lets them read while
 ///   another connection writes (their audit appends then wait for the writer's commit, up to
 ///   [`SqliteOptions::busy_timeout`]).
 /// - Every SQL statement is a constant string with bound parameters.
+///
+/// Whoever can read the file can read everything in it, masks and policy notwithstanding:
+/// the policy binds callers of this API, not holders of the file.
 #[derive(Debug)]
 pub struct SqlitePool {
     conn: Mutex<Connection>,
-    policy: Policy,
+    policy: RwLock<Arc<Policy>>,
     path: Option<PathBuf>,
 }
 
@@ -142,10 +162,10 @@ impl SqlitePool {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(e, path))?;
         let pool = SqlitePool {
             conn: Mutex::new(conn),
-            policy: options.policy.clone(),
+            policy: RwLock::new(Arc::new(options.policy.clone())),
             path: Some(path.to_path_buf()),
         };
-        pool.prepare(options.busy_timeout, true).map_err(|e| match e {
+        pool.prepare(options, path, true).map_err(|e| match e {
             PoolError::Sqlite(s) => {
                 s.downcast().map_or_else(PoolError::Sqlite, |s| classify(s, path))
             }
@@ -169,9 +189,13 @@ impl SqlitePool {
     ///
     /// [`PoolError::Sqlite`] when SQLite cannot allocate it.
     pub fn in_memory_with(policy: Policy) -> Result<Self, PoolError> {
-        let pool =
-            SqlitePool { conn: Mutex::new(Connection::open_in_memory()?), policy, path: None };
-        pool.prepare(Duration::from_secs(60), false)?;
+        let options = SqliteOptions { policy, ..SqliteOptions::default() };
+        let pool = SqlitePool {
+            conn: Mutex::new(Connection::open_in_memory()?),
+            policy: RwLock::new(Arc::new(options.policy.clone())),
+            path: None,
+        };
+        pool.prepare(&options, Path::new(":memory:"), false)?;
         Ok(pool)
     }
 
@@ -181,10 +205,16 @@ impl SqlitePool {
         self.path.as_deref()
     }
 
-    /// The pool's policy.
+    /// The pool's policy (as stored in the pool).
     #[must_use]
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    pub fn policy(&self) -> Policy {
+        (*self.pol()).clone()
+    }
+
+    fn pol(&self) -> Arc<Policy> {
+        // The lock only guards swapping one `Arc` for another, so a poisoned lock still holds
+        // a whole policy.
+        Arc::clone(&self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     /// The schema version recorded in the database (`PRAGMA user_version`).
@@ -215,13 +245,39 @@ impl SqlitePool {
         self.conn.lock().map_err(|_| PoolError::Poisoned)
     }
 
-    fn prepare(&self, busy_timeout: Duration, wal: bool) -> Result<(), PoolError> {
+    /// Identifies the database before anything is written to it, then creates, upgrades or
+    /// just opens the pool.
+    fn prepare(&self, options: &SqliteOptions, path: &Path, wal: bool) -> Result<(), PoolError> {
         let mut conn = self.lock()?;
-        conn.busy_timeout(busy_timeout)?;
-        // The first read of the header: a file that is not SQLite fails here.
+        conn.busy_timeout(options.busy_timeout)?;
+        // The first read of the header: a file that is not SQLite fails here. Nothing below
+        // writes until the file is known to be a finkit pool (or an empty database).
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(PoolError::FutureSchema { found: version, supported: SCHEMA_VERSION });
+        let application_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let objects: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        let has_finkit_tables: bool = conn
+            .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'")?
+            .exists([])?;
+        let fresh = objects == 0 && version == 0 && application_id == 0;
+        if fresh && !options.create {
+            return Err(PoolError::EmptyDatabase { path: path.to_path_buf() });
+        }
+        if !fresh {
+            let legacy = application_id == 0 && has_finkit_tables && (1..=2).contains(&version);
+            if application_id != APPLICATION_ID && !legacy {
+                return Err(PoolError::NotAPool { path: path.to_path_buf(), application_id });
+            }
+            if version > SCHEMA_VERSION {
+                return Err(PoolError::FutureSchema { found: version, supported: SCHEMA_VERSION });
+            }
+            if (version < SCHEMA_VERSION || legacy) && !options.upgrade {
+                return Err(PoolError::NeedsUpgrade {
+                    path: path.to_path_buf(),
+                    found: version,
+                    supported: SCHEMA_VERSION,
+                });
+            }
         }
         if wal {
             let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -235,7 +291,10 @@ impl SqlitePool {
             "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
         )?;
         conn.set_prepared_statement_cache_capacity(64);
-        migrate(&mut conn)
+        migrate(&mut conn, &options.policy)?;
+        let stored = load_policy(&conn)?;
+        *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(stored);
+        Ok(())
     }
 
     /// Reads: guard, read in one snapshot, audit.
@@ -259,9 +318,7 @@ impl SqlitePool {
         f: impl FnOnce(&Connection) -> Result<R, PoolError>,
     ) -> Result<R, PoolError> {
         let mut conn = self.lock()?;
-        authorize_with(&self.policy, who, permission, action, entity, |e| {
-            append_now(&mut conn, e)
-        })?;
+        authorize_with(&self.pol(), who, permission, action, entity, |e| append_now(&mut conn, e))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -270,24 +327,305 @@ impl SqlitePool {
     }
 }
 
-/// Applies every migration newer than the file's version, each in its own transaction.
-fn migrate(conn: &mut Connection) -> Result<(), PoolError> {
-    for m in MIGRATIONS {
+impl SqlitePool {
+    /// The [`Principal`] that `name` acts as: its role in the pool's user table. This is how
+    /// an application maps an authenticated user to a role; the command line maps the
+    /// operating-system user (or `FINKIT_USER`) through it.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::UnknownUser`] when `name` is not registered.
+    pub fn principal_for(&self, name: &str) -> Result<Principal, PoolError> {
+        let conn = self.lock()?;
+        let role: Option<String> = conn
+            .prepare_cached("SELECT role FROM pool_users WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        match role {
+            None => Err(PoolError::UnknownUser { name: name.to_owned() }),
+            Some(text) => Role::parse(&text)
+                .map(|role| Principal::new(name, role))
+                .ok_or_else(|| corrupt("user", name, format!("unknown role {text:?}"))),
+        }
+    }
+
+    /// Every registered user with its role, by name. Needs [`Permission::Administer`];
+    /// audited.
+    ///
+    /// # Errors
+    ///
+    /// Access denied or [`PoolError::Sqlite`].
+    pub fn users(&self, who: &Principal) -> Result<Vec<(String, Role)>, PoolError> {
+        self.read_with(who, Permission::Administer, "read", "users", "list".into(), read_users)
+    }
+
+    /// Registers `name` with `role`, or changes its role. Needs [`Permission::Administer`];
+    /// audited with the old and the new role. Demoting the last admin is refused.
+    ///
+    /// # Errors
+    ///
+    /// Access denied, [`PoolError::Policy`] for an unusable name or the last admin, or
+    /// [`PoolError::Sqlite`].
+    pub fn set_user(&self, who: &Principal, name: &str, role: Role) -> Result<(), PoolError> {
+        self.administer(who, "users", |c| {
+            valid_user_name(name)?;
+            let old = user_role(c, name)?;
+            if old == Some(Role::Admin) && role != Role::Admin {
+                last_admin_guard(c, name)?;
+            }
+            c.prepare_cached(
+                "INSERT INTO pool_users (name, role) VALUES (?1, ?2) \
+                 ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+            )?
+            .execute(params![name, role.as_str()])?;
+            let was = old.map_or("none", Role::as_str);
+            Ok(((), format!("set user {name:?}: role {was} -> {role}")))
+        })
+    }
+
+    /// Removes `name` from the user table; `false` when it was not registered. Needs
+    /// [`Permission::Administer`]; audited. Removing the last admin is refused.
+    ///
+    /// # Errors
+    ///
+    /// Access denied, [`PoolError::Policy`] for the last admin, or [`PoolError::Sqlite`].
+    pub fn remove_user(&self, who: &Principal, name: &str) -> Result<bool, PoolError> {
+        self.administer(who, "users", |c| {
+            let old = user_role(c, name)?;
+            if old == Some(Role::Admin) {
+                last_admin_guard(c, name)?;
+            }
+            let n = c.prepare_cached("DELETE FROM pool_users WHERE name = ?1")?.execute([name])?;
+            let was = old.map_or("none", Role::as_str);
+            Ok((n == 1, format!("remove user {name:?} (role {was})")))
+        })
+    }
+
+    /// Replaces the pool's stored policy. Needs [`Permission::Administer`] under the current
+    /// policy; audited with the new policy. The admin role must keep
+    /// [`Permission::Administer`] ([`Policy::validate_for_pool`]).
+    ///
+    /// # Errors
+    ///
+    /// Access denied, [`PoolError::Policy`], or [`PoolError::Sqlite`].
+    pub fn set_policy(&self, who: &Principal, policy: &Policy) -> Result<(), PoolError> {
+        let json = policy_json(policy)?;
+        self.administer(who, "policy", |c| {
+            policy.validate_for_pool()?;
+            c.prepare_cached("UPDATE pool_policy SET policy = ?1 WHERE id = 1")?
+                .execute([&json])?;
+            Ok(((), format!("set policy {json}")))
+        })?;
+        *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Arc::new(policy.clone());
+        Ok(())
+    }
+
+    /// Registers `name` as admin when the pool has no user yet (a new pool, or one upgraded
+    /// from before the user table); `false` when users exist, then nothing changes. Whoever
+    /// creates the pool file holds it entirely anyway, so the creator is its first admin.
+    /// Audited.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Policy`] for an unusable name, or [`PoolError::Sqlite`].
+    pub fn bootstrap_admin(&self, name: &str) -> Result<bool, PoolError> {
+        valid_user_name(name)?;
+        let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Re-read inside the write lock: another process may have migrated meanwhile.
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(PoolError::FutureSchema { found: version, supported: SCHEMA_VERSION });
+        if tx.prepare("SELECT 1 FROM pool_users")?.exists([])? {
+            return Ok(false);
         }
-        if version >= m.version {
-            continue;
-        }
-        tx.execute_batch(&m.sql(Dialect::Sqlite))?;
-        // PRAGMA takes no parameters; the version is a constant from this crate.
-        tx.execute_batch(&format!("PRAGMA user_version = {}", m.version))?;
+        tx.execute("INSERT INTO pool_users (name, role) VALUES (?1, 'admin')", [name])?;
+        let first = Principal::new(name, Role::Admin);
+        let detail = format!("bootstrap: first user {name:?} registered as admin");
+        append_in(&tx, &AuditEvent::new(&first, "administer", "users", detail, Outcome::Allowed))?;
         tx.commit()?;
+        Ok(true)
+    }
+
+    /// [`PoolWrite::ingest`], also returning the audit head right after the ingest's own entry:
+    /// an anchor to keep outside the pool (`finkit pool audit-verify --expect-head`).
+    ///
+    /// # Errors
+    ///
+    /// As [`PoolWrite::ingest`].
+    pub fn ingest_anchored(
+        &self,
+        who: &Principal,
+        batch: &Batch,
+        mode: IngestMode,
+    ) -> Result<(IngestReport, AuditHead), PoolError> {
+        let mut conn = self.lock()?;
+        authorize_ingest(&self.pol(), who, batch, |e| append_now(&mut conn, e))?;
+        // IMMEDIATE takes the write lock up front, so the referential and key checks and the
+        // inserts see one state. Dropping `tx` on any error rolls everything back.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let report = apply_batch(&mut Store { conn: &tx }, batch)?;
+        if let Some(rejected) = strict_rejection(mode, &report) {
+            tx.rollback()?;
+            return Err(rejected);
+        }
+        append_in(&tx, &ingest_event(who, batch, mode, &report))?;
+        let head = read_head(&tx)?;
+        tx.commit()?;
+        Ok((report, head))
+    }
+
+    /// An administrative change: guard ([`Permission::Administer`]), change and audit entry
+    /// in one transaction.
+    fn administer<R>(
+        &self,
+        who: &Principal,
+        entity: &str,
+        f: impl FnOnce(&Connection) -> Result<(R, String), PoolError>,
+    ) -> Result<R, PoolError> {
+        let mut conn = self.lock()?;
+        authorize_with(&self.pol(), who, Permission::Administer, "administer", entity, |e| {
+            append_now(&mut conn, e)
+        })?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (out, detail) = f(&tx)?;
+        append_in(&tx, &allowed(who, "administer", entity, detail))?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+/// User names are printed and audited: 1 to 128 characters, no control characters.
+fn valid_user_name(name: &str) -> Result<(), PoolError> {
+    if name.is_empty() || name.chars().count() > 128 || name.chars().any(char::is_control) {
+        return Err(PoolError::Policy(format!(
+            "invalid user name {name:?}: use 1 to 128 characters without control characters"
+        )));
     }
     Ok(())
+}
+
+fn user_role(c: &Connection, name: &str) -> Result<Option<Role>, PoolError> {
+    let text: Option<String> = c
+        .prepare_cached("SELECT role FROM pool_users WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    text.map(|t| {
+        Role::parse(&t).ok_or_else(|| corrupt("user", name, format!("unknown role {t:?}")))
+    })
+    .transpose()
+}
+
+fn last_admin_guard(c: &Connection, name: &str) -> Result<(), PoolError> {
+    let others: i64 = c.query_row(
+        "SELECT count(*) FROM pool_users WHERE role = 'admin' AND name <> ?1",
+        [name],
+        |r| r.get(0),
+    )?;
+    if others == 0 {
+        return Err(PoolError::Policy(format!(
+            "{name:?} is the last admin of the pool; register another admin first"
+        )));
+    }
+    Ok(())
+}
+
+fn read_users(c: &Connection) -> Result<Vec<(String, Role)>, PoolError> {
+    collect(c, "SELECT name, role FROM pool_users ORDER BY name", [], |r| {
+        let name: String = r.get(0)?;
+        let text: String = r.get(1)?;
+        let role = Role::parse(&text)
+            .ok_or_else(|| corrupt("user", &name, format!("unknown role {text:?}")))?;
+        Ok((name, role))
+    })
+}
+
+/// The append-only triggers of the audit log as the migrations define them: a missing or
+/// changed one, or any other trigger on the audit tables (which could drop or rewrite
+/// entries), is a problem.
+fn check_triggers(c: &Connection) -> Result<Vec<AuditProblem>, PoolError> {
+    let stored = collect(
+        c,
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' \
+         AND tbl_name IN ('audit_log', 'audit_head') ORDER BY name",
+        [],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            ))
+        },
+    )?;
+    let expected = audit_triggers(Dialect::Sqlite);
+    let mut problems = Vec::new();
+    for (name, sql) in &expected {
+        match stored.iter().find(|(n, _, _)| n == name) {
+            None => problems.push(AuditProblem {
+                seq: 0,
+                problem: format!(
+                    "append-only trigger {name} is missing (dropped): entries could have been \
+                     edited or deleted without a trace in the chain"
+                ),
+            }),
+            Some((_, _, s)) if normalise_sql(s) != *sql => problems.push(AuditProblem {
+                seq: 0,
+                problem: format!("append-only trigger {name} was replaced by another definition"),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, table, _) in &stored {
+        if !expected.iter().any(|(n, _)| n == name) {
+            problems.push(AuditProblem {
+                seq: 0,
+                problem: format!("unexpected trigger {name} on {table}"),
+            });
+        }
+    }
+    Ok(problems)
+}
+
+/// Applies every migration newer than the file's version in one transaction (so another
+/// connection sees either no pool or a complete one), marks the file as a finkit pool and
+/// stores `initial_policy` when the pool has no policy yet.
+fn migrate(conn: &mut Connection, initial_policy: &Policy) -> Result<(), PoolError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(PoolError::FutureSchema { found: version, supported: SCHEMA_VERSION });
+    }
+    let application_id: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if version == SCHEMA_VERSION && application_id == APPLICATION_ID {
+        return Ok(());
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > version) {
+        tx.execute_batch(&m.sql(Dialect::Sqlite))?;
+    }
+    // PRAGMA takes no parameters; both values are constants of this crate.
+    tx.execute_batch(&format!(
+        "PRAGMA user_version = {SCHEMA_VERSION}; PRAGMA application_id = {APPLICATION_ID};"
+    ))?;
+    let stored: bool = tx.prepare("SELECT 1 FROM pool_policy WHERE id = 1")?.exists([])?;
+    if !stored {
+        tx.execute(
+            "INSERT INTO pool_policy (id, policy) VALUES (1, ?1)",
+            [policy_json(initial_policy)?],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn policy_json(policy: &Policy) -> Result<String, PoolError> {
+    serde_json::to_string(policy).map_err(|e| PoolError::Policy(e.to_string()))
+}
+
+/// The policy stored in the pool.
+fn load_policy(conn: &Connection) -> Result<Policy, PoolError> {
+    let text: String = conn
+        .query_row("SELECT policy FROM pool_policy WHERE id = 1", [], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| corrupt("policy", "1", "missing"))?;
+    Policy::from_json_str(&text).map_err(|e| corrupt("policy", "1", e.to_string()))
 }
 
 /// Maps SQLite's "not a database" to the typed error.
@@ -538,7 +876,7 @@ impl PoolRead for SqlitePool {
         entity: &str,
     ) -> Result<(), PoolError> {
         let mut conn = self.lock()?;
-        authorize_audited(&self.policy, who, permission, action, entity, |e| {
+        authorize_audited(&self.pol(), who, permission, action, entity, |e| {
             append_now(&mut conn, e)
         })
     }
@@ -559,7 +897,7 @@ impl PoolRead for SqlitePool {
                     })?
                 }
             };
-            Ok(present_firms(&self.policy, who, filter, firms))
+            Ok(present_firms(&self.pol(), who, filter, firms))
         })
     }
 
@@ -571,7 +909,7 @@ impl PoolRead for SqlitePool {
                 [id.as_str()],
                 |r| firm_from_row(r),
             )?;
-            Ok(v.pop().map(|f| present_firm(&self.policy, who, f)))
+            Ok(v.pop().map(|f| present_firm(&self.pol(), who, f)))
         })
     }
 
@@ -649,7 +987,7 @@ impl PoolRead for SqlitePool {
                 [],
                 |r| application_from_row(r),
             )?;
-            Ok(present_applications(&self.policy, who, filter, all))
+            Ok(present_applications(&self.pol(), who, filter, all))
         })
     }
 
@@ -665,7 +1003,7 @@ impl PoolRead for SqlitePool {
                 [id.as_str()],
                 |r| application_from_row(r),
             )?;
-            Ok(v.pop().map(|a| present_application(&self.policy, who, a)))
+            Ok(v.pop().map(|a| present_application(&self.pol(), who, a)))
         })
     }
 
@@ -748,12 +1086,13 @@ impl PoolRead for SqlitePool {
 
     fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, PoolError> {
         let mut conn = self.lock()?;
-        authorize_with(&self.policy, who, Permission::ReadAudit, "verify_audit", "audit", |e| {
+        authorize_with(&self.pol(), who, Permission::ReadAudit, "verify_audit", "audit", |e| {
             append_now(&mut conn, e)
         })?;
         let status = {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let status = verify_chain(&read_audit(&tx)?, &read_head(&tx)?);
+            let mut status = verify_chain(&read_audit(&tx)?, &read_head(&tx)?);
+            status.problems.extend(check_triggers(&tx)?);
             tx.commit()?;
             status
         };
@@ -801,18 +1140,6 @@ impl PoolWrite for SqlitePool {
         batch: &Batch,
         mode: IngestMode,
     ) -> Result<IngestReport, PoolError> {
-        let mut conn = self.lock()?;
-        authorize_ingest(&self.policy, who, batch, |e| append_now(&mut conn, e))?;
-        // IMMEDIATE takes the write lock up front, so the referential and key checks and the
-        // inserts see one state. Dropping `tx` on any error rolls everything back.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = apply_batch(&mut Store { conn: &tx }, batch)?;
-        if let Some(rejected) = strict_rejection(mode, &report) {
-            tx.rollback()?;
-            return Err(rejected);
-        }
-        append_in(&tx, &ingest_event(who, batch, mode, &report))?;
-        tx.commit()?;
-        Ok(report)
+        self.ingest_anchored(who, batch, mode).map(|(report, _)| report)
     }
 }

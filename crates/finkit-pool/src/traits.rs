@@ -1,5 +1,7 @@
 //! The read and write traits every backend implements, and the query types they take.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use finkit_schema::{
     ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, IndustryScheme,
@@ -7,9 +9,10 @@ use finkit_schema::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::anonymise::{Privacy, PrivacyReport, ResearchFirm, k_anonymise};
 use crate::audit::{AuditEntry, AuditHead, AuditStatus};
 use crate::ingest::{Batch, IngestMode, IngestReport};
-use crate::security::{Permission, Principal, Pseudonymiser, mask_firm};
+use crate::security::{Permission, Principal, Pseudonymiser};
 
 /// Which firms to return; every set condition must hold (an empty filter returns all firms).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -93,17 +96,20 @@ impl ApplicationFilter {
     }
 }
 
-/// A pseudonymised data set for researchers: firm ids replaced by keyed pseudonyms, firm names
-/// replaced by the same pseudonym, and every sensitive field masked whatever the exporter's role.
+/// A pseudonymised, k-anonymous data set for researchers: firm ids replaced by keyed
+/// pseudonyms, firm attributes generalised until every combination holds at least `k` firms
+/// ([`crate::anonymise`]), and no name, registration number or contact at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResearchExport {
     /// The as-of date of the export.
     pub as_of: NaiveDate,
-    /// Firms (pseudonymised and masked).
-    pub firms: Vec<Firm>,
-    /// Statements as known on `as_of`, every period (pseudonymised).
+    /// What the anonymisation did: `k`, the generalisation level, the suppressed firms.
+    pub privacy: PrivacyReport,
+    /// Firms (pseudonymised and generalised); suppressed firms are left out.
+    pub firms: Vec<ResearchFirm>,
+    /// Statements of the exported firms as known on `as_of`, every period (pseudonymised).
     pub statements: Vec<FinancialStatement>,
-    /// Credit events up to `as_of` (pseudonymised).
+    /// Credit events of the exported firms up to `as_of` (pseudonymised).
     pub credit_events: Vec<CreditEvent>,
 }
 
@@ -258,8 +264,8 @@ pub trait PoolRead {
     /// error: it is reported in [`AuditStatus::problems`].
     fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, Self::Error>;
 
-    /// A pseudonymised export for researchers (needs [`Permission::Export`] and the read
-    /// permissions for firms, statements and credit events).
+    /// A pseudonymised, k-anonymous export for researchers with the default [`Privacy`]
+    /// (k = 5); see [`PoolRead::research_export_with`].
     ///
     /// # Errors
     ///
@@ -270,20 +276,38 @@ pub trait PoolRead {
         as_of: NaiveDate,
         key: &Pseudonymiser,
     ) -> Result<ResearchExport, Self::Error> {
+        self.research_export_with(who, as_of, key, &Privacy::default())
+    }
+
+    /// A pseudonymised export for researchers in which every combination of the firms'
+    /// quasi-identifiers holds at least `privacy.k()` firms (needs [`Permission::Export`] and
+    /// the read permissions for firms, statements and credit events).
+    ///
+    /// # Errors
+    ///
+    /// Access denied or a backend error.
+    fn research_export_with(
+        &self,
+        who: &Principal,
+        as_of: NaiveDate,
+        key: &Pseudonymiser,
+        privacy: &Privacy,
+    ) -> Result<ResearchExport, Self::Error> {
         self.authorize(who, Permission::Export, "export", "research")?;
-        let firms = self
-            .firms(who, &FirmFilter::all())?
+        let firms = self.firms(who, &FirmFilter::all())?;
+        let (general, report) = k_anonymise(&firms, privacy);
+        let kept: HashSet<FirmId> = general.iter().map(|f| f.id.clone()).collect();
+        let firms = general
             .into_iter()
-            .map(|f| {
-                let mut f = mask_firm(f);
+            .map(|mut f| {
                 f.id = key.pseudonym(&f.id);
-                f.name = f.id.to_string();
                 f
             })
             .collect();
         let statements = self
             .statements_as_of(who, as_of, &StatementQuery::all())?
             .into_iter()
+            .filter(|s| kept.contains(&s.firm_id))
             .map(|mut s| {
                 s.firm_id = key.pseudonym(&s.firm_id);
                 s
@@ -292,13 +316,13 @@ pub trait PoolRead {
         let credit_events = self
             .credit_events(who, None)?
             .into_iter()
-            .filter(|e| e.date <= as_of)
+            .filter(|e| e.date <= as_of && kept.contains(&e.firm_id))
             .map(|mut e| {
                 e.firm_id = key.pseudonym(&e.firm_id);
                 e
             })
             .collect();
-        Ok(ResearchExport { as_of, firms, statements, credit_events })
+        Ok(ResearchExport { as_of, privacy: report, firms, statements, credit_events })
     }
 }
 
@@ -413,6 +437,15 @@ macro_rules! forward_read {
             key: &Pseudonymiser,
         ) -> Result<ResearchExport, Self::Error> {
             (**self).research_export(who, as_of, key)
+        }
+        fn research_export_with(
+            &self,
+            who: &Principal,
+            as_of: NaiveDate,
+            key: &Pseudonymiser,
+            privacy: &Privacy,
+        ) -> Result<ResearchExport, Self::Error> {
+            (**self).research_export_with(who, as_of, key, privacy)
         }
     };
 }

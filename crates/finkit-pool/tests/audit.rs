@@ -170,10 +170,106 @@ fn a_full_rewrite_passes_the_chain_but_fails_the_external_anchor() {
         prev = e.hash;
     }
     c.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [prev]).unwrap();
+    recreate_triggers(&c);
     drop(c);
-    let status = verify(&path);
+    let mut status = verify(&path);
     assert!(status.is_intact(), "a consistent rewrite is not detectable from inside the file");
     assert!(!status.extends(&anchor), "but it is detected against an anchor kept elsewhere");
+    status.check_anchor(&anchor);
+    assert!(
+        status.problems.iter().any(|p| p.problem.contains("rewritten")),
+        "{:?}",
+        status.problems
+    );
+}
+
+/// What a careful forger does after editing: put the append-only triggers back exactly.
+fn recreate_triggers(c: &rusqlite::Connection) {
+    for (name, sql) in
+        finkit_pool::migrations::audit_triggers(finkit_pool::migrations::Dialect::Sqlite)
+    {
+        c.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}; {sql};")).unwrap();
+    }
+}
+
+#[test]
+fn dropped_or_replaced_triggers_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = busy_pool(dir.path());
+    raw(&path).execute_batch("DROP TRIGGER audit_log_no_delete;").unwrap();
+    let status = verify(&path);
+    assert!(
+        status.problems.iter().any(|p| p.problem.contains("audit_log_no_delete is missing")),
+        "{:?}",
+        status.problems
+    );
+    // A trigger of the same name that does nothing is no protection either.
+    raw(&path)
+        .execute_batch(
+            "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT 1; END;",
+        )
+        .unwrap();
+    let status = verify(&path);
+    assert!(
+        status.problems.iter().any(|p| p.problem.contains("replaced")),
+        "{:?}",
+        status.problems
+    );
+    // An extra trigger could swallow new entries.
+    raw(&path)
+        .execute_batch(
+            "DROP TRIGGER audit_log_no_delete; \
+             CREATE TRIGGER swallow BEFORE INSERT ON audit_log BEGIN SELECT RAISE(IGNORE); END;",
+        )
+        .unwrap();
+    recreate_triggers(&raw(&path));
+    let status = verify(&path);
+    assert!(
+        status.problems.iter().any(|p| p.problem.contains("unexpected trigger swallow")),
+        "{:?}",
+        status.problems
+    );
+}
+
+#[test]
+fn a_deleted_tail_with_the_head_rewritten_fails_the_anchor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, anchor) = busy_pool(dir.path());
+    let c = raw(&path);
+    let keep = (anchor.count - 3) as i64;
+    let hash = entry_at(&c, keep).hash;
+    c.execute_batch("DROP TRIGGER audit_log_no_delete;").unwrap();
+    c.execute("DELETE FROM audit_log WHERE seq > ?1", [keep]).unwrap();
+    c.execute(
+        "UPDATE audit_head SET count = ?1, hash = ?2 WHERE id = 1",
+        rusqlite::params![keep, hash],
+    )
+    .unwrap();
+    recreate_triggers(&c);
+    drop(c);
+    let mut status = verify(&path);
+    assert!(status.is_intact(), "consistent from inside: {:?}", status.problems);
+    status.check_anchor(&anchor);
+    assert!(status.problems.iter().any(|p| p.problem.contains("deleted")), "{:?}", status.problems);
+}
+
+#[test]
+fn a_truncated_and_reset_chain_fails_the_anchor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, anchor) = busy_pool(dir.path());
+    let c = raw(&path);
+    c.execute_batch(
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log; \
+         UPDATE audit_head SET count = 0, hash = '0000000000000000000000000000000000000000000000000000000000000000';",
+    )
+    .unwrap();
+    recreate_triggers(&c);
+    drop(c);
+    // Opening appends nothing; the verification's own entry starts a new chain.
+    let mut status = verify(&path);
+    assert!(status.is_intact(), "{:?}", status.problems);
+    status.check_anchor(&anchor);
+    assert!(!status.is_intact());
 }
 
 #[test]

@@ -303,3 +303,114 @@ fn strict_rejection_leaves_the_server_unchanged() {
     let after = pool.audit_head(&auditor()).unwrap();
     assert_eq!(after.count, before.count + 2);
 }
+
+/// The second login of `.ci/postgres.sh`, with no rights of its own.
+const READER_URL_ENV: &str = "FINKIT_PG_READER_URL";
+
+#[test]
+fn the_database_enforces_the_masks_for_a_second_login() {
+    let Some(url) = url() else { return };
+    let Some(reader_url) = std::env::var(READER_URL_ENV).ok().filter(|u| !u.is_empty()) else {
+        eprintln!(
+            "skipping: {READER_URL_ENV} is not set (source .ci/postgres.sh and run pg_start)"
+        );
+        return;
+    };
+    let schemas = Schemas::new(&url);
+    let pool = schemas.pool("grants");
+    conformance::load_fixture(&pool).unwrap();
+    let schema = pool.schema().to_owned();
+    let mut reader = postgres::Client::connect(&reader_url, postgres::NoTls).unwrap();
+    let denied = |c: &mut postgres::Client, sql: &str| {
+        let err = c.query(sql, &[]).expect_err(sql);
+        assert_eq!(
+            err.code(),
+            Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{sql}: {err}"
+        );
+    };
+    // Before any grant the login reads nothing.
+    denied(&mut reader, &format!("SELECT * FROM \"{schema}\".firms_masked"));
+
+    // Only an admin grants database access, and it is audited.
+    let analyst = Principal::new("pg-analyst", Role::Analyst);
+    assert!(
+        pool.grant_database_access(&analyst, "finkit_reader", Role::Analyst)
+            .unwrap_err()
+            .is_access_denied()
+    );
+    pool.grant_database_access(&admin(), "finkit_reader", Role::Analyst).unwrap();
+
+    // The masked view is readable and masked; the tables around it are not.
+    let rows = reader
+        .query(
+            &format!("SELECT registration_number, contact_name FROM \"{schema}\".firms_masked"),
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rows.len(), fixtures::FIRMS.len());
+    for r in &rows {
+        assert_eq!(r.get::<_, String>(0), "***");
+        assert!(r.get::<_, Option<String>>(1).is_none_or(|c| c == "***"));
+    }
+    for table in [
+        "firms",
+        "applications",
+        "applications_masked",
+        "exposures",
+        "audit_log",
+        "pool_users",
+        "pool_policy",
+    ] {
+        denied(&mut reader, &format!("SELECT * FROM \"{schema}\".{table}"));
+    }
+    // What the analyst may read, it reads; writing is never granted.
+    reader.query(&format!("SELECT * FROM \"{schema}\".statements"), &[]).unwrap();
+    let write = reader.execute(&format!("DELETE FROM \"{schema}\".statements"), &[]).unwrap_err();
+    assert_eq!(write.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
+
+    // The same login granted the credit officer's rights reads applications, unmasked, but
+    // still not the audit trail.
+    pool.grant_database_access(&admin(), "finkit_reader", Role::CreditOfficer).unwrap();
+    reader.query(&format!("SELECT guarantees FROM \"{schema}\".applications"), &[]).unwrap();
+    denied(&mut reader, &format!("SELECT * FROM \"{schema}\".audit_log"));
+    // The masked applications view masks personal guarantors.
+    let masked: Vec<String> = schemas
+        .raw()
+        .query(&format!("SELECT guarantees FROM \"{schema}\".applications_masked"), &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let text = masked.join(" ");
+    for name in fixtures::SENSITIVE {
+        assert!(!text.contains(name), "{name} in the masked view: {text}");
+    }
+    let log = pool.audit_log(&admin()).unwrap();
+    assert!(log.iter().any(|e| e.entity == "database_roles" && e.outcome == "denied"));
+    assert!(
+        log.iter().filter(|e| e.entity == "database_roles" && e.outcome == "allowed").count() == 2
+    );
+    drop(reader);
+    pool.drop_pool().unwrap();
+}
+
+#[test]
+fn a_dropped_append_only_trigger_is_reported() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    let pool = schemas.pool("trig");
+    conformance::load_fixture(&pool).unwrap();
+    assert!(pool.verify_audit(&auditor()).unwrap().is_intact());
+    let schema = pool.schema().to_owned();
+    schemas
+        .raw()
+        .batch_execute(&format!("DROP TRIGGER audit_log_append_only ON \"{schema}\".audit_log"))
+        .unwrap();
+    let status = pool.verify_audit(&auditor()).unwrap();
+    assert!(
+        status.problems.iter().any(|p| p.problem.contains("audit_log_append_only is missing")),
+        "{:?}",
+        status.problems
+    );
+}

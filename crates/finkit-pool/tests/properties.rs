@@ -13,7 +13,7 @@ use proptest::prelude::*;
 fn policy_strategy() -> impl Strategy<Value = Policy> {
     // Four non-admin roles get random permission sets; admin keeps everything so the test can
     // read the audit trail.
-    proptest::collection::vec(proptest::bits::u32::masked((1 << Permission::ALL.len()) - 1), 4)
+    proptest::collection::vec(proptest::bits::u32::masked((1u32 << Permission::ALL.len()) - 1), 4)
         .prop_map(|masks| {
             let mut roles: Vec<(Role, Vec<Permission>)> = Role::ALL[..4]
                 .iter()
@@ -22,7 +22,7 @@ fn policy_strategy() -> impl Strategy<Value = Policy> {
                     let perms = Permission::ALL
                         .iter()
                         .enumerate()
-                        .filter(|(i, _)| mask & (1 << i) != 0)
+                        .filter(|(i, _)| mask & (1u32 << i) != 0)
                         .map(|(_, p)| *p)
                         .collect();
                     (role, perms)

@@ -25,8 +25,8 @@ pub(crate) struct Run {
     pub(crate) stderr: String,
 }
 
-/// Runs `finkit ARGS…` with `RUST_BACKTRACE=1`, stdin closed and no pseudonymisation key in
-/// the environment.
+/// Runs `finkit ARGS…` with `RUST_BACKTRACE=1`, stdin closed, no pseudonymisation key in
+/// the environment and `FINKIT_USER=tester`.
 pub(crate) fn finkit<S: AsRef<str>>(args: &[S]) -> Run {
     finkit_env(args, &[])
 }
@@ -39,6 +39,9 @@ pub(crate) fn finkit_env<S: AsRef<str>>(args: &[S], env: &[(&str, &str)]) -> Run
         .args(&args)
         .env("RUST_BACKTRACE", "1")
         .env_remove("FINKIT_PSEUDONYM_KEY")
+        // The acting user comes from the environment: one fixed name (the pool's creator, so
+        // its admin) unless a test passes another.
+        .env("FINKIT_USER", "tester")
         .stdin(Stdio::null());
     for (k, v) in env {
         command.env(k, v);
