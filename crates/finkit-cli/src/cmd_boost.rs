@@ -17,9 +17,10 @@ use serde_json::{Value as Json, json};
 use crate::Output;
 use crate::cmd_credit::{credit_error, load_table};
 use crate::error::CliError;
-use crate::input::{csv_reader, is_blank};
+use crate::input::{csv_reader, is_blank, read_error, record_line};
 use crate::pipeline;
 use crate::table::print_pairs;
+use finkit::schema::limits::BoundedReader;
 
 /// Rows scored per block: the most rows held in memory at once.
 pub(crate) const BLOCK_ROWS: usize = 4096;
@@ -178,7 +179,7 @@ pub(crate) fn load_model(path: &Path) -> Result<AnyModel, CliError> {
 
 /// A CSV read row by row, with the positions of the columns a model needs.
 struct RowSource<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<BoundedReader<R>>,
     path: PathBuf,
     names: Vec<String>,
     index: Vec<usize>,
@@ -222,17 +223,17 @@ impl<R: Read> RowSource<R> {
     /// Reads the next data row; `None` at the end. Blank lines are skipped.
     fn next_row(&mut self) -> Result<Option<u64>, CliError> {
         loop {
-            let more = self.reader.read_record(&mut self.record).map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                CliError::input(format!("{}: line {line}: {e}", self.path.display()))
-            })?;
+            let more = match self.reader.read_record(&mut self.record) {
+                Ok(more) => more,
+                Err(e) => return Err(read_error(&self.path, &mut self.reader, &e)),
+            };
             if !more {
                 return Ok(None);
             }
             if is_blank(&self.record) {
                 continue;
             }
-            let line = self.record.position().map_or(0, |p| p.line());
+            let line = record_line(&mut self.reader, &self.record);
             if self.record.len() != self.width {
                 return Err(CliError::input(format!(
                     "{}: line {line}: ragged row: {} fields, the header has {}",

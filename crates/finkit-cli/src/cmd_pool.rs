@@ -338,7 +338,7 @@ fn role_of(arg: RoleArg) -> Role {
     }
 }
 
-fn principal(pool: &SqlitePool, access: &AccessArgs) -> Result<Principal, CliError> {
+pub(crate) fn principal(pool: &SqlitePool, access: &AccessArgs) -> Result<Principal, CliError> {
     acting_principal(pool, access.user.as_deref(), access.role.map(role_of))
 }
 

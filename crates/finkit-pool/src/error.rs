@@ -290,7 +290,9 @@ impl PoolError {
             | PoolError::IsDirectory { .. }
             | PoolError::NotADatabase { .. } => true,
             PoolError::Sqlite(e) => matches!(
-                e.sqlite_error_code(),
+                e.get_ref()
+                    .downcast_ref::<rusqlite::Error>()
+                    .and_then(rusqlite::Error::sqlite_error_code),
                 Some(
                     C::ReadOnly
                         | C::CannotOpen

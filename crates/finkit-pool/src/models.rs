@@ -130,7 +130,7 @@ impl SqlitePool {
         }
         let mut conn = self.lock()?;
         authorize_with(
-            self.policy(),
+            &self.policy(),
             who,
             Permission::WriteModels,
             "save",
