@@ -150,17 +150,20 @@ impl AnyModel {
 /// Reads a scorecard, a finkit boosted model or an XGBoost JSON model; errors name the file.
 pub(crate) fn load_model(path: &Path) -> Result<AnyModel, CliError> {
     let fail = |msg: String| CliError::input(format!("{}: {msg}", path.display()));
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    if meta.is_dir() {
-        return Err(fail("is a directory, not a model file".into()));
+    if !crate::source::is_stdin(path) {
+        let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+        if meta.is_dir() {
+            return Err(fail("is a directory, not a model file".into()));
+        }
+        if meta.len() > MAX_MODEL_BYTES {
+            return Err(fail(format!(
+                "{} bytes is larger than a model file can be (1 GiB)",
+                meta.len()
+            )));
+        }
     }
-    if meta.len() > MAX_MODEL_BYTES {
-        return Err(fail(format!(
-            "{} bytes is larger than a model file can be (1 GiB)",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    // Bounded also for devices and pipes, whose metadata gives no length (`/dev/zero`).
+    let text = crate::source::read_to_string_limited(path, MAX_MODEL_BYTES)?;
     let doc: Json = serde_json::from_str(&text).map_err(|e| fail(format!("not JSON: {e}")))?;
     let format = doc.get("format").and_then(Json::as_str);
     let model = if format == Some("finkit-scorecard/1") {

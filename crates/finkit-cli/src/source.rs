@@ -42,11 +42,26 @@ pub(crate) fn open(path: &Path) -> Result<Box<dyn Read>, CliError> {
 }
 
 /// Reads a whole text file argument; `-` is standard input.
+///
+/// A document over [`finkit::schema::limits::MAX_DOCUMENT_BYTES`] (e.g. `/dev/zero`) is bad
+/// input, refused once the limit is passed, before more memory is taken.
 pub(crate) fn read_to_string(path: &Path) -> Result<String, CliError> {
+    read_to_string_limited(path, finkit::schema::limits::MAX_DOCUMENT_BYTES)
+}
+
+/// As [`read_to_string`], with another size limit (model files may be larger than documents).
+pub(crate) fn read_to_string_limited(path: &Path, limit: u64) -> Result<String, CliError> {
     let mut text = String::new();
     open(path)?
+        .take(limit + 1)
         .read_to_string(&mut text)
         .map_err(|e| CliError::input(format!("{}: cannot read: {e}", display_name(path))))?;
+    if text.len() as u64 > limit {
+        return Err(CliError::input(format!(
+            "{}: larger than the {limit}-byte limit of a document",
+            display_name(path)
+        )));
+    }
     Ok(text)
 }
 

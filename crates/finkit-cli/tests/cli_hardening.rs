@@ -106,9 +106,9 @@ fn control_characters_of_user_text_are_escaped_in_tables() {
     let s = Scratch::new();
     let db = arg(&s.path("pool.db"));
     let evil = "mallory\u{1b}[2J\nseq  at";
-    finkit_env(&["pool", "init", "--db", &db], &[("USER", evil)]).ok();
-    finkit_env(&["pool", "query", "firms", "--db", &db], &[("USER", evil)]).ok();
-    let run = finkit_env(&["pool", "query", "audit", "--db", &db], &[("USER", evil)]);
+    finkit_env(&["pool", "init", "--db", &db], &[("FINKIT_USER", evil)]).ok();
+    finkit_env(&["pool", "query", "firms", "--db", &db], &[("FINKIT_USER", evil)]).ok();
+    let run = finkit_env(&["pool", "query", "audit", "--db", &db], &[("FINKIT_USER", evil)]);
     run.ok();
     assert!(!run.stdout.contains('\u{1b}'), "raw ESC in the table:\n{}", run.stdout);
     assert!(run.stdout.contains("mallory\\u{1b}[2J\\nseq  at"), "{}", run.stdout);

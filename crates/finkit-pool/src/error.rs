@@ -255,7 +255,7 @@ impl From<parquet::errors::ParquetError> for PoolError {
     }
 }
 
-#[cfg(feature = "arrow")]
+#[cfg(feature = "parquet")]
 #[doc(hidden)]
 impl From<arrow::error::ArrowError> for PoolError {
     fn from(e: arrow::error::ArrowError) -> Self {
