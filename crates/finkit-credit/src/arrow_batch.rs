@@ -45,7 +45,7 @@ use crate::{CreditError, PdModel};
 /// assert_eq!(scored.schema().field(1).name(), "pd");
 /// assert_eq!(scored.schema().field(2).name(), "grade");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
-/// /// ```
+/// ```
 ///
 /// # Errors
 ///

@@ -952,7 +952,9 @@ impl Problem<'_> {
             if fresh {
                 factor = Some(match self.factor(&eval) {
                     Ok(f) => f,
-                    Err(why) if eval.saturated > 0 && self.separated(&mut verdict) => {
+                    // A singular information matrix on separated data is separation (the exact
+                    // LP test decides, also before any row is numerically saturated).
+                    Err(why) if self.separated(&mut verdict) => {
                         return Err(self.separation(&beta, &eval, names, &why));
                     }
                     Err(why) => return Err(CreditError::SingularHessian(why)),
@@ -1051,6 +1053,11 @@ impl Problem<'_> {
             .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
             .map(|(j, b)| format!("; largest coefficient {} = {b:.3}", names[j]))
             .unwrap_or_default();
+        if eval.saturated == 0 {
+            return CreditError::Separation(format!(
+                "(quasi-)complete separation: the exact linear-programming test finds the classes separable ({why}{largest})"
+            ));
+        }
         CreditError::Separation(format!(
             "(quasi-)complete separation: {} of {} rows are fitted with probability 0 or 1 ({why}{largest})",
             eval.saturated, self.n

@@ -1,7 +1,7 @@
 //! A `finkit_credit` scorecard fitted on a seeded synthetic training table whose columns are
 //! named as `finkit_lending::model::features_record` names them.
 
-use finkit_credit::binning::{BinningParams, BinningProcessParams, UnseenPolicy};
+use finkit_credit::binning::{BinningParams, BinningProcessParams, PreBinning, UnseenPolicy};
 use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
 use finkit_credit::{LogisticModel, LogisticParams};
 use finkit_schema::{Column, Dataset};
@@ -80,7 +80,13 @@ pub(crate) fn saved_card() -> Scorecard {
 pub(crate) fn fitted_card() -> Scorecard {
     let data = training_table();
     let process = BinningProcessParams::new()
-        .binning(BinningParams::new().unseen_policy(UnseenPolicy::WorstBin))
+        // Quantile pre-bins, as when the saved card (tests/data/synthetic_scorecard.json) was made;
+        // CART became the library default later.
+        .binning(
+            BinningParams::new()
+                .prebinning(PreBinning::Quantile)
+                .unseen_policy(UnseenPolicy::WorstBin),
+        )
         .build()
         .unwrap()
         .fit(&data)
