@@ -6,7 +6,7 @@
 //! - **Statements**: the firm's *current* statement is the latest version (largest
 //!   `available_at ≤ d`) of its latest period known on `d`; the *prior* one is the latest version
 //!   known on `d` of the latest earlier period — the rule of
-//!   [`PoolRead::statements_as_of`](crate::PoolRead::statements_as_of). A restatement published
+//!   [`crate::PoolRead::statements_as_of`]. A restatement published
 //!   after `d` is never used, so a dataset built today for a past date is the one that could
 //!   have been built on that date.
 //! - **Features** ([`feature_names`]): the 16 [`FinancialRatios`] of the current statement
