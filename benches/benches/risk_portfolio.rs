@@ -13,7 +13,7 @@ use finkit_risk::portfolio::{
 };
 use finkit_risk::schema::Portfolio;
 
-#[path = "../../crates/finkit-risk/tests/portfolio_common/synthetic.rs"]
+#[path = "../../crates/finkit-risk/tests/it/portfolio_common/synthetic.rs"]
 mod synthetic;
 use synthetic::synthetic;
 

