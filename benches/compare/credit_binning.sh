@@ -7,8 +7,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-# shellcheck source=/dev/null
-source "$here/setup_venv.sh"
+# Set COMPARE_PY to a Python that has the pins of requirements-*.txt to skip the venv.
+if [ -z "${COMPARE_PY:-}" ]; then
+  # shellcheck source=/dev/null
+  source "$here/setup_venv.sh"
+fi
 data="$root/data/germancredit.csv"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
+use finkit::lending::learned::{PoolRatingModel, engine_for_pool};
+use finkit::lending::model::DefaultRatingModel;
 use finkit::lending::pool::{load_application, load_book};
 use finkit::lending::pricing::{LoanPricer, PricingConfig};
 use finkit::lending::{Decision, Engine, LendingError, Policy};
@@ -20,6 +22,10 @@ use crate::table::{escape, print_pairs, print_table};
 pub(crate) enum LendCommand {
     /// Decide on applications in a pool: approve / refer / decline, with reasons, price and limit.
     Decide(DecideArgs),
+    /// Fit the pool's rating model from its own history (point-in-time dataset → scorecard →
+    /// out-of-sample calibration and validation) and store it in the pool as a new version; later
+    /// decisions use it.
+    Develop(crate::cmd_loop::DevelopArgs),
     /// Risk-based rate, break-even spread and RAROC of a loan.
     Price(PriceArgs),
     /// The financing plan for one application (technology-innovation enterprises).
@@ -32,13 +38,28 @@ pub(crate) struct EngineArgs {
     /// The pool's SQLite file.
     #[arg(long)]
     db: PathBuf,
-    /// A policy file (TOML); default: the policy shipped with finkit-lending.
+    /// A policy file (TOML); default: the policy that goes with the model — the straight-through
+    /// policy for a model learned from the pool, the default policy for the expert fallback.
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// The rating model: `pool` (default) is the newest model learned from the pool and stored
+    /// in it (`lend develop`), or the hand-set expert model when the pool holds none; `expert`
+    /// always uses the expert model.
+    #[arg(long, value_enum, default_value_t = ModelChoice::Pool)]
+    model: ModelChoice,
     /// The acting user, if given, must be the one the environment names (FINKIT_USER, else
     /// USER); the user acts in its role from the pool's user table.
     #[arg(long)]
     user: Option<String>,
+}
+
+/// Which rating model `lend decide` and `lend plan` use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModelChoice {
+    /// The newest model learned from the pool, else the expert fallback.
+    Pool,
+    /// The hand-set expert model.
+    Expert,
 }
 
 /// Arguments of `lend decide`.
@@ -94,13 +115,24 @@ fn officer(pool: &SqlitePool, args: &EngineArgs) -> Result<Principal, CliError> 
     acting_principal(pool, args.user.as_deref(), None)
 }
 
-fn engine(args: &EngineArgs) -> Result<Engine, CliError> {
-    let policy = match &args.policy {
-        Some(path) => Policy::from_file(path),
-        None => Policy::default_policy(),
+/// The engine: the model chosen by `--model`, with `--policy` or the policy that goes with it.
+fn engine(
+    pool: &SqlitePool,
+    who: &Principal,
+    args: &EngineArgs,
+) -> Result<Engine<PoolRatingModel>, CliError> {
+    let policy = args.policy.as_ref().map(Policy::from_file).transpose().map_err(lending_error)?;
+    match args.model {
+        ModelChoice::Pool => engine_for_pool(pool, who, policy).map_err(lending_error),
+        ModelChoice::Expert => {
+            let model = PoolRatingModel::ExpertFallback(DefaultRatingModel::default());
+            let policy = match policy {
+                Some(p) => p,
+                None => model.default_policy().map_err(lending_error)?,
+            };
+            Engine::new(policy, model, finkit::lending::EngineConfig::new()).map_err(lending_error)
+        }
     }
-    .map_err(lending_error)?;
-    Engine::with_defaults(policy).map_err(lending_error)
 }
 
 /// Decides on one application of the pool (the book is read for sector concentration).
@@ -128,6 +160,7 @@ fn open_pool(args: &EngineArgs) -> Result<SqlitePool, CliError> {
 pub(crate) fn run(command: LendCommand, out: Output) -> Result<(), CliError> {
     match command {
         LendCommand::Decide(a) => decide(&a, out),
+        LendCommand::Develop(a) => crate::cmd_loop::develop(&a, out),
         LendCommand::Price(a) => price(&a, out),
         LendCommand::Plan(a) => plan(&a, out),
     }
@@ -135,8 +168,8 @@ pub(crate) fn run(command: LendCommand, out: Output) -> Result<(), CliError> {
 
 fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     let pool = open_pool(&args.engine)?;
-    let engine = engine(&args.engine)?;
     let who = officer(&pool, &args.engine)?;
+    let engine = engine(&pool, &who, &args.engine)?;
     // The book is read as the acting user, and read whole: a refusal or a corrupt row fails the
     // command, so the sector concentration limit can never switch off silently.
     let book = load_book(&pool, &who).map_err(lending_error)?;
@@ -157,9 +190,12 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     }
     bar.finish_and_clear();
     if out.json {
-        return out.print_json(
-            &json!({ "model": engine.model_id(), "decisions": serde_json::to_value(&decisions)? }),
-        );
+        return out.print_json(&json!({
+            "model": engine.model_id(),
+            "model_source": engine.model().source(),
+            "policy": engine.policy().id(),
+            "decisions": serde_json::to_value(&decisions)?,
+        }));
     }
     let rows: Vec<Vec<String>> = decisions
         .iter()
@@ -179,6 +215,15 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     print_table(
         &["application", "outcome", "pd", "grade", "rate", "offered", "binding limit", "reasons"],
         &rows,
+    );
+    let automatic =
+        decisions.iter().filter(|d| d.outcome() != finkit::lending::Outcome::Refer).count();
+    println!(
+        "model {} ({}), policy {}: {automatic} of {} decided without referral",
+        escape(engine.model_id()),
+        engine.model().source(),
+        escape(engine.policy().id()),
+        decisions.len()
     );
     if let [one] = decisions.as_slice() {
         println!();
@@ -227,8 +272,8 @@ fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
 
 fn plan(args: &PlanArgs, out: Output) -> Result<(), CliError> {
     let pool = open_pool(&args.engine)?;
-    let engine = engine(&args.engine)?;
     let who = officer(&pool, &args.engine)?;
+    let engine = engine(&pool, &who, &args.engine)?;
     // The book is read as the acting user, and read whole: a refusal or a corrupt row fails the
     // command, so the sector concentration limit can never switch off silently.
     let book = load_book(&pool, &who).map_err(lending_error)?;

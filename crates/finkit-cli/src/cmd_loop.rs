@@ -42,6 +42,23 @@ pub(crate) struct DatasetArgs {
     out: PathBuf,
 }
 
+/// Arguments of `lend develop`.
+#[derive(Debug, Args)]
+pub(crate) struct DevelopArgs {
+    #[command(flatten)]
+    access: AccessArgs,
+    /// Observation dates (YYYY-MM-DD), comma-separated; at most 100. The model learns from the
+    /// statements known on each date and the credit events of the horizon after it.
+    #[arg(long, value_delimiter = ',', required = true)]
+    as_of: Vec<NaiveDate>,
+    /// The outcome horizon in months (1 to 120).
+    #[arg(long, default_value_t = 12)]
+    horizon_months: u32,
+    /// Share of firms held out for calibration and validation, in (0, 1).
+    #[arg(long, default_value_t = 0.3)]
+    validation_share: f64,
+}
+
 /// Arguments of `credit monitor`.
 #[derive(Debug, Args)]
 pub(crate) struct MonitorArgs {
@@ -98,6 +115,61 @@ pub(crate) fn dataset(args: &DatasetArgs, out: Output) -> Result<(), CliError> {
         .collect();
     print_table(&["as of", "rows", "defaults", "no statement", "in default", "not founded"], &rows);
     println!("{} rows written to {}", set.data.n_rows(), args.out.display());
+    Ok(())
+}
+
+/// `lend develop`: point-in-time dataset → scorecard → calibration and validation on held-out
+/// firms → stored in the pool as the next version of the pool's rating model.
+pub(crate) fn develop(args: &DevelopArgs, out: Output) -> Result<(), CliError> {
+    use finkit::lending::learned::{
+        DevelopmentParams, POOL_MODEL_ID, ScorecardFit, develop, load_latest, save_scorecard,
+    };
+    let params = PointInTimeParams::new(args.as_of.clone(), args.horizon_months)
+        .map_err(|e| CliError::input(e.to_string()))?;
+    let dev_params =
+        DevelopmentParams { validation_share: args.validation_share, ..Default::default() };
+    let pool = open(&args.access)?;
+    let who = principal(&pool, &args.access)?;
+    let set = pool.point_in_time_dataset(&who, &params).map_err(pool_error)?;
+    let dev = develop(&ScorecardFit::default(), &set, &dev_params)
+        .map_err(crate::cmd_lend::lending_error)?;
+    let version =
+        save_scorecard(&pool, &who, POOL_MODEL_ID, &dev).map_err(crate::cmd_lend::lending_error)?;
+    let stored = load_latest(&pool, &who, POOL_MODEL_ID)
+        .map_err(crate::cmd_lend::lending_error)?
+        .ok_or_else(|| CliError::internal("the saved model was not found in the pool"))?;
+    let r = &dev.report;
+    let names: Vec<&str> = dev.model.characteristics().iter().map(|c| c.binning().name()).collect();
+    if out.json {
+        return out.print_json(&json!({
+            "model": stored.id,
+            "version": version,
+            "characteristics": names,
+            "report": r,
+        }));
+    }
+    let v = &r.validation;
+    print_pairs(&[
+        ("model", stored.id.clone()),
+        (
+            "training window",
+            format!("{} … {}, horizon {} months", r.train_from, r.train_to, r.horizon_months),
+        ),
+        ("training rows / defaults", format!("{} / {}", r.train_rows, r.train_defaults)),
+        ("validation rows / defaults", format!("{} / {}", r.validation_rows, v.defaults)),
+        ("characteristics", names.join(", ")),
+        ("AUC training", format!("{:.4}", r.train_auc)),
+        (
+            "AUC validation (95 % DeLong)",
+            format!("{:.4} [{:.4}, {:.4}]", v.auc.auc, v.auc.ci_lower, v.auc.ci_upper),
+        ),
+        (
+            "default rate / mean PD (validation)",
+            format!("{:.4} / {:.4}", v.default_rate, v.mean_pd),
+        ),
+        ("calibration", format!("a {:.4}, b {:.4}", r.calibration.intercept, r.calibration.slope)),
+    ]);
+    println!("`lend decide` and `lend plan` on this pool now decide with {}", stored.id);
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use finkit::credit::validation::{self, RiskOrder};
 use finkit::lending::champion::{BookSummary, compare};
 use finkit::lending::learned::{
     Calibrated, DevelopmentParams, LoadedScorecard, POOL_MODEL_ID, PoolRatingModel, ScorecardFit,
-    develop, held_out, load_latest, rating_model_for_pool, save_scorecard, straight_through_policy,
+    develop, engine_for_pool, held_out, load_latest, save_scorecard, straight_through_policy,
 };
 use finkit::lending::model::ScorecardModel;
 use finkit::lending::pool::{LoadedApplication, load_application};
@@ -91,13 +91,7 @@ pub(crate) fn pool_engine(
     pool: &SqlitePool,
     who: &Principal,
 ) -> Result<Engine<PoolRatingModel>, CliError> {
-    let model = rating_model_for_pool(pool, who).map_err(lending_error)?;
-    let policy = match model {
-        PoolRatingModel::Learned(_) => straight_through_policy(),
-        PoolRatingModel::ExpertFallback(_) => Policy::default_policy(),
-    }
-    .map_err(lending_error)?;
-    Engine::new(policy, model, EngineConfig::new()).map_err(lending_error)
+    engine_for_pool(pool, who, None).map_err(lending_error)
 }
 
 /// SplitMix64: a documented, seedable hash giving a uniform in [0, 1) per (seed, index).

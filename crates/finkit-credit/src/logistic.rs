@@ -86,6 +86,7 @@ pub struct LogisticParams {
     sample_weights: Option<Array1<f64>>,
     fit_intercept: bool,
     feature_names: Option<Vec<String>>,
+    start: Option<Vec<f64>>,
 }
 
 impl Default for LogisticParams {
@@ -97,6 +98,7 @@ impl Default for LogisticParams {
             sample_weights: None,
             fit_intercept: true,
             feature_names: None,
+            start: None,
         }
     }
 }
@@ -144,6 +146,16 @@ impl LogisticParams {
     #[must_use]
     pub fn feature_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.feature_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Starting parameters of the Newton iterations (intercept first when one is fitted), e.g.
+    /// the fit of a model with one more column, that column's entry removed. The optimum does
+    /// not depend on the start (the log-likelihood is concave); a start near it saves
+    /// iterations. [`LogisticParams::fit`] rejects a start of the wrong length or with a
+    /// non-finite entry.
+    #[must_use]
+    pub fn start(mut self, params: impl IntoIterator<Item = f64>) -> Self {
+        self.start = Some(params.into_iter().collect());
         self
     }
 
@@ -256,8 +268,25 @@ impl LogisticParams {
             w_scaled: false,
             accelerate: n >= WARM_START_MIN_ROWS,
         };
-        let start = problem.warm_start(self.tolerance, self.max_iterations, &names);
-        let solution = problem.newton(self.tolerance, self.max_iterations, &names, start)?;
+        let solution = match &self.start {
+            Some(start) => {
+                if start.len() != problem.k() {
+                    return Err(CreditError::LengthMismatch {
+                        what: "start",
+                        expected: problem.k(),
+                        found: start.len(),
+                    });
+                }
+                if let Some(bad) = start.iter().find(|v| !v.is_finite()) {
+                    return Err(invalid("start", bad, "every starting parameter must be finite"));
+                }
+                problem.newton_from(self.tolerance, self.max_iterations, &names, start.clone())?
+            }
+            None => {
+                let start = problem.warm_start(self.tolerance, self.max_iterations, &names);
+                problem.newton(self.tolerance, self.max_iterations, &names, start)?
+            }
+        };
         Ok(problem.model(solution, names, self.l2))
     }
 }
@@ -923,14 +952,40 @@ impl Problem<'_> {
         names: &[String],
         start: Option<Start>,
     ) -> Result<Solution, CreditError> {
+        match start {
+            Some(start) => self.iterate(tol, max_iter, names, Some(start.beta), Some(start.factor)),
+            None => self.iterate(tol, max_iter, names, None, None),
+        }
+    }
+
+    /// Newton–Raphson from caller-given parameters (a fresh information matrix first).
+    fn newton_from(
+        &self,
+        tol: f64,
+        max_iter: usize,
+        names: &[String],
+        beta: Vec<f64>,
+    ) -> Result<Solution, CreditError> {
+        self.iterate(tol, max_iter, names, Some(beta), None)
+    }
+
+    /// The Newton loop of [`Problem::newton`]: from `beta` (default: the intercept-only fit),
+    /// with `factor` as the information matrix at it when known.
+    fn iterate(
+        &self,
+        tol: f64,
+        max_iter: usize,
+        names: &[String],
+        start_beta: Option<Vec<f64>>,
+        start_factor: Option<Factor>,
+    ) -> Result<Solution, CreditError> {
         let k = self.k();
         let off = usize::from(self.intercept);
         let reuse_allowed = self.accelerate;
         let mut beta = vec![0.0; k];
-        let mut factor = None;
-        if let Some(start) = start {
-            beta = start.beta;
-            factor = Some(start.factor);
+        let mut factor = start_factor;
+        if let Some(start) = start_beta {
+            beta = start;
         } else if self.intercept {
             let (mut sw, mut swy) = (0.0, 0.0);
             for (i, &y) in self.y.iter().enumerate() {

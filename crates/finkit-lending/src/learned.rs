@@ -19,12 +19,12 @@
 //! there is out of sample; the calibration tests are in sample for the two calibration
 //! parameters only.
 //!
-//! [`ScorecardFit`] is the minimal scorecard pipeline (binning → WoE → logistic → points)
-//! behind [`Fit`]; any other `Fit` whose model is a [`PdModel`] (a boosted model) plugs into
+//! [`ScorecardFit`] is the credit crate's scorecard pipeline with lending defaults behind
+//! [`Fit`]; any other `Fit` whose model is a [`PdModel`] (a boosted model) plugs into
 //! [`develop`] the same way.
 
-use finkit_credit::binning::{BinningParams, BinningProcessParams};
 use finkit_credit::monitoring::{MonitoringParams, OutcomeMonitoring, outcome_tests};
+use finkit_credit::pipeline::{ScorecardParams, ScorecardPipeline};
 use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
 use finkit_credit::{CreditError, Fit, LogisticParams, PdModel, Record};
 use finkit_pool::dataset::PointInTimeDataset;
@@ -53,16 +53,18 @@ pub fn straight_through_policy() -> Result<crate::Policy, LendingError> {
     crate::Policy::from_toml_str(STRAIGHT_THROUGH_POLICY_TOML, "policy/straight_through.toml")
 }
 
-/// The minimal scorecard pipeline: optimal binning of every feature, selection by information
-/// value, logistic regression on the WoE, PDO scaling (600 points at good:bad 50:1, 20 to
-/// double the odds by default).
+/// The pool's scorecard: [`finkit_credit::pipeline`]'s scorecard pipeline (optimal binning,
+/// selection by information value, removal of near-collinear characteristics, sign checks,
+/// logistic regression on the WoE, PDO scaling) with the lending defaults below — one pipeline
+/// for the CLI's `fit-scorecard`, a notebook and the pool's rating model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScorecardFit {
     /// Minimum information value of a kept feature (default 0.02).
     pub min_iv: f64,
-    /// L2 penalty of the logistic regression (default 1): ratios of the pool come in
-    /// reciprocal pairs (current ratio and current liabilities / current assets) whose WoE
-    /// columns coincide, which leaves the unpenalised information matrix singular.
+    /// L2 penalty of the logistic regression (default 0: the pipeline drops one of each pair of
+    /// near-collinear characteristics — the pool's ratios come in reciprocal pairs such as the
+    /// current ratio and current liabilities / current assets — so the information matrix is
+    /// regular without a penalty).
     pub l2: f64,
     /// Points to double the odds (default 20).
     pub pdo: f64,
@@ -78,7 +80,7 @@ impl Default for ScorecardFit {
     fn default() -> Self {
         ScorecardFit {
             min_iv: 0.02,
-            l2: 1.0,
+            l2: 0.0,
             pdo: 20.0,
             base_score: 600.0,
             base_odds: 50.0,
@@ -87,31 +89,32 @@ impl Default for ScorecardFit {
     }
 }
 
+impl ScorecardFit {
+    /// The validated pipeline these settings describe.
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::InvalidParameter`] for an out-of-range setting.
+    pub fn pipeline(&self) -> Result<ScorecardPipeline, CreditError> {
+        ScorecardParams::new()
+            .min_iv(self.min_iv)
+            .l2(self.l2)
+            .scaling(ScalingParams::new(
+                self.pdo,
+                self.base_score,
+                self.base_odds,
+                OddsDirection::GoodToBad,
+            ))
+            .build()
+    }
+}
+
 impl Fit for ScorecardFit {
     type Model = Scorecard;
 
     fn fit(&self, data: &Dataset) -> Result<Scorecard, CreditError> {
-        let binning = BinningProcessParams::new()
-            .binning(BinningParams::new())
-            .min_iv(self.min_iv)
-            .build()?
-            .fit(data)?;
-        if binning.selected().is_empty() {
-            return Err(CreditError::InvalidTarget(format!(
-                "no feature reaches the minimum information value {}",
-                self.min_iv
-            )));
-        }
-        let woe = binning.transform(data)?;
-        let y = data.target().ok_or(CreditError::Empty("target"))?;
-        let model = LogisticParams::new()
-            .l2(self.l2)
-            .feature_names(woe.names.clone())
-            .fit(&woe.values, &y)?;
-        let scaling =
-            ScalingParams::new(self.pdo, self.base_score, self.base_odds, OddsDirection::GoodToBad)
-                .build()?;
-        Ok(Scorecard::from_logistic(&binning, &model, &scaling)?.with_name(self.name.clone()))
+        let fitted = self.pipeline()?.fit(data)?;
+        Ok(fitted.into_scorecard().with_name(self.name.clone()))
     }
 }
 
@@ -415,6 +418,37 @@ impl RatingModel for PoolRatingModel {
     }
 }
 
+impl PoolRatingModel {
+    /// Whether the model was learned from the pool (not the expert fallback).
+    #[must_use]
+    pub fn is_learned(&self) -> bool {
+        matches!(self, PoolRatingModel::Learned(_))
+    }
+
+    /// `"learned"` or `"expert-fallback"`: where the model came from.
+    #[must_use]
+    pub fn source(&self) -> &'static str {
+        match self {
+            PoolRatingModel::Learned(_) => "learned",
+            PoolRatingModel::ExpertFallback(_) => "expert-fallback",
+        }
+    }
+
+    /// The policy that goes with the model when the caller names none: the straight-through
+    /// policy for a learned, validated model (its PD carries the risk judgement), the default
+    /// policy (more referrals to a credit officer) for the hand-set expert fallback.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: both policies are compiled in and tested.
+    pub fn default_policy(&self) -> Result<crate::Policy, LendingError> {
+        match self {
+            PoolRatingModel::Learned(_) => straight_through_policy(),
+            PoolRatingModel::ExpertFallback(_) => crate::Policy::default_policy(),
+        }
+    }
+}
+
 #[cfg(feature = "serde")]
 mod stored {
     use finkit_pool::models::{NewModel, StoredModel};
@@ -548,10 +582,32 @@ mod stored {
             None => PoolRatingModel::ExpertFallback(DefaultRatingModel::default()),
         })
     }
+
+    /// The decision engine for a pool: [`rating_model_for_pool`] with `policy`, or, when
+    /// `policy` is `None`, the policy that goes with the model
+    /// ([`PoolRatingModel::default_policy`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`rating_model_for_pool`], and the engine's validation of the policy.
+    pub fn engine_for_pool(
+        pool: &SqlitePool,
+        who: &Principal,
+        policy: Option<crate::Policy>,
+    ) -> Result<crate::Engine<PoolRatingModel>, LendingError> {
+        let model = rating_model_for_pool(pool, who)?;
+        let policy = match policy {
+            Some(p) => p,
+            None => model.default_policy()?,
+        };
+        crate::Engine::new(policy, model, crate::EngineConfig::new())
+    }
 }
 
 #[cfg(feature = "serde")]
-pub use stored::{LoadedScorecard, decode, load_latest, rating_model_for_pool, save_scorecard};
+pub use stored::{
+    LoadedScorecard, decode, engine_for_pool, load_latest, rating_model_for_pool, save_scorecard,
+};
 
 #[cfg(test)]
 mod tests {

@@ -318,27 +318,37 @@ impl Dataset {
             None => None,
         };
 
-        #[derive(Clone, Copy, PartialEq)]
-        enum Kind {
-            Undecided,
-            Numeric,
-            Categorical,
+        let parse_number = |text: &str, line: u64, column: &str| -> Result<f64, SchemaError> {
+            let value: f64 =
+                text.parse().map_err(|_| err(line, column, format!("{text:?} is not a number")))?;
+            if !value.is_finite() {
+                return Err(err(line, column, format!("{text:?} is not a finite number")));
+            }
+            Ok(value)
+        };
+        // A column's kind is known at its first non-missing value (or from the options); from
+        // then on a numeric column is parsed as it is read (no text kept), and its first bad cell
+        // is remembered. Errors are reported after the whole file is read, column by column, as
+        // a two-pass reader would: the first column with a bad cell, at its first bad line.
+        enum Store {
+            /// No value yet: this many missing cells.
+            Undecided(usize),
+            Numeric(Vec<f64>, Option<SchemaError>),
+            Text(Vec<Option<String>>),
         }
-        let mut kinds: Vec<Kind> = names
+        let mut stores: Vec<Store> = names
             .iter()
-            .map(|n| {
-                if options.categorical.contains(n) {
-                    Kind::Categorical
+            .enumerate()
+            .map(|(j, n)| {
+                if Some(j) == target_index || options.categorical.contains(n) {
+                    Store::Text(Vec::new())
                 } else if options.numeric.contains(n) {
-                    Kind::Numeric
+                    Store::Numeric(Vec::new(), None)
                 } else {
-                    Kind::Undecided
+                    Store::Undecided(0)
                 }
             })
             .collect();
-        // Raw cells are kept until every row is read, because a column's kind is only known at
-        // its first non-missing value.
-        let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
         let mut lines: Vec<u64> = Vec::new();
         loop {
             match rdr.read_record(&mut record) {
@@ -356,15 +366,41 @@ impl Dataset {
             }
             for (j, raw) in record.iter().enumerate() {
                 let text = raw.trim();
-                if options.missing_tokens.iter().any(|m| m == text) {
-                    cells[j].push(None);
-                    continue;
+                let missing = options.missing_tokens.iter().any(|m| m == text);
+                let store = &mut stores[j];
+                if let Store::Undecided(count) = store {
+                    if missing {
+                        *count += 1;
+                        continue;
+                    }
+                    let before = *count;
+                    *store = if text.parse::<f64>().is_ok() {
+                        let mut values = Vec::with_capacity(before + 1);
+                        values.resize(before, f64::NAN);
+                        Store::Numeric(values, None)
+                    } else {
+                        let mut cells = Vec::with_capacity(before + 1);
+                        cells.resize(before, None);
+                        Store::Text(cells)
+                    };
                 }
-                if kinds[j] == Kind::Undecided && Some(j) != target_index {
-                    kinds[j] =
-                        if text.parse::<f64>().is_ok() { Kind::Numeric } else { Kind::Categorical };
+                match store {
+                    Store::Numeric(values, first_error) => {
+                        if missing {
+                            values.push(f64::NAN);
+                        } else {
+                            match parse_number(text, line, &names[j]) {
+                                Ok(v) => values.push(v),
+                                Err(e) => {
+                                    values.push(f64::NAN);
+                                    first_error.get_or_insert(e);
+                                }
+                            }
+                        }
+                    }
+                    Store::Text(cells) => cells.push((!missing).then(|| text.to_owned())),
+                    Store::Undecided(_) => {}
                 }
-                cells[j].push(Some(text.to_owned()));
             }
             lines.push(line);
         }
@@ -372,18 +408,13 @@ impl Dataset {
             return Err(err(2, "", "no data rows after the header".into()));
         }
 
-        let parse_number = |text: &str, line: u64, column: &str| -> Result<f64, SchemaError> {
-            let value: f64 =
-                text.parse().map_err(|_| err(line, column, format!("{text:?} is not a number")))?;
-            if !value.is_finite() {
-                return Err(err(line, column, format!("{text:?} is not a finite number")));
-            }
-            Ok(value)
-        };
         let mut columns = Vec::with_capacity(names.len());
         let mut target = None;
-        for (j, (name, col)) in names.iter().zip(cells).enumerate() {
+        for (j, (name, store)) in names.iter().zip(stores).enumerate() {
             if Some(j) == target_index {
+                let Store::Text(col) = store else {
+                    return Err(err(1, name, "the target column was not read as text".into()));
+                };
                 let mut values = Vec::with_capacity(col.len());
                 for (cell, &line) in col.iter().zip(&lines) {
                     let text = cell
@@ -402,19 +433,12 @@ impl Dataset {
                 target = Some((name.clone(), Array1::from(values)));
                 continue;
             }
-            let column = match kinds[j] {
-                Kind::Categorical => Column::Categorical(col),
+            let column = match store {
+                Store::Text(col) => Column::Categorical(col),
+                Store::Numeric(_, Some(e)) => return Err(e),
+                Store::Numeric(values, None) => Column::Numeric(Array1::from(values)),
                 // A column with only missing cells is kept as numeric and all-missing.
-                Kind::Numeric | Kind::Undecided => {
-                    let mut values = Vec::with_capacity(col.len());
-                    for (cell, &line) in col.iter().zip(&lines) {
-                        values.push(match cell {
-                            None => f64::NAN,
-                            Some(text) => parse_number(text, line, name)?,
-                        });
-                    }
-                    Column::Numeric(Array1::from(values))
-                }
+                Store::Undecided(count) => Column::Numeric(Array1::from(vec![f64::NAN; count])),
             };
             columns.push((name.clone(), column));
         }

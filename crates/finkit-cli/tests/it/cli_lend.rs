@@ -8,7 +8,7 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use common::tolerance::{CLOSED_FORM_REL, rel_err};
-use common::{Scratch, arg, data, finkit, finkit_env, num, synthetic_pool};
+use common::{Scratch, arg, data, finkit, finkit_env, num, synthetic_pool, synthetic_pool_sized};
 use serde_json::Value;
 
 /// The hurdle rate of `PricingConfig::default()` (finkit-lending), also printed in every
@@ -30,7 +30,13 @@ fn decide_every_application_and_one_alone() {
     let all =
         finkit_env(&["lend", "decide", "--db", &db, "--user", "officer", "--json"], &as_officer)
             .json();
-    assert_eq!(keys(&all), ["decisions", "model"].iter().map(|s| (*s).to_owned()).collect());
+    assert_eq!(
+        keys(&all),
+        ["decisions", "model", "model_source", "policy"].iter().map(|s| (*s).to_owned()).collect()
+    );
+    // A pool without a learned model decides with the expert fallback and the default policy.
+    assert_eq!(all["model_source"], "expert-fallback");
+    assert_eq!(all["policy"], "finkit-default");
     assert!(all["model"].as_str().is_some_and(|m| !m.is_empty()));
     let decisions = all["decisions"].as_array().expect("decisions");
     assert_eq!(decisions.len(), data.applications.len());
@@ -237,4 +243,68 @@ fn decisions_act_in_the_role_the_pool_gives_the_user() {
     // A user the pool does not know is refused.
     finkit_env(&["lend", "decide", "--db", &db], &[("FINKIT_USER", "nobody")])
         .bad_input(&["nobody", "user-set"]);
+}
+
+/// Share of decisions taken without referral.
+fn straight_through(doc: &Value) -> f64 {
+    let d = doc["decisions"].as_array().expect("decisions");
+    d.iter().filter(|d| d["core"]["outcome"] != "refer").count() as f64 / d.len() as f64
+}
+
+#[test]
+fn develop_stores_a_learned_model_that_decisions_then_use() {
+    let s = Scratch::new();
+    let (db, data, _files) = synthetic_pool_sized(&s, 1_500, 120, 11);
+    let as_of = data.as_of.to_string();
+    let expert = finkit(&["lend", "decide", "--db", &db, "--json"]).json();
+    assert_eq!(expert["model_source"], "expert-fallback");
+
+    let dev = finkit(&["lend", "develop", "--db", &db, "--as-of", &as_of, "--json"]).json();
+    assert_eq!(dev["model"], "pool-scorecard/v1", "{dev}");
+    assert_eq!(dev["version"], 1);
+    assert!(!dev["characteristics"].as_array().expect("characteristics").is_empty());
+    let report = &dev["report"];
+    assert_eq!(report["train_from"], as_of.as_str());
+    assert_eq!(report["horizon_months"], 12);
+    let auc = num(report, &["validation", "auc", "auc"]);
+    assert!(auc > 0.6, "validation AUC {auc}");
+
+    // Decisions now use the stored model and the straight-through policy that goes with it.
+    let learned = finkit(&["lend", "decide", "--db", &db, "--json"]).json();
+    assert_eq!(learned["model"], "pool-scorecard/v1");
+    assert_eq!(learned["model_source"], "learned");
+    assert_eq!(learned["policy"], "finkit-straight-through");
+    assert!(
+        straight_through(&learned) >= straight_through(&expert),
+        "learned {} < expert {}",
+        straight_through(&learned),
+        straight_through(&expert)
+    );
+    // --model expert and --policy are explicit overrides.
+    let forced = finkit(&["lend", "decide", "--db", &db, "--model", "expert", "--json"]).json();
+    assert_eq!(forced["model_source"], "expert-fallback");
+    assert_eq!(forced["decisions"], expert["decisions"]);
+    let default_policy = data_policy_path();
+    let strict =
+        finkit(&["lend", "decide", "--db", &db, "--policy", &default_policy, "--json"]).json();
+    assert_eq!(
+        (strict["model_source"].as_str(), strict["policy"].as_str()),
+        (Some("learned"), Some("finkit-default"))
+    );
+
+    // A second development is the next version; the text output names it.
+    let again = finkit(&["lend", "develop", "--db", &db, "--as-of", &as_of]);
+    again.ok();
+    assert!(again.stdout.contains("pool-scorecard/v2"), "{}", again.stdout);
+
+    // A window without defaults cannot be developed: one line, exit 2, nothing stored.
+    finkit(&["lend", "develop", "--db", &db, "--as-of", "1990-12-31"]).bad_input(&["defaults"]);
+    let after = finkit(&["lend", "decide", "--db", &db, "--json"]).json();
+    assert_eq!(after["model"], "pool-scorecard/v2");
+}
+
+/// The default policy shipped with finkit-lending, as a file.
+fn data_policy_path() -> String {
+    arg(&std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../finkit-lending/policy/default.toml"))
 }

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use finkit_schema::Dataset;
 use ndarray::Array2;
 
@@ -142,9 +144,11 @@ impl BinningProcess {
         if names.is_empty() {
             return Err(CreditError::Empty("variables to bin"));
         }
-        let mut binnings = Vec::with_capacity(names.len());
-        let mut skipped = Vec::new();
-        for name in &names {
+        // Each variable is binned on its own: in parallel, collected in name order, so the
+        // result (and the first error, in name order) is the sequential one.
+        // Ok(Err((name, reason))): an unusable column skipped as asked.
+        type Binned = Result<FittedBinning, (String, String)>;
+        let fit_one = |name: &String| -> Result<Binned, CreditError> {
             let column = data.column(name)?;
             let fitted = match (p.fixed_splits.get(name), p.fixed_groups.get(name), column) {
                 (Some(splits), _, finkit_schema::Column::Numeric(x)) => {
@@ -163,13 +167,21 @@ impl BinningProcess {
                 }
                 _ => match self.binner.fit_column(name, column, &y) {
                     Err(CreditError::UnusableColumn { name, reason }) if p.skip_unusable => {
-                        skipped.push((name, reason));
-                        continue;
+                        return Ok(Err((name, reason)));
                     }
                     other => other?,
                 },
             };
-            binnings.push(fitted);
+            Ok(Ok(fitted))
+        };
+        let results: Vec<Result<Binned, CreditError>> = names.par_iter().map(fit_one).collect();
+        let mut binnings = Vec::with_capacity(names.len());
+        let mut skipped = Vec::new();
+        for result in results {
+            match result? {
+                Ok(fitted) => binnings.push(fitted),
+                Err(skip) => skipped.push(skip),
+            }
         }
         let mut order: Vec<usize> = (0..binnings.len())
             .filter(|&i| p.min_iv.is_none_or(|m| binnings[i].iv() >= m))

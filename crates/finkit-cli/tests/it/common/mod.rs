@@ -148,13 +148,24 @@ pub(crate) fn synthetic_pool(
     s: &Scratch,
 ) -> (String, finkit::pool::synthetic::SyntheticDataset, finkit::pool::synthetic::SyntheticCsvFiles)
 {
+    synthetic_pool_sized(s, 40, 15, 8)
+}
+
+/// As [`synthetic_pool`] with `firms` firms, `applications` applications and a seed.
+pub(crate) fn synthetic_pool_sized(
+    s: &Scratch,
+    firms: usize,
+    applications: usize,
+    seed: u64,
+) -> (String, finkit::pool::synthetic::SyntheticDataset, finkit::pool::synthetic::SyntheticCsvFiles)
+{
     let data = finkit::pool::synthetic::SyntheticParams::builder()
-        .with_firms(40)
-        .with_applications(15)
+        .with_firms(firms)
+        .with_applications(applications)
         .with_loans(30)
         .with_listed(2)
         .with_price_days(30)
-        .with_seed(8)
+        .with_seed(seed)
         .build()
         .and_then(|p| p.generate())
         .expect("synthetic data");
