@@ -534,10 +534,19 @@ impl ScorecardPipeline {
                 lines[candidates[chosen[j]]].status =
                     VariableStatus::WrongSign { coefficient: coef[j] };
                 chosen.remove(j);
+                // Start: the optimum of the local quadratic model under β_j = 0,
+                // β − C[·, j]·β_j / C[j, j] (C the inverse information matrix), without entry j.
                 let off = model.params().len() - coef.len();
-                let mut next = model.params().to_vec();
-                next.remove(off + j);
-                start = Some(next);
+                let jj = off + j;
+                let c = model.covariance();
+                let beta = model.params();
+                let mut next: Vec<f64> = if c[[jj, jj]] > 0.0 {
+                    (0..beta.len()).map(|i| beta[i] - c[[i, jj]] * beta[jj] / c[[jj, jj]]).collect()
+                } else {
+                    beta.to_vec()
+                };
+                next.remove(jj);
+                start = next.iter().all(|v| v.is_finite()).then_some(next);
                 continue;
             }
             for (j, &c) in chosen.iter().enumerate() {

@@ -248,6 +248,32 @@ impl<R: Read> BoundedReader<R> {
         )
     }
 
+    /// Whether `b` neither ends a line nor, for CSV, starts or ends a field or a quote.
+    fn is_plain(&self, b: u8) -> bool {
+        b != b'\n'
+            && b != b'\r'
+            && match self.framing {
+                Framing::Lines => true,
+                Framing::Csv(delimiter) => b != b'"' && b != delimiter,
+            }
+    }
+
+    /// Accounts for `run` plain bytes (see [`BoundedReader::is_plain`]) as [`Self::account`]
+    /// would one by one; the caller checked that the unit stays within the limit.
+    fn account_plain_run(&mut self, run: usize) {
+        if run == 0 {
+            return;
+        }
+        if let Framing::Csv(_) = self.framing {
+            // Inside quotes a plain byte keeps the state; anywhere else it makes it unquoted.
+            if self.quote != Quote::Quoted {
+                self.quote = Quote::Unquoted;
+            }
+        }
+        self.offset += run as u64;
+        self.unit_len += run;
+    }
+
     /// Accounts for one output byte; `Err` when the unit grew past the limit.
     fn account(&mut self, b: u8) -> io::Result<()> {
         let ends_unit = match self.framing {
@@ -314,6 +340,23 @@ impl<R: Read> Read for BoundedReader<R> {
         let mut used = 0;
         while n < buf.len() && used < self.pending.len() {
             let b = self.pending[used];
+            // Fast path: a run of bytes that end no line, field or quote is copied at once (the
+            // same accounting as byte by byte; a run that would pass the limit takes the slow
+            // path, which fails at the exact byte).
+            if self.is_plain(b) {
+                let limit = (self.pending.len() - used).min(buf.len() - n);
+                let run = self.pending[used..used + limit]
+                    .iter()
+                    .position(|&c| !self.is_plain(c))
+                    .unwrap_or(limit);
+                if self.unit_len + run <= self.max {
+                    self.account_plain_run(run);
+                    buf[n..n + run].copy_from_slice(&self.pending[used..used + run]);
+                    n += run;
+                    used += run;
+                    continue;
+                }
+            }
             if b == b'\r' && self.pending.get(used + 1) == Some(&b'\n') {
                 used += 1;
                 continue;

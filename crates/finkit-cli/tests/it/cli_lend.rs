@@ -298,7 +298,8 @@ fn develop_stores_a_learned_model_that_decisions_then_use() {
     assert!(again.stdout.contains("pool-scorecard/v2"), "{}", again.stdout);
 
     // A window without defaults cannot be developed: one line, exit 2, nothing stored.
-    finkit(&["lend", "develop", "--db", &db, "--as-of", "1990-12-31"]).bad_input(&["defaults"]);
+    finkit(&["lend", "develop", "--db", &db, "--as-of", "1990-12-31"])
+        .bad_input(&["1990-12-31", "nothing to learn from"]);
     let after = finkit(&["lend", "decide", "--db", &db, "--json"]).json();
     assert_eq!(after["model"], "pool-scorecard/v2");
 }
