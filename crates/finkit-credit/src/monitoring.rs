@@ -36,7 +36,6 @@
 
 use finkit_schema::Dataset;
 use ndarray::{Array1, ArrayRef1};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::CreditError;
 use crate::PdModel;
@@ -45,10 +44,6 @@ use crate::scorecard::Scorecard;
 use crate::validation::{
     self, EmptyBinPolicy, HosmerLemeshow, PsiBinning, PsiParams, RiskOrder, StabilityIndex,
 };
-
-fn standard_normal() -> Result<Normal, CreditError> {
-    Normal::new(0.0, 1.0).map_err(|_| CreditError::InvalidModel("standard normal".into()))
-}
 
 /// Splits scores into events and non-events after the usual checks, oriented so that higher
 /// is riskier.
@@ -189,7 +184,7 @@ pub fn auc_delong(
     let (v10, v01, auc) = placements(&cases, &controls);
     let variance = covariance(&v10, &v10) / cases.len() as f64
         + covariance(&v01, &v01) / controls.len() as f64;
-    let z = standard_normal()?.inverse_cdf(0.5 + level / 2.0);
+    let z = finkit_numerics::normal::quantile(0.5 + level / 2.0);
     let half = z * variance.max(0.0).sqrt();
     Ok(DeLongAuc {
         auc,

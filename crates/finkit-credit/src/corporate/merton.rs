@@ -4,7 +4,7 @@
 use finkit_schema::Probability;
 
 use super::{finite, positive};
-use crate::special::{norm_cdf, norm_pdf};
+use finkit_numerics::normal::{cdf as norm_cdf, pdf as norm_pdf};
 use crate::{CreditError, PdModel, Record};
 
 /// Inputs of the Merton model, validated.
