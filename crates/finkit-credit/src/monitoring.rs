@@ -37,6 +37,8 @@
 use finkit_schema::Dataset;
 use ndarray::{Array1, ArrayRef1};
 
+use finkit_numerics::normal;
+
 use crate::CreditError;
 use crate::PdModel;
 use crate::master_scale::MasterScale;
@@ -184,7 +186,7 @@ pub fn auc_delong(
     let (v10, v01, auc) = placements(&cases, &controls);
     let variance = covariance(&v10, &v10) / cases.len() as f64
         + covariance(&v01, &v01) / controls.len() as f64;
-    let z = finkit_numerics::normal::quantile(0.5 + level / 2.0);
+    let z = normal::quantile(0.5 + level / 2.0);
     let half = z * variance.max(0.0).sqrt();
     Ok(DeLongAuc {
         auc,
@@ -259,7 +261,7 @@ pub fn delong_test(
     }
     let difference = auc_a - auc_b;
     let z = difference / var_diff.sqrt();
-    let p_value = 2.0 * standard_normal()?.cdf(-z.abs());
+    let p_value = 2.0 * normal::sf(z.abs());
     Ok(PairedDeLong {
         auc_a,
         auc_b,
@@ -304,7 +306,7 @@ pub fn compare_independent(
     }
     let difference = current.auc - reference.auc;
     let z = difference / var.sqrt();
-    Ok(UnpairedDeLong { difference, z, p_value: 2.0 * standard_normal()?.cdf(-z.abs()) })
+    Ok(UnpairedDeLong { difference, z, p_value: 2.0 * normal::sf(z.abs()) })
 }
 
 /// Spiegelhalter's calibration test over a book.
@@ -357,7 +359,7 @@ pub fn spiegelhalter(
         brier,
         expected_brier: expected / pd.len() as f64,
         z,
-        p_value: 2.0 * standard_normal()?.cdf(-z.abs()),
+        p_value: 2.0 * normal::sf(z.abs()),
     })
 }
 
