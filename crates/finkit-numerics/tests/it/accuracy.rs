@@ -114,6 +114,8 @@ fn gauss_legendre_against_mpmath() {
             ew = ew.max(rel(w[i], r[2], r[3]));
         }
     }
-    println!("gauss_legendre: max absolute node error {en:.3e}, max relative weight error {ew:.3e}");
+    println!(
+        "gauss_legendre: max absolute node error {en:.3e}, max relative weight error {ew:.3e}"
+    );
     assert!(en < 1e-15 && ew < 2e-13, "{en} {ew}");
 }

@@ -5,8 +5,8 @@
 //! Sign convention: inputs of the `VarParams` functions are **returns** (decimal, gains
 //! positive); VaR and ES are reported as **positive losses** (VaR = −quantile of returns).
 
-use ndarray::ArrayRef1;
 use finkit_numerics::tail::{self, RankRule, Tail, tail_count};
+use ndarray::ArrayRef1;
 use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
 
 use super::{check_finite, check_level, contiguous};

@@ -1,8 +1,8 @@
 //! Portfolio loss distributions: an exact pmf on a loss lattice, or a Monte Carlo sample.
 
 use super::math::{KahanSum, check_level};
-use finkit_numerics::tail::{self, Tail};
 use crate::RiskError;
+use finkit_numerics::tail::{self, Tail};
 
 /// Slack on the CDF when locating a lattice VaR: the smallest lattice point with
 /// `F(x) ≥ q − LATTICE_CDF_SLACK` (guards against round-off when `F` hits `q` exactly; the
@@ -313,9 +313,12 @@ impl LossDistribution {
                 let beyond = mass - q;
                 if beyond > 0.0 { (tail.value() + var * (cdf[k] - q)) / beyond } else { var }
             }
-            Repr::Sample { sorted } => {
-                tail::es(&Tail::upper(sorted), 1.0 - q, SAMPLE_VAR_RULE, tail::EsRule::MeanOfRoundedCount)
-            }
+            Repr::Sample { sorted } => tail::es(
+                &Tail::upper(sorted),
+                1.0 - q,
+                SAMPLE_VAR_RULE,
+                tail::EsRule::MeanOfRoundedCount,
+            ),
             Repr::Weighted { sorted, weights, tail } => {
                 let v = sorted[weighted_var_index(sorted, tail, q)];
                 weighted_es(sorted, weights, v, q)
