@@ -19,15 +19,8 @@
 /// If `sorted` is empty.
 #[must_use]
 pub fn linear(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
-    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
-    let j = h.floor();
-    let t = h - j;
-    let j = (j as usize).min(n - 1);
-    let a = sorted[j];
-    let b = sorted[(j + 1).min(n - 1)];
-    let d = b - a;
-    if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
+    // the lower tail read from its end is the sample itself: one implementation of the rule
+    crate::tail::var(&crate::tail::Tail::lower(sorted), p, crate::tail::VarRule::Linear)
 }
 
 #[cfg(test)]
