@@ -109,7 +109,6 @@ pub mod pipeline;
 mod record;
 pub mod scorecard;
 mod separation;
-mod special;
 mod traits;
 pub mod validation;
 

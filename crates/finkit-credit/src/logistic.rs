@@ -1128,7 +1128,8 @@ impl Problem<'_> {
         let params = Array1::from(solution.beta);
         let std_errors: Array1<f64> = covariance.diag().mapv(f64::sqrt);
         let z_values = &params / &std_errors;
-        let p_values = z_values.mapv(|z| crate::special::erfc(z.abs() / std::f64::consts::SQRT_2));
+        // two-sided: 2·(1 − Φ(|z|)), with the upper tail taken without cancellation
+        let p_values = z_values.mapv(|z| 2.0 * finkit_numerics::normal::sf(z.abs()));
         let (mut sw, mut swy) = (0.0, 0.0);
         for (i, &y) in self.y.iter().enumerate() {
             let w = self.w.map_or(1.0, |w| w[i]);

@@ -36,7 +36,8 @@
 
 use finkit_schema::Dataset;
 use ndarray::{Array1, ArrayRef1};
-use statrs::distribution::{ContinuousCDF, Normal};
+
+use finkit_numerics::normal;
 
 use crate::CreditError;
 use crate::PdModel;
@@ -45,10 +46,6 @@ use crate::scorecard::Scorecard;
 use crate::validation::{
     self, EmptyBinPolicy, HosmerLemeshow, PsiBinning, PsiParams, RiskOrder, StabilityIndex,
 };
-
-fn standard_normal() -> Result<Normal, CreditError> {
-    Normal::new(0.0, 1.0).map_err(|_| CreditError::InvalidModel("standard normal".into()))
-}
 
 /// Splits scores into events and non-events after the usual checks, oriented so that higher
 /// is riskier.
@@ -189,7 +186,7 @@ pub fn auc_delong(
     let (v10, v01, auc) = placements(&cases, &controls);
     let variance = covariance(&v10, &v10) / cases.len() as f64
         + covariance(&v01, &v01) / controls.len() as f64;
-    let z = standard_normal()?.inverse_cdf(0.5 + level / 2.0);
+    let z = normal::quantile(0.5 + level / 2.0);
     let half = z * variance.max(0.0).sqrt();
     Ok(DeLongAuc {
         auc,
@@ -264,7 +261,7 @@ pub fn delong_test(
     }
     let difference = auc_a - auc_b;
     let z = difference / var_diff.sqrt();
-    let p_value = 2.0 * standard_normal()?.cdf(-z.abs());
+    let p_value = 2.0 * normal::sf(z.abs());
     Ok(PairedDeLong {
         auc_a,
         auc_b,
@@ -309,7 +306,7 @@ pub fn compare_independent(
     }
     let difference = current.auc - reference.auc;
     let z = difference / var.sqrt();
-    Ok(UnpairedDeLong { difference, z, p_value: 2.0 * standard_normal()?.cdf(-z.abs()) })
+    Ok(UnpairedDeLong { difference, z, p_value: 2.0 * normal::sf(z.abs()) })
 }
 
 /// Spiegelhalter's calibration test over a book.
@@ -362,7 +359,7 @@ pub fn spiegelhalter(
         brier,
         expected_brier: expected / pd.len() as f64,
         z,
-        p_value: 2.0 * standard_normal()?.cdf(-z.abs()),
+        p_value: 2.0 * normal::sf(z.abs()),
     })
 }
 

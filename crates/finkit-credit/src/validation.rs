@@ -234,19 +234,8 @@ pub fn log_loss(pd: &ArrayRef1<f64>, target: &ArrayRef1<f64>) -> Result<f64, Cre
     Ok(-sum / pd.len() as f64)
 }
 
-/// Quantile with numpy's default (`method="linear"`, type 7) rule, on sorted data, computed the
-/// way numpy does (including its two-sided interpolation) so that edges match bit for bit.
-fn quantile_linear(sorted: &[f64], q: f64) -> f64 {
-    let n = sorted.len();
-    let virtual_index = (n - 1) as f64 * q;
-    let lo = virtual_index.floor();
-    let gamma = virtual_index - lo;
-    let lo = (lo as usize).min(n - 1);
-    let hi = (lo + 1).min(n - 1);
-    let (a, b) = (sorted[lo], sorted[hi]);
-    let diff = b - a;
-    if gamma >= 0.5 { b - diff * (1.0 - gamma) } else { a + diff * gamma }
-}
+/// numpy's default (`method="linear"`, type 7) quantile of sorted data (finkit-numerics).
+use finkit_numerics::quantile::linear as quantile_linear;
 
 /// How to bin values for the population stability index.
 #[derive(Debug, Clone, PartialEq)]

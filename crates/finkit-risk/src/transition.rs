@@ -638,31 +638,10 @@ fn sqrtm(a: &DMatrix<f64>) -> Result<DMatrix<f64>, RiskError> {
     ))
 }
 
-/// Gauss–Legendre nodes and weights on [0, 1] (Newton on the Legendre polynomial).
+/// Gauss–Legendre nodes and weights on [0, 1] (finkit-numerics).
 fn gauss_legendre_01(m: usize) -> Vec<(f64, f64)> {
-    let mut out = Vec::with_capacity(m);
-    for i in 1..=m {
-        let mut x = (std::f64::consts::PI * (i as f64 - 0.25) / (m as f64 + 0.5)).cos();
-        let mut dp = 1.0;
-        for _ in 0..100 {
-            let (mut p0, mut p1) = (1.0, x);
-            for k in 2..=m {
-                let kf = k as f64;
-                let p2 = ((2.0 * kf - 1.0) * x * p1 - (kf - 1.0) * p0) / kf;
-                p0 = p1;
-                p1 = p2;
-            }
-            dp = m as f64 * (x * p1 - p0) / (x * x - 1.0);
-            let dx = p1 / dp;
-            x -= dx;
-            if dx.abs() < 1e-16 {
-                break;
-            }
-        }
-        let w = 2.0 / ((1.0 - x * x) * dp * dp);
-        out.push(((x + 1.0) / 2.0, w / 2.0));
-    }
-    out
+    let (x, w) = finkit_numerics::quadrature::gauss_legendre_on(m, 0.0, 1.0);
+    x.into_iter().zip(w).collect()
 }
 
 fn logm(a: &DMatrix<f64>) -> Result<DMatrix<f64>, RiskError> {

@@ -21,6 +21,7 @@
 //! | feature | module | default |
 //! |---|---|---|
 //! | (always) | [`schema`]: validated types, entities, `Portfolio`, `Dataset` | yes |
+//! | (always) | [`numerics`]: Φ, φ, Φ⁻¹, Gauss–Legendre, sample quantiles, VaR/ES tail rules | yes |
 //! | `pool` | `pool`: the data pool (SQLite, in memory) | yes |
 //! | `credit` | `credit`: binning, scorecards, validation, corporate models | yes |
 //! | `risk` | `risk`: market and credit portfolio risk | yes |
@@ -36,6 +37,10 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use finkit_schema as schema;
+
+/// The numerical core (normal distribution, quadrature, sample quantiles, tail rules); always
+/// there, it has no dependencies.
+pub use finkit_numerics as numerics;
 
 #[cfg(feature = "pool")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pool")))]

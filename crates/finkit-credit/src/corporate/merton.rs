@@ -4,8 +4,8 @@
 use finkit_schema::Probability;
 
 use super::{finite, positive};
-use crate::special::{norm_cdf, norm_pdf};
 use crate::{CreditError, PdModel, Record};
+use finkit_numerics::normal::{cdf as norm_cdf, pdf as norm_pdf};
 
 /// Inputs of the Merton model, validated.
 #[derive(Debug, Clone, Copy, PartialEq)]

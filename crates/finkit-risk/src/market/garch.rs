@@ -10,11 +10,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal, StudentT};
 use rayon::prelude::*;
-use statrs::distribution::ContinuousCDF;
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::var::{
-    EsEstimator, QuantileRule, VarEstimate, hs_es_sorted, hs_var_sorted, phi, std_normal,
+    EsEstimator, QuantileRule, VarEstimate, hs_es_sorted, hs_var_sorted, norm_quantile, phi,
     student_t_tail,
 };
 use super::{check_finite, check_level, contiguous, np_sum};
@@ -642,7 +641,7 @@ pub(crate) fn conditional_var(k: &GarchCoefficients, h: f64, p: f64, scale: f64)
     let sig = h.sqrt();
     match k.nu {
         None => {
-            let z = std_normal().inverse_cdf(p);
+            let z = norm_quantile(p);
             VarEstimate {
                 var: -(k.mu + sig * z) / scale,
                 es: Some((-k.mu + sig * phi(z) / p) / scale),
@@ -1159,45 +1158,16 @@ impl Bound {
     ];
 }
 
-/// Solves `A x = b` for a small symmetric positive definite `A` by Cholesky; `None` if `A` is
-/// not positive definite.
-#[allow(clippy::needless_range_loop)] // index form mirrors the textbook algorithm
+/// Solves `A x = b` for a small symmetric positive definite `A` by Cholesky (nalgebra); `None`
+/// if `A` is not positive definite (a pivot that is not positive and finite).
 fn chol_solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
     let k = b.len();
-    let mut l = vec![vec![0.0; k]; k];
-    for i in 0..k {
-        for j in 0..=i {
-            let mut s = a[i][j];
-            for m in 0..j {
-                s -= l[i][m] * l[j][m];
-            }
-            if i == j {
-                if !(s > 0.0 && s.is_finite()) {
-                    return None;
-                }
-                l[i][i] = s.sqrt();
-            } else {
-                l[i][j] = s / l[j][j];
-            }
-        }
+    let chol = nalgebra::DMatrix::from_fn(k, k, |i, j| a[i][j]).cholesky()?;
+    let l = chol.l_dirty();
+    if (0..k).any(|i| l[(i, i)] <= 0.0 || !l[(i, i)].is_finite()) {
+        return None;
     }
-    let mut z = vec![0.0; k];
-    for i in 0..k {
-        let mut s = b[i];
-        for m in 0..i {
-            s -= l[i][m] * z[m];
-        }
-        z[i] = s / l[i][i];
-    }
-    let mut x = vec![0.0; k];
-    for i in (0..k).rev() {
-        let mut s = z[i];
-        for m in i + 1..k {
-            s -= l[m][i] * x[m];
-        }
-        x[i] = s / l[i][i];
-    }
-    Some(x)
+    Some(chol.solve(&nalgebra::DVector::from_column_slice(b)).iter().copied().collect())
 }
 
 #[cfg(test)]

@@ -2,13 +2,12 @@
 //! `r[t − window .. t]` (day `t` itself excluded); the first forecast is for index `window`.
 
 use ndarray::{Array1, ArrayRef1};
-use statrs::distribution::ContinuousCDF;
 
 use super::ewma::Ewma;
 use super::garch::{GarchCoefficients, GarchParams, Problem, backcast, conditional_var};
 use super::var::{
     EsEstimator, Moments, QuantileRule, SdConvention, VarEstimate, VarMethod, check_dof,
-    hs_es_sorted, hs_var_sorted, parametric, phi, std_normal,
+    hs_es_sorted, hs_var_sorted, norm_quantile, parametric, phi,
 };
 use super::{check_finite, check_level, contiguous};
 use crate::RiskError;
@@ -266,7 +265,7 @@ fn rolling_ewma(r: &[f64], w: usize, p: f64, model: &Ewma) -> Result<RollingFore
             reason: "the ewma seed must not be longer than the rolling window",
         });
     }
-    let z = std_normal().inverse_cdf(p);
+    let z = norm_quantile(p);
     let tail = phi(z) / p;
     let vol: Vec<f64> =
         path.variances.iter().skip(w - path.first_index).map(|v| v.sqrt()).collect();

@@ -5,8 +5,9 @@
 //! Sign convention: inputs of the `VarParams` functions are **returns** (decimal, gains
 //! positive); VaR and ES are reported as **positive losses** (VaR = −quantile of returns).
 
+use finkit_numerics::tail::{self, RankRule, Tail, tail_count};
 use ndarray::ArrayRef1;
-use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{Continuous, ContinuousCDF, StudentsT};
 
 use super::{check_finite, check_level, contiguous};
 use crate::{RiskError, RiskMeasure};
@@ -19,10 +20,11 @@ use crate::{RiskError, RiskMeasure};
 #[non_exhaustive]
 pub enum QuantileRule {
     /// Hyndman–Fan type 1 (the default): the `k`-th smallest return with `k = ⌈n·p⌉`, the
-    /// ceiling taken on `n·p` rounded to 9 decimals so that `250 × (1 − 0.99)` gives `k = 3`
-    /// (a raw float product would be 2.5000000000000022, still 3, but `1000 × 0.01` style
-    /// products may land an ulp above an integer). QuantLib's `RiskStatistics::valueAtRisk` and
-    /// pandas' `quantile(p, interpolation="lower")` give the same number.
+    /// ceiling taken on `n·p` with its round-off removed (`finkit_numerics::tail::tail_count`)
+    /// so that `1000 × (1 − 0.99)` = 10.000000000000009 gives `k = 10`. QuantLib's
+    /// `RiskStatistics::valueAtRisk` and pandas' `quantile(p, interpolation="lower")` give the
+    /// same number. (The portfolio loss distributions take the next order statistic inward
+    /// when `n·p` is an integer; see `docs/ARCHITECTURE.md`.)
     #[default]
     LowerOrderStatistic,
     /// Hyndman–Fan type 7 (numpy's default, empyrical's `value_at_risk`): linear interpolation
@@ -220,8 +222,8 @@ pub(crate) fn check_dof(dof: f64) -> Result<(), RiskError> {
 }
 
 /// The smallest sample a historical VaR/ES at `level` accepts: `⌈1 / (1 − level)⌉` returns,
-/// so that at least one observation lies in the tail (`n·(1 − level) ≥ 1`, with `n·p` rounded
-/// to 9 decimals as [`QuantileRule::LowerOrderStatistic`] does). A smaller sample would report
+/// so that at least one observation lies in the tail (`n·(1 − level) ≥ 1`, with the round-off
+/// of `n·p` removed as [`QuantileRule::LowerOrderStatistic`] does). A smaller sample would report
 /// its worst return as the quantile of a tail it never observed.
 ///
 /// ```
@@ -237,73 +239,44 @@ pub fn min_historical_sample(level: f64) -> usize {
     }
     let n = (1.0 / p).ceil();
     // `1/p` may land an ulp above an integer (1/0.01 = 100.00000000000001): accept the
-    // smallest n with round9(n·p) ≥ 1
+    // smallest n whose tail count n·p (round-off removed) is at least 1
     let mut k = (n as usize).max(1);
-    while round9(k as f64 * p) < 1.0 {
+    while tail_count(k, p) < 1.0 {
         k += 1;
     }
-    while k > 1 && round9((k - 1) as f64 * p) >= 1.0 {
+    while k > 1 && tail_count(k - 1, p) >= 1.0 {
         k -= 1;
     }
     k
 }
 
-/// `x` rounded to 9 decimals, as the reference's `round(n * p, 9)`.
-fn round9(x: f64) -> f64 {
-    (x * 1e9).round() / 1e9
+impl QuantileRule {
+    /// The shared order-statistic rule (finkit-numerics) this convention names.
+    fn tail_rule(self) -> tail::VarRule {
+        match self {
+            QuantileRule::LowerOrderStatistic => tail::VarRule::OrderStatistic(RankRule::Ceiling),
+            QuantileRule::Linear => tail::VarRule::Linear,
+        }
+    }
 }
 
-/// The 1-based rank `k = ⌈round(n·p, 9)⌉` of the type-1 order statistic, at least 1.
-pub(crate) fn type1_rank(n: usize, p: f64) -> usize {
-    let k = round9(n as f64 * p).ceil();
-    // `k` is a small non-negative integer-valued float, so the cast is exact.
-    (k as usize).clamp(1, n)
+impl EsEstimator {
+    fn tail_rule(self) -> tail::EsRule {
+        match self {
+            EsEstimator::AcerbiTasche => tail::EsRule::AcerbiTasche,
+            EsEstimator::MeanBeyondVar => tail::EsRule::MeanBeyondVar,
+        }
+    }
 }
 
 /// VaR (positive loss) of returns sorted ascending; `sorted` is non-empty, `p` in (0, 1).
 pub(crate) fn hs_var_sorted(sorted: &[f64], p: f64, rule: QuantileRule) -> f64 {
-    let n = sorted.len();
-    match rule {
-        QuantileRule::LowerOrderStatistic => -sorted[type1_rank(n, p) - 1],
-        QuantileRule::Linear => -linear_quantile(sorted, p),
-    }
-}
-
-/// numpy's type-7 quantile including its `_lerp` form (which switches to the upper end for
-/// weights ≥ 0.5), so results agree to the last bit more often.
-fn linear_quantile(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
-    let h = (n - 1) as f64 * p;
-    let j = h.floor();
-    let t = h - j;
-    let j = (j as usize).min(n - 1);
-    let a = sorted[j];
-    let b = sorted[(j + 1).min(n - 1)];
-    let d = b - a;
-    if t >= 0.5 { b - d * (1.0 - t) } else { a + d * t }
+    -tail::var(&Tail::lower(sorted), p, rule.tail_rule())
 }
 
 /// ES (positive loss) of returns sorted ascending.
 pub(crate) fn hs_es_sorted(sorted: &[f64], p: f64, rule: QuantileRule, est: EsEstimator) -> f64 {
-    let n = sorted.len();
-    match est {
-        EsEstimator::AcerbiTasche => {
-            let np = n as f64 * p;
-            let fl = (round9(np).floor() as usize).min(n);
-            let s: f64 = sorted[..fl].iter().sum();
-            // the 9-decimal rounding can put `fl` a hair above `np`; never weight negatively
-            let s = match sorted.get(fl) {
-                Some(&x) => s + (np - fl as f64).max(0.0) * x,
-                None => s,
-            };
-            -s / np
-        }
-        EsEstimator::MeanBeyondVar => {
-            let q = -hs_var_sorted(sorted, p, rule);
-            let m = sorted.partition_point(|&x| x < q);
-            if m == 0 { -q } else { -sorted[..m].iter().sum::<f64>() / m as f64 }
-        }
-    }
+    -tail::es(&Tail::lower(sorted), p, rule.tail_rule(), est.tail_rule())
 }
 
 /// Central moments of a sample (two-pass, as numpy/scipy compute them).
@@ -351,14 +324,8 @@ impl Moments {
     }
 }
 
-pub(crate) fn std_normal() -> Normal {
-    Normal::standard()
-}
-
-/// Standard normal density.
-pub(crate) fn phi(z: f64) -> f64 {
-    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
-}
+/// Standard normal density and quantile (finkit-numerics).
+pub(crate) use finkit_numerics::normal::{pdf as phi, quantile as norm_quantile};
 
 /// The Cornish–Fisher adjusted quantile.
 pub(crate) fn cornish_fisher_z(z: f64, s: f64, k: f64) -> f64 {
@@ -373,7 +340,7 @@ pub(crate) fn cornish_fisher_z(z: f64, s: f64, k: f64) -> f64 {
 /// asymptotic ratio of gamma functions are used (both exact to double precision there).
 pub(crate) fn student_t_tail(dof: f64, p: f64) -> (f64, f64) {
     let (q, ln_pdf) = if dof > 1e5 {
-        let z = std_normal().inverse_cdf(p);
+        let z = norm_quantile(p);
         let (z2, nu) = (z * z, dof);
         let q = z
             + z * (z2 + 1.0) / (4.0 * nu)
@@ -404,7 +371,7 @@ pub(crate) fn student_t_tail(dof: f64, p: f64) -> (f64, f64) {
 
 /// Parametric VaR/ES from the sample moments; `method` is not `Historical`.
 pub(crate) fn parametric(m: &Moments, p: f64, method: VarMethod) -> VarEstimate {
-    let z = std_normal().inverse_cdf(p);
+    let z = norm_quantile(p);
     match method {
         VarMethod::Normal { sd } => {
             let s = m.sd(sd);
@@ -556,11 +523,12 @@ mod tests {
 
     #[test]
     fn type1_rank_is_exact() {
-        assert_eq!(type1_rank(250, 1.0 - 0.99), 3);
-        assert_eq!(type1_rank(250, 0.025), 7);
-        assert_eq!(type1_rank(1000, 1.0 - 0.99), 10);
-        assert_eq!(type1_rank(5030, 0.01), 51);
-        assert_eq!(type1_rank(10, 1e-12), 1);
+        let rank = |n, p| tail::rank(n, p, RankRule::Ceiling);
+        assert_eq!(rank(250, 1.0 - 0.99), 3);
+        assert_eq!(rank(250, 0.025), 7);
+        assert_eq!(rank(1000, 1.0 - 0.99), 10);
+        assert_eq!(rank(5030, 0.01), 51);
+        assert_eq!(rank(10, 1e-12), 1);
     }
 
     #[test]
@@ -579,7 +547,7 @@ mod tests {
     #[test]
     fn linear_matches_numpy_small() {
         // np.quantile([1,2,3,4], 0.1) = 1.3
-        let q = linear_quantile(&[1.0, 2.0, 3.0, 4.0], 0.1);
+        let q = -hs_var_sorted(&[1.0, 2.0, 3.0, 4.0], 0.1, QuantileRule::Linear);
         assert!((q - 1.3).abs() < 1e-15);
     }
 

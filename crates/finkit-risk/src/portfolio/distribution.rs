@@ -2,6 +2,7 @@
 
 use super::math::{KahanSum, check_level};
 use crate::RiskError;
+use finkit_numerics::tail::{self, Tail};
 
 /// Slack on the CDF when locating a lattice VaR: the smallest lattice point with
 /// `F(x) ≥ q − LATTICE_CDF_SLACK` (guards against round-off when `F` hits `q` exactly; the
@@ -40,10 +41,14 @@ enum Repr {
 ///   ([`LATTICE_CDF_SLACK`]); lattice ES (Acerbi–Tasche for a discrete law):
 ///   `(Σ_{x > VaR} x·p(x) + VaR·(F(VaR) − q)) / (M − q)` with `M` the total mass (1 up to
 ///   round-off), so that ES ≥ VaR holds exactly.
-/// * Sample VaR at q: the type-1 order statistic `L₍ₖ₎` with `k = ⌈n·q⌉` (computed on
-///   `n·q` rounded to 6 decimals, so `n·q` that is an integer up to round-off is not bumped);
-///   sample ES: the mean of the largest `m = round(n·(1−q))` losses (at least one).
-///   These are the conventions of the reference Monte Carlo, and `ES ≥ VaR` holds for both.
+/// * Sample VaR at q: the type-1 order statistic `L₍ₖ₎` with `k = ⌈n·q⌉`, i.e. the
+///   `(⌊n·(1−q)⌋ + 1)`-th largest loss (`n·(1−q)` with its round-off removed, so that one that
+///   is an integer up to round-off is not bumped); sample ES: the mean of the largest
+///   `m = round(n·(1−q))` losses (at least one). These are the conventions of the reference
+///   Monte Carlo, and `ES ≥ VaR` holds for both. Both are computed by `finkit_numerics::tail`
+///   (`RankRule::Beyond`, `EsRule::MeanOfRoundedCount` on the upper tail), the same functions
+///   market VaR uses on returns; market VaR's default takes the `⌈n·p⌉`-th worst instead, which
+///   differs only when `n·(1−q)` is an integer (see `docs/ARCHITECTURE.md`).
 /// * Weighted sample (n losses, likelihood ratios `wₖ`): tail probabilities are estimated from
 ///   the tail side, `Ĝ(x) = Σ wₖ·1{Lₖ > x} / n`; VaR at q is the smallest sample loss `x`
 ///   with `Ĝ(x) ≤ 1 − q`, and `ES = VaR + Σ wₖ (Lₖ − VaR)⁺ / (n (1 − q))` (Glasserman & Li
@@ -281,7 +286,7 @@ impl LossDistribution {
         check_level("q", q)?;
         Ok(match &self.repr {
             Repr::Lattice { unit, cdf, .. } => lattice_var_index(cdf, q) as f64 * unit,
-            Repr::Sample { sorted } => sorted[sample_var_index(sorted.len(), q)],
+            Repr::Sample { sorted } => tail::var(&Tail::upper(sorted), 1.0 - q, SAMPLE_VAR_RULE),
             Repr::Weighted { sorted, tail, .. } => sorted[weighted_var_index(sorted, tail, q)],
         })
     }
@@ -308,13 +313,12 @@ impl LossDistribution {
                 let beyond = mass - q;
                 if beyond > 0.0 { (tail.value() + var * (cdf[k] - q)) / beyond } else { var }
             }
-            Repr::Sample { sorted } => {
-                let n = sorted.len();
-                let m = sample_tail_count(n, q);
-                let mut s = KahanSum::default();
-                sorted[n - m..].iter().for_each(|&x| s.add(x));
-                s.value() / m as f64
-            }
+            Repr::Sample { sorted } => tail::es(
+                &Tail::upper(sorted),
+                1.0 - q,
+                SAMPLE_VAR_RULE,
+                tail::EsRule::MeanOfRoundedCount,
+            ),
             Repr::Weighted { sorted, weights, tail } => {
                 let v = sorted[weighted_var_index(sorted, tail, q)];
                 weighted_es(sorted, weights, v, q)
@@ -353,15 +357,17 @@ pub(crate) fn lattice_var_index(cdf: &[f64], q: f64) -> usize {
     cdf.partition_point(|&c| c < q - LATTICE_CDF_SLACK).min(cdf.len() - 1)
 }
 
-/// 0-based index of the type-1 order statistic `⌈n·q⌉` in a sorted sample of size n.
+/// The sample VaR rule: type 1 on losses, the `(⌊n·(1−q)⌋ + 1)`-th largest.
+const SAMPLE_VAR_RULE: tail::VarRule = tail::VarRule::OrderStatistic(tail::RankRule::Beyond);
+
+/// 0-based index (ascending) of the sample VaR order statistic `⌈n·q⌉` in a sample of size n.
 pub(crate) fn sample_var_index(n: usize, q: f64) -> usize {
-    let nq = (n as f64 * q * 1e6).round() / 1e6;
-    (nq.ceil() as usize).clamp(1, n) - 1
+    n - tail::rank(n, 1.0 - q, tail::RankRule::Beyond)
 }
 
 /// Number of largest losses averaged by the sample ES: `round(n·(1−q))`, at least 1.
 pub(crate) fn sample_tail_count(n: usize, q: f64) -> usize {
-    ((n as f64 * (1.0 - q)).round() as usize).clamp(1, n)
+    tail::rounded_count(n, 1.0 - q)
 }
 
 #[cfg(test)]

@@ -215,27 +215,18 @@ impl MonteCarloParams {
     }
 }
 
-/// Lower-triangular Cholesky factor, row-major, or `None` if not positive definite.
+/// Lower-triangular Cholesky factor (nalgebra), row-major, or `None` if not positive
+/// definite: every pivot `L_ii²` must exceed 1e-14 (a numerically singular correlation is
+/// refused, not factored into a huge inverse).
 fn cholesky(a: &[Vec<f64>]) -> Option<Vec<f64>> {
     let k = a.len();
-    let mut l = vec![0.0; k * k];
-    for i in 0..k {
-        for j in 0..=i {
-            let mut s = a[i][j];
-            for m in 0..j {
-                s -= l[i * k + m] * l[j * k + m];
-            }
-            if i == j {
-                if s <= 1e-14 {
-                    return None;
-                }
-                l[i * k + i] = s.sqrt();
-            } else {
-                l[i * k + j] = s / l[j * k + j];
-            }
-        }
+    let m = nalgebra::DMatrix::from_fn(k, k, |i, j| a[i][j]);
+    let l = m.cholesky()?.unpack();
+    let pivot = |i: usize| l[(i, i)] * l[(i, i)];
+    if (0..k).any(|i| pivot(i).is_nan() || pivot(i) <= 1e-14) {
+        return None;
     }
-    Some(l)
+    Some((0..k * k).map(|x| if x % k <= x / k { l[(x / k, x % k)] } else { 0.0 }).collect())
 }
 
 /// A validated Monte Carlo model (see [`MonteCarloParams`]).

@@ -26,6 +26,7 @@ fn every_feature_of_every_part_is_forwarded() {
     let facade = features("finkit");
     let parts = [
         ("finkit-schema", None),
+        ("finkit-numerics", None),
         ("finkit-pool", Some("pool")),
         ("finkit-credit", Some("credit")),
         ("finkit-risk", Some("risk")),

@@ -1,0 +1,4 @@
+//! Integration tests of finkit-numerics (one binary).
+
+mod accuracy;
+mod properties;
