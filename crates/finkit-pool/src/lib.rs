@@ -93,6 +93,7 @@ mod error;
 #[cfg(feature = "parquet")]
 #[cfg_attr(docsrs, doc(cfg(feature = "parquet")))]
 pub mod export;
+pub mod guard;
 mod ingest;
 mod memory;
 pub mod migrations;
@@ -109,17 +110,20 @@ mod traits;
 
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use self::postgres::{PG_URL_ENV, PostgresOptions, PostgresPool};
+pub use self::postgres::{
+    PG_REQUIRED_ENV, PG_URL_ENV, PostgresOptions, PostgresPool, PostgresStore,
+};
 pub use error::{BackendError, PoolError};
+pub use guard::{Guarded, ReadStore, WriteStore};
 pub use ingest::{
     Batch, IngestMode, IngestReport, IngestStore, Put, RejectedRow, Row, apply_batch, natural_key,
 };
-pub use memory::MemoryPool;
+pub use memory::{MemoryPool, MemoryStore};
 pub use record::{EntityKind, PriceObservation, Record};
 pub use security::{
     MASK, Permission, Policy, Principal, Pseudonymiser, Role, mask_application, mask_firm,
 };
-pub use sqlite::{SqliteOptions, SqlitePool};
+pub use sqlite::{SqliteOptions, SqlitePool, SqliteStore};
 pub use synthetic::{SyntheticDataset, SyntheticParams};
 pub use traits::{
     ApplicationFilter, FirmFilter, PoolRead, PoolWrite, ResearchExport, StatementQuery,
