@@ -65,9 +65,11 @@
 //!   [`IngestReport`] lists every rejected row with its line, field and reason.
 //! - **Point in time**: statements are never overwritten; [`PoolRead::statements_as_of`]
 //!   picks, per firm and period, the latest version available on the date.
-//! - **Security**: masking of registration numbers, contact details and personal guarantor
-//!   names; keyed HMAC-SHA256 pseudonyms for [`PoolRead::research_export`]; a hash-chained
-//!   audit trail ([`audit`]) whose limits are documented there.
+//! - **Security**: every backend is a storage-only store behind one guard ([`Guarded`], see
+//!   [`guard`]) that authorizes, masks and audits every call; masking of registration numbers,
+//!   contact details and personal guarantor names; keyed HMAC-SHA256 pseudonyms for
+//!   [`PoolRead::research_export`]; a hash-chained audit trail ([`audit`]) whose limits are
+//!   documented there.
 //! - **Point-in-time datasets** ([`dataset`]): features known on each observation date and the
 //!   credit events of the following horizon, for fitting and monitoring rating models.
 //! - **Synthetic data**: [`synthetic`] generates seeded, clearly synthetic data sets.

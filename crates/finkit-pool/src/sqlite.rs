@@ -85,7 +85,8 @@ pub struct SqliteStore {
 ///   records the version.
 /// - The policy and the user-to-role table are stored in the pool (tables `pool_policy`,
 ///   `pool_users`); changes need [`Permission::Administer`] and are audited.
-/// - One connection behind a mutex: calls on one `SqlitePool` are serialised. For parallel
+/// - One connection behind a mutex: the transactions of calls on one `SqlitePool` (the
+///   read, then its audit append) run one after another. For parallel
 ///   readers, open one `SqlitePool` per thread on the same file; WAL lets them read while
 ///   another connection writes (their audit appends then wait for the writer's commit, up to
 ///   [`SqliteOptions::busy_timeout`]).
