@@ -1,9 +1,10 @@
 //! The PostgreSQL backend (feature `postgres`): a pool shared by many users and services.
 //!
-//! [`PostgresPool`] implements [`PoolRead`] and [`PoolWrite`] with the same rules as
-//! [`crate::SqlitePool`] (the shared ingest engine [`crate::apply_batch`], the same
-//! [`crate::migrations`], policy checks, masking and the hash-chained audit trail of
-//! [`crate::audit`]) and passes the same [`crate::conformance`] suite.
+//! [`PostgresPool`] is the one guard of every backend ([`Guarded`], which implements
+//! [`crate::PoolRead`] and [`crate::PoolWrite`]: policy checks, masking, audit) around a
+//! [`PostgresStore`]; the store shares the ingest engine [`crate::apply_batch`], the
+//! [`crate::migrations`] and the hash-chained audit trail of [`crate::audit`] with
+//! [`crate::SqlitePool`], and passes the same [`crate::conformance`] suite.
 //!
 //! # Connecting
 //!

@@ -23,12 +23,12 @@ fn required() -> bool {
 fn url() -> Option<String> {
     match std::env::var(PG_URL_ENV) {
         Ok(u) if !u.is_empty() => {
-            if required() {
-                if let Err(e) = postgres::Client::connect(&u, postgres::NoTls) {
-                    panic!(
-                        "{PG_REQUIRED_ENV} is set but the server in {PG_URL_ENV} is unreachable: {e}"
-                    );
-                }
+            if required()
+                && let Err(e) = postgres::Client::connect(&u, postgres::NoTls)
+            {
+                panic!(
+                    "{PG_REQUIRED_ENV} is set but the server in {PG_URL_ENV} is unreachable: {e}"
+                );
             }
             Some(u)
         }
