@@ -498,3 +498,31 @@ pub(crate) fn research_export<P: PoolRead + ?Sized>(
         .collect();
     Ok(ResearchExport { as_of, privacy: report, firms, statements, credit_events })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryPool;
+    use crate::conformance::{fixtures, load_fixture};
+    use crate::security::Role;
+
+    #[test]
+    fn the_store_is_raw_and_the_guard_masks_and_audits() {
+        let pool = MemoryPool::default();
+        load_fixture(&pool).unwrap();
+        let raw = serde_json::to_string(&pool.store.firms(&FirmFilter::all()).unwrap()).unwrap();
+        assert!(fixtures::SENSITIVE.iter().any(|s| raw.contains(s)), "the store is not raw");
+        let before = pool.store.audit_head().unwrap().count;
+        let analyst = Principal::new("guard-analyst", Role::Analyst);
+        let shown = serde_json::to_string(&pool.firms(&analyst, &FirmFilter::all()).unwrap());
+        let shown = shown.unwrap();
+        assert!(shown.contains(fixtures::FIRMS[0]) && shown.contains(crate::MASK));
+        for s in fixtures::SENSITIVE {
+            assert!(!shown.contains(s), "{s} passed the guard");
+        }
+        assert_eq!(pool.store.audit_head().unwrap().count, before + 1, "one entry per read");
+        // A denial touches no data and is audited too.
+        assert!(pool.exposures(&analyst).unwrap_err().is_access_denied());
+        assert_eq!(pool.store.audit_head().unwrap().count, before + 2);
+    }
+}
