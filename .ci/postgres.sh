@@ -5,6 +5,8 @@
 #
 #   source .ci/postgres.sh
 #   pg_start            # installs PostgreSQL if needed, starts a cluster, exports FINKIT_PG_URL
+#                       # and FINKIT_PG_REQUIRED=1 (the PostgreSQL tests then fail, not skip,
+#                       # when the server is missing or unreachable)
 #   cargo test -p finkit-pool --features postgres
 #   # pg_stop runs from an EXIT trap that pg_start installs, also when the tests fail
 #
@@ -25,8 +27,8 @@
 #   secret is printed);
 # - installs `trap pg_stop EXIT`, chained after any EXIT trap already set.
 #
-# pg_stop stops the server (fast shutdown) and removes the temporary directory; calling it
-# twice is harmless.
+# pg_stop stops the server (fast shutdown), removes the temporary directory and unsets the
+# three variables; calling it twice is harmless.
 
 PG_TMP=""
 PG_BIN=""
@@ -72,6 +74,9 @@ EOF
 }
 
 pg_start() {
+  # From here on the PostgreSQL tests are mandatory in this shell: without a reachable server
+  # they fail instead of skipping (also when pg_start itself fails below).
+  export FINKIT_PG_REQUIRED=1
   PG_BIN=$(_pg_find_bin)
   if [ -z "$PG_BIN" ]; then
     echo "pg_start: initdb not found; installing the distribution's postgresql package"
@@ -137,4 +142,5 @@ pg_stop() {
     echo "pg_stop: PostgreSQL stopped"
   fi
   PG_TMP=""
+  unset FINKIT_PG_URL FINKIT_PG_READER_URL FINKIT_PG_REQUIRED
 }

@@ -1,18 +1,22 @@
 //! Building blocks shared by backends, so that every backend applies the same rules.
 //!
-//! A new backend (PostgreSQL, ...) implements [`crate::IngestStore`] for its write
-//! transaction and uses [`crate::apply_batch`], [`authorize_with`], [`select_as_of`],
-//! [`present_firm`] / [`present_application`] and the audit chain of [`crate::audit`]; then it
-//! runs [`crate::conformance::run_all`].
+//! This crate's backends are storage only ([`crate::guard::ReadStore`],
+//! [`crate::guard::WriteStore`]) behind the one guard [`crate::Guarded`], which uses these
+//! blocks. A backend outside this crate implements [`crate::PoolRead`] and [`crate::PoolWrite`]
+//! itself: [`crate::IngestStore`] for its write transaction with [`crate::apply_batch`],
+//! [`authorize_with`] before every call, [`select_as_of`], [`present_firm`] /
+//! [`present_application`] (the same masking as the guard) and the audit chain of
+//! [`crate::audit`]; then it runs [`crate::conformance::run_all`].
 
 use chrono::NaiveDate;
 use finkit_schema::{FinancialStatement, Firm, FirmId, LoanApplication};
 
 use crate::PoolError;
 use crate::audit::{AuditEvent, AuditStatus, Outcome};
+use crate::guard::Present;
 use crate::ingest::{Batch, IngestMode, IngestReport};
-use crate::security::{Permission, Policy, Principal, mask_application, mask_firm};
-use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
+use crate::security::{Permission, Policy, Principal};
+use crate::traits::StatementQuery;
 
 /// Checks `who` against `policy`; on denial appends a denied audit event through `append`
 /// and returns [`PoolError::AccessDenied`].
@@ -47,7 +51,7 @@ pub fn authorize_with(
 /// A firm as `who` may see it.
 #[must_use]
 pub fn present_firm(policy: &Policy, who: &Principal, firm: Firm) -> Firm {
-    if policy.allows(who.role, Permission::ViewSensitive) { firm } else { mask_firm(firm) }
+    firm.present(policy.allows(who.role, Permission::ViewSensitive))
 }
 
 /// An application as `who` may see it.
@@ -57,11 +61,7 @@ pub fn present_application(
     who: &Principal,
     application: LoanApplication,
 ) -> LoanApplication {
-    if policy.allows(who.role, Permission::ViewSensitive) {
-        application
-    } else {
-        mask_application(application)
-    }
+    application.present(policy.allows(who.role, Permission::ViewSensitive))
 }
 
 /// Point-in-time selection over versions sorted by `(firm_id, period_end, available_at)`:
@@ -186,28 +186,4 @@ pub(crate) fn verified(
         Err(e) => Err(e),
         Ok(()) => Ok(status),
     }
-}
-
-/// The firms passing `filter`, as `who` may see them.
-pub(crate) fn present_firms(
-    policy: &Policy,
-    who: &Principal,
-    filter: &FirmFilter,
-    firms: impl IntoIterator<Item = Firm>,
-) -> Vec<Firm> {
-    firms.into_iter().filter(|f| filter.matches(f)).map(|f| present_firm(policy, who, f)).collect()
-}
-
-/// The applications passing `filter`, as `who` may see them.
-pub(crate) fn present_applications(
-    policy: &Policy,
-    who: &Principal,
-    filter: &ApplicationFilter,
-    applications: impl IntoIterator<Item = LoanApplication>,
-) -> Vec<LoanApplication> {
-    applications
-        .into_iter()
-        .filter(|a| filter.matches(a))
-        .map(|a| present_application(policy, who, a))
-        .collect()
 }

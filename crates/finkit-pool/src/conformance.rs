@@ -443,45 +443,51 @@ pub const EXPORT_KEY: &[u8] = b"conformance-export-key-0123456789";
 ///
 /// # Errors
 ///
-/// The pool's error (for example, access denied).
-pub fn read_path<P: PoolRead>(
-    pool: &P,
-    who: &Principal,
-    path: ReadPath,
-) -> Result<String, P::Error> {
+/// The pool's error (for example, access denied), or [`PoolError::Format`] when the result
+/// cannot be rendered: a result that cannot be searched must fail a check, never pass it.
+pub fn read_path<P>(pool: &P, who: &Principal, path: ReadPath) -> Result<String, PoolError>
+where
+    P: PoolRead,
+    P::Error: Into<PoolError>,
+{
     let firm: FirmId = fixtures::FIRMS[0].parse().unwrap_or_else(|_| unreachable_id());
     let as_of = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
     let render = |v: &dyn erased::Render| v.render();
-    Ok(match path {
-        ReadPath::Firms => render(&pool.firms(who, &FirmFilter::all())?),
-        ReadPath::Firm => render(&pool.firm(who, &firm)?),
+    let text = match path {
+        ReadPath::Firms => render(&pool.firms(who, &FirmFilter::all()).map_err(Into::into)?),
+        ReadPath::Firm => render(&pool.firm(who, &firm).map_err(Into::into)?),
         ReadPath::StatementsAsOf => {
-            render(&pool.statements_as_of(who, as_of, &StatementQuery::all())?)
+            render(&pool.statements_as_of(who, as_of, &StatementQuery::all()).map_err(Into::into)?)
         }
-        ReadPath::StatementVersions => render(&pool.statement_versions(who, &firm)?),
-        ReadPath::Applications => render(&pool.applications(who, &ApplicationFilter::default())?),
+        ReadPath::StatementVersions => {
+            render(&pool.statement_versions(who, &firm).map_err(Into::into)?)
+        }
+        ReadPath::Applications => {
+            render(&pool.applications(who, &ApplicationFilter::default()).map_err(Into::into)?)
+        }
         ReadPath::Application => {
             let id = "APP-0001".parse().unwrap_or_else(|_| unreachable_app());
-            render(&pool.application(who, &id)?)
+            render(&pool.application(who, &id).map_err(Into::into)?)
         }
-        ReadPath::Exposures => render(&pool.exposures(who)?),
-        ReadPath::Portfolio => render(&pool.portfolio(who)?),
-        ReadPath::CreditEvents => render(&pool.credit_events(who, None)?),
-        ReadPath::Instruments => render(&pool.instruments(who)?),
+        ReadPath::Exposures => render(&pool.exposures(who).map_err(Into::into)?),
+        ReadPath::Portfolio => render(&pool.portfolio(who).map_err(Into::into)?),
+        ReadPath::CreditEvents => render(&pool.credit_events(who, None).map_err(Into::into)?),
+        ReadPath::Instruments => render(&pool.instruments(who).map_err(Into::into)?),
         ReadPath::PriceSeries => {
             let id: InstrumentId = "XYZ".parse().unwrap_or_else(|_| unreachable_instrument());
-            render(&pool.price_series(who, &id)?)
+            render(&pool.price_series(who, &id).map_err(Into::into)?)
         }
-        ReadPath::AuditLog => render(&pool.audit_log(who)?),
-        ReadPath::AuditHead => render(&pool.audit_head(who)?),
-        ReadPath::VerifyAudit => render(&pool.verify_audit(who)?),
+        ReadPath::AuditLog => render(&pool.audit_log(who).map_err(Into::into)?),
+        ReadPath::AuditHead => render(&pool.audit_head(who).map_err(Into::into)?),
+        ReadPath::VerifyAudit => render(&pool.verify_audit(who).map_err(Into::into)?),
         ReadPath::ResearchExport => {
-            // The key is a constant longer than the minimum.
-            match Pseudonymiser::new(EXPORT_KEY) {
-                Ok(key) => render(&pool.research_export(who, as_of, &key)?),
-                Err(e) => e.to_string(),
-            }
+            let key = Pseudonymiser::new(EXPORT_KEY)?;
+            render(&pool.research_export(who, as_of, &key).map_err(Into::into)?)
         }
+    };
+    text.map_err(|e| PoolError::Format {
+        source_name: format!("{path:?}"),
+        message: format!("result cannot be rendered as JSON: {e}"),
     })
 }
 
@@ -499,11 +505,11 @@ fn unreachable_instrument() -> InstrumentId {
 mod erased {
     /// Renders any serialisable value as JSON text.
     pub(super) trait Render {
-        fn render(&self) -> String;
+        fn render(&self) -> Result<String, serde_json::Error>;
     }
     impl<T: serde::Serialize> Render for T {
-        fn render(&self) -> String {
-            serde_json::to_string(self).unwrap_or_else(|e| format!("unserialisable: {e}"))
+        fn render(&self) -> Result<String, serde_json::Error> {
+            serde_json::to_string(self)
         }
     }
 }
@@ -528,7 +534,7 @@ where
     F: Fn() -> P,
 {
     type Check<P> = fn(&P) -> Result<(), ConformanceFailure>;
-    let checks: [(&'static str, Check<P>); 12] = [
+    let checks: [(&'static str, Check<P>); 13] = [
         ("empty_pool", empty_pool),
         ("round_trip", round_trip),
         ("idempotent_reingest", idempotent_reingest),
@@ -539,6 +545,7 @@ where
         ("firm_filters", firm_filters),
         ("access_control", access_control),
         ("masking", masking),
+        ("masked_on_every_read", masked_on_every_read),
         ("research_export", research_export),
         ("audit_chain", audit_chain),
     ];
@@ -751,9 +758,10 @@ where
         Record::from(unbalanced),
     ]);
     let e = err(C, pool.ingest(&admin(), &batch, IngestMode::Strict))?;
-    let report = e.rejected_report().cloned();
-    ensure!(C, report.is_some(), "strict rejection is not PoolError::Rejected: {e}");
-    let report = report.unwrap_or_default();
+    let report = e.rejected_report().cloned().ok_or_else(|| ConformanceFailure {
+        check: C,
+        message: format!("strict rejection is not PoolError::Rejected: {e}"),
+    })?;
     ensure!(C, report.accepted == 0, "strict report accepted rows: {report:?}");
     ensure!(
         C,
@@ -784,7 +792,10 @@ where
         C,
         pool.ingest(&admin(), &Batch::from_records([statement.clone()]), IngestMode::Strict),
     )?;
-    let report = e.rejected_report().cloned().unwrap_or_default();
+    let report = e.rejected_report().cloned().ok_or_else(|| ConformanceFailure {
+        check: C,
+        message: format!("unknown firm is not PoolError::Rejected: {e}"),
+    })?;
     ensure!(
         C,
         report.rejected.len() == 1
@@ -898,7 +909,6 @@ where
             match result {
                 Ok(_) => ensure!(C, allowed, "{role} was allowed {path:?}"),
                 Err(e) => {
-                    let e: PoolError = e.into();
                     ensure!(C, !allowed && e.is_access_denied(), "{role} on {path:?}: {e}");
                     let log = ok(C, pool.audit_log(&admin()))?;
                     ensure!(
@@ -943,7 +953,17 @@ where
         let who = Principal::new(format!("conf-mask-{role}"), role);
         let sees = policy.allows(role, Permission::ViewSensitive);
         for path in ReadPath::ALL {
-            let Ok(text) = read_path(pool, &who, path) else { continue };
+            let text = match read_path(pool, &who, path) {
+                Ok(text) => text,
+                // Only a denial of a path the role may not use skips the search.
+                Err(e) if e.is_access_denied() && !path.allowed(&policy, role) => continue,
+                Err(e) => {
+                    return Err(ConformanceFailure {
+                        check: C,
+                        message: format!("{role} on {path:?}: {e}"),
+                    });
+                }
+            };
             let must_mask = !sees || path == ReadPath::ResearchExport;
             if must_mask {
                 for s in fixtures::SENSITIVE {
@@ -977,6 +997,73 @@ where
     Ok(())
 }
 
+/// What a read path must show when it reaches the data: a value from the fixture that proves
+/// the read returned rows (so a search for sensitive values in an empty answer cannot pass),
+/// and whether the path carries fields the guard masks.
+fn evidence(path: ReadPath) -> (&'static str, bool) {
+    match path {
+        ReadPath::Firms | ReadPath::Firm => (fixtures::FIRMS[0], true),
+        ReadPath::Applications | ReadPath::Application => ("APP-0001", true),
+        ReadPath::StatementsAsOf | ReadPath::StatementVersions => (fixtures::FIRMS[0], false),
+        ReadPath::CreditEvents => (fixtures::FIRMS[2], false),
+        ReadPath::Exposures | ReadPath::Portfolio => ("LOAN-001", false),
+        ReadPath::Instruments | ReadPath::PriceSeries => ("XYZ", false),
+        ReadPath::AuditLog => ("conformance-admin", false),
+        ReadPath::AuditHead | ReadPath::VerifyAudit => ("\"", false),
+        ReadPath::ResearchExport => ("suppressed_firms", false),
+    }
+}
+
+/// The guard masks every read: for every read path, some role without
+/// [`Permission::ViewSensitive`] may use it under [`Policy::default`]; that role gets the
+/// fixture's rows with no sensitive value in them (masked fields show [`MASK`]), while a role
+/// that may see them gets them unmasked from the same store, so the store does hold them.
+fn masked_on_every_read<P>(pool: &P) -> Result<(), ConformanceFailure>
+where
+    P: PoolRead + PoolWrite,
+    <P as PoolRead>::Error: Into<PoolError>,
+    <P as PoolWrite>::Error: Into<PoolError>,
+{
+    const C: &str = "masked_on_every_read";
+    load_fixture(pool)?;
+    let policy = Policy::default();
+    let masked: Vec<Role> =
+        Role::ALL.into_iter().filter(|r| !policy.allows(*r, Permission::ViewSensitive)).collect();
+    let seeing: Vec<Role> =
+        Role::ALL.into_iter().filter(|r| policy.allows(*r, Permission::ViewSensitive)).collect();
+    for path in ReadPath::ALL {
+        let (shown, carries_sensitive) = evidence(path);
+        let mut checked = 0;
+        for role in masked.iter().copied().filter(|r| path.allowed(&policy, *r)) {
+            let who = Principal::new(format!("conf-guard-{role}"), role);
+            let text = ok(C, read_path(pool, &who, path))?;
+            ensure!(C, text.contains(shown), "{role} on {path:?} got no fixture rows: {text}");
+            for s in fixtures::SENSITIVE {
+                ensure!(C, !text.contains(s), "{role} saw {s:?} through {path:?}");
+            }
+            if carries_sensitive {
+                ensure!(C, text.contains(MASK), "{role} on {path:?}: nothing masked: {text}");
+            }
+            checked += 1;
+        }
+        ensure!(C, checked > 0, "no masked role may use {path:?}: the check would be empty");
+        if carries_sensitive {
+            let role = seeing.iter().copied().find(|r| path.allowed(&policy, *r));
+            let role = role.ok_or_else(|| ConformanceFailure {
+                check: C,
+                message: format!("no role may see {path:?} unmasked"),
+            })?;
+            let text = ok(C, read_path(pool, &Principal::new("conf-guard-clear", role), path))?;
+            ensure!(
+                C,
+                fixtures::SENSITIVE.iter().any(|s| text.contains(s)),
+                "{role} should see {path:?} unmasked: {text}"
+            );
+        }
+    }
+    Ok(())
+}
+
 fn research_export<P>(pool: &P) -> Result<(), ConformanceFailure>
 where
     P: PoolRead + PoolWrite,
@@ -1006,7 +1093,10 @@ where
     ensure!(C, a == b, "pseudonyms are not stable for one key");
     ensure!(C, a.firms.len() == 3 && a.statements.len() == 4, "export sizes {a:?}");
     ensure!(C, a.credit_events.is_empty(), "events after as_of leaked: {:?}", a.credit_events);
-    let text = serde_json::to_string(&a).unwrap_or_default();
+    let text = serde_json::to_string(&a).map_err(|e| ConformanceFailure {
+        check: C,
+        message: format!("export cannot be rendered to search it: {e}"),
+    })?;
     for raw in
         fixtures::FIRMS.iter().chain(fixtures::SENSITIVE.iter()).chain(["Alpha Robotics"].iter())
     {

@@ -60,6 +60,7 @@ use finkit_schema::{
 };
 use rusqlite::Connection;
 
+use crate::guard::Present;
 use crate::sql::{STATEMENT_COLUMNS, date_key};
 use crate::traits::{FirmFilter, PoolRead, StatementQuery};
 use crate::{Permission, PoolError, Principal, SqlitePool};
@@ -335,15 +336,22 @@ pub fn point_in_time_dataset<P: PoolRead<Error = PoolError>>(
     assemble(params, &firms, &known, &events)
 }
 
+/// One date's current and prior statement of each firm.
+struct KnownOn(HashMap<FirmId, Known>);
+
+// Statements hold no sensitive field.
+impl Present for KnownOn {
+    fn present(self, _sees_sensitive: bool) -> Self {
+        self
+    }
+}
+
 /// Each date's current and prior statements, read in one transaction: per date one backward
 /// scan of the statements' primary key (firm, period, availability) that keeps the first two
 /// periods of each firm — the scan `statements_as_of` uses. A single SQL query with window
 /// functions over all dates was measured 3–4 times slower (it sorts every date × statement
 /// row), see docs/PERFORMANCE.md.
-fn known_by_date(
-    conn: &Connection,
-    params: &PointInTimeParams,
-) -> Result<Vec<HashMap<FirmId, Known>>, PoolError> {
+fn known_by_date(conn: &Connection, params: &PointInTimeParams) -> Result<Vec<KnownOn>, PoolError> {
     let sql = format!(
         "SELECT {STATEMENT_COLUMNS} FROM statements WHERE available_at <= ?1 \
          ORDER BY firm_id DESC, period_end DESC, available_at DESC"
@@ -353,7 +361,7 @@ fn known_by_date(
         .iter()
         .map(|d| {
             let versions = crate::sqlite::known_versions(conn, &sql, [date_key(*d)], false)?;
-            Ok(current_and_prior(versions))
+            Ok(KnownOn(current_and_prior(versions)))
         })
         .collect()
 }
@@ -381,10 +389,13 @@ impl SqlitePool {
             params.dates.len(),
             params.horizon_months
         );
-        let known =
-            self.read_with(who, Permission::ReadStatements, "read", "statements", detail, |c| {
-                known_by_date(c, params)
-            })?;
+        let known = self
+            .guarded(who, Permission::ReadStatements, "read", "statements", detail, |s| {
+                s.snapshot(|c| known_by_date(c, params))
+            })?
+            .into_iter()
+            .map(|k| k.0)
+            .collect::<Vec<_>>();
         assemble(params, &firms, &known, &events)
     }
 }

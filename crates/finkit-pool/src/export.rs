@@ -117,7 +117,7 @@ use serde::{Deserialize, Serialize};
 use crate::PoolError;
 use crate::ingest::{Batch, IngestMode, IngestReport};
 use crate::record::{EntityKind, PriceObservation, Record};
-use crate::security::{MASK, Permission, Principal, Pseudonymiser, mask_application, mask_firm};
+use crate::security::{MASK, Permission, Principal, Pseudonymise, Pseudonymiser};
 use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
 
 /// The version of the export layout and column schema documented in the module docs.
@@ -331,7 +331,12 @@ where
         sensitive_fields: "unknown".into(),
         tables: BTreeMap::new(),
     };
-    let pseudo = |id: &FirmId| key.map_or_else(|| id.clone(), |k| k.pseudonym(id));
+    fn pseudo_with<T: Pseudonymise>(key: Option<&Pseudonymiser>) -> impl Fn(T) -> T + '_ {
+        move |x| match key {
+            Some(k) => x.pseudonymise(k),
+            None => x,
+        }
+    }
 
     // Firm ids are needed for statement versions and to pseudonymise instruments.
     let need_firms = tables.contains(&EntityKind::Firms)
@@ -342,19 +347,7 @@ where
     let firm_ids: BTreeSet<String> = firms.iter().map(|f| f.id.to_string()).collect();
 
     if tables.contains(&EntityKind::Firms) {
-        let out: Vec<Firm> = firms
-            .iter()
-            .cloned()
-            .map(|f| match key {
-                Some(k) => {
-                    let mut f = mask_firm(f);
-                    f.id = k.pseudonym(&f.id);
-                    f.name = f.id.to_string();
-                    f
-                }
-                None => f,
-            })
-            .collect();
+        let out: Vec<Firm> = firms.iter().cloned().map(pseudo_with(key)).collect();
         manifest.sensitive_fields = if key.is_some() {
             "masked".into()
         } else if out.is_empty() {
@@ -368,7 +361,7 @@ where
         manifest.tables.insert("firms".into(), t);
     }
     if tables.contains(&EntityKind::Statements) {
-        let mut rows = match options.statements {
+        let rows = match options.statements {
             StatementVersions::AsOf => {
                 pe(pool.statements_as_of(who, as_of, &StatementQuery::all()))?
             }
@@ -384,9 +377,7 @@ where
                 all
             }
         };
-        for s in &mut rows {
-            s.firm_id = pseudo(&s.firm_id);
-        }
+        let rows: Vec<FinancialStatement> = rows.into_iter().map(pseudo_with(key)).collect();
         let t = write_table(
             dir,
             "statements",
@@ -399,17 +390,8 @@ where
     }
     if tables.contains(&EntityKind::Applications) {
         let filter = ApplicationFilter { to: Some(as_of), ..ApplicationFilter::default() };
-        let rows: Vec<LoanApplication> = pe(pool.applications(who, &filter))?
-            .into_iter()
-            .map(|a| match key {
-                Some(k) => {
-                    let mut a = mask_application(a);
-                    a.firm_id = k.pseudonym(&a.firm_id);
-                    a
-                }
-                None => a,
-            })
-            .collect();
+        let rows: Vec<LoanApplication> =
+            pe(pool.applications(who, &filter))?.into_iter().map(pseudo_with(key)).collect();
         let t = write_table(
             dir,
             "applications",
@@ -421,10 +403,8 @@ where
         manifest.tables.insert("applications".into(), t);
     }
     if tables.contains(&EntityKind::Exposures) {
-        let mut rows = pe(pool.exposures(who))?;
-        for x in &mut rows {
-            x.firm_id = pseudo(&x.firm_id);
-        }
+        let rows: Vec<Exposure> =
+            pe(pool.exposures(who))?.into_iter().map(pseudo_with(key)).collect();
         let t = write_table(dir, "exposures", &rows, None, options, exposures_batch)?;
         manifest.tables.insert("exposures".into(), t);
     }
@@ -432,10 +412,7 @@ where
         let rows: Vec<CreditEvent> = pe(pool.credit_events(who, None))?
             .into_iter()
             .filter(|x| x.date <= as_of)
-            .map(|mut x| {
-                x.firm_id = pseudo(&x.firm_id);
-                x
-            })
+            .map(pseudo_with(key))
             .collect();
         let t = write_table(
             dir,

@@ -65,9 +65,11 @@
 //!   [`IngestReport`] lists every rejected row with its line, field and reason.
 //! - **Point in time**: statements are never overwritten; [`PoolRead::statements_as_of`]
 //!   picks, per firm and period, the latest version available on the date.
-//! - **Security**: masking of registration numbers, contact details and personal guarantor
-//!   names; keyed HMAC-SHA256 pseudonyms for [`PoolRead::research_export`]; a hash-chained
-//!   audit trail ([`audit`]) whose limits are documented there.
+//! - **Security**: every backend is a storage-only store behind one guard ([`Guarded`], see
+//!   [`guard`]) that authorizes, masks and audits every call; masking of registration numbers,
+//!   contact details and personal guarantor names; keyed HMAC-SHA256 pseudonyms for
+//!   [`PoolRead::research_export`]; a hash-chained audit trail ([`audit`]) whose limits are
+//!   documented there.
 //! - **Point-in-time datasets** ([`dataset`]): features known on each observation date and the
 //!   credit events of the following horizon, for fitting and monitoring rating models.
 //! - **Synthetic data**: [`synthetic`] generates seeded, clearly synthetic data sets.
@@ -93,6 +95,7 @@ mod error;
 #[cfg(feature = "parquet")]
 #[cfg_attr(docsrs, doc(cfg(feature = "parquet")))]
 pub mod export;
+pub mod guard;
 mod ingest;
 mod memory;
 pub mod migrations;
@@ -109,17 +112,20 @@ mod traits;
 
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use self::postgres::{PG_URL_ENV, PostgresOptions, PostgresPool};
+pub use self::postgres::{
+    PG_REQUIRED_ENV, PG_URL_ENV, PostgresOptions, PostgresPool, PostgresStore,
+};
 pub use error::{BackendError, PoolError};
+pub use guard::{Guarded, ReadStore, WriteStore};
 pub use ingest::{
     Batch, IngestMode, IngestReport, IngestStore, Put, RejectedRow, Row, apply_batch, natural_key,
 };
-pub use memory::MemoryPool;
+pub use memory::{MemoryPool, MemoryStore};
 pub use record::{EntityKind, PriceObservation, Record};
 pub use security::{
     MASK, Permission, Policy, Principal, Pseudonymiser, Role, mask_application, mask_firm,
 };
-pub use sqlite::{SqliteOptions, SqlitePool};
+pub use sqlite::{SqliteOptions, SqlitePool, SqliteStore};
 pub use synthetic::{SyntheticDataset, SyntheticParams};
 pub use traits::{
     ApplicationFilter, FirmFilter, PoolRead, PoolWrite, ResearchExport, StatementQuery,

@@ -1,7 +1,7 @@
 //! The in-memory reference backend.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use chrono::NaiveDate;
 use finkit_schema::{
@@ -11,15 +11,12 @@ use finkit_schema::{
 
 use crate::PoolError;
 use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, verify_chain};
-use crate::backend::{
-    allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
-    ingest_event, present_application, present_applications, present_firm, present_firms,
-    select_as_of, strict_rejection, verified,
-};
-use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
-use crate::record::{EntityKind, Record};
-use crate::security::{Permission, Policy, Principal};
-use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
+use crate::backend::select_as_of;
+use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
+use crate::ingest::{Batch, IngestReport, IngestStore, Put, apply_batch};
+use crate::record::Record;
+use crate::security::Policy;
+use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
 
 type EventKey = (FirmId, NaiveDate, String);
 
@@ -88,7 +85,17 @@ struct Audit {
     head: AuditHead,
 }
 
-/// The reference backend: everything in memory, behind locks, same rules as every backend.
+/// The in-memory store behind [`MemoryPool`]: the data behind a lock, the audit trail behind
+/// another. Storage only; see [`crate::guard`].
+#[derive(Debug)]
+pub struct MemoryStore {
+    policy: Arc<Policy>,
+    data: RwLock<Data>,
+    audit: Mutex<Audit>,
+}
+
+/// The reference backend: everything in memory, behind locks, the one guard of every backend
+/// ([`Guarded`]) around a [`MemoryStore`].
 ///
 /// An ingest works on a copy of the data and swaps it in at the end, so a batch is atomic and
 /// readers see either the old or the new state. Meant for tests and small studies; nothing is
@@ -109,241 +116,150 @@ struct Audit {
 /// assert_eq!(series.prices(), &[10.5]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Default)]
-pub struct MemoryPool {
-    policy: Policy,
-    data: RwLock<Data>,
-    audit: Mutex<Audit>,
+pub type MemoryPool = Guarded<MemoryStore>;
+
+impl Default for MemoryPool {
+    fn default() -> Self {
+        MemoryPool::new(Policy::default())
+    }
 }
 
 impl MemoryPool {
     /// An empty pool governed by `policy`.
     #[must_use]
     pub fn new(policy: Policy) -> Self {
-        MemoryPool { policy, data: RwLock::default(), audit: Mutex::default() }
+        Guarded::wrap(MemoryStore {
+            policy: Arc::new(policy),
+            data: RwLock::default(),
+            audit: Mutex::default(),
+        })
     }
 
     /// The pool's policy.
     #[must_use]
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        &self.store.policy
+    }
+}
+
+impl MemoryStore {
+    fn data(&self) -> Result<RwLockReadGuard<'_, Data>, PoolError> {
+        self.data.read().map_err(|_| PoolError::Poisoned)
     }
 
-    fn append(&self, event: &AuditEvent) -> Result<(), PoolError> {
-        let mut audit = self.audit.lock().map_err(|_| PoolError::Poisoned)?;
+    fn trail(&self) -> Result<MutexGuard<'_, Audit>, PoolError> {
+        self.audit.lock().map_err(|_| PoolError::Poisoned)
+    }
+}
+
+impl Sealed for MemoryStore {}
+
+impl ReadStore for MemoryStore {
+    fn policy(&self) -> Arc<Policy> {
+        Arc::clone(&self.policy)
+    }
+
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), PoolError> {
+        let mut audit = self.trail()?;
         let entry = AuditEntry::next(&audit.head, event);
         audit.head = AuditHead { count: entry.seq, hash: entry.hash.clone() };
         audit.entries.push(entry);
         Ok(())
     }
 
-    fn guard(
-        &self,
-        who: &Principal,
-        permission: Permission,
-        entity: &str,
-    ) -> Result<(), PoolError> {
-        authorize_with(&self.policy, who, permission, "read", entity, |e| self.append(e))
+    fn firms(&self, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
+        Ok(self.data()?.firms.values().filter(|f| filter.matches(f)).cloned().collect())
     }
 
-    fn allowed(
-        &self,
-        who: &Principal,
-        action: &str,
-        entity: &str,
-        detail: String,
-    ) -> Result<(), PoolError> {
-        self.append(&allowed(who, action, entity, detail))
-    }
-
-    /// Reads the audit trail: guard, then `f` under the trail's lock. The caller audits the
-    /// call once the lock is released (appending takes it again).
-    fn audit_view<R>(
-        &self,
-        who: &Principal,
-        action: &str,
-        f: impl FnOnce(&Audit) -> R,
-    ) -> Result<R, PoolError> {
-        authorize_with(&self.policy, who, Permission::ReadAudit, action, "audit", |e| {
-            self.append(e)
-        })?;
-        let audit = self.audit.lock().map_err(|_| PoolError::Poisoned)?;
-        Ok(f(&audit))
-    }
-
-    /// Reads under the data lock: guard, audit, then `f`.
-    fn read<R>(
-        &self,
-        who: &Principal,
-        kind: EntityKind,
-        detail: String,
-        f: impl FnOnce(&Data) -> Result<R, PoolError>,
-    ) -> Result<R, PoolError> {
-        self.guard(who, kind.read_permission(), kind.as_str())?;
-        let data = self.data.read().map_err(|_| PoolError::Poisoned)?;
-        let out = f(&data)?;
-        drop(data);
-        self.allowed(who, "read", kind.as_str(), detail)?;
-        Ok(out)
-    }
-}
-
-impl PoolRead for MemoryPool {
-    type Error = PoolError;
-
-    fn authorize(
-        &self,
-        who: &Principal,
-        permission: Permission,
-        action: &str,
-        entity: &str,
-    ) -> Result<(), PoolError> {
-        authorize_audited(&self.policy, who, permission, action, entity, |e| self.append(e))
-    }
-
-    fn firms(&self, who: &Principal, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
-        self.read(who, EntityKind::Firms, format!("{filter:?}"), |d| {
-            let matching = d.firms.values().filter(|f| filter.matches(f)).cloned();
-            Ok(present_firms(&self.policy, who, filter, matching))
-        })
-    }
-
-    fn firm(&self, who: &Principal, id: &FirmId) -> Result<Option<Firm>, PoolError> {
-        self.read(who, EntityKind::Firms, format!("id={id}"), |d| {
-            Ok(d.firms.get(id).map(|f| present_firm(&self.policy, who, f.clone())))
-        })
+    fn firm(&self, id: &FirmId) -> Result<Option<Firm>, PoolError> {
+        Ok(self.data()?.firms.get(id).cloned())
     }
 
     fn statements_as_of(
         &self,
-        who: &Principal,
         as_of: NaiveDate,
         query: &StatementQuery,
     ) -> Result<Vec<FinancialStatement>, PoolError> {
-        self.read(who, EntityKind::Statements, describe_query(as_of, query), |d| {
-            Ok(select_as_of(d.statements.values().cloned(), as_of, query))
-        })
+        Ok(select_as_of(self.data()?.statements.values().cloned(), as_of, query))
     }
 
-    fn statement_versions(
-        &self,
-        who: &Principal,
-        firm: &FirmId,
-    ) -> Result<Vec<FinancialStatement>, PoolError> {
-        self.read(who, EntityKind::Statements, format!("versions firm={firm}"), |d| {
-            Ok(d.statements.values().filter(|s| s.firm_id == *firm).cloned().collect())
-        })
+    fn statement_versions(&self, firm: &FirmId) -> Result<Vec<FinancialStatement>, PoolError> {
+        Ok(self.data()?.statements.values().filter(|s| s.firm_id == *firm).cloned().collect())
     }
 
-    fn applications(
-        &self,
-        who: &Principal,
-        filter: &ApplicationFilter,
-    ) -> Result<Vec<LoanApplication>, PoolError> {
-        self.read(who, EntityKind::Applications, format!("{filter:?}"), |d| {
-            let matching = d.applications.values().filter(|a| filter.matches(a)).cloned();
-            Ok(present_applications(&self.policy, who, filter, matching))
-        })
+    fn applications(&self, filter: &ApplicationFilter) -> Result<Vec<LoanApplication>, PoolError> {
+        Ok(self.data()?.applications.values().filter(|a| filter.matches(a)).cloned().collect())
     }
 
-    fn application(
-        &self,
-        who: &Principal,
-        id: &ApplicationId,
-    ) -> Result<Option<LoanApplication>, PoolError> {
-        self.read(who, EntityKind::Applications, format!("id={id}"), |d| {
-            Ok(d.applications.get(id).map(|a| present_application(&self.policy, who, a.clone())))
-        })
+    fn application(&self, id: &ApplicationId) -> Result<Option<LoanApplication>, PoolError> {
+        Ok(self.data()?.applications.get(id).cloned())
     }
 
-    fn exposures(&self, who: &Principal) -> Result<Vec<Exposure>, PoolError> {
-        self.read(who, EntityKind::Exposures, "all".into(), |d| {
-            Ok(d.exposures.values().cloned().collect())
-        })
+    fn exposures(&self) -> Result<Vec<Exposure>, PoolError> {
+        Ok(self.data()?.exposures.values().cloned().collect())
     }
 
-    fn portfolio(&self, who: &Principal) -> Result<Portfolio, PoolError> {
-        self.read(who, EntityKind::Exposures, "portfolio".into(), |d| {
-            let exposures: Vec<Exposure> = d.exposures.values().cloned().collect();
-            Ok(Portfolio::from_exposures(&exposures)?)
-        })
+    fn portfolio(&self) -> Result<Portfolio, PoolError> {
+        let exposures = self.exposures()?;
+        Ok(Portfolio::from_exposures(&exposures)?)
     }
 
-    fn credit_events(
-        &self,
-        who: &Principal,
-        firm: Option<&FirmId>,
-    ) -> Result<Vec<CreditEvent>, PoolError> {
-        self.read(who, EntityKind::CreditEvents, describe_firm(firm), |d| {
-            Ok(d.events
-                .values()
-                .filter(|e| firm.is_none_or(|f| e.firm_id == *f))
-                .cloned()
-                .collect())
-        })
+    fn credit_events(&self, firm: Option<&FirmId>) -> Result<Vec<CreditEvent>, PoolError> {
+        Ok(self
+            .data()?
+            .events
+            .values()
+            .filter(|e| firm.is_none_or(|f| e.firm_id == *f))
+            .cloned()
+            .collect())
     }
 
-    fn instruments(&self, who: &Principal) -> Result<Vec<InstrumentId>, PoolError> {
-        self.read(who, EntityKind::Prices, "instruments".into(), |d| {
-            let mut ids: Vec<InstrumentId> = d.prices.keys().map(|(i, _)| i.clone()).collect();
-            ids.dedup();
-            Ok(ids)
-        })
+    fn instruments(&self) -> Result<Vec<InstrumentId>, PoolError> {
+        let mut ids: Vec<InstrumentId> =
+            self.data()?.prices.keys().map(|(i, _)| i.clone()).collect();
+        ids.dedup();
+        Ok(ids)
     }
 
-    fn price_series(
-        &self,
-        who: &Principal,
-        instrument: &InstrumentId,
-    ) -> Result<PriceSeries, PoolError> {
-        self.read(who, EntityKind::Prices, format!("instrument={instrument}"), |d| {
-            let (dates, prices) = d
-                .prices
-                .iter()
-                .filter(|((i, _), _)| i == instrument)
-                .map(|((_, date), p)| (*date, *p))
-                .unzip();
-            Ok(PriceSeries::new(instrument.clone(), dates, prices)?)
-        })
+    fn price_series(&self, instrument: &InstrumentId) -> Result<PriceSeries, PoolError> {
+        let (dates, prices) = self
+            .data()?
+            .prices
+            .iter()
+            .filter(|((i, _), _)| i == instrument)
+            .map(|((_, date), p)| (*date, *p))
+            .unzip();
+        Ok(PriceSeries::new(instrument.clone(), dates, prices)?)
     }
 
-    fn audit_log(&self, who: &Principal) -> Result<Vec<AuditEntry>, PoolError> {
-        let entries = self.audit_view(who, "read", |a| a.entries.clone())?;
-        self.allowed(who, "read", "audit", "log".into())?;
-        Ok(entries)
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, PoolError> {
+        Ok(self.trail()?.entries.clone())
     }
 
-    fn audit_head(&self, who: &Principal) -> Result<AuditHead, PoolError> {
-        let head = self.audit_view(who, "read", |a| a.head.clone())?;
-        self.allowed(who, "read", "audit", "head".into())?;
-        Ok(head)
+    fn audit_head(&self) -> Result<AuditHead, PoolError> {
+        Ok(self.trail()?.head.clone())
     }
 
-    fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, PoolError> {
-        let status = self.audit_view(who, "verify_audit", |a| verify_chain(&a.entries, &a.head))?;
-        verified(who, status, |e| self.append(e))
+    fn verify_audit(&self) -> Result<AuditStatus, PoolError> {
+        let audit = self.trail()?;
+        Ok(verify_chain(&audit.entries, &audit.head))
     }
 }
 
-impl PoolWrite for MemoryPool {
-    type Error = PoolError;
-
-    fn ingest(
+impl WriteStore for MemoryStore {
+    fn write_batch(
         &self,
-        who: &Principal,
         batch: &Batch,
-        mode: IngestMode,
-    ) -> Result<IngestReport, PoolError> {
-        authorize_ingest(&self.policy, who, batch, |e| self.append(e))?;
+        commit: &Commit<'_>,
+    ) -> Result<(IngestReport, AuditHead), PoolError> {
         let mut data = self.data.write().map_err(|_| PoolError::Poisoned)?;
         let mut staged = data.clone();
         let report = apply_batch(&mut staged, batch)?;
-        if let Some(rejected) = strict_rejection(mode, &report) {
-            return Err(rejected);
-        }
+        let event = commit(&report)?;
         // Audit before publishing, as the SQL backends do in one transaction.
-        self.append(&ingest_event(who, batch, mode, &report))?;
+        self.append_audit(&event)?;
+        let head = self.trail()?.head.clone();
         *data = staged;
-        Ok(report)
+        Ok((report, head))
     }
 }

@@ -31,7 +31,7 @@
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use crate::backend::authorize_with;
+use crate::guard::Present;
 use crate::sql::{date_key, key_date};
 use crate::{Permission, PoolError, Principal, SqlitePool};
 
@@ -128,15 +128,8 @@ impl SqlitePool {
                 reason: "the window must not end before it starts and the horizon must be positive",
             });
         }
-        let mut conn = self.lock()?;
-        authorize_with(
-            &self.policy(),
-            who,
-            Permission::WriteModels,
-            "save",
-            "rating_models",
-            |e| crate::sqlite::append_now(&mut conn, e),
-        )?;
+        self.check(who, Permission::WriteModels, "save", "rating_models")?;
+        let mut conn = self.store.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let last: Option<i64> = tx
             .query_row(
@@ -190,7 +183,8 @@ impl SqlitePool {
         who: &Principal,
         model_id: &str,
     ) -> Result<Option<StoredModel>, PoolError> {
-        self.read_with(who, Permission::ReadModels, "read", "rating_models", format!("latest {model_id}"), |c| {
+        let detail = format!("latest {model_id}");
+        self.guarded(who, Permission::ReadModels, "read", "rating_models", detail, |s| s.snapshot(|c| {
             let mut stmt = c.prepare(&format!(
                 "SELECT {MODEL_COLUMNS} FROM rating_models WHERE model_id = ?1 ORDER BY version DESC LIMIT 1"
             ))?;
@@ -199,7 +193,7 @@ impl SqlitePool {
                 Some(row) => Ok(Some(model_from_row(row)?)),
                 None => Ok(None),
             }
-        })
+        }))
     }
 
     /// Every stored version of every model, by id then version. Needs
@@ -209,17 +203,26 @@ impl SqlitePool {
     ///
     /// As [`SqlitePool::latest_model`].
     pub fn models(&self, who: &Principal) -> Result<Vec<StoredModel>, PoolError> {
-        self.read_with(who, Permission::ReadModels, "read", "rating_models", "all".into(), |c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {MODEL_COLUMNS} FROM rating_models ORDER BY model_id, version"
-            ))?;
-            let mut rows = stmt.query([])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                out.push(model_from_row(row)?);
-            }
-            Ok(out)
+        self.guarded(who, Permission::ReadModels, "read", "rating_models", "all".into(), |s| {
+            s.snapshot(|c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {MODEL_COLUMNS} FROM rating_models ORDER BY model_id, version"
+                ))?;
+                let mut rows = stmt.query([])?;
+                let mut out = Vec::new();
+                while let Some(row) = rows.next()? {
+                    out.push(model_from_row(row)?);
+                }
+                Ok(out)
+            })
         })
+    }
+}
+
+// A stored model holds coefficients and validation figures, no personal data.
+impl Present for StoredModel {
+    fn present(self, _sees_sensitive: bool) -> Self {
+        self
     }
 }
 

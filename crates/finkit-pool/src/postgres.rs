@@ -1,9 +1,10 @@
 //! The PostgreSQL backend (feature `postgres`): a pool shared by many users and services.
 //!
-//! [`PostgresPool`] implements [`PoolRead`] and [`PoolWrite`] with the same rules as
-//! [`crate::SqlitePool`] (the shared ingest engine [`crate::apply_batch`], the same
-//! [`crate::migrations`], policy checks, masking and the hash-chained audit trail of
-//! [`crate::audit`]) and passes the same [`crate::conformance`] suite.
+//! [`PostgresPool`] is the one guard of every backend ([`Guarded`], which implements
+//! [`crate::PoolRead`] and [`crate::PoolWrite`]: policy checks, masking, audit) around a
+//! [`PostgresStore`]; the store shares the ingest engine [`crate::apply_batch`], the
+//! [`crate::migrations`] and the hash-chained audit trail of [`crate::audit`] with
+//! [`crate::SqlitePool`], and passes the same [`crate::conformance`] suite.
 //!
 //! # Connecting
 //!
@@ -49,7 +50,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDate;
 use finkit_schema::{
@@ -64,14 +65,11 @@ use sha2::{Digest, Sha256};
 
 use crate::PoolError;
 use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditProblem, AuditStatus, verify_chain};
-use crate::backend::{
-    allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
-    ingest_event, present_application, present_applications, present_firm, present_firms,
-    select_as_of, strict_rejection, verified,
-};
-use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
+use crate::backend::{allowed, select_as_of};
+use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
+use crate::ingest::{Batch, IngestReport, IngestStore, Put, apply_batch};
 use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers};
-use crate::record::{EntityKind, Record};
+use crate::record::Record;
 use crate::security::{Permission, Policy, Principal, Role};
 use crate::sql::{
     APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
@@ -79,10 +77,15 @@ use crate::sql::{
     event_from_row, exposure_from_row, firm_from_row, instrument_from_row, json_text, key_date,
     portfolio_row, price_series, schema, statement_from_row, unit_text,
 };
-use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
+use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
 
 /// The environment variable [`PostgresPool::from_env`] reads the connection URL from.
 pub const PG_URL_ENV: &str = "FINKIT_PG_URL";
+
+/// The environment variable that makes the PostgreSQL tests mandatory: when it is set (to
+/// anything but `0` or the empty string), a test that finds no [`PG_URL_ENV`] or no server
+/// fails instead of skipping. `.ci/postgres.sh`'s `pg_start` exports it.
+pub const PG_REQUIRED_ENV: &str = "FINKIT_PG_REQUIRED";
 
 /// How to open a [`PostgresPool`] (everything but the connection settings).
 #[derive(Debug, Clone, PartialEq)]
@@ -111,17 +114,22 @@ impl PostgresOptions {
     }
 }
 
-/// The PostgreSQL backend; see the [module docs](self).
-pub struct PostgresPool {
+/// The PostgreSQL backend: the one guard of every backend ([`Guarded`]) around a
+/// [`PostgresStore`]; see the [module docs](self).
+pub type PostgresPool = Guarded<PostgresStore>;
+
+/// The PostgreSQL store behind [`PostgresPool`]: one connection and the pool's schema.
+/// Storage only; see [`crate::guard`].
+pub struct PostgresStore {
     client: Mutex<Client>,
-    policy: Policy,
+    policy: Arc<Policy>,
     schema: String,
     endpoint: String,
     batch_rows: usize,
     ingest_lock: i64,
 }
 
-impl fmt::Debug for PostgresPool {
+impl fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never the password: only where the pool lives.
         f.debug_struct("PostgresPool")
@@ -366,26 +374,26 @@ impl PostgresPool {
         }
         let mut client = config.connect(tls)?;
         let policy = migrate(&mut client, &options.schema, &options.policy)?;
-        Ok(PostgresPool {
+        Ok(Guarded::wrap(PostgresStore {
             client: Mutex::new(client),
-            policy,
+            policy: Arc::new(policy),
             schema: options.schema.clone(),
             endpoint: describe_endpoint(config),
             batch_rows: options.batch_rows,
             ingest_lock: lock_key("ingest", &options.schema),
-        })
+        }))
     }
 
     /// The pool's policy.
     #[must_use]
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        &self.store.policy
     }
 
     /// The PostgreSQL schema holding the pool.
     #[must_use]
     pub fn schema(&self) -> &str {
-        &self.schema
+        &self.store.schema
     }
 
     /// The schema version recorded in `finkit_schema_version`.
@@ -394,7 +402,7 @@ impl PostgresPool {
     ///
     /// [`PoolError::Postgres`].
     pub fn schema_version(&self) -> Result<i64, PoolError> {
-        let mut client = self.lock()?;
+        let mut client = self.store.lock()?;
         Ok(client
             .query_one("SELECT version FROM finkit_schema_version WHERE id = 1", &[])?
             .try_get(0)?)
@@ -408,12 +416,13 @@ impl PostgresPool {
     ///
     /// [`PoolError::Postgres`].
     pub fn drop_pool(self) -> Result<(), PoolError> {
-        let mut client = self.lock()?;
+        let store = self.store;
+        let mut client = store.lock()?;
         // The schema name was validated when the pool was opened.
-        client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.schema))?;
+        client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema))?;
         // The pool's group roles (`grant_database_access`), which only existed for it.
         for role in Role::ALL {
-            let name = group_role(&self.schema, role);
+            let name = group_role(&store.schema, role);
             let exists = client.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])?;
             if exists.is_some() {
                 client.batch_execute(&format!("DROP ROLE \"{name}\""))?;
@@ -449,23 +458,16 @@ impl PostgresPool {
         valid_schema(login).map_err(|_| {
             config_error(format!("invalid login name {login:?}: use [a-z_][a-z0-9_]{{0,62}}"))
         })?;
-        let group = group_role(&self.schema, role);
+        let group = group_role(&self.store.schema, role);
         if group.len() > 63 {
             return Err(config_error(format!(
                 "schema name too long for the group role {group:?} (at most 63 bytes)"
             )));
         }
-        let mut client = self.lock()?;
-        authorize_with(
-            &self.policy,
-            who,
-            Permission::Administer,
-            "administer",
-            "database_roles",
-            |e| append_now(&mut client, e),
-        )?;
-        let schema = &self.schema;
-        let tables = readable_tables(&self.policy, role);
+        let policy = self.check(who, Permission::Administer, "administer", "database_roles")?;
+        let mut client = self.store.lock()?;
+        let schema = &self.store.schema;
+        let tables = readable_tables(&policy, role);
         let mut tx = client.transaction()?;
         if tx.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&group])?.is_none() {
             tx.batch_execute(&format!("CREATE ROLE \"{group}\" NOLOGIN"))?;
@@ -486,46 +488,26 @@ impl PostgresPool {
         tx.commit()?;
         Ok(())
     }
+}
 
+impl PostgresStore {
     fn lock(&self) -> Result<MutexGuard<'_, Client>, PoolError> {
         self.client.lock().map_err(|_| PoolError::Poisoned)
     }
 
-    fn read<R>(
+    /// Runs `f` in one `REPEATABLE READ READ ONLY` transaction (one snapshot).
+    fn snapshot<R>(
         &self,
-        who: &Principal,
-        kind: EntityKind,
-        detail: String,
-        f: impl FnOnce(&mut Transaction<'_>) -> Result<R, PoolError>,
-    ) -> Result<R, PoolError> {
-        self.read_with(who, kind.read_permission(), "read", kind.as_str(), detail, f)
-    }
-
-    /// Reads: guard, read in one snapshot, audit.
-    fn read_with<R>(
-        &self,
-        who: &Principal,
-        permission: Permission,
-        action: &str,
-        entity: &str,
-        detail: String,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<R, PoolError>,
     ) -> Result<R, PoolError> {
         let mut client = self.lock()?;
-        authorize_with(&self.policy, who, permission, action, entity, |e| {
-            append_now(&mut client, e)
-        })?;
-        let out = {
-            let mut tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let out = f(&mut tx)?;
-            tx.commit()?;
-            out
-        };
-        append_now(&mut client, &allowed(who, action, entity, detail))?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let out = f(&mut tx)?;
+        tx.commit()?;
         Ok(out)
     }
 }
@@ -961,109 +943,94 @@ fn insert_exposures(tx: &mut Transaction<'_>, c: &[&Exposure]) -> Result<(), Poo
     Ok(())
 }
 
-impl PoolRead for PostgresPool {
-    type Error = PoolError;
+impl Sealed for PostgresStore {}
 
-    fn authorize(
-        &self,
-        who: &Principal,
-        permission: Permission,
-        action: &str,
-        entity: &str,
-    ) -> Result<(), PoolError> {
-        let mut client = self.lock()?;
-        authorize_audited(&self.policy, who, permission, action, entity, |e| {
-            append_now(&mut client, e)
+impl ReadStore for PostgresStore {
+    fn policy(&self) -> Arc<Policy> {
+        Arc::clone(&self.policy)
+    }
+
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), PoolError> {
+        append_now(&mut *self.lock()?, event)
+    }
+
+    fn firms(&self, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
+        // Region is pushed down to SQL; the guard applies `FirmFilter::matches`.
+        // COLLATE "C" orders by bytes, as Rust's `str` and SQLite do, whatever the locale.
+        self.snapshot(|tx| match &filter.region {
+            Some(region) => collect(
+                tx,
+                &format!(
+                    "SELECT {FIRM_COLUMNS} FROM firms WHERE region = $1 ORDER BY id COLLATE \"C\""
+                ),
+                &[region],
+                firm_from_row,
+            ),
+            None => collect(
+                tx,
+                &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id COLLATE \"C\""),
+                &[],
+                firm_from_row,
+            ),
         })
     }
 
-    fn firms(&self, who: &Principal, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
-        self.read(who, EntityKind::Firms, format!("{filter:?}"), |tx| {
-            // Region is pushed down to SQL; `FirmFilter::matches` makes the final decision.
-            // COLLATE "C" orders by bytes, as Rust's `str` and SQLite do, whatever the locale.
-            let firms = match &filter.region {
-                Some(region) => collect(
-                    tx,
-                    &format!(
-                        "SELECT {FIRM_COLUMNS} FROM firms WHERE region = $1 ORDER BY id COLLATE \"C\""
-                    ),
-                    &[region],
-                    firm_from_row,
-                )?,
-                None => collect(
-                    tx,
-                    &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id COLLATE \"C\""),
-                    &[],
-                    firm_from_row,
-                )?,
-            };
-            Ok(present_firms(&self.policy, who, filter, firms))
-        })
-    }
-
-    fn firm(&self, who: &Principal, id: &FirmId) -> Result<Option<Firm>, PoolError> {
-        self.read(who, EntityKind::Firms, format!("id={id}"), |tx| {
+    fn firm(&self, id: &FirmId) -> Result<Option<Firm>, PoolError> {
+        self.snapshot(|tx| {
             let mut v = collect(
                 tx,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = $1"),
                 &[&id.as_str()],
                 firm_from_row,
             )?;
-            Ok(v.pop().map(|f| present_firm(&self.policy, who, f)))
+            Ok(v.pop())
         })
     }
 
     fn statements_as_of(
         &self,
-        who: &Principal,
         as_of: NaiveDate,
         query: &StatementQuery,
     ) -> Result<Vec<FinancialStatement>, PoolError> {
-        self.read(who, EntityKind::Statements, describe_query(as_of, query), |tx| {
-            let day = date_key(as_of);
-            // DISTINCT ON keeps, per firm and period, the latest version known on the day.
-            let mut rows = match &query.firms {
-                Some(firms) => {
-                    let ids: Vec<&str> = firms.iter().map(FirmId::as_str).collect();
-                    collect(
-                        tx,
-                        &format!(
-                            "SELECT DISTINCT ON (firm_id, period_end) {STATEMENT_COLUMNS} FROM statements \
-                             WHERE available_at <= $1 AND firm_id = ANY($2) \
-                             ORDER BY firm_id, period_end, available_at DESC"
-                        ),
-                        &[&day, &ids],
-                        statement_from_row,
-                    )?
-                }
-                None => collect(
+        let day = date_key(as_of);
+        // DISTINCT ON keeps, per firm and period, the latest version known on the day.
+        let mut rows = self.snapshot(|tx| match &query.firms {
+            Some(firms) => {
+                let ids: Vec<&str> = firms.iter().map(FirmId::as_str).collect();
+                collect(
                     tx,
                     &format!(
                         "SELECT DISTINCT ON (firm_id, period_end) {STATEMENT_COLUMNS} FROM statements \
-                         WHERE available_at <= $1 ORDER BY firm_id, period_end, available_at DESC"
+                         WHERE available_at <= $1 AND firm_id = ANY($2) \
+                         ORDER BY firm_id, period_end, available_at DESC"
                     ),
-                    &[&day],
+                    &[&day, &ids],
                     statement_from_row,
-                )?,
-            };
-            // Byte order of ids, whatever the database's collation.
-            rows.sort_by(|a, b| {
-                (a.firm_id.as_str(), a.period_end, a.available_at).cmp(&(
-                    b.firm_id.as_str(),
-                    b.period_end,
-                    b.available_at,
-                ))
-            });
-            Ok(select_as_of(rows, as_of, query))
-        })
+                )
+            }
+            None => collect(
+                tx,
+                &format!(
+                    "SELECT DISTINCT ON (firm_id, period_end) {STATEMENT_COLUMNS} FROM statements \
+                     WHERE available_at <= $1 ORDER BY firm_id, period_end, available_at DESC"
+                ),
+                &[&day],
+                statement_from_row,
+            ),
+        })?;
+        // Byte order of ids, whatever the database's collation.
+        rows.sort_by(|a, b| {
+            (a.firm_id.as_str(), a.period_end, a.available_at).cmp(&(
+                b.firm_id.as_str(),
+                b.period_end,
+                b.available_at,
+            ))
+        });
+        Ok(select_as_of(rows, as_of, query))
     }
 
-    fn statement_versions(
-        &self,
-        who: &Principal,
-        firm: &FirmId,
-    ) -> Result<Vec<FinancialStatement>, PoolError> {
-        self.read(who, EntityKind::Statements, format!("versions firm={firm}"), |tx| {
+    fn statement_versions(&self, firm: &FirmId) -> Result<Vec<FinancialStatement>, PoolError> {
+        self.snapshot(|tx| {
             collect(
                 tx,
                 &format!(
@@ -1076,42 +1043,34 @@ impl PoolRead for PostgresPool {
         })
     }
 
-    fn applications(
-        &self,
-        who: &Principal,
-        filter: &ApplicationFilter,
-    ) -> Result<Vec<LoanApplication>, PoolError> {
-        self.read(who, EntityKind::Applications, format!("{filter:?}"), |tx| {
-            let all = collect(
+    fn applications(&self, filter: &ApplicationFilter) -> Result<Vec<LoanApplication>, PoolError> {
+        let all = self.snapshot(|tx| {
+            collect(
                 tx,
                 &format!(
                     "SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id COLLATE \"C\""
                 ),
                 &[],
                 application_from_row,
-            )?;
-            Ok(present_applications(&self.policy, who, filter, all))
-        })
+            )
+        })?;
+        Ok(all.into_iter().filter(|a| filter.matches(a)).collect())
     }
 
-    fn application(
-        &self,
-        who: &Principal,
-        id: &ApplicationId,
-    ) -> Result<Option<LoanApplication>, PoolError> {
-        self.read(who, EntityKind::Applications, format!("id={id}"), |tx| {
+    fn application(&self, id: &ApplicationId) -> Result<Option<LoanApplication>, PoolError> {
+        self.snapshot(|tx| {
             let mut v = collect(
                 tx,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1"),
                 &[&id.as_str()],
                 application_from_row,
             )?;
-            Ok(v.pop().map(|a| present_application(&self.policy, who, a)))
+            Ok(v.pop())
         })
     }
 
-    fn exposures(&self, who: &Principal) -> Result<Vec<Exposure>, PoolError> {
-        self.read(who, EntityKind::Exposures, "all".into(), |tx| {
+    fn exposures(&self) -> Result<Vec<Exposure>, PoolError> {
+        self.snapshot(|tx| {
             collect(
                 tx,
                 &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id COLLATE \"C\""),
@@ -1121,8 +1080,8 @@ impl PoolRead for PostgresPool {
         })
     }
 
-    fn portfolio(&self, who: &Principal) -> Result<Portfolio, PoolError> {
-        self.read(who, EntityKind::Exposures, "portfolio".into(), |tx| {
+    fn portfolio(&self) -> Result<Portfolio, PoolError> {
+        self.snapshot(|tx| {
             let mut cols = PortfolioColumns::default();
             for r in tx.query(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id COLLATE \"C\""), &[])? {
                 portfolio_row(&mut cols, &r)?;
@@ -1132,12 +1091,8 @@ impl PoolRead for PostgresPool {
         })
     }
 
-    fn credit_events(
-        &self,
-        who: &Principal,
-        firm: Option<&FirmId>,
-    ) -> Result<Vec<CreditEvent>, PoolError> {
-        self.read(who, EntityKind::CreditEvents, describe_firm(firm), |tx| match firm {
+    fn credit_events(&self, firm: Option<&FirmId>) -> Result<Vec<CreditEvent>, PoolError> {
+        self.snapshot(|tx| match firm {
             Some(f) => collect(
                 tx,
                 "SELECT firm_id, date, kind FROM credit_events WHERE firm_id = $1 \
@@ -1155,8 +1110,8 @@ impl PoolRead for PostgresPool {
         })
     }
 
-    fn instruments(&self, who: &Principal) -> Result<Vec<InstrumentId>, PoolError> {
-        self.read(who, EntityKind::Prices, "instruments".into(), |tx| {
+    fn instruments(&self) -> Result<Vec<InstrumentId>, PoolError> {
+        self.snapshot(|tx| {
             collect(
                 tx,
                 "SELECT DISTINCT instrument COLLATE \"C\" FROM prices ORDER BY 1",
@@ -1166,12 +1121,8 @@ impl PoolRead for PostgresPool {
         })
     }
 
-    fn price_series(
-        &self,
-        who: &Principal,
-        instrument: &InstrumentId,
-    ) -> Result<PriceSeries, PoolError> {
-        self.read(who, EntityKind::Prices, format!("instrument={instrument}"), |tx| {
+    fn price_series(&self, instrument: &InstrumentId) -> Result<PriceSeries, PoolError> {
+        self.snapshot(|tx| {
             let obs = collect(
                 tx,
                 "SELECT date, price FROM prices WHERE instrument = $1 ORDER BY date",
@@ -1182,62 +1133,50 @@ impl PoolRead for PostgresPool {
         })
     }
 
-    fn audit_log(&self, who: &Principal) -> Result<Vec<AuditEntry>, PoolError> {
-        self.read_with(who, Permission::ReadAudit, "read", "audit", "log".into(), read_audit)
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, PoolError> {
+        self.snapshot(read_audit)
     }
 
-    fn audit_head(&self, who: &Principal) -> Result<AuditHead, PoolError> {
-        self.read_with(who, Permission::ReadAudit, "read", "audit", "head".into(), read_head)
+    fn audit_head(&self) -> Result<AuditHead, PoolError> {
+        self.snapshot(read_head)
     }
 
-    fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, PoolError> {
-        let mut client = self.lock()?;
-        authorize_with(&self.policy, who, Permission::ReadAudit, "verify_audit", "audit", |e| {
-            append_now(&mut client, e)
-        })?;
-        let status = {
-            let mut tx = client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()?;
-            let entries = read_audit(&mut tx)?;
-            let head = read_head(&mut tx)?;
-            let triggers = check_triggers(&mut tx)?;
-            tx.commit()?;
+    fn verify_audit(&self) -> Result<AuditStatus, PoolError> {
+        self.snapshot(|tx| {
+            let entries = read_audit(tx)?;
+            let head = read_head(tx)?;
             let mut status = verify_chain(&entries, &head);
-            status.problems.extend(triggers);
-            status
-        };
-        verified(who, status, |e| append_now(&mut client, e))
+            status.problems.extend(check_triggers(tx)?);
+            Ok(status)
+        })
     }
 }
 
-impl PoolWrite for PostgresPool {
-    type Error = PoolError;
-
-    fn ingest(
+impl WriteStore for PostgresStore {
+    fn write_batch(
         &self,
-        who: &Principal,
         batch: &Batch,
-        mode: IngestMode,
-    ) -> Result<IngestReport, PoolError> {
+        commit: &Commit<'_>,
+    ) -> Result<(IngestReport, AuditHead), PoolError> {
         let mut client = self.lock()?;
-        authorize_ingest(&self.policy, who, batch, |e| append_now(&mut client, e))?;
         // One writer at a time per pool schema: the key and referential checks below then see
         // exactly the committed state. Dropping `tx` on any error rolls everything back.
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.ingest_lock])?;
         let mut store = Store::prefetch(&mut tx, batch)?;
         let report = apply_batch(&mut store, batch)?;
-        if let Some(rejected) = strict_rejection(mode, &report) {
-            tx.rollback()?;
-            return Err(rejected);
-        }
+        let event = match commit(&report) {
+            Ok(event) => event,
+            Err(refused) => {
+                tx.rollback()?;
+                return Err(refused);
+            }
+        };
         store.flush(&mut tx, self.batch_rows)?;
-        append_in(&mut tx, &ingest_event(who, batch, mode, &report))?;
+        append_in(&mut tx, &event)?;
+        let head = read_head(&mut tx)?;
         tx.commit()?;
-        Ok(report)
+        Ok((report, head))
     }
 }
 

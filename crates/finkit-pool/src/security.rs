@@ -7,12 +7,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use finkit_schema::{Firm, FirmId, GuaranteeKind, LoanApplication};
+use finkit_schema::{
+    CreditEvent, Exposure, FinancialStatement, Firm, FirmId, GuaranteeKind, LoanApplication,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::PoolError;
+use crate::anonymise::ResearchFirm;
 
 /// The text that replaces a masked value.
 pub const MASK: &str = "***";
@@ -433,6 +436,54 @@ impl Pseudonymiser {
         FirmId::new(text).unwrap_or_else(|_| id.clone())
     }
 }
+
+/// Pseudonymisation, defined once for every exported type (the research export of
+/// [`crate::PoolRead::research_export`] and the Parquet export): firm ids become keyed
+/// pseudonyms, and whatever could name the firm or a person goes.
+pub(crate) trait Pseudonymise {
+    /// The value with its firm id replaced by `key`'s pseudonym and nothing identifying left.
+    #[must_use]
+    fn pseudonymise(self, key: &Pseudonymiser) -> Self;
+}
+
+impl Pseudonymise for Firm {
+    /// Masked whatever the role, id and name replaced by the pseudonym.
+    fn pseudonymise(self, key: &Pseudonymiser) -> Self {
+        let mut f = mask_firm(self);
+        f.id = key.pseudonym(&f.id);
+        f.name = f.id.to_string();
+        f
+    }
+}
+
+impl Pseudonymise for ResearchFirm {
+    fn pseudonymise(mut self, key: &Pseudonymiser) -> Self {
+        self.id = key.pseudonym(&self.id);
+        self
+    }
+}
+
+impl Pseudonymise for LoanApplication {
+    /// Personal guarantors masked whatever the role, applicant pseudonymised.
+    fn pseudonymise(self, key: &Pseudonymiser) -> Self {
+        let mut a = mask_application(self);
+        a.firm_id = key.pseudonym(&a.firm_id);
+        a
+    }
+}
+
+macro_rules! pseudonymise_firm_id {
+    ($($t:ty),*) => {
+        $(impl Pseudonymise for $t {
+            fn pseudonymise(mut self, key: &Pseudonymiser) -> Self {
+                self.firm_id = key.pseudonym(&self.firm_id);
+                self
+            }
+        })*
+    };
+}
+
+pseudonymise_firm_id!(FinancialStatement, Exposure, CreditEvent);
 
 #[cfg(test)]
 mod tests {

@@ -18,16 +18,13 @@ use crate::PoolError;
 use crate::audit::{
     AuditEntry, AuditEvent, AuditHead, AuditProblem, AuditStatus, Outcome, verify_chain,
 };
-use crate::backend::{
-    allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
-    ingest_event, present_application, present_applications, present_firm, present_firms,
-    select_as_of, strict_rejection, verified,
-};
-use crate::ingest::{Batch, IngestMode, IngestReport, IngestStore, Put, apply_batch};
+use crate::backend::{allowed, select_as_of};
+use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
+use crate::ingest::{Batch, IngestReport, IngestStore, Put, apply_batch};
 use crate::migrations::{
     APPLICATION_ID, Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers, normalise_sql,
 };
-use crate::record::{EntityKind, Record};
+use crate::record::Record;
 use crate::security::{Permission, Policy, Principal, Role};
 use crate::sql::{
     APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
@@ -35,7 +32,7 @@ use crate::sql::{
     event_from_row, exposure_from_row, firm_from_row, instrument_from_row, json_text,
     portfolio_row, price_series, statement_from_row, unit_text,
 };
-use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
+use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
 
 /// How to open a [`SqlitePool`].
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +64,16 @@ impl Default for SqliteOptions {
     }
 }
 
-/// The SQLite backend.
+/// The SQLite store behind [`SqlitePool`]: one connection and the policy stored in the file.
+/// Storage only; see [`crate::guard`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    policy: RwLock<Arc<Policy>>,
+    path: Option<PathBuf>,
+}
+
+/// The SQLite backend: the one guard of every backend ([`Guarded`]) around a [`SqliteStore`].
 ///
 /// - One database file (or memory), in WAL journal mode with `synchronous = NORMAL` (a commit
 ///   survives a process crash; the last commits before a power loss may be lost, never
@@ -79,7 +85,8 @@ impl Default for SqliteOptions {
 ///   records the version.
 /// - The policy and the user-to-role table are stored in the pool (tables `pool_policy`,
 ///   `pool_users`); changes need [`Permission::Administer`] and are audited.
-/// - One connection behind a mutex: calls on one `SqlitePool` are serialised. For parallel
+/// - One connection behind a mutex: the transactions of calls on one `SqlitePool` (the
+///   read, then its audit append) run one after another. For parallel
 ///   readers, open one `SqlitePool` per thread on the same file; WAL lets them read while
 ///   another connection writes (their audit appends then wait for the writer's commit, up to
 ///   [`SqliteOptions::busy_timeout`]).
@@ -87,12 +94,7 @@ impl Default for SqliteOptions {
 ///
 /// Whoever can read the file can read everything in it, masks and policy notwithstanding:
 /// the policy binds callers of this API, not holders of the file.
-#[derive(Debug)]
-pub struct SqlitePool {
-    conn: Mutex<Connection>,
-    policy: RwLock<Arc<Policy>>,
-    path: Option<PathBuf>,
-}
+pub type SqlitePool = Guarded<SqliteStore>;
 
 fn read_head(conn: &Connection) -> Result<AuditHead, PoolError> {
     let (count, hash): (i64, String) = conn
@@ -160,18 +162,18 @@ impl SqlitePool {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
         let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(e, path))?;
-        let pool = SqlitePool {
+        let store = SqliteStore {
             conn: Mutex::new(conn),
             policy: RwLock::new(Arc::new(options.policy.clone())),
             path: Some(path.to_path_buf()),
         };
-        pool.prepare(options, path, true).map_err(|e| match e {
+        store.prepare(options, path, true).map_err(|e| match e {
             PoolError::Sqlite(s) => {
                 s.downcast().map_or_else(PoolError::Sqlite, |s| classify(s, path))
             }
             other => other,
         })?;
-        Ok(pool)
+        Ok(Guarded::wrap(store))
     }
 
     /// A fresh in-memory database with the default policy.
@@ -190,31 +192,25 @@ impl SqlitePool {
     /// [`PoolError::Sqlite`] when SQLite cannot allocate it.
     pub fn in_memory_with(policy: Policy) -> Result<Self, PoolError> {
         let options = SqliteOptions { policy, ..SqliteOptions::default() };
-        let pool = SqlitePool {
+        let store = SqliteStore {
             conn: Mutex::new(Connection::open_in_memory()?),
             policy: RwLock::new(Arc::new(options.policy.clone())),
             path: None,
         };
-        pool.prepare(&options, Path::new(":memory:"), false)?;
-        Ok(pool)
+        store.prepare(&options, Path::new(":memory:"), false)?;
+        Ok(Guarded::wrap(store))
     }
 
     /// The file, or `None` in memory.
     #[must_use]
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.store.path.as_deref()
     }
 
     /// The pool's policy (as stored in the pool).
     #[must_use]
     pub fn policy(&self) -> Policy {
-        (*self.pol()).clone()
-    }
-
-    fn pol(&self) -> Arc<Policy> {
-        // The lock only guards swapping one `Arc` for another, so a poisoned lock still holds
-        // a whole policy.
-        Arc::clone(&self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+        (*self.store.pol()).clone()
     }
 
     /// The schema version recorded in the database (`PRAGMA user_version`).
@@ -223,7 +219,7 @@ impl SqlitePool {
     ///
     /// [`PoolError::Sqlite`].
     pub fn schema_version(&self) -> Result<i64, PoolError> {
-        let conn = self.lock()?;
+        let conn = self.store.lock()?;
         Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
@@ -233,12 +229,20 @@ impl SqlitePool {
     ///
     /// [`PoolError::Sqlite`].
     pub fn integrity_check(&self) -> Result<String, PoolError> {
-        let conn = self.lock()?;
+        let conn = self.store.lock()?;
         let rows: Vec<String> = conn
             .prepare("PRAGMA integrity_check")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         Ok(rows.join("\n"))
+    }
+}
+
+impl SqliteStore {
+    fn pol(&self) -> Arc<Policy> {
+        // The lock only guards swapping one `Arc` for another, so a poisoned lock still holds
+        // a whole policy.
+        Arc::clone(&self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
     pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Connection>, PoolError> {
@@ -297,32 +301,15 @@ impl SqlitePool {
         Ok(())
     }
 
-    /// Reads: guard, read in one snapshot, audit.
-    fn read<R>(
+    /// Runs `f` in one read transaction (one snapshot).
+    pub(crate) fn snapshot<R>(
         &self,
-        who: &Principal,
-        kind: EntityKind,
-        detail: String,
-        f: impl FnOnce(&Connection) -> Result<R, PoolError>,
-    ) -> Result<R, PoolError> {
-        self.read_with(who, kind.read_permission(), "read", kind.as_str(), detail, f)
-    }
-
-    pub(crate) fn read_with<R>(
-        &self,
-        who: &Principal,
-        permission: Permission,
-        action: &str,
-        entity: &str,
-        detail: String,
         f: impl FnOnce(&Connection) -> Result<R, PoolError>,
     ) -> Result<R, PoolError> {
         let mut conn = self.lock()?;
-        authorize_with(&self.pol(), who, permission, action, entity, |e| append_now(&mut conn, e))?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&tx)?;
         tx.commit()?;
-        append_now(&mut conn, &allowed(who, action, entity, detail))?;
         Ok(out)
     }
 }
@@ -336,7 +323,7 @@ impl SqlitePool {
     ///
     /// [`PoolError::UnknownUser`] when `name` is not registered.
     pub fn principal_for(&self, name: &str) -> Result<Principal, PoolError> {
-        let conn = self.lock()?;
+        let conn = self.store.lock()?;
         let role: Option<String> = conn
             .prepare_cached("SELECT role FROM pool_users WHERE name = ?1")?
             .query_row([name], |r| r.get(0))
@@ -356,7 +343,9 @@ impl SqlitePool {
     ///
     /// Access denied or [`PoolError::Sqlite`].
     pub fn users(&self, who: &Principal) -> Result<Vec<(String, Role)>, PoolError> {
-        self.read_with(who, Permission::Administer, "read", "users", "list".into(), read_users)
+        self.guarded(who, Permission::Administer, "read", "users", "list".into(), |s| {
+            s.snapshot(read_users)
+        })
     }
 
     /// Registers `name` with `role`, or changes its role. Needs [`Permission::Administer`];
@@ -416,7 +405,7 @@ impl SqlitePool {
                 .execute([&json])?;
             Ok(((), format!("set policy {json}")))
         })?;
-        *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        *self.store.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Arc::new(policy.clone());
         Ok(())
     }
@@ -431,7 +420,7 @@ impl SqlitePool {
     /// [`PoolError::Policy`] for an unusable name, or [`PoolError::Sqlite`].
     pub fn bootstrap_admin(&self, name: &str) -> Result<bool, PoolError> {
         valid_user_name(name)?;
-        let mut conn = self.lock()?;
+        let mut conn = self.store.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if tx.prepare("SELECT 1 FROM pool_users")?.exists([])? {
             return Ok(false);
@@ -444,34 +433,6 @@ impl SqlitePool {
         Ok(true)
     }
 
-    /// [`PoolWrite::ingest`], also returning the audit head right after the ingest's own entry:
-    /// an anchor to keep outside the pool (`finkit pool audit-verify --expect-head`).
-    ///
-    /// # Errors
-    ///
-    /// As [`PoolWrite::ingest`].
-    pub fn ingest_anchored(
-        &self,
-        who: &Principal,
-        batch: &Batch,
-        mode: IngestMode,
-    ) -> Result<(IngestReport, AuditHead), PoolError> {
-        let mut conn = self.lock()?;
-        authorize_ingest(&self.pol(), who, batch, |e| append_now(&mut conn, e))?;
-        // IMMEDIATE takes the write lock up front, so the referential and key checks and the
-        // inserts see one state. Dropping `tx` on any error rolls everything back.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let report = apply_batch(&mut Store { conn: &tx }, batch)?;
-        if let Some(rejected) = strict_rejection(mode, &report) {
-            tx.rollback()?;
-            return Err(rejected);
-        }
-        append_in(&tx, &ingest_event(who, batch, mode, &report))?;
-        let head = read_head(&tx)?;
-        tx.commit()?;
-        Ok((report, head))
-    }
-
     /// An administrative change: guard ([`Permission::Administer`]), change and audit entry
     /// in one transaction.
     fn administer<R>(
@@ -480,15 +441,20 @@ impl SqlitePool {
         entity: &str,
         f: impl FnOnce(&Connection) -> Result<(R, String), PoolError>,
     ) -> Result<R, PoolError> {
-        let mut conn = self.lock()?;
-        authorize_with(&self.pol(), who, Permission::Administer, "administer", entity, |e| {
-            append_now(&mut conn, e)
-        })?;
+        self.check(who, Permission::Administer, "administer", entity)?;
+        let mut conn = self.store.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (out, detail) = f(&tx)?;
         append_in(&tx, &allowed(who, "administer", entity, detail))?;
         tx.commit()?;
         Ok(out)
+    }
+}
+
+// A user and its role: what administrators manage, nothing to mask from them.
+impl crate::guard::Present for (String, Role) {
+    fn present(self, _sees_sensitive: bool) -> Self {
+        self
     }
 }
 
@@ -865,61 +831,50 @@ fn collect<T>(
     Ok(out)
 }
 
-impl PoolRead for SqlitePool {
-    type Error = PoolError;
+impl Sealed for SqliteStore {}
 
-    fn authorize(
-        &self,
-        who: &Principal,
-        permission: Permission,
-        action: &str,
-        entity: &str,
-    ) -> Result<(), PoolError> {
-        let mut conn = self.lock()?;
-        authorize_audited(&self.pol(), who, permission, action, entity, |e| {
-            append_now(&mut conn, e)
+impl ReadStore for SqliteStore {
+    fn policy(&self) -> Arc<Policy> {
+        self.pol()
+    }
+
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), PoolError> {
+        append_now(&mut *self.lock()?, event)
+    }
+
+    fn firms(&self, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
+        // Region is pushed down to SQL; the guard applies `FirmFilter::matches`.
+        self.snapshot(|c| match &filter.region {
+            Some(region) => collect(
+                c,
+                &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE region = ?1 ORDER BY id"),
+                [region.as_str()],
+                |r| firm_from_row(r),
+            ),
+            None => collect(c, &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"), [], |r| {
+                firm_from_row(r)
+            }),
         })
     }
 
-    fn firms(&self, who: &Principal, filter: &FirmFilter) -> Result<Vec<Firm>, PoolError> {
-        self.read(who, EntityKind::Firms, format!("{filter:?}"), |c| {
-            // Region is pushed down to SQL; `FirmFilter::matches` makes the final decision.
-            let firms = match &filter.region {
-                Some(region) => collect(
-                    c,
-                    &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE region = ?1 ORDER BY id"),
-                    [region.as_str()],
-                    |r| firm_from_row(r),
-                )?,
-                None => {
-                    collect(c, &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"), [], |r| {
-                        firm_from_row(r)
-                    })?
-                }
-            };
-            Ok(present_firms(&self.pol(), who, filter, firms))
-        })
-    }
-
-    fn firm(&self, who: &Principal, id: &FirmId) -> Result<Option<Firm>, PoolError> {
-        self.read(who, EntityKind::Firms, format!("id={id}"), |c| {
+    fn firm(&self, id: &FirmId) -> Result<Option<Firm>, PoolError> {
+        self.snapshot(|c| {
             let mut v = collect(
                 c,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
                 [id.as_str()],
                 |r| firm_from_row(r),
             )?;
-            Ok(v.pop().map(|f| present_firm(&self.pol(), who, f)))
+            Ok(v.pop())
         })
     }
 
     fn statements_as_of(
         &self,
-        who: &Principal,
         as_of: NaiveDate,
         query: &StatementQuery,
     ) -> Result<Vec<FinancialStatement>, PoolError> {
-        self.read(who, EntityKind::Statements, describe_query(as_of, query), |c| {
+        self.snapshot(|c| {
             let day = date_key(as_of);
             let latest_only = query.latest_period_only;
             let rows = match &query.firms {
@@ -957,12 +912,8 @@ impl PoolRead for SqlitePool {
         })
     }
 
-    fn statement_versions(
-        &self,
-        who: &Principal,
-        firm: &FirmId,
-    ) -> Result<Vec<FinancialStatement>, PoolError> {
-        self.read(who, EntityKind::Statements, format!("versions firm={firm}"), |c| {
+    fn statement_versions(&self, firm: &FirmId) -> Result<Vec<FinancialStatement>, PoolError> {
+        self.snapshot(|c| {
             collect(
                 c,
                 &format!(
@@ -975,40 +926,32 @@ impl PoolRead for SqlitePool {
         })
     }
 
-    fn applications(
-        &self,
-        who: &Principal,
-        filter: &ApplicationFilter,
-    ) -> Result<Vec<LoanApplication>, PoolError> {
-        self.read(who, EntityKind::Applications, format!("{filter:?}"), |c| {
-            let all = collect(
+    fn applications(&self, filter: &ApplicationFilter) -> Result<Vec<LoanApplication>, PoolError> {
+        let all = self.snapshot(|c| {
+            collect(
                 c,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id"),
                 [],
                 |r| application_from_row(r),
-            )?;
-            Ok(present_applications(&self.pol(), who, filter, all))
-        })
+            )
+        })?;
+        Ok(all.into_iter().filter(|a| filter.matches(a)).collect())
     }
 
-    fn application(
-        &self,
-        who: &Principal,
-        id: &ApplicationId,
-    ) -> Result<Option<LoanApplication>, PoolError> {
-        self.read(who, EntityKind::Applications, format!("id={id}"), |c| {
+    fn application(&self, id: &ApplicationId) -> Result<Option<LoanApplication>, PoolError> {
+        self.snapshot(|c| {
             let mut v = collect(
                 c,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
                 [id.as_str()],
                 |r| application_from_row(r),
             )?;
-            Ok(v.pop().map(|a| present_application(&self.pol(), who, a)))
+            Ok(v.pop())
         })
     }
 
-    fn exposures(&self, who: &Principal) -> Result<Vec<Exposure>, PoolError> {
-        self.read(who, EntityKind::Exposures, "all".into(), |c| {
+    fn exposures(&self) -> Result<Vec<Exposure>, PoolError> {
+        self.snapshot(|c| {
             collect(
                 c,
                 &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id"),
@@ -1018,8 +961,8 @@ impl PoolRead for SqlitePool {
         })
     }
 
-    fn portfolio(&self, who: &Principal) -> Result<Portfolio, PoolError> {
-        self.read(who, EntityKind::Exposures, "portfolio".into(), |c| {
+    fn portfolio(&self) -> Result<Portfolio, PoolError> {
+        self.snapshot(|c| {
             let mut cols = PortfolioColumns::default();
             let mut stmt = c.prepare_cached(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id"))?;
             let mut rows = stmt.query([])?;
@@ -1031,12 +974,8 @@ impl PoolRead for SqlitePool {
         })
     }
 
-    fn credit_events(
-        &self,
-        who: &Principal,
-        firm: Option<&FirmId>,
-    ) -> Result<Vec<CreditEvent>, PoolError> {
-        self.read(who, EntityKind::CreditEvents, describe_firm(firm), |c| match firm {
+    fn credit_events(&self, firm: Option<&FirmId>) -> Result<Vec<CreditEvent>, PoolError> {
+        self.snapshot(|c| match firm {
             Some(f) => collect(
                 c,
                 "SELECT firm_id, date, kind FROM credit_events WHERE firm_id = ?1 ORDER BY firm_id, date, kind",
@@ -1052,20 +991,16 @@ impl PoolRead for SqlitePool {
         })
     }
 
-    fn instruments(&self, who: &Principal) -> Result<Vec<InstrumentId>, PoolError> {
-        self.read(who, EntityKind::Prices, "instruments".into(), |c| {
+    fn instruments(&self) -> Result<Vec<InstrumentId>, PoolError> {
+        self.snapshot(|c| {
             collect(c, "SELECT DISTINCT instrument FROM prices ORDER BY instrument", [], |r| {
                 instrument_from_row(r)
             })
         })
     }
 
-    fn price_series(
-        &self,
-        who: &Principal,
-        instrument: &InstrumentId,
-    ) -> Result<PriceSeries, PoolError> {
-        self.read(who, EntityKind::Prices, format!("instrument={instrument}"), |c| {
+    fn price_series(&self, instrument: &InstrumentId) -> Result<PriceSeries, PoolError> {
+        self.snapshot(|c| {
             let obs = collect(
                 c,
                 "SELECT date, price FROM prices WHERE instrument = ?1 ORDER BY date",
@@ -1076,27 +1011,20 @@ impl PoolRead for SqlitePool {
         })
     }
 
-    fn audit_log(&self, who: &Principal) -> Result<Vec<AuditEntry>, PoolError> {
-        self.read_with(who, Permission::ReadAudit, "read", "audit", "log".into(), read_audit)
+    fn audit_log(&self) -> Result<Vec<AuditEntry>, PoolError> {
+        self.snapshot(read_audit)
     }
 
-    fn audit_head(&self, who: &Principal) -> Result<AuditHead, PoolError> {
-        self.read_with(who, Permission::ReadAudit, "read", "audit", "head".into(), read_head)
+    fn audit_head(&self) -> Result<AuditHead, PoolError> {
+        self.snapshot(read_head)
     }
 
-    fn verify_audit(&self, who: &Principal) -> Result<AuditStatus, PoolError> {
-        let mut conn = self.lock()?;
-        authorize_with(&self.pol(), who, Permission::ReadAudit, "verify_audit", "audit", |e| {
-            append_now(&mut conn, e)
-        })?;
-        let status = {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let mut status = verify_chain(&read_audit(&tx)?, &read_head(&tx)?);
-            status.problems.extend(check_triggers(&tx)?);
-            tx.commit()?;
-            status
-        };
-        verified(who, status, |e| append_now(&mut conn, e))
+    fn verify_audit(&self) -> Result<AuditStatus, PoolError> {
+        self.snapshot(|c| {
+            let mut status = verify_chain(&read_audit(c)?, &read_head(c)?);
+            status.problems.extend(check_triggers(c)?);
+            Ok(status)
+        })
     }
 }
 
@@ -1131,15 +1059,27 @@ fn read_audit(c: &Connection) -> Result<Vec<AuditEntry>, PoolError> {
     collect(c, AUDIT_SELECT, [], |r| audit_from_row(r))
 }
 
-impl PoolWrite for SqlitePool {
-    type Error = PoolError;
-
-    fn ingest(
+impl WriteStore for SqliteStore {
+    fn write_batch(
         &self,
-        who: &Principal,
         batch: &Batch,
-        mode: IngestMode,
-    ) -> Result<IngestReport, PoolError> {
-        self.ingest_anchored(who, batch, mode).map(|(report, _)| report)
+        commit: &Commit<'_>,
+    ) -> Result<(IngestReport, AuditHead), PoolError> {
+        let mut conn = self.lock()?;
+        // IMMEDIATE takes the write lock up front, so the referential and key checks and the
+        // inserts see one state. Dropping `tx` on any error rolls everything back.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let report = apply_batch(&mut Store { conn: &tx }, batch)?;
+        let event = match commit(&report) {
+            Ok(event) => event,
+            Err(refused) => {
+                tx.rollback()?;
+                return Err(refused);
+            }
+        };
+        append_in(&tx, &event)?;
+        let head = read_head(&tx)?;
+        tx.commit()?;
+        Ok((report, head))
     }
 }

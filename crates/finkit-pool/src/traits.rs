@@ -1,7 +1,5 @@
 //! The read and write traits every backend implements, and the query types they take.
 
-use std::collections::HashSet;
-
 use chrono::NaiveDate;
 use finkit_schema::{
     ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, IndustryScheme,
@@ -9,7 +7,7 @@ use finkit_schema::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::anonymise::{Privacy, PrivacyReport, ResearchFirm, k_anonymise};
+use crate::anonymise::{Privacy, PrivacyReport, ResearchFirm};
 use crate::audit::{AuditEntry, AuditHead, AuditStatus};
 use crate::ingest::{Batch, IngestMode, IngestReport};
 use crate::security::{Permission, Principal, Pseudonymiser};
@@ -293,36 +291,7 @@ pub trait PoolRead {
         key: &Pseudonymiser,
         privacy: &Privacy,
     ) -> Result<ResearchExport, Self::Error> {
-        self.authorize(who, Permission::Export, "export", "research")?;
-        let firms = self.firms(who, &FirmFilter::all())?;
-        let (general, report) = k_anonymise(&firms, privacy);
-        let kept: HashSet<FirmId> = general.iter().map(|f| f.id.clone()).collect();
-        let firms = general
-            .into_iter()
-            .map(|mut f| {
-                f.id = key.pseudonym(&f.id);
-                f
-            })
-            .collect();
-        let statements = self
-            .statements_as_of(who, as_of, &StatementQuery::all())?
-            .into_iter()
-            .filter(|s| kept.contains(&s.firm_id))
-            .map(|mut s| {
-                s.firm_id = key.pseudonym(&s.firm_id);
-                s
-            })
-            .collect();
-        let credit_events = self
-            .credit_events(who, None)?
-            .into_iter()
-            .filter(|e| e.date <= as_of && kept.contains(&e.firm_id))
-            .map(|mut e| {
-                e.firm_id = key.pseudonym(&e.firm_id);
-                e
-            })
-            .collect();
-        Ok(ResearchExport { as_of, privacy: report, firms, statements, credit_events })
+        crate::guard::research_export(self, who, as_of, key, privacy)
     }
 }
 

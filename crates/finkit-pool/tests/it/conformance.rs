@@ -5,7 +5,8 @@ use finkit_pool::{MemoryPool, SqlitePool, conformance};
 #[test]
 fn memory_pool_conforms() {
     let report = conformance::run_all(MemoryPool::default).unwrap();
-    assert_eq!(report.passed.len(), 12);
+    assert_eq!(report.passed.len(), 13);
+    assert!(report.passed.contains(&"masked_on_every_read"), "{report:?}");
 }
 
 #[test]
@@ -36,4 +37,18 @@ fn a_pool_that_breaks_the_rules_is_caught() {
     let failure =
         conformance::run_all(|| MemoryPool::new(finkit_pool::Policy::new([]))).unwrap_err();
     assert!(!failure.message.is_empty(), "{failure}");
+}
+
+#[test]
+fn a_pool_that_shows_sensitive_fields_to_every_role_is_caught() {
+    // Same permissions as the default policy, plus `ViewSensitive` for every role: every
+    // read still succeeds, so only the masking checks can notice.
+    let default = finkit_pool::Policy::default();
+    let leaky = finkit_pool::Policy::new(finkit_pool::Role::ALL.into_iter().map(|role| {
+        let mut permissions: Vec<_> = default.permissions(role).into_iter().collect();
+        permissions.push(finkit_pool::Permission::ViewSensitive);
+        (role, permissions)
+    }));
+    let failure = conformance::run_all(|| MemoryPool::new(leaky.clone())).unwrap_err();
+    assert_eq!(failure.check, "masking", "{failure}");
 }

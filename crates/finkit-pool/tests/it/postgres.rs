@@ -1,20 +1,42 @@
 //! The PostgreSQL backend against a real server: conformance, migrations, audit tampering,
 //! concurrency. Needs `FINKIT_PG_URL` (see `.ci/postgres.sh`); without it every test prints why
-//! it skips and passes.
+//! it skips and passes, unless `FINKIT_PG_REQUIRED` is set (`pg_start` exports it, so CI does):
+//! then a missing URL or an unreachable server fails every test.
 #![cfg(feature = "postgres")]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use finkit_pool::conformance::{self, fixtures};
 use finkit_pool::{
-    Batch, IngestMode, PG_URL_ENV, PoolError, PoolRead, PoolWrite, PostgresOptions, PostgresPool,
-    Principal, Record, Role, StatementQuery, migrations::SCHEMA_VERSION,
+    Batch, IngestMode, PG_REQUIRED_ENV, PG_URL_ENV, PoolError, PoolRead, PoolWrite,
+    PostgresOptions, PostgresPool, Principal, Record, Role, StatementQuery,
+    migrations::SCHEMA_VERSION,
 };
 
+/// Whether CI declared PostgreSQL mandatory (`FINKIT_PG_REQUIRED` set, not empty, not `0`).
+fn required() -> bool {
+    std::env::var(PG_REQUIRED_ENV).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The server's URL; `None` (the test skips) only when PostgreSQL is not required. When it is,
+/// a missing variable or a server that does not answer fails the test here, with the reason.
 fn url() -> Option<String> {
     match std::env::var(PG_URL_ENV) {
-        Ok(u) if !u.is_empty() => Some(u),
+        Ok(u) if !u.is_empty() => {
+            if required()
+                && let Err(e) = postgres::Client::connect(&u, postgres::NoTls)
+            {
+                panic!(
+                    "{PG_REQUIRED_ENV} is set but the server in {PG_URL_ENV} is unreachable: {e}"
+                );
+            }
+            Some(u)
+        }
         _ => {
+            assert!(
+                !required(),
+                "{PG_REQUIRED_ENV} is set but {PG_URL_ENV} is not: PostgreSQL tests may not skip"
+            );
             eprintln!(
                 "skipping PostgreSQL test: {PG_URL_ENV} is not set (source .ci/postgres.sh and run pg_start)"
             );
@@ -76,7 +98,7 @@ fn postgres_conforms() {
     let Some(url) = url() else { return };
     let schemas = Schemas::new(&url);
     let report = conformance::run_all(|| schemas.pool("conf")).unwrap();
-    assert_eq!(report.passed.len(), 12);
+    assert_eq!(report.passed.len(), 13);
 }
 
 #[test]
@@ -311,6 +333,7 @@ const READER_URL_ENV: &str = "FINKIT_PG_READER_URL";
 fn the_database_enforces_the_masks_for_a_second_login() {
     let Some(url) = url() else { return };
     let Some(reader_url) = std::env::var(READER_URL_ENV).ok().filter(|u| !u.is_empty()) else {
+        assert!(!required(), "{PG_REQUIRED_ENV} is set but {READER_URL_ENV} is not");
         eprintln!(
             "skipping: {READER_URL_ENV} is not set (source .ci/postgres.sh and run pg_start)"
         );

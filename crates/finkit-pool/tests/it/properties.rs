@@ -59,7 +59,6 @@ where
                 }
             }
             Err(e) => {
-                let e: PoolError = e.into();
                 prop_assert!(!allowed && e.is_access_denied(), "{role} on {path:?}: {e}");
                 let log = pool
                     .audit_log(&admin)
