@@ -176,9 +176,8 @@ fn point_in_time(c: &mut Criterion) {
         .collect();
     pool.ingest(&admin(), &Batch::from_records(records), IngestMode::Strict).unwrap();
     let analyst = Principal::new("bench-analyst", Role::Analyst);
-    let dates: Vec<_> = (0..5u32)
-        .map(|k| data.as_of - finkit_schema::chrono::Months::new(12 * k))
-        .collect();
+    let dates: Vec<_> =
+        (0..5u32).map(|k| data.as_of - finkit_schema::chrono::Months::new(12 * k)).collect();
     let params = PointInTimeParams::new(dates.clone(), 12).unwrap();
     let set = pool.point_in_time_dataset(&analyst, &params).unwrap();
     assert!(set.data.n_rows() > 4 * ASOF_FIRMS, "{} rows", set.data.n_rows());

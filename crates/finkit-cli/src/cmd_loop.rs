@@ -131,12 +131,6 @@ pub(crate) fn develop(args: &DevelopArgs, out: Output) -> Result<(), CliError> {
     let pool = open(&args.access)?;
     let who = principal(&pool, &args.access)?;
     let set = pool.point_in_time_dataset(&who, &params).map_err(pool_error)?;
-    if set.data.n_rows() == 0 {
-        return Err(CliError::input(format!(
-            "no firm has a statement known on the --as-of dates ({}): nothing to learn from",
-            args.as_of.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-        )));
-    }
     let dev = develop(&ScorecardFit::default(), &set, &dev_params)
         .map_err(crate::cmd_lend::lending_error)?;
     let version =

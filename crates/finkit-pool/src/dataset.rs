@@ -277,6 +277,14 @@ fn assemble(
         }
         summary.push(s);
     }
+    if target.is_empty() {
+        return Err(PoolError::InvalidParameter {
+            name: "dates",
+            value: params.dates.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            reason: "no firm has a statement known on any of these dates: the table would be \
+                     empty (nothing to learn from)",
+        });
+    }
     let data = Dataset::new(
         names
             .iter()

@@ -104,7 +104,8 @@ impl Forest {
                     }
                 } else {
                     FlatNode {
-                        feature: n.feature | if n.default_left { FlatNode::DEFAULT_LEFT } else { 0 },
+                        feature: n.feature
+                            | if n.default_left { FlatNode::DEFAULT_LEFT } else { 0 },
                         threshold: n.threshold,
                         left: base + n.left,
                         right: base + n.right,
@@ -126,11 +127,8 @@ impl Forest {
                 return self.leaves[n.left as usize];
             }
             let x = row[(n.feature & !FlatNode::DEFAULT_LEFT) as usize];
-            let left = if x.is_nan() {
-                n.feature & FlatNode::DEFAULT_LEFT != 0
-            } else {
-                x < n.threshold
-            };
+            let left =
+                if x.is_nan() { n.feature & FlatNode::DEFAULT_LEFT != 0 } else { x < n.threshold };
             i = if left { n.left } else { n.right } as usize;
         }
     }
