@@ -180,7 +180,7 @@ fn point_in_time(c: &mut Criterion) {
         (0..5u32).map(|k| data.as_of - finkit_schema::chrono::Months::new(12 * k)).collect();
     let params = PointInTimeParams::new(dates.clone(), 12).unwrap();
     let set = pool.point_in_time_dataset(&analyst, &params).unwrap();
-    assert!(set.data.n_rows() > 4 * ASOF_FIRMS, "{} rows", set.data.n_rows());
+    assert!(set.data.n_rows() > 3 * ASOF_FIRMS, "{} rows", set.data.n_rows());
 
     let mut group = c.benchmark_group("pool");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
