@@ -55,7 +55,7 @@ pub(crate) struct DevelopArgs {
     #[arg(long, default_value_t = 12)]
     horizon_months: u32,
     /// Share of firms held out for calibration and validation, in (0, 1).
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, allow_hyphen_values = true)]
     validation_share: f64,
 }
 
@@ -128,6 +128,7 @@ pub(crate) fn develop(args: &DevelopArgs, out: Output) -> Result<(), CliError> {
         .map_err(|e| CliError::input(e.to_string()))?;
     let dev_params =
         DevelopmentParams { validation_share: args.validation_share, ..Default::default() };
+    dev_params.check().map_err(crate::cmd_lend::lending_error)?;
     let pool = open(&args.access)?;
     let who = principal(&pool, &args.access)?;
     let set = pool.point_in_time_dataset(&who, &params).map_err(pool_error)?;

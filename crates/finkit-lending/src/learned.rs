@@ -259,6 +259,23 @@ pub struct DevelopmentParams {
     pub monitoring: MonitoringParams,
 }
 
+impl DevelopmentParams {
+    /// Checks the parameters (as [`develop`] does first), so a caller can refuse bad ones
+    /// before reading any data.
+    ///
+    /// # Errors
+    ///
+    /// [`LendingError::InvalidParameter`] for a validation share outside (0, 1).
+    pub fn check(&self) -> Result<(), LendingError> {
+        let share = self.validation_share;
+        if share > 0.0 && share < 1.0 {
+            Ok(())
+        } else {
+            Err(LendingError::param("validation_share", share, "must lie in (0, 1)"))
+        }
+    }
+}
+
 impl Default for DevelopmentParams {
     fn default() -> Self {
         DevelopmentParams { validation_share: 0.3, monitoring: MonitoringParams::default() }
@@ -329,10 +346,8 @@ where
     F: Fit,
     F::Model: PdModel,
 {
+    params.check()?;
     let share = params.validation_share;
-    if !(share > 0.0 && share < 1.0) {
-        return Err(LendingError::param("validation_share", share, "must lie in (0, 1)"));
-    }
     let (valid, train): (Vec<usize>, Vec<usize>) =
         (0..set.data.n_rows()).partition(|&i| held_out(set.firm_ids[i].as_str(), share));
     let target = |d: &Dataset| -> Result<Array1<f64>, LendingError> {

@@ -300,6 +300,10 @@ fn develop_stores_a_learned_model_that_decisions_then_use() {
     // A window without defaults cannot be developed: one line, exit 2, nothing stored.
     finkit(&["lend", "develop", "--db", &db, "--as-of", "1990-12-31"])
         .bad_input(&["1990-12-31", "nothing to learn from"]);
+    for share in ["0", "1", "NaN", "-0.5"] {
+        finkit(&["lend", "develop", "--db", &db, "--as-of", &as_of, "--validation-share", share])
+            .bad_input(&["validation_share"]);
+    }
     let after = finkit(&["lend", "decide", "--db", &db, "--json"]).json();
     assert_eq!(after["model"], "pool-scorecard/v2");
 }

@@ -7,7 +7,7 @@ use finkit_credit::PdModel;
 use finkit_credit::boosting::BoostedModel;
 use finkit_schema::Probability;
 
-use super::credit::feature_entries;
+use super::credit::{feature_entries, feature_inputs};
 use super::{MarketData, RatingModel, ReasonCode};
 use crate::LendingError;
 use crate::features::Features;
@@ -36,20 +36,8 @@ impl BoostedRatingModel {
     ///
     /// [`LendingError::InvalidParameter`] naming a model feature that is not a lending feature.
     pub fn new(model: BoostedModel) -> Result<Self, LendingError> {
-        let names = feature_entries(&Features::default()).map(|e| e.0);
-        let inputs = model
-            .features()
-            .iter()
-            .map(|name| {
-                names.iter().position(|n| n == name).ok_or_else(|| {
-                    LendingError::param(
-                        "boosted model feature",
-                        name,
-                        "is not a lending feature (see model::feature_entries)",
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let inputs =
+            feature_inputs(model.features().iter().map(String::as_str), "boosted model feature")?;
         let id = model.model_id();
         Ok(BoostedRatingModel { model, id, inputs })
     }

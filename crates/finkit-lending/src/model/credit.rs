@@ -27,6 +27,31 @@ pub fn feature_entries(features: &Features) -> [(&'static str, Option<f64>); 20]
     std::array::from_fn(|i| if i < r.len() { r[i] } else { extra[i - r.len()] })
 }
 
+/// Index in [`feature_entries`] of each of a model's input names, in the model's order;
+/// `what` names the input kind in the error.
+///
+/// # Errors
+///
+/// [`LendingError::InvalidParameter`] naming an input that is not a lending feature.
+pub(crate) fn feature_inputs<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    what: &'static str,
+) -> Result<Vec<usize>, LendingError> {
+    let features = feature_entries(&Features::default()).map(|e| e.0);
+    names
+        .into_iter()
+        .map(|name| {
+            features.iter().position(|n| *n == name).ok_or_else(|| {
+                LendingError::param(
+                    what,
+                    name,
+                    "is not a lending feature (see model::feature_entries)",
+                )
+            })
+        })
+        .collect()
+}
+
 fn value_of(v: Option<f64>) -> Value {
     match v {
         Some(x) if !x.is_nan() => Value::Number(x),
@@ -116,21 +141,10 @@ impl ScorecardModel {
     ///
     /// [`LendingError::InvalidParameter`] naming a card variable that is not a feature.
     pub fn new(card: Scorecard) -> Result<Self, LendingError> {
-        let names = feature_entries(&Features::default()).map(|e| e.0);
-        let inputs = card
-            .characteristics()
-            .iter()
-            .map(|c| {
-                let name = c.binning().name();
-                names.iter().position(|n| *n == name).ok_or_else(|| {
-                    LendingError::param(
-                        "scorecard variable",
-                        name,
-                        "is not a lending feature (see model::feature_entries)",
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = feature_inputs(
+            card.characteristics().iter().map(|c| c.binning().name()),
+            "scorecard variable",
+        )?;
         let id = card.model_id();
         Ok(ScorecardModel { card, id, inputs })
     }
