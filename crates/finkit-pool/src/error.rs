@@ -230,36 +230,52 @@ impl std::error::Error for BackendError {
     }
 }
 
-// The conversions below keep `?` working inside this crate. They are hidden from the docs and
-// are not part of the stable API: the variants hold the opaque `BackendError`.
-#[doc(hidden)]
-impl From<rusqlite::Error> for PoolError {
-    fn from(e: rusqlite::Error) -> Self {
-        PoolError::Sqlite(BackendError::new(e))
+/// Conversion of a backend's error into [`PoolError`], private to this crate.
+///
+/// `PoolError` deliberately has no public `From<rusqlite::Error>` (or `postgres`, `parquet`,
+/// `arrow`) impl: a trait impl is public API, so one would make every major release of those
+/// crates a breaking change of finkit-pool. Inside the crate, `.db()?` does what `?` would.
+pub(crate) trait Backend<T> {
+    /// The result with the backend's error wrapped in the matching [`PoolError`] variant.
+    fn db(self) -> Result<T, PoolError>;
+}
+
+/// A backend error type and the [`PoolError`] variant that wraps it.
+pub(crate) trait BackendKind: std::error::Error + Send + Sync + Sized + 'static {
+    /// Wraps the error.
+    fn wrap(self) -> PoolError;
+}
+
+impl<T, E: BackendKind> Backend<T> for Result<T, E> {
+    fn db(self) -> Result<T, PoolError> {
+        self.map_err(BackendKind::wrap)
+    }
+}
+
+impl BackendKind for rusqlite::Error {
+    fn wrap(self) -> PoolError {
+        PoolError::Sqlite(BackendError::new(self))
     }
 }
 
 #[cfg(feature = "postgres")]
-#[doc(hidden)]
-impl From<postgres::Error> for PoolError {
-    fn from(e: postgres::Error) -> Self {
-        PoolError::Postgres(BackendError::new(e))
+impl BackendKind for postgres::Error {
+    fn wrap(self) -> PoolError {
+        PoolError::Postgres(BackendError::new(self))
     }
 }
 
 #[cfg(feature = "parquet")]
-#[doc(hidden)]
-impl From<parquet::errors::ParquetError> for PoolError {
-    fn from(e: parquet::errors::ParquetError) -> Self {
-        PoolError::Parquet(BackendError::new(e))
+impl BackendKind for parquet::errors::ParquetError {
+    fn wrap(self) -> PoolError {
+        PoolError::Parquet(BackendError::new(self))
     }
 }
 
 #[cfg(feature = "parquet")]
-#[doc(hidden)]
-impl From<arrow::error::ArrowError> for PoolError {
-    fn from(e: arrow::error::ArrowError) -> Self {
-        PoolError::Parquet(BackendError::new(e))
+impl BackendKind for arrow::error::ArrowError {
+    fn wrap(self) -> PoolError {
+        PoolError::Parquet(BackendError::new(self))
     }
 }
 
@@ -304,5 +320,42 @@ impl PoolError {
             ),
             _ => false,
         }
+    }
+}
+
+/// Compile-time checks that no backend error type converts into [`PoolError`] through a public
+/// `From` impl (the build fails if one is added). The pattern is `static_assertions`'
+/// `assert_not_impl_any!`: with the impl, the method lookup below is ambiguous.
+#[cfg(test)]
+mod no_public_backend_conversions {
+    use super::PoolError;
+
+    trait AmbiguousIfImpl<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
+
+    macro_rules! assert_no_from {
+        ($($source:ty),+ $(,)?) => {$(
+            const _: fn() = || {
+                #[allow(dead_code)]
+                struct Invalid;
+                impl<T: ?Sized + From<$source>> AmbiguousIfImpl<Invalid> for T {}
+                let _ = <PoolError as AmbiguousIfImpl<_>>::check;
+            };
+        )+};
+    }
+
+    assert_no_from!(rusqlite::Error);
+    #[cfg(feature = "postgres")]
+    assert_no_from!(postgres::Error);
+    #[cfg(feature = "parquet")]
+    assert_no_from!(parquet::errors::ParquetError, arrow::error::ArrowError);
+
+    #[test]
+    fn backend_errors_keep_their_source() {
+        let err = PoolError::Sqlite(super::BackendError::new(rusqlite::Error::InvalidQuery));
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(source.to_string().contains("Query is not read-only"), "{source}");
     }
 }

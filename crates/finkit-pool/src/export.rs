@@ -90,6 +90,7 @@
 //! Applications, credit events and prices dated after `as_of` are left out; firms and exposures
 //! are exported as they are now.
 
+use crate::error::Backend as _;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -586,9 +587,9 @@ fn write_file<T>(
     }
     let file = fs::File::create(&path).map_err(io(&path))?;
     let batch = to_batch(rows)?;
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props.clone()))?;
-    writer.write(&batch)?;
-    writer.close()?;
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props.clone())).db()?;
+    writer.write(&batch).db()?;
+    writer.close().db()?;
     Ok(rows.len() as u64)
 }
 
@@ -723,7 +724,7 @@ fn counts<T>(rows: &[&T], f: impl Fn(&T) -> u32) -> ArrayRef {
 }
 
 fn batch(kind: EntityKind, columns: Vec<ArrayRef>) -> Result<RecordBatch, PoolError> {
-    RecordBatch::try_new(table_schema(kind), columns).map_err(PoolError::from)
+    RecordBatch::try_new(table_schema(kind), columns).db()
 }
 
 fn firms_batch(rows: &[&Firm]) -> Result<RecordBatch, PoolError> {
@@ -895,10 +896,10 @@ pub fn read_export(dir: impl AsRef<Path>) -> Result<(ExportManifest, ExportData)
             }
             let path: PathBuf = dir.join(&file.path);
             let handle = fs::File::open(&path).map_err(io(&path))?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(handle)?.build()?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(handle).db()?.build().db()?;
             let mut rows = 0u64;
             for b in reader {
-                let b = b.map_err(parquet::errors::ParquetError::from)?;
+                let b = b.map_err(parquet::errors::ParquetError::from).db()?;
                 rows += b.num_rows() as u64;
                 let cols = Columns { batch: &b, path: &path };
                 match kind {

@@ -28,6 +28,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use crate::error::Backend as _;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -81,23 +82,23 @@ const MODEL_COLUMNS: &str =
     "model_id, version, created_at, kind, train_from, train_to, horizon_months, model, validation";
 
 fn model_from_row(row: &rusqlite::Row<'_>) -> Result<StoredModel, PoolError> {
-    let model_id: String = row.get(0)?;
+    let model_id: String = row.get(0).db()?;
     let corrupt = |m: &str| PoolError::Corrupt {
         entity: "rating model",
         key: model_id.clone(),
         message: m.to_owned(),
     };
-    let version: i64 = row.get(1)?;
-    let horizon: i64 = row.get(6)?;
+    let version: i64 = row.get(1).db()?;
+    let horizon: i64 = row.get(6).db()?;
     Ok(StoredModel {
         version: u32::try_from(version).map_err(|_| corrupt("version out of range"))?,
-        created_at: row.get(2)?,
-        kind: row.get(3)?,
-        train_from: key_date(row.get(4)?, "rating model", &model_id)?,
-        train_to: key_date(row.get(5)?, "rating model", &model_id)?,
+        created_at: row.get(2).db()?,
+        kind: row.get(3).db()?,
+        train_from: key_date(row.get(4).db()?, "rating model", &model_id)?,
+        train_to: key_date(row.get(5).db()?, "rating model", &model_id)?,
         horizon_months: u32::try_from(horizon).map_err(|_| corrupt("horizon out of range"))?,
-        model: row.get(7)?,
-        validation: row.get(8)?,
+        model: row.get(7).db()?,
+        validation: row.get(8).db()?,
         model_id,
     })
 }
@@ -130,14 +131,15 @@ impl SqlitePool {
         }
         self.check(who, Permission::WriteModels, "save", "rating_models")?;
         let mut conn = self.store.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
         let last: Option<i64> = tx
             .query_row(
                 "SELECT MAX(version) FROM rating_models WHERE model_id = ?1",
                 [model.model_id.as_str()],
                 |r| r.get(0),
             )
-            .optional()?
+            .optional()
+            .db()?
             .flatten();
         let version = last.unwrap_or(0) + 1;
         let created_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
@@ -154,7 +156,7 @@ impl SqlitePool {
                 model.model,
                 model.validation,
             ],
-        )?;
+        ).db()?;
         crate::sqlite::append_in(
             &tx,
             &crate::backend::allowed(
@@ -164,7 +166,7 @@ impl SqlitePool {
                 format!("model_id={} version={version}", model.model_id),
             ),
         )?;
-        tx.commit()?;
+        tx.commit().db()?;
         u32::try_from(version).map_err(|_| PoolError::InvalidParameter {
             name: "version",
             value: version.to_string(),
@@ -187,9 +189,9 @@ impl SqlitePool {
         self.guarded(who, Permission::ReadModels, "read", "rating_models", detail, |s| s.snapshot(|c| {
             let mut stmt = c.prepare(&format!(
                 "SELECT {MODEL_COLUMNS} FROM rating_models WHERE model_id = ?1 ORDER BY version DESC LIMIT 1"
-            ))?;
-            let mut rows = stmt.query([model_id])?;
-            match rows.next()? {
+            )).db()?;
+            let mut rows = stmt.query([model_id]).db()?;
+            match rows.next().db()? {
                 Some(row) => Ok(Some(model_from_row(row)?)),
                 None => Ok(None),
             }
@@ -205,12 +207,14 @@ impl SqlitePool {
     pub fn models(&self, who: &Principal) -> Result<Vec<StoredModel>, PoolError> {
         self.guarded(who, Permission::ReadModels, "read", "rating_models", "all".into(), |s| {
             s.snapshot(|c| {
-                let mut stmt = c.prepare(&format!(
-                    "SELECT {MODEL_COLUMNS} FROM rating_models ORDER BY model_id, version"
-                ))?;
-                let mut rows = stmt.query([])?;
+                let mut stmt = c
+                    .prepare(&format!(
+                        "SELECT {MODEL_COLUMNS} FROM rating_models ORDER BY model_id, version"
+                    ))
+                    .db()?;
+                let mut rows = stmt.query([]).db()?;
                 let mut out = Vec::new();
-                while let Some(row) = rows.next()? {
+                while let Some(row) = rows.next().db()? {
                     out.push(model_from_row(row)?);
                 }
                 Ok(out)

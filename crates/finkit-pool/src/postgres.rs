@@ -47,6 +47,7 @@
 //! `INSERT ... SELECT * FROM unnest($1::text[], ...)` statements of
 //! [`PostgresOptions::batch_rows`] rows each (one round trip per chunk).
 
+use crate::error::{Backend as _, BackendKind as _};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
@@ -188,11 +189,11 @@ fn lock_key(purpose: &str, schema: &str) -> i64 {
 }
 
 fn price_from_row(row: &PgRow) -> Result<crate::PriceObservation, PoolError> {
-    let key: String = row.try_get(0)?;
+    let key: String = row.try_get(0).db()?;
     Ok(crate::PriceObservation {
         instrument: schema(InstrumentId::new(key.clone()), "price", &key)?,
-        date: key_date(row.try_get(1)?, "price", &key)?,
-        price: row.try_get(2)?,
+        date: key_date(row.try_get(1).db()?, "price", &key)?,
+        price: row.try_get(2).db()?,
     })
 }
 
@@ -202,18 +203,19 @@ fn collect<T>(
     params: &[&(dyn ToSql + Sync)],
     decode: fn(&PgRow) -> Result<T, PoolError>,
 ) -> Result<Vec<T>, PoolError> {
-    tx.query(sql, params)?.iter().map(decode).collect()
+    tx.query(sql, params).db()?.iter().map(decode).collect()
 }
 
 fn head_from_row(row: &PgRow) -> Result<AuditHead, PoolError> {
-    let count: i64 = row.try_get(0)?;
+    let count: i64 = row.try_get(0).db()?;
     let count = u64::try_from(count).map_err(|_| corrupt("audit head", "1", "negative count"))?;
-    Ok(AuditHead { count, hash: row.try_get(1)? })
+    Ok(AuditHead { count, hash: row.try_get(1).db()? })
 }
 
 fn read_head(tx: &mut Transaction<'_>) -> Result<AuditHead, PoolError> {
     let row = tx
-        .query_opt("SELECT count, hash FROM audit_head WHERE id = 1", &[])?
+        .query_opt("SELECT count, hash FROM audit_head WHERE id = 1", &[])
+        .db()?
         .ok_or_else(|| corrupt("audit head", "1", "missing"))?;
     head_from_row(&row)
 }
@@ -226,7 +228,8 @@ fn read_audit(tx: &mut Transaction<'_>) -> Result<Vec<AuditEntry>, PoolError> {
 /// the transaction ends, so concurrent appends queue instead of forking the chain.
 fn append_in(tx: &mut Transaction<'_>, event: &AuditEvent) -> Result<(), PoolError> {
     let row = tx
-        .query_opt("SELECT count, hash FROM audit_head WHERE id = 1 FOR UPDATE", &[])?
+        .query_opt("SELECT count, hash FROM audit_head WHERE id = 1 FOR UPDATE", &[])
+        .db()?
         .ok_or_else(|| corrupt("audit head", "1", "missing"))?;
     let head = head_from_row(&row)?;
     let e = AuditEntry::next(&head, event);
@@ -240,18 +243,19 @@ fn append_in(tx: &mut Transaction<'_>, event: &AuditEvent) -> Result<(), PoolErr
         if err.code() == Some(&SqlState::UNIQUE_VIOLATION) {
             PoolError::AuditConflict { seq: e.seq }
         } else {
-            PoolError::from(err)
+            err.wrap()
         }
     })?;
-    tx.execute("UPDATE audit_head SET count = $1, hash = $2 WHERE id = 1", &[&seq, &e.hash])?;
+    tx.execute("UPDATE audit_head SET count = $1, hash = $2 WHERE id = 1", &[&seq, &e.hash])
+        .db()?;
     Ok(())
 }
 
 /// Appends one audit entry in its own transaction.
 fn append_now(client: &mut Client, event: &AuditEvent) -> Result<(), PoolError> {
-    let mut tx = client.transaction()?;
+    let mut tx = client.transaction().db()?;
     append_in(&mut tx, event)?;
-    tx.commit()?;
+    tx.commit().db()?;
     Ok(())
 }
 
@@ -285,18 +289,20 @@ fn readable_tables(policy: &Policy, role: Role) -> Vec<&'static str> {
 
 /// The append-only trigger of the audit log, enabled and calling the function that refuses.
 fn check_triggers(tx: &mut Transaction<'_>) -> Result<Vec<AuditProblem>, PoolError> {
-    let rows = tx.query(
-        "SELECT t.tgname::text, t.tgenabled::text, p.prosrc \
+    let rows = tx
+        .query(
+            "SELECT t.tgname::text, t.tgenabled::text, p.prosrc \
          FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
          WHERE t.tgrelid = 'audit_log'::regclass AND NOT t.tgisinternal",
-        &[],
-    )?;
+            &[],
+        )
+        .db()?;
     let mut problems = Vec::new();
     let mut found = false;
     for r in &rows {
-        let name: String = r.try_get(0)?;
-        let enabled: String = r.try_get(1)?;
-        let body: String = r.try_get(2)?;
+        let name: String = r.try_get(0).db()?;
+        let enabled: String = r.try_get(1).db()?;
+        let body: String = r.try_get(2).db()?;
         if audit_triggers(Dialect::Postgres).iter().any(|(n, _)| *n == name) {
             found = true;
             if enabled == "D" || !body.contains("append-only") {
@@ -372,7 +378,7 @@ impl PostgresPool {
         if options.batch_rows == 0 {
             return Err(config_error("batch_rows must be at least 1, got 0"));
         }
-        let mut client = config.connect(tls)?;
+        let mut client = config.connect(tls).db()?;
         let policy = migrate(&mut client, &options.schema, &options.policy)?;
         Ok(Guarded::wrap(PostgresStore {
             client: Mutex::new(client),
@@ -403,9 +409,11 @@ impl PostgresPool {
     /// [`PoolError::Postgres`].
     pub fn schema_version(&self) -> Result<i64, PoolError> {
         let mut client = self.store.lock()?;
-        Ok(client
-            .query_one("SELECT version FROM finkit_schema_version WHERE id = 1", &[])?
-            .try_get(0)?)
+        client
+            .query_one("SELECT version FROM finkit_schema_version WHERE id = 1", &[])
+            .db()?
+            .try_get(0)
+            .db()
     }
 
     /// Drops the pool's schema with every table and the audit trail (`DROP SCHEMA ... CASCADE`),
@@ -419,13 +427,16 @@ impl PostgresPool {
         let store = self.store;
         let mut client = store.lock()?;
         // The schema name was validated when the pool was opened.
-        client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema))?;
+        client
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema))
+            .db()?;
         // The pool's group roles (`grant_database_access`), which only existed for it.
         for role in Role::ALL {
             let name = group_role(&store.schema, role);
-            let exists = client.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])?;
+            let exists =
+                client.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name]).db()?;
             if exists.is_some() {
-                client.batch_execute(&format!("DROP ROLE \"{name}\""))?;
+                client.batch_execute(&format!("DROP ROLE \"{name}\"")).db()?;
             }
         }
         Ok(())
@@ -468,9 +479,9 @@ impl PostgresPool {
         let mut client = self.store.lock()?;
         let schema = &self.store.schema;
         let tables = readable_tables(&policy, role);
-        let mut tx = client.transaction()?;
-        if tx.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&group])?.is_none() {
-            tx.batch_execute(&format!("CREATE ROLE \"{group}\" NOLOGIN"))?;
+        let mut tx = client.transaction().db()?;
+        if tx.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&group]).db()?.is_none() {
+            tx.batch_execute(&format!("CREATE ROLE \"{group}\" NOLOGIN")).db()?;
         }
         // Identifiers cannot be parameters: `schema`, `group` and `login` were validated above
         // and the table names are constants.
@@ -482,10 +493,10 @@ impl PostgresPool {
             sql.push_str(&format!("GRANT SELECT ON \"{schema}\".{table} TO \"{group}\";"));
         }
         sql.push_str(&format!("GRANT \"{group}\" TO \"{login}\";"));
-        tx.batch_execute(&sql)?;
+        tx.batch_execute(&sql).db()?;
         let detail = format!("login {login} -> {group}: select on {}", tables.join(", "));
         append_in(&mut tx, &allowed(who, "administer", "database_roles", detail))?;
-        tx.commit()?;
+        tx.commit().db()?;
         Ok(())
     }
 }
@@ -505,9 +516,10 @@ impl PostgresStore {
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
-            .start()?;
+            .start()
+            .db()?;
         let out = f(&mut tx)?;
-        tx.commit()?;
+        tx.commit().db()?;
         Ok(out)
     }
 }
@@ -520,43 +532,48 @@ fn migrate(
     initial_policy: &Policy,
 ) -> Result<Policy, PoolError> {
     // Identifiers cannot be bound parameters; `schema` was validated by `valid_schema`.
-    client.batch_execute(&format!("SET search_path TO \"{schema}\""))?;
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key("migrate", schema)])?;
+    client.batch_execute(&format!("SET search_path TO \"{schema}\"")).db()?;
+    let mut tx = client.transaction().db()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key("migrate", schema)]).db()?;
     tx.batch_execute(&format!(
         "CREATE SCHEMA IF NOT EXISTS \"{schema}\";
          CREATE TABLE IF NOT EXISTS finkit_schema_version (
              id INTEGER PRIMARY KEY CHECK (id = 1),
              version BIGINT NOT NULL
          );"
-    ))?;
+    ))
+    .db()?;
     let found: i64 = tx
-        .query_opt("SELECT version FROM finkit_schema_version WHERE id = 1", &[])?
+        .query_opt("SELECT version FROM finkit_schema_version WHERE id = 1", &[])
+        .db()?
         .map(|r| r.try_get(0))
-        .transpose()?
+        .transpose()
+        .db()?
         .unwrap_or(0);
     if found > SCHEMA_VERSION {
         return Err(PoolError::FutureSchema { found, supported: SCHEMA_VERSION });
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > found) {
-        tx.batch_execute(&m.sql(Dialect::Postgres))?;
+        tx.batch_execute(&m.sql(Dialect::Postgres)).db()?;
     }
     if found < SCHEMA_VERSION {
         tx.execute(
             "INSERT INTO finkit_schema_version (id, version) VALUES (1, $1) \
              ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
             &[&SCHEMA_VERSION],
-        )?;
+        )
+        .db()?;
     }
     let json =
         serde_json::to_string(initial_policy).map_err(|e| PoolError::Policy(e.to_string()))?;
     tx.execute(
         "INSERT INTO pool_policy (id, policy) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
         &[&json],
-    )?;
+    )
+    .db()?;
     let stored: String =
-        tx.query_one("SELECT policy FROM pool_policy WHERE id = 1", &[])?.try_get(0)?;
-    tx.commit()?;
+        tx.query_one("SELECT policy FROM pool_policy WHERE id = 1", &[]).db()?.try_get(0).db()?;
+    tx.commit().db()?;
     Policy::from_json_str(&stored).map_err(|e| corrupt("policy", "1", e.to_string()))
 }
 
@@ -766,7 +783,8 @@ impl Store {
                 "INSERT INTO credit_events (firm_id, date, kind) \
                  SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])",
                 &[&f, &d, &k],
-            )?;
+            )
+            .db()?;
         }
         for c in of_kind!(Price).chunks(chunk) {
             let i: Vec<&str> = c.iter().map(|p| p.instrument.as_str()).collect();
@@ -776,7 +794,8 @@ impl Store {
                 "INSERT INTO prices (instrument, date, price) \
                  SELECT * FROM unnest($1::text[], $2::bigint[], $3::float8[])",
                 &[&i, &d, &p],
-            )?;
+            )
+            .db()?;
         }
         Ok(())
     }
@@ -839,7 +858,7 @@ fn insert_firms(tx: &mut Transaction<'_>, c: &[&Firm]) -> Result<(), PoolError> 
             &cert_date, &rd, &rd_share, &inv, &util, &design, &soft, &venture, &cname, &email,
             &phone,
         ],
-    )?;
+    ).db()?;
     Ok(())
 }
 
@@ -880,7 +899,7 @@ fn insert_statements(tx: &mut Transaction<'_>, c: &[&FinancialStatement]) -> Res
              $20::float8[], $21::float8[], $22::float8[])"
         ),
         &params,
-    )?;
+    ).db()?;
     Ok(())
 }
 
@@ -917,7 +936,8 @@ fn insert_applications(tx: &mut Transaction<'_>, c: &[&LoanApplication]) -> Resu
             &collateral,
             &guarantees,
         ],
-    )?;
+    )
+    .db()?;
     Ok(())
 }
 
@@ -939,7 +959,8 @@ fn insert_exposures(tx: &mut Transaction<'_>, c: &[&Exposure]) -> Result<(), Poo
              $8::float8[], $9::text[], $10::text[])"
         ),
         &[&loan, &firm, &pd, &lgd, &ead, &maturity, &sector, &sales, &rating, &currency],
-    )?;
+    )
+    .db()?;
     Ok(())
 }
 
@@ -1083,7 +1104,9 @@ impl ReadStore for PostgresStore {
     fn portfolio(&self) -> Result<Portfolio, PoolError> {
         self.snapshot(|tx| {
             let mut cols = PortfolioColumns::default();
-            for r in tx.query(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id COLLATE \"C\""), &[])? {
+            for r in
+                tx.query(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id COLLATE \"C\""), &[]).db()?
+            {
                 portfolio_row(&mut cols, &r)?;
             }
             // Portfolio::new re-validates every column, so edited rows cannot smuggle in bad values.
@@ -1127,7 +1150,7 @@ impl ReadStore for PostgresStore {
                 tx,
                 "SELECT date, price FROM prices WHERE instrument = $1 ORDER BY date",
                 &[&instrument.as_str()],
-                |r| Ok((r.try_get::<_, i64>(0)?, r.try_get::<_, f64>(1)?)),
+                |r| Ok((r.try_get::<_, i64>(0).db()?, r.try_get::<_, f64>(1).db()?)),
             )?;
             price_series(instrument, obs)
         })
@@ -1161,21 +1184,21 @@ impl WriteStore for PostgresStore {
         let mut client = self.lock()?;
         // One writer at a time per pool schema: the key and referential checks below then see
         // exactly the committed state. Dropping `tx` on any error rolls everything back.
-        let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.ingest_lock])?;
+        let mut tx = client.transaction().db()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.ingest_lock]).db()?;
         let mut store = Store::prefetch(&mut tx, batch)?;
         let report = apply_batch(&mut store, batch)?;
         let event = match commit(&report) {
             Ok(event) => event,
             Err(refused) => {
-                tx.rollback()?;
+                tx.rollback().db()?;
                 return Err(refused);
             }
         };
         store.flush(&mut tx, self.batch_rows)?;
         append_in(&mut tx, &event)?;
         let head = read_head(&mut tx)?;
-        tx.commit()?;
+        tx.commit().db()?;
         Ok((report, head))
     }
 }

@@ -2,6 +2,7 @@
 //! column lists and the decoding of rows, written once over [`SqlRow`] so that SQLite and
 //! PostgreSQL read a record back in exactly the same way.
 
+use crate::error::Backend as _;
 use chrono::{Datelike, NaiveDate};
 use finkit_schema::{
     Amount, ApplicationId, CreditEvent, Currency, Exposure, FinancialStatement, Firm, FirmId,
@@ -28,50 +29,50 @@ pub(crate) trait SqlRow {
 
 impl SqlRow for rusqlite::Row<'_> {
     fn text(&self, i: usize) -> Result<String, PoolError> {
-        Ok(self.get(i)?)
+        self.get(i).db()
     }
     fn opt_text(&self, i: usize) -> Result<Option<String>, PoolError> {
-        Ok(self.get(i)?)
+        self.get(i).db()
     }
     fn int(&self, i: usize) -> Result<i64, PoolError> {
-        Ok(self.get(i)?)
+        self.get(i).db()
     }
     fn opt_int(&self, i: usize) -> Result<Option<i64>, PoolError> {
-        Ok(self.get(i)?)
+        self.get(i).db()
     }
     fn float(&self, i: usize) -> Result<f64, PoolError> {
-        Ok(self.get(i)?)
+        self.get(i).db()
     }
     fn opt_float(&self, i: usize) -> Result<Option<f64>, PoolError> {
-        Ok(self.get(i)?)
+        self.get(i).db()
     }
     fn flag(&self, i: usize) -> Result<bool, PoolError> {
-        Ok(self.get::<_, i64>(i)? != 0)
+        Ok(self.get::<_, i64>(i).db()? != 0)
     }
 }
 
 #[cfg(feature = "postgres")]
 impl SqlRow for postgres::Row {
     fn text(&self, i: usize) -> Result<String, PoolError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).db()
     }
     fn opt_text(&self, i: usize) -> Result<Option<String>, PoolError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).db()
     }
     fn int(&self, i: usize) -> Result<i64, PoolError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).db()
     }
     fn opt_int(&self, i: usize) -> Result<Option<i64>, PoolError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).db()
     }
     fn float(&self, i: usize) -> Result<f64, PoolError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).db()
     }
     fn opt_float(&self, i: usize) -> Result<Option<f64>, PoolError> {
-        Ok(self.try_get(i)?)
+        self.try_get(i).db()
     }
     fn flag(&self, i: usize) -> Result<bool, PoolError> {
-        Ok(self.try_get::<_, i32>(i)? != 0)
+        Ok(self.try_get::<_, i32>(i).db()? != 0)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one file (or memory), WAL, marked with
 //! [`crate::migrations::APPLICATION_ID`]; migrations only on creation or an explicit upgrade.
 
+use crate::error::{Backend as _, BackendKind as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -98,9 +99,11 @@ pub type SqlitePool = Guarded<SqliteStore>;
 
 fn read_head(conn: &Connection) -> Result<AuditHead, PoolError> {
     let (count, hash): (i64, String) = conn
-        .prepare_cached("SELECT count, hash FROM audit_head WHERE id = 1")?
+        .prepare_cached("SELECT count, hash FROM audit_head WHERE id = 1")
+        .db()?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
+        .optional()
+        .db()?
         .ok_or_else(|| corrupt("audit head", "1", "missing"))?;
     let count = u64::try_from(count).map_err(|_| corrupt("audit head", "1", "negative count"))?;
     Ok(AuditHead { count, hash })
@@ -114,22 +117,24 @@ pub(crate) fn append_in(conn: &Connection, event: &AuditEvent) -> Result<(), Poo
     conn.prepare_cached(
         "INSERT INTO audit_log (seq, at, principal, role, action, entity, detail, outcome, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
+    ).db()?
     .execute(params![seq, e.at, e.principal, e.role, e.action, e.entity, e.detail, e.outcome, e.prev_hash, e.hash])
     .map_err(|err| match err.sqlite_error_code() {
         Some(rusqlite::ErrorCode::ConstraintViolation) => PoolError::AuditConflict { seq: e.seq },
-        _ => PoolError::from(err),
+        _ => err.wrap(),
     })?;
-    conn.prepare_cached("UPDATE audit_head SET count = ?1, hash = ?2 WHERE id = 1")?
-        .execute(params![seq, e.hash])?;
+    conn.prepare_cached("UPDATE audit_head SET count = ?1, hash = ?2 WHERE id = 1")
+        .db()?
+        .execute(params![seq, e.hash])
+        .db()?;
     Ok(())
 }
 
 /// Appends one audit entry in its own write transaction.
 pub(crate) fn append_now(conn: &mut Connection, event: &AuditEvent) -> Result<(), PoolError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     append_in(&tx, event)?;
-    tx.commit()?;
+    tx.commit().db()?;
     Ok(())
 }
 
@@ -193,7 +198,7 @@ impl SqlitePool {
     pub fn in_memory_with(policy: Policy) -> Result<Self, PoolError> {
         let options = SqliteOptions { policy, ..SqliteOptions::default() };
         let store = SqliteStore {
-            conn: Mutex::new(Connection::open_in_memory()?),
+            conn: Mutex::new(Connection::open_in_memory().db()?),
             policy: RwLock::new(Arc::new(options.policy.clone())),
             path: None,
         };
@@ -220,7 +225,7 @@ impl SqlitePool {
     /// [`PoolError::Sqlite`].
     pub fn schema_version(&self) -> Result<i64, PoolError> {
         let conn = self.store.lock()?;
-        Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0)).db()
     }
 
     /// `PRAGMA integrity_check`: `"ok"` when the file is sound.
@@ -231,9 +236,12 @@ impl SqlitePool {
     pub fn integrity_check(&self) -> Result<String, PoolError> {
         let conn = self.store.lock()?;
         let rows: Vec<String> = conn
-            .prepare("PRAGMA integrity_check")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+            .prepare("PRAGMA integrity_check")
+            .db()?
+            .query_map([], |r| r.get(0))
+            .db()?
+            .collect::<Result<_, _>>()
+            .db()?;
         Ok(rows.join("\n"))
     }
 }
@@ -253,16 +261,18 @@ impl SqliteStore {
     /// just opens the pool.
     fn prepare(&self, options: &SqliteOptions, path: &Path, wal: bool) -> Result<(), PoolError> {
         let mut conn = self.lock()?;
-        conn.busy_timeout(options.busy_timeout)?;
+        conn.busy_timeout(options.busy_timeout).db()?;
         // The first read of the header: a file that is not SQLite fails here. Nothing below
         // writes until the file is known to be a finkit pool (or an empty database).
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let application_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
+        let application_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).db()?;
         let objects: i64 =
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).db()?;
         let has_finkit_tables: bool = conn
-            .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'")?
-            .exists([])?;
+            .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_head'")
+            .db()?
+            .exists([])
+            .db()?;
         let fresh = objects == 0 && version == 0 && application_id == 0;
         if fresh && !options.create {
             return Err(PoolError::EmptyDatabase { path: path.to_path_buf() });
@@ -284,16 +294,18 @@ impl SqliteStore {
             }
         }
         if wal {
-            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            let mode: String =
+                conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).db()?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(PoolError::from(rusqlite::Error::InvalidQuery));
+                return Err(rusqlite::Error::InvalidQuery.wrap());
             }
         }
         // NORMAL is durable against process crashes in WAL mode; a 64 MiB page cache keeps
         // large ingests from spilling B-tree pages mid-transaction.
         conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;",
-        )?;
+        )
+        .db()?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, &options.policy)?;
         let stored = load_policy(&conn)?;
@@ -307,9 +319,9 @@ impl SqliteStore {
         f: impl FnOnce(&Connection) -> Result<R, PoolError>,
     ) -> Result<R, PoolError> {
         let mut conn = self.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).db()?;
         let out = f(&tx)?;
-        tx.commit()?;
+        tx.commit().db()?;
         Ok(out)
     }
 }
@@ -325,9 +337,11 @@ impl SqlitePool {
     pub fn principal_for(&self, name: &str) -> Result<Principal, PoolError> {
         let conn = self.store.lock()?;
         let role: Option<String> = conn
-            .prepare_cached("SELECT role FROM pool_users WHERE name = ?1")?
+            .prepare_cached("SELECT role FROM pool_users WHERE name = ?1")
+            .db()?
             .query_row([name], |r| r.get(0))
-            .optional()?;
+            .optional()
+            .db()?;
         match role {
             None => Err(PoolError::UnknownUser { name: name.to_owned() }),
             Some(text) => Role::parse(&text)
@@ -365,8 +379,10 @@ impl SqlitePool {
             c.prepare_cached(
                 "INSERT INTO pool_users (name, role) VALUES (?1, ?2) \
                  ON CONFLICT (name) DO UPDATE SET role = excluded.role",
-            )?
-            .execute(params![name, role.as_str()])?;
+            )
+            .db()?
+            .execute(params![name, role.as_str()])
+            .db()?;
             let was = old.map_or("none", Role::as_str);
             Ok(((), format!("set user {name:?}: role {was} -> {role}")))
         })
@@ -384,7 +400,11 @@ impl SqlitePool {
             if old == Some(Role::Admin) {
                 last_admin_guard(c, name)?;
             }
-            let n = c.prepare_cached("DELETE FROM pool_users WHERE name = ?1")?.execute([name])?;
+            let n = c
+                .prepare_cached("DELETE FROM pool_users WHERE name = ?1")
+                .db()?
+                .execute([name])
+                .db()?;
             let was = old.map_or("none", Role::as_str);
             Ok((n == 1, format!("remove user {name:?} (role {was})")))
         })
@@ -401,8 +421,10 @@ impl SqlitePool {
         let json = policy_json(policy)?;
         self.administer(who, "policy", |c| {
             policy.validate_for_pool()?;
-            c.prepare_cached("UPDATE pool_policy SET policy = ?1 WHERE id = 1")?
-                .execute([&json])?;
+            c.prepare_cached("UPDATE pool_policy SET policy = ?1 WHERE id = 1")
+                .db()?
+                .execute([&json])
+                .db()?;
             Ok(((), format!("set policy {json}")))
         })?;
         *self.store.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
@@ -421,15 +443,15 @@ impl SqlitePool {
     pub fn bootstrap_admin(&self, name: &str) -> Result<bool, PoolError> {
         valid_user_name(name)?;
         let mut conn = self.store.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if tx.prepare("SELECT 1 FROM pool_users")?.exists([])? {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        if tx.prepare("SELECT 1 FROM pool_users").db()?.exists([]).db()? {
             return Ok(false);
         }
-        tx.execute("INSERT INTO pool_users (name, role) VALUES (?1, 'admin')", [name])?;
+        tx.execute("INSERT INTO pool_users (name, role) VALUES (?1, 'admin')", [name]).db()?;
         let first = Principal::new(name, Role::Admin);
         let detail = format!("bootstrap: first user {name:?} registered as admin");
         append_in(&tx, &AuditEvent::new(&first, "administer", "users", detail, Outcome::Allowed))?;
-        tx.commit()?;
+        tx.commit().db()?;
         Ok(true)
     }
 
@@ -443,10 +465,10 @@ impl SqlitePool {
     ) -> Result<R, PoolError> {
         self.check(who, Permission::Administer, "administer", entity)?;
         let mut conn = self.store.lock()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
         let (out, detail) = f(&tx)?;
         append_in(&tx, &allowed(who, "administer", entity, detail))?;
-        tx.commit()?;
+        tx.commit().db()?;
         Ok(out)
     }
 }
@@ -470,9 +492,11 @@ fn valid_user_name(name: &str) -> Result<(), PoolError> {
 
 fn user_role(c: &Connection, name: &str) -> Result<Option<Role>, PoolError> {
     let text: Option<String> = c
-        .prepare_cached("SELECT role FROM pool_users WHERE name = ?1")?
+        .prepare_cached("SELECT role FROM pool_users WHERE name = ?1")
+        .db()?
         .query_row([name], |r| r.get(0))
-        .optional()?;
+        .optional()
+        .db()?;
     text.map(|t| {
         Role::parse(&t).ok_or_else(|| corrupt("user", name, format!("unknown role {t:?}")))
     })
@@ -480,11 +504,13 @@ fn user_role(c: &Connection, name: &str) -> Result<Option<Role>, PoolError> {
 }
 
 fn last_admin_guard(c: &Connection, name: &str) -> Result<(), PoolError> {
-    let others: i64 = c.query_row(
-        "SELECT count(*) FROM pool_users WHERE role = 'admin' AND name <> ?1",
-        [name],
-        |r| r.get(0),
-    )?;
+    let others: i64 = c
+        .query_row(
+            "SELECT count(*) FROM pool_users WHERE role = 'admin' AND name <> ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .db()?;
     if others == 0 {
         return Err(PoolError::Policy(format!(
             "{name:?} is the last admin of the pool; register another admin first"
@@ -495,8 +521,8 @@ fn last_admin_guard(c: &Connection, name: &str) -> Result<(), PoolError> {
 
 fn read_users(c: &Connection) -> Result<Vec<(String, Role)>, PoolError> {
     collect(c, "SELECT name, role FROM pool_users ORDER BY name", [], |r| {
-        let name: String = r.get(0)?;
-        let text: String = r.get(1)?;
+        let name: String = r.get(0).db()?;
+        let text: String = r.get(1).db()?;
         let role = Role::parse(&text)
             .ok_or_else(|| corrupt("user", &name, format!("unknown role {text:?}")))?;
         Ok((name, role))
@@ -514,9 +540,9 @@ fn check_triggers(c: &Connection) -> Result<Vec<AuditProblem>, PoolError> {
         [],
         |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                r.get::<_, String>(0).db()?,
+                r.get::<_, String>(1).db()?,
+                r.get::<_, Option<String>>(2).db()?.unwrap_or_default(),
             ))
         },
     )?;
@@ -553,31 +579,34 @@ fn check_triggers(c: &Connection) -> Result<Vec<AuditProblem>, PoolError> {
 /// connection sees either no pool or a complete one), marks the file as a finkit pool and
 /// stores `initial_policy` when the pool has no policy yet.
 fn migrate(conn: &mut Connection, initial_policy: &Policy) -> Result<(), PoolError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     // Re-read inside the write lock: another process may have migrated meanwhile.
-    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
     if version > SCHEMA_VERSION {
         return Err(PoolError::FutureSchema { found: version, supported: SCHEMA_VERSION });
     }
-    let application_id: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let application_id: i32 = tx.query_row("PRAGMA application_id", [], |r| r.get(0)).db()?;
     if version == SCHEMA_VERSION && application_id == APPLICATION_ID {
         return Ok(());
     }
     for m in MIGRATIONS.iter().filter(|m| m.version > version) {
-        tx.execute_batch(&m.sql(Dialect::Sqlite))?;
+        tx.execute_batch(&m.sql(Dialect::Sqlite)).db()?;
     }
     // PRAGMA takes no parameters; both values are constants of this crate.
     tx.execute_batch(&format!(
         "PRAGMA user_version = {SCHEMA_VERSION}; PRAGMA application_id = {APPLICATION_ID};"
-    ))?;
-    let stored: bool = tx.prepare("SELECT 1 FROM pool_policy WHERE id = 1")?.exists([])?;
+    ))
+    .db()?;
+    let stored: bool =
+        tx.prepare("SELECT 1 FROM pool_policy WHERE id = 1").db()?.exists([]).db()?;
     if !stored {
         tx.execute(
             "INSERT INTO pool_policy (id, policy) VALUES (1, ?1)",
             [policy_json(initial_policy)?],
-        )?;
+        )
+        .db()?;
     }
-    tx.commit()?;
+    tx.commit().db()?;
     Ok(())
 }
 
@@ -589,7 +618,8 @@ fn policy_json(policy: &Policy) -> Result<String, PoolError> {
 fn load_policy(conn: &Connection) -> Result<Policy, PoolError> {
     let text: String = conn
         .query_row("SELECT policy FROM pool_policy WHERE id = 1", [], |r| r.get(0))
-        .optional()?
+        .optional()
+        .db()?
         .ok_or_else(|| corrupt("policy", "1", "missing"))?;
     Policy::from_json_str(&text).map_err(|e| corrupt("policy", "1", e.to_string()))
 }
@@ -603,7 +633,7 @@ fn classify(e: rusqlite::Error, path: &Path) -> PoolError {
         Some(rusqlite::ErrorCode::CannotOpen) if path.is_dir() => {
             PoolError::IsDirectory { path: path.to_path_buf() }
         }
-        _ => PoolError::from(e),
+        _ => e.wrap(),
     }
 }
 
@@ -620,9 +650,9 @@ impl Store<'_> {
         record: &T,
         decode: impl Fn(&SqlRow<'_>) -> Result<T, PoolError>,
     ) -> Result<Put, PoolError> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut rows = stmt.query(key)?;
-        match rows.next()? {
+        let mut stmt = self.conn.prepare_cached(sql).db()?;
+        let mut rows = stmt.query(key).db()?;
+        match rows.next().db()? {
             Some(row) if decode(row)? == *record => Ok(Put::Unchanged),
             _ => Ok(Put::Conflict),
         }
@@ -631,7 +661,11 @@ impl Store<'_> {
 
 impl IngestStore for Store<'_> {
     fn firm_exists(&mut self, id: &FirmId) -> Result<bool, PoolError> {
-        Ok(self.conn.prepare_cached("SELECT 1 FROM firms WHERE id = ?1")?.exists([id.as_str()])?)
+        self.conn
+            .prepare_cached("SELECT 1 FROM firms WHERE id = ?1")
+            .db()?
+            .exists([id.as_str()])
+            .db()
     }
 
     fn put(&mut self, record: &Record) -> Result<Put, PoolError> {
@@ -646,7 +680,7 @@ impl IngestStore for Store<'_> {
                          software_copyrights, venture_funding, contact_name, contact_email, contact_phone) \
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
                          ?18, ?19, ?20) ON CONFLICT DO NOTHING",
-                    )?
+                    ).db()?
                     .execute(params![
                         f.id.as_str(),
                         f.name,
@@ -668,7 +702,7 @@ impl IngestStore for Store<'_> {
                         f.contact_name,
                         f.contact_email,
                         f.contact_phone,
-                    ])?;
+                    ]).db()?;
                 if n == 1 {
                     return Ok(Put::Inserted);
                 }
@@ -688,7 +722,7 @@ impl IngestStore for Store<'_> {
                          net_income, rd_expense, operating_cash_flow, capex) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
                          ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
                          ON CONFLICT DO NOTHING",
-                    )?
+                    ).db()?
                     .execute(params![
                         s.firm_id.as_str(),
                         date_key(s.period_end),
@@ -712,7 +746,7 @@ impl IngestStore for Store<'_> {
                         s.rd_expense,
                         s.operating_cash_flow,
                         s.capex,
-                    ])?;
+                    ]).db()?;
                 if n == 1 {
                     return Ok(Put::Inserted);
                 }
@@ -734,7 +768,7 @@ impl IngestStore for Store<'_> {
                         "INSERT INTO applications (id, firm_id, application_date, amount, currency, tenor, \
                          product, purpose, collateral, guarantees) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
                          ?10) ON CONFLICT DO NOTHING",
-                    )?
+                    ).db()?
                     .execute(params![
                         a.id.as_str(),
                         a.firm_id.as_str(),
@@ -746,7 +780,7 @@ impl IngestStore for Store<'_> {
                         a.purpose,
                         collateral,
                         guarantees,
-                    ])?;
+                    ]).db()?;
                 if n == 1 {
                     return Ok(Put::Inserted);
                 }
@@ -762,7 +796,7 @@ impl IngestStore for Store<'_> {
                     .prepare_cached(
                         "INSERT INTO exposures (loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, \
                          rating, currency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
-                    )?
+                    ).db()?
                     .execute(params![
                         e.loan_id.as_str(),
                         e.firm_id.as_str(),
@@ -774,7 +808,7 @@ impl IngestStore for Store<'_> {
                         e.annual_sales.map(Amount::get),
                         e.rating,
                         e.currency.as_str(),
-                    ])?;
+                    ]).db()?;
                 if n == 1 {
                     return Ok(Put::Inserted);
                 }
@@ -789,8 +823,8 @@ impl IngestStore for Store<'_> {
                 let n = c
                     .prepare_cached(
                         "INSERT INTO credit_events (firm_id, date, kind) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    )?
-                    .execute(params![e.firm_id.as_str(), date_key(e.date), enum_text(&e.kind)])?;
+                    ).db()?
+                    .execute(params![e.firm_id.as_str(), date_key(e.date), enum_text(&e.kind)]).db()?;
                 // The whole event is its key: a conflict is an identical event.
                 Ok(if n == 1 { Put::Inserted } else { Put::Unchanged })
             }
@@ -798,14 +832,16 @@ impl IngestStore for Store<'_> {
                 let n = c
                     .prepare_cached(
                         "INSERT INTO prices (instrument, date, price) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    )?
-                    .execute(params![p.instrument.as_str(), date_key(p.date), p.price])?;
+                    ).db()?
+                    .execute(params![p.instrument.as_str(), date_key(p.date), p.price]).db()?;
                 if n == 1 {
                     return Ok(Put::Inserted);
                 }
                 let stored: f64 = c
-                    .prepare_cached("SELECT price FROM prices WHERE instrument = ?1 AND date = ?2")?
-                    .query_row(params![p.instrument.as_str(), date_key(p.date)], |r| r.get(0))?;
+                    .prepare_cached("SELECT price FROM prices WHERE instrument = ?1 AND date = ?2")
+                    .db()?
+                    .query_row(params![p.instrument.as_str(), date_key(p.date)], |r| r.get(0))
+                    .db()?;
                 Ok(if stored.to_bits() == p.price.to_bits() {
                     Put::Unchanged
                 } else {
@@ -822,10 +858,10 @@ fn collect<T>(
     params: impl rusqlite::Params,
     decode: impl Fn(&SqlRow<'_>) -> Result<T, PoolError>,
 ) -> Result<Vec<T>, PoolError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(params)?;
+    let mut stmt = conn.prepare_cached(sql).db()?;
+    let mut rows = stmt.query(params).db()?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
+    while let Some(row) = rows.next().db()? {
         out.push(decode(row)?);
     }
     Ok(out)
@@ -964,9 +1000,10 @@ impl ReadStore for SqliteStore {
     fn portfolio(&self) -> Result<Portfolio, PoolError> {
         self.snapshot(|c| {
             let mut cols = PortfolioColumns::default();
-            let mut stmt = c.prepare_cached(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id"))?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
+            let mut stmt =
+                c.prepare_cached(&format!("{PORTFOLIO_SELECT} ORDER BY loan_id")).db()?;
+            let mut rows = stmt.query([]).db()?;
+            while let Some(r) = rows.next().db()? {
                 portfolio_row(&mut cols, r)?;
             }
             // Portfolio::new re-validates every column, so edited files cannot smuggle in bad values.
@@ -1005,7 +1042,7 @@ impl ReadStore for SqliteStore {
                 c,
                 "SELECT date, price FROM prices WHERE instrument = ?1 ORDER BY date",
                 [instrument.as_str()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)),
+                |r| Ok((r.get::<_, i64>(0).db()?, r.get::<_, f64>(1).db()?)),
             )?;
             price_series(instrument, obs)
         })
@@ -1037,13 +1074,13 @@ pub(crate) fn known_versions(
     params: impl rusqlite::Params,
     latest_period_only: bool,
 ) -> Result<Vec<FinancialStatement>, PoolError> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(params)?;
+    let mut stmt = conn.prepare_cached(sql).db()?;
+    let mut rows = stmt.query(params).db()?;
     let mut out = Vec::new();
     let mut last: Option<(String, i64)> = None;
-    while let Some(row) = rows.next()? {
-        let firm = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        let period: i64 = row.get(1)?;
+    while let Some(row) = rows.next().db()? {
+        let firm = row.get_ref(0).db()?.as_str().map_err(rusqlite::Error::from).db()?;
+        let period: i64 = row.get(1).db()?;
         let same =
             last.as_ref().is_some_and(|(f, p)| f == firm && (latest_period_only || *p == period));
         if !same {
@@ -1068,18 +1105,18 @@ impl WriteStore for SqliteStore {
         let mut conn = self.lock()?;
         // IMMEDIATE takes the write lock up front, so the referential and key checks and the
         // inserts see one state. Dropping `tx` on any error rolls everything back.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
         let report = apply_batch(&mut Store { conn: &tx }, batch)?;
         let event = match commit(&report) {
             Ok(event) => event,
             Err(refused) => {
-                tx.rollback()?;
+                tx.rollback().db()?;
                 return Err(refused);
             }
         };
         append_in(&tx, &event)?;
         let head = read_head(&tx)?;
-        tx.commit()?;
+        tx.commit().db()?;
         Ok((report, head))
     }
 }
