@@ -285,6 +285,7 @@ pub struct PsiParams {
 /// A stability index with its bins: edges (for [`psi`]), counts, and per-bin terms.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct StabilityIndex {
     /// Inner right-closed edges (empty for [`stability_from_counts`]).
     pub edges: Vec<f64>,
@@ -435,6 +436,7 @@ pub fn stability_from_counts(
 /// One group of the Hosmer–Lemeshow test.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct HlGroup {
     /// Rows in the group.
     pub n: usize,
@@ -447,6 +449,7 @@ pub struct HlGroup {
 /// The Hosmer–Lemeshow goodness-of-fit test.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct HosmerLemeshow {
     /// The groups, from the lowest PD to the highest.
     pub groups: Vec<HlGroup>,
@@ -602,6 +605,7 @@ pub fn jeffreys_test(n: usize, defaults: usize, pd: f64) -> Result<f64, CreditEr
 /// Calibration of one grade: observed against predicted defaults, with both tests.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct GradeTest {
     /// The grade index.
     pub grade: usize,
@@ -676,6 +680,7 @@ pub enum CutoffRule {
 /// Confusion counts at a cut-off (positive = event = bad).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Confusion {
     /// Events predicted as events.
     pub true_positive: usize,

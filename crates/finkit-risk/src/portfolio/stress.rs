@@ -71,6 +71,7 @@ pub struct SectorShock {
 /// One value that a shock pushed out of [0, 1] and that was capped.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct CappedValue {
     /// The obligor id.
     pub id: String,
@@ -85,6 +86,7 @@ pub struct CappedValue {
 /// EL and capital of a portfolio.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct RiskSummary {
     /// Expected loss Σ PD·LGD·EAD (PD after the IRB floor).
     pub expected_loss: f64,
@@ -98,6 +100,7 @@ pub struct RiskSummary {
 
 /// A stress test result: the stressed portfolio and EL / capital before and after.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct StressResult {
     /// Before the stress.
     pub before: RiskSummary,
