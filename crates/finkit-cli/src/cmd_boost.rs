@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
 use crate::Output;
-use crate::cmd_credit::{credit_error, load_table};
+use crate::cmd_credit::load_table;
 use crate::error::CliError;
 use crate::input::{csv_reader, is_blank, read_error, record_line};
 use crate::pipeline;
@@ -310,7 +310,7 @@ pub(crate) fn score_stream<R: Read>(
                     .par_chunks(p)
                     .enumerate()
                     .map(|(i, x)| {
-                        let (margin, pd, reasons) = m.explain(x).map_err(credit_error)?;
+                        let (margin, pd, reasons) = m.explain(x)?;
                         Ok(Scored {
                             row: rows + i,
                             score: margin,
@@ -551,7 +551,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: Output) -> Result<(), CliError> {
         let n = block.len() / p;
         let x = finkit::schema::ndarray::ArrayView2::from_shape((n, p), &block)
             .map_err(|e| CliError::internal(e.to_string()))?;
-        let phi = model.contributions_batch(x).map_err(credit_error)?;
+        let phi = model.contributions_batch(x)?;
         for (i, c) in phi.rows().into_iter().enumerate() {
             let margin: f64 = c.sum();
             let mut cells = Vec::with_capacity(p + 4);
@@ -656,12 +656,11 @@ pub(crate) fn fit_boosting(args: &FitBoostingArgs, out: Output) -> Result<(), Cl
         .monotone(monotone)
         .exclude(exclude)
         .build()
-        .and_then(|p| p.fit(&data))
-        .map_err(credit_error)?;
-    let json_text = model.to_json().map_err(credit_error)?;
+        .and_then(|p| p.fit(&data))?;
+    let json_text = model.to_json()?;
     std::fs::write(&args.out, json_text)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
-    let pd = model.pd_batch(&data).map_err(credit_error)?;
+    let pd = model.pd_batch(&data)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
     let m = pipeline::metrics(&pd, &target)?;
     let signs: serde_json::Map<String, Json> = model

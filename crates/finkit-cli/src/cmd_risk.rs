@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use finkit::risk::RiskError;
 use finkit::risk::market::{
     self, GarchParams, Innovation, RollingMethod, RollingParams, TrafficLightZone, VarMethod,
     VarParams,
@@ -204,7 +203,7 @@ impl CapitalArgs {
             PdFloorArg::Basel2 => PdFloor::Basel2,
             PdFloorArg::Basel3 => PdFloor::Basel3,
         };
-        IrbOptions::new(floor, self.scaling_106, 0.999, true).map_err(risk_error)
+        IrbOptions::new(floor, self.scaling_106, 0.999, true).map_err(CliError::from)
     }
 }
 
@@ -267,14 +266,6 @@ pub(crate) struct PortfolioArgs {
 /// Largest scenario count of a --target-rel-error run when --scenarios is not given.
 const DEFAULT_TARGET_MAX_SCENARIOS: u64 = 10_000_000;
 
-/// Maps a risk-crate error to the CLI: numerical failures are internal, the rest is input.
-pub(crate) fn risk_error(e: RiskError) -> CliError {
-    match e {
-        RiskError::NotConverged { .. } => CliError::internal(e.to_string()),
-        _ => CliError::input(e.to_string()),
-    }
-}
-
 fn check_level(level: f64) -> Result<(), CliError> {
     if level.is_finite() && level > 0.0 && level < 1.0 {
         Ok(())
@@ -285,7 +276,7 @@ fn check_level(level: f64) -> Result<(), CliError> {
 
 fn load_returns(args: &PriceArgs) -> Result<Array1<f64>, CliError> {
     let column = read_prices(&args.prices, args.column.as_deref())?;
-    market::log_returns(&Array1::from(column.prices)).map_err(risk_error)
+    market::log_returns(&Array1::from(column.prices)).map_err(CliError::from)
 }
 
 /// Runs a `risk` subcommand.
@@ -309,10 +300,7 @@ fn var(args: &VarArgs, out: Output) -> Result<(), CliError> {
         VarMethodArg::Normal => VarMethod::Normal { sd: Default::default() },
         VarMethodArg::CornishFisher => VarMethod::CornishFisher { sd: Default::default() },
     };
-    let estimate = VarParams::new(args.level, method)
-        .map_err(risk_error)?
-        .estimate(&returns)
-        .map_err(risk_error)?;
+    let estimate = VarParams::new(args.level, method)?.estimate(&returns)?;
     if out.json {
         return out.print_json(&json!({
             "var": estimate.var, "es": estimate.es, "observations": returns.len()
@@ -348,10 +336,9 @@ fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
     };
     let forecast = RollingParams::new(args.level, method)
         .and_then(|p| p.with_window(window))
-        .and_then(|p| p.forecast(&returns))
-        .map_err(risk_error)?;
+        .and_then(|p| p.forecast(&returns))?;
     let realised = Array1::from(returns.to_vec()[forecast.first_index..].to_vec());
-    let result = market::backtest(&realised, &forecast.var, args.level).map_err(risk_error)?;
+    let result = market::backtest(&realised, &forecast.var, args.level)?;
     let zone = result.traffic_light.map(|t| match t.zone {
         TrafficLightZone::Green => "green",
         TrafficLightZone::Yellow => "yellow",
@@ -401,7 +388,7 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
         DistArg::Normal => Innovation::Normal,
         DistArg::T => Innovation::StudentT,
     };
-    let fit = GarchParams::new().innovation(innovation).fit(&returns).map_err(risk_error)?;
+    let fit = GarchParams::new().innovation(innovation).fit(&returns)?;
     let c = &fit.coefficients;
     let last_vol = fit.conditional_variance.last().map_or(f64::NAN, |v| v.sqrt());
     if out.json {
@@ -434,8 +421,7 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
 
 fn irb(args: &IrbArgs, out: Output) -> Result<(), CliError> {
     let result =
-        irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)
-            .map_err(risk_error)?;
+        irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)?;
     let maturity_used = args.maturity.min(MAX_MATURITY);
     if out.json {
         return out.print_json(&json!({
@@ -479,8 +465,8 @@ pub(crate) fn portfolio_figures(
     options: &IrbOptions,
     unit: Option<f64>,
 ) -> Result<PortfolioFigures, CliError> {
-    let irb = irb_portfolio(portfolio, options).map_err(risk_error)?;
-    let hhi = concentration(portfolio).map_err(risk_error)?.hhi_name;
+    let irb = irb_portfolio(portfolio, options)?;
+    let hhi = concentration(portfolio)?.hhi_name;
     let model = match unit {
         None => ExactOneFactor::default(),
         Some(u) => {
@@ -489,8 +475,13 @@ pub(crate) fn portfolio_figures(
                     "--unit must be positive and finite, got {u}"
                 )));
             }
-            ExactOneFactor::new(400, 9.0, LatticeUnit::Given(u), AssetCorrelation::default(), 1e-30)
-                .map_err(risk_error)?
+            ExactOneFactor::new(
+                400,
+                9.0,
+                LatticeUnit::Given(u),
+                AssetCorrelation::default(),
+                1e-30,
+            )?
         }
     };
     let exact = model.compute(portfolio).map_err(|e| e.to_string()).and_then(|r| {
@@ -514,8 +505,8 @@ pub(crate) fn portfolio_figures(
 /// The `mc` object: the existing fields, the standard errors and the method.
 fn mc_json(run: &McRun, seed: u64) -> Result<(Value, [TailEstimate; 2]), CliError> {
     let d = run.distribution();
-    let t99 = run.tail(0.99).map_err(risk_error)?;
-    let t999 = run.tail(0.999).map_err(risk_error)?;
+    let t99 = run.tail(0.99)?;
+    let t999 = run.tail(0.999)?;
     let doc = json!({
         "scenarios": run.scenarios(),
         "seed": seed,
@@ -554,9 +545,9 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
             importance: args.importance_sampling.then(ImportanceSampling::default),
             ..Default::default()
         };
-        let model = params.build().map_err(risk_error)?;
+        let model = params.build()?;
         let (run, precision) = match args.target_rel_error {
-            None => (model.run(&portfolio).map_err(risk_error)?, None),
+            None => (model.run(&portfolio)?, None),
             Some(x) => {
                 let target = PrecisionTarget {
                     level: args.target_level,
@@ -567,7 +558,7 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
                         DEFAULT_TARGET_MAX_SCENARIOS
                     },
                 };
-                let p = model.run_to_precision(&portfolio, &target).map_err(risk_error)?;
+                let p = model.run_to_precision(&portfolio, &target)?;
                 (p.run, Some((x, p.rel_error, p.met)))
             }
         };
@@ -708,13 +699,12 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
         (None, true) => {
             return Err(CliError::input("give at least one --shock SECTOR:pd*F or a --factor"));
         }
-        (Some(z), true) => macro_scenario(&portfolio, z, &AssetCorrelation::default(), &options)
-            .map_err(risk_error)?,
+        (Some(z), true) => macro_scenario(&portfolio, z, &AssetCorrelation::default(), &options)?,
         (None, false) => {
             let shocks =
                 args.shocks.iter().map(|s| parse_shock(s)).collect::<Result<Vec<_>, _>>()?;
             let rule = if args.cap { OutOfRange::CapAndReport } else { OutOfRange::Error };
-            stress_by_sector(&portfolio, &shocks, rule, &options).map_err(risk_error)?
+            stress_by_sector(&portfolio, &shocks, rule, &options)?
         }
     };
     let summary = |r: &RiskSummary| json!({"expected_loss": r.expected_loss, "capital": r.capital, "rwa": r.rwa, "asrf_loss": r.asrf_loss});
@@ -824,17 +814,17 @@ fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
         None => TransitionOptions::default(),
     };
     let matrix = TransitionMatrix::new(&m, &options).map_err(|e| {
-        let mut err = risk_error(e);
+        let mut err = CliError::from(e);
         err.message = format!("{}: {}", args.matrix.display(), err.message);
         err
     })?;
     let power = matrix.power(args.years);
-    let cumulative = matrix.cumulative_pds(args.years).map_err(risk_error)?;
+    let cumulative = matrix.cumulative_pds(args.years)?;
     let method = match args.generator {
         GeneratorArg::Logm => GeneratorMethod::Logm,
         GeneratorArg::Jlt => GeneratorMethod::Jlt,
     };
-    let generator = matrix.generator(method).map_err(risk_error)?;
+    let generator = matrix.generator(method)?;
     let regularised =
         if generator.is_valid(1e-9) { generator.clone() } else { generator.regularise_irw() };
     let rows = |a: &Array2<f64>| -> Vec<Vec<f64>> { a.outer_iter().map(|r| r.to_vec()).collect() };

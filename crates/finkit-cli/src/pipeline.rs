@@ -9,7 +9,6 @@ use finkit::credit::validation::{self, RiskOrder};
 use finkit::schema::Dataset;
 use finkit::schema::ndarray::Array1;
 
-use crate::cmd_credit::credit_error;
 use crate::error::CliError;
 
 /// How a scorecard is fitted: the CLI's view of [`ScorecardParams`].
@@ -89,7 +88,7 @@ pub(crate) fn fit_scorecard_report(
         .scaling(scaling)
         .build()
         .and_then(|p| p.fit(train))
-        .map_err(credit_error)
+        .map_err(CliError::from)
 }
 
 /// Fits binning → logistic → scorecard on `train`.
@@ -113,15 +112,15 @@ pub(crate) struct Metrics {
 
 /// Metrics of PDs against a 0/1 target (scores are not needed: AUC and KS are rank-based).
 pub(crate) fn metrics(pd: &Array1<f64>, target: &Array1<f64>) -> Result<Metrics, CliError> {
-    let hl = validation::hosmer_lemeshow(pd, target, 10).map_err(credit_error)?;
+    let hl = validation::hosmer_lemeshow(pd, target, 10)?;
     Ok(Metrics {
         observations: pd.len(),
         events: target.iter().filter(|&&t| t == 1.0).count(),
-        auc: validation::auc(pd, target, RiskOrder::HigherIsRiskier).map_err(credit_error)?,
-        gini: validation::gini(pd, target, RiskOrder::HigherIsRiskier).map_err(credit_error)?,
-        ks: validation::ks(pd, target).map_err(credit_error)?,
-        brier: validation::brier(pd, target).map_err(credit_error)?,
-        log_loss: validation::log_loss(pd, target).map_err(credit_error)?,
+        auc: validation::auc(pd, target, RiskOrder::HigherIsRiskier)?,
+        gini: validation::gini(pd, target, RiskOrder::HigherIsRiskier)?,
+        ks: validation::ks(pd, target)?,
+        brier: validation::brier(pd, target)?,
+        log_loss: validation::log_loss(pd, target)?,
         hosmer_lemeshow: hl.statistic,
         hosmer_lemeshow_p: hl.p_value,
     })
