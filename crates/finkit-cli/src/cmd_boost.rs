@@ -18,7 +18,6 @@ use crate::Output;
 use crate::cmd_credit::load_table;
 use crate::error::CliError;
 use crate::input::{csv_reader, is_blank, read_error, record_line};
-use crate::pipeline;
 use crate::table::print_pairs;
 use finkit::schema::limits::BoundedReader;
 
@@ -662,7 +661,7 @@ pub(crate) fn fit_boosting(args: &FitBoostingArgs, out: Output) -> Result<(), Cl
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
     let pd = model.pd_batch(&data)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
-    let m = pipeline::metrics(&pd, &target)?;
+    let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
     let signs: serde_json::Map<String, Json> = model
         .features()
         .iter()

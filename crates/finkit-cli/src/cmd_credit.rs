@@ -7,14 +7,14 @@ use finkit::credit::LogisticParams;
 use finkit::credit::binning::{
     BinKind, BinningParams, BinningProcessParams, MonotonicTrend, PreBinning,
 };
-use finkit::credit::pipeline::{Selection, VariableStatus};
+use finkit::credit::pipeline::{ScorecardParams, Selection, VariableStatus};
+use finkit::credit::scorecard::{OddsDirection, ScalingParams};
 use finkit::schema::ndarray::Array2;
 use finkit::schema::{Column, CsvOptions, Dataset};
 use serde_json::{Map, Value, json};
 
 use crate::Output;
 use crate::error::CliError;
-use crate::pipeline::{self, ScorecardSpec};
 use crate::table::{print_pairs, print_table};
 use finkit::credit::PdModel;
 use finkit::schema::ndarray::Array1;
@@ -391,27 +391,27 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
         SelectionArg::ForwardAic => Selection::ForwardAic,
         SelectionArg::ForwardBic => Selection::ForwardBic,
     };
-    let spec = ScorecardSpec {
-        exclude: args.exclude.clone(),
-        min_iv: args.min_iv,
-        pdo: args.pdo,
-        base_score: args.base_score,
-        base_odds: args.base_odds,
-        max_correlation: args.max_correlation,
-        selection,
-        max_characteristics: args.max_characteristics,
-        sign_check: !args.no_sign_check,
-        l2: args.l2,
-        binning: args.binning.params(),
-    };
-    let fitted = pipeline::fit_scorecard_report(&data, &spec)?;
+    let scaling =
+        ScalingParams::new(args.pdo, args.base_score, args.base_odds, OddsDirection::GoodToBad);
+    let fitted = ScorecardParams::new()
+        .binning(args.binning.params())
+        .exclude(args.exclude.iter().cloned())
+        .min_iv(args.min_iv)
+        .max_correlation(args.max_correlation)
+        .selection(selection)
+        .max_characteristics(args.max_characteristics)
+        .sign_check(!args.no_sign_check)
+        .l2(args.l2)
+        .scaling(scaling)
+        .build()?
+        .fit(&data)?;
     let scorecard = fitted.scorecard();
     let json = scorecard.to_json()?;
     std::fs::write(&args.out, json)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
     let pd = scorecard.pd_batch(&data)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
-    let m = pipeline::metrics(&pd, &target)?;
+    let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
     let characteristics: Vec<&str> =
         scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
     let report = fitted.report();
@@ -501,7 +501,7 @@ fn validate(args: &ValidateArgs, out: Output) -> Result<(), CliError> {
     }
     let pd: Array1<f64> = pd_view.to_owned();
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
-    let m = pipeline::metrics(&pd, &target)?;
+    let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
     if out.json {
         return out.print_json(&serde_json::to_value(&m)?);
     }

@@ -38,8 +38,8 @@ use finkit::schema::{CreditEvent, CreditEventKind};
 use finkit_cli::loop_charts;
 
 use crate::cmd_loop::report_rows;
+use crate::demo::roc_tuples;
 use crate::error::CliError;
-use crate::pipeline::roc_points;
 use crate::report::Report;
 
 /// The id under which the demo stores its challenger.
@@ -495,11 +495,11 @@ pub(crate) fn loop_section(
         &[
             (
                 format!("champion {} (AUC {:.3})", loaded.id, test.auc_a),
-                roc_points(&pa.to_vec(), &y_hold.to_vec()),
+                roc_tuples(&validation::roc_curve(&pa, &y_hold, RiskOrder::HigherIsRiskier)?),
             ),
             (
                 format!("challenger {challenger_id} (AUC {:.3})", test.auc_b),
-                roc_points(&pb.to_vec(), &y_hold.to_vec()),
+                roc_tuples(&validation::roc_curve(&pb, &y_hold, RiskOrder::HigherIsRiskier)?),
             ),
         ],
     )?;

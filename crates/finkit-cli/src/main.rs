@@ -17,7 +17,6 @@ mod demo;
 mod demo_loop;
 mod error;
 mod input;
-mod pipeline;
 mod progress;
 mod report;
 mod source;

@@ -22,6 +22,9 @@ use statrs::distribution::{Beta, ChiSquared, ContinuousCDF};
 
 use crate::CreditError;
 
+mod report;
+pub use report::{PdMetrics, RocPoint, holdout_split, pd_metrics, roc_curve};
+
 /// Which end of a score is risky, for rank-based metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
