@@ -10,7 +10,7 @@ use finkit::risk::market::{
 use finkit::risk::portfolio::{
     AssetCorrelation, ExactOneFactor, ExactResult, ImportanceSampling, IrbOptions, LatticeUnit,
     MAX_MATURITY, McRun, MonteCarloParams, OutOfRange, PdFloor, PrecisionTarget, RiskSummary,
-    SectorShock, Shock, TailEstimate, concentration, irb_corporate, irb_portfolio, macro_scenario,
+    SectorShock, TailEstimate, concentration, irb_corporate, irb_portfolio, macro_scenario,
     stress_by_sector,
 };
 use finkit::risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
@@ -664,31 +664,6 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
     Ok(())
 }
 
-fn parse_shock(text: &str) -> Result<SectorShock, CliError> {
-    let bad = || {
-        CliError::input(format!(
-            "--shock {text:?}: expected SECTOR:pd*F, SECTOR:pd+A, SECTOR:lgd*F or SECTOR:lgd+A"
-        ))
-    };
-    let (sector, spec) = text.rsplit_once(':').ok_or_else(bad)?;
-    let (field, op, value) = ["pd", "lgd"]
-        .iter()
-        .find_map(|f| spec.strip_prefix(f).map(|rest| (*f, rest)))
-        .and_then(|(f, rest)| {
-            let op = rest.chars().next()?;
-            let v: f64 = rest.get(1..)?.parse().ok()?;
-            Some((f, op, v))
-        })
-        .ok_or_else(bad)?;
-    let shock = match op {
-        '*' => Shock::Multiplicative(value),
-        '+' => Shock::Additive(value),
-        _ => return Err(bad()),
-    };
-    let (pd, lgd) = if field == "pd" { (Some(shock), None) } else { (None, Some(shock)) };
-    Ok(SectorShock { sector: sector.to_owned(), pd, lgd })
-}
-
 fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
     let portfolio = crate::source::read_portfolio(&args.exposures)?;
     let options = args.capital.options()?;
@@ -701,8 +676,11 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
         }
         (Some(z), true) => macro_scenario(&portfolio, z, &AssetCorrelation::default(), &options)?,
         (None, false) => {
-            let shocks =
-                args.shocks.iter().map(|s| parse_shock(s)).collect::<Result<Vec<_>, _>>()?;
+            let shocks = args
+                .shocks
+                .iter()
+                .map(|s| s.parse::<SectorShock>())
+                .collect::<Result<Vec<_>, _>>()?;
             let rule = if args.cap { OutOfRange::CapAndReport } else { OutOfRange::Error };
             stress_by_sector(&portfolio, &shocks, rule, &options)?
         }
