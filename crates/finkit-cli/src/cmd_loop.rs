@@ -172,14 +172,11 @@ pub(crate) fn develop(args: &DevelopArgs, out: Output) -> Result<(), CliError> {
 
 /// The header of a CSV file, for deciding which columns are there before reading it.
 fn header(path: &Path) -> Result<Vec<String>, CliError> {
-    let mut reader = crate::input::csv_reader(
-        std::fs::File::open(path)
-            .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))?,
-    );
-    let h = reader
-        .headers()
-        .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?;
-    Ok(h.iter().map(|s| s.trim().to_owned()).collect())
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut record = finkit::schema::csv_input::StringRecord::new();
+    finkit::schema::csv_input::CsvRecords::new(file, path).next_record(&mut record)?;
+    Ok(record.iter().map(str::to_owned).collect())
 }
 
 /// Reads a population, with `target` as the target when it is a column; checks that every

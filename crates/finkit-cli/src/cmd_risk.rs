@@ -13,13 +13,14 @@ use finkit::risk::portfolio::{
     SectorShock, TailEstimate, concentration, irb_corporate, irb_portfolio, macro_scenario,
     stress_by_sector,
 };
-use finkit::risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
+use finkit::risk::transition::{
+    GeneratorMethod, LabelledMatrix, TransitionMatrix, TransitionOptions, read_matrix_csv,
+};
 use finkit::schema::Portfolio;
 use finkit::schema::ndarray::{Array1, Array2};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
-use crate::input::read_prices;
 use crate::table::{print_pairs, print_table};
 use crate::{Output, progress};
 
@@ -275,7 +276,9 @@ fn check_level(level: f64) -> Result<(), CliError> {
 }
 
 fn load_returns(args: &PriceArgs) -> Result<Array1<f64>, CliError> {
-    let column = read_prices(&args.prices, args.column.as_deref())?;
+    let input = crate::source::open(&args.prices)?;
+    let name = crate::source::display_name(&args.prices);
+    let column = market::read_price_column(input, name, args.column.as_deref())?;
     market::log_returns(&Array1::from(column.prices)).map_err(CliError::from)
 }
 
@@ -679,7 +682,10 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
             let shocks = args
                 .shocks
                 .iter()
-                .map(|s| s.parse::<SectorShock>())
+                .map(|s| {
+                    s.parse::<SectorShock>()
+                        .map_err(|e| CliError::input(format!("--shock {s:?}: {e}")))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let rule = if args.cap { OutOfRange::CapAndReport } else { OutOfRange::Error };
             stress_by_sector(&portfolio, &shocks, rule, &options)?
@@ -720,73 +726,14 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
     Ok(())
 }
 
-fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), CliError> {
-    let mut reader = crate::input::csv_reader(crate::source::open(path)?);
-    let header = reader
-        .headers()
-        .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
-        .clone();
-    let labels: Vec<String> = header.iter().skip(1).map(|s| s.trim().to_owned()).collect();
-    let n = labels.len();
-    if n < 2 {
-        return Err(CliError::input(format!(
-            "{}: line 1: need at least 2 state labels after the first cell",
-            path.display()
-        )));
-    }
-    let mut m = Array2::zeros((n, n));
-    let mut rows = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if crate::input::is_blank(&record) {
-            continue;
-        }
-        if record.len() != n + 1 {
-            return Err(CliError::input(format!(
-                "{}: line {line}: {} fields, expected {}",
-                path.display(),
-                record.len(),
-                n + 1
-            )));
-        }
-        if rows >= n {
-            return Err(CliError::input(format!(
-                "{}: line {line}: more rows than states",
-                path.display()
-            )));
-        }
-        for j in 0..n {
-            let text = record.get(j + 1).unwrap_or_default().trim();
-            let v: f64 = text.parse().map_err(|_| {
-                CliError::input(format!(
-                    "{}: line {line}, column {:?}: {text:?} is not a number",
-                    path.display(),
-                    labels[j]
-                ))
-            })?;
-            if !(0.0..=1.0).contains(&v) {
-                return Err(CliError::input(format!(
-                    "{}: line {line}, column {:?}: a transition probability must be in [0, 1], got {text:?}",
-                    path.display(),
-                    labels[j]
-                )));
-            }
-            m[[rows, j]] = v;
-        }
-        rows += 1;
-    }
-    if rows != n {
-        return Err(CliError::input(format!("{}: {rows} rows for {n} states", path.display())));
-    }
-    Ok((labels, m))
-}
-
 fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
     if args.years == 0 {
         return Err(CliError::input("--years must be at least 1, got 0"));
     }
-    let (labels, m) = read_matrix(&args.matrix)?;
+    let LabelledMatrix { labels, matrix: m, .. } = read_matrix_csv(
+        crate::source::open(&args.matrix)?,
+        crate::source::display_name(&args.matrix),
+    )?;
     let options = match args.fix_rowsums {
         Some(tol) => TransitionOptions::fix_rowsums(tol),
         None => TransitionOptions::default(),

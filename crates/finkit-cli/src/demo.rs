@@ -5,7 +5,7 @@
 //! measures the loan book's risk and backtests market VaR on the bundled S&P 500 series, then
 //! writes `report.html`, `report.md` and PNG charts into `<out>/report`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
@@ -437,11 +437,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
 
     // 4. Market risk backtest.
     bar.set_message("market risk");
-    let prices = crate::input::read_prices_from(
-        SP500_CSV.as_bytes(),
-        Path::new("sp500.csv (embedded)"),
-        Some("adj_close"),
-    )?;
+    let prices =
+        market::read_price_column(SP500_CSV.as_bytes(), "sp500.csv (embedded)", Some("adj_close"))?;
     let returns = market::log_returns(&Array1::from(prices.prices))?;
     let forecast =
         RollingParams::new(0.99, RollingMethod::default()).and_then(|p| p.forecast(&returns))?;

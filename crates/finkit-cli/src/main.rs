@@ -16,7 +16,6 @@ mod cmd_risk;
 mod demo;
 mod demo_loop;
 mod error;
-mod input;
 mod progress;
 mod report;
 mod source;

@@ -10,5 +10,6 @@ mod credit_portfolio_reference;
 mod properties_market;
 mod properties_portfolio;
 mod properties_transition;
+mod readers_fuzz;
 mod reference_market;
 mod reference_transition_ifrs9;
