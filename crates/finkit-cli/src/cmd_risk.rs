@@ -505,26 +505,80 @@ pub(crate) fn portfolio_figures(
     })
 }
 
-/// The `mc` object: the existing fields, the standard errors and the method.
-fn mc_json(run: &McRun, seed: u64) -> Result<(Value, [TailEstimate; 2]), CliError> {
-    let d = run.distribution();
-    let t99 = run.tail(0.99)?;
-    let t999 = run.tail(0.999)?;
-    let doc = json!({
-        "scenarios": run.scenarios(),
-        "seed": seed,
-        "mean": d.mean(),
-        "var99": t99.var,
-        "var999": t999.var,
-        "es99": t99.es,
-        "es999": t999.es,
-        "var99_se": t99.var_se,
-        "es99_se": t99.es_se,
-        "var999_se": t999.var_se,
-        "es999_se": t999.es_se,
-        "method": run.method().as_str(),
-    });
-    Ok((doc, [t99, t999]))
+/// The `mc` object of `risk portfolio --json`: the tail figures, their standard errors, the
+/// method, and the precision target when one was asked for.
+#[derive(Debug, serde::Serialize)]
+struct McFigures {
+    scenarios: u64,
+    seed: u64,
+    mean: f64,
+    var99: f64,
+    var999: f64,
+    es99: f64,
+    es999: f64,
+    var99_se: f64,
+    es99_se: f64,
+    var999_se: f64,
+    es999_se: f64,
+    method: &'static str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    precision: Option<PrecisionFigures>,
+}
+
+/// How close a run to a precision target came.
+#[derive(Debug, serde::Serialize)]
+struct PrecisionFigures {
+    target_rel_error: f64,
+    target_level: f64,
+    rel_error: f64,
+    target_met: bool,
+}
+
+/// The exact distribution's figures and its lattice.
+#[derive(Debug, serde::Serialize)]
+struct ExactFigures {
+    var99: f64,
+    var999: f64,
+    es99: f64,
+    es999: f64,
+    unit: f64,
+    banded: bool,
+    loss_error_bound: f64,
+}
+
+/// `risk portfolio --json`.
+#[derive(Debug, serde::Serialize)]
+struct PortfolioReport {
+    expected_loss: f64,
+    rwa: f64,
+    asrf_999: f64,
+    hhi: f64,
+    /// `null` when the exact distribution was not computed; `exact_error` says why.
+    exact: Option<ExactFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exact_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mc: Option<McFigures>,
+}
+
+impl McFigures {
+    fn new(run: &McRun, seed: u64, t99: &TailEstimate, t999: &TailEstimate) -> Self {
+        McFigures {
+            scenarios: run.scenarios(),
+            seed,
+            mean: run.distribution().mean(),
+            var99: t99.var,
+            var999: t999.var,
+            es99: t99.es,
+            es999: t999.es,
+            var99_se: t99.var_se,
+            es99_se: t99.es_se,
+            var999_se: t999.var_se,
+            es999_se: t999.es_se,
+            method: run.method().as_str(),
+            precision: None,
+        }
+    }
 }
 
 fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
@@ -566,43 +620,38 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
             }
         };
         bar.finish_and_clear();
-        let (mut doc, tails) = mc_json(&run, args.seed)?;
-        if let (Some((x, reached, met)), Value::Object(map)) = (precision, &mut doc) {
-            map.insert("target_rel_error".into(), json!(x));
-            map.insert("target_level".into(), json!(args.target_level));
-            map.insert("rel_error".into(), json!(reached));
-            map.insert("target_met".into(), json!(met));
-        }
-        Some((doc, tails))
+        let (t99, t999) = (run.tail(0.99)?, run.tail(0.999)?);
+        let mut figures = McFigures::new(&run, args.seed, &t99, &t999);
+        figures.precision = precision.map(|(x, reached, met)| PrecisionFigures {
+            target_rel_error: x,
+            target_level: args.target_level,
+            rel_error: reached,
+            target_met: met,
+        });
+        Some(figures)
     } else {
         None
     };
-    let exact_json = match &figures.exact {
-        Ok(([var99, var999, es99, es999], r)) => json!({
-            "var99": var99, "var999": var999, "es99": es99, "es999": es999,
-            "unit": r.lattice.unit,
-            "banded": r.lattice.banded,
-            "loss_error_bound": r.lattice.loss_error_bound,
-        }),
-        Err(_) => Value::Null,
-    };
     if out.json {
-        let mut doc = json!({
-            "expected_loss": figures.expected_loss,
-            "rwa": figures.rwa,
-            "asrf_999": figures.asrf_999,
-            "hhi": figures.hhi,
-            "exact": exact_json,
+        return out.print_json(&PortfolioReport {
+            expected_loss: figures.expected_loss,
+            rwa: figures.rwa,
+            asrf_999: figures.asrf_999,
+            hhi: figures.hhi,
+            exact: figures.exact.as_ref().ok().map(|([var99, var999, es99, es999], r)| {
+                ExactFigures {
+                    var99: *var99,
+                    var999: *var999,
+                    es99: *es99,
+                    es999: *es999,
+                    unit: r.lattice.unit,
+                    banded: r.lattice.banded,
+                    loss_error_bound: r.lattice.loss_error_bound,
+                }
+            }),
+            exact_error: figures.exact.as_ref().err().cloned(),
+            mc,
         });
-        if let Value::Object(map) = &mut doc {
-            if let Err(why) = &figures.exact {
-                map.insert("exact_error".into(), json!(why));
-            }
-            if let Some((mc, _)) = &mc {
-                map.insert("mc".into(), mc.clone());
-            }
-        }
-        return out.print_json(&doc);
     }
     print_pairs(&[
         ("obligors", portfolio.len().to_string()),
@@ -631,34 +680,30 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
         }
         Err(why) => println!("exact distribution not computed: {why}"),
     }
-    if let Some((mc, [t99, t999])) = &mc {
-        let f = |k: &str| mc[k].as_f64().map_or("n/a".into(), |v| format!("{v:.4}"));
+    if let Some(mc) = &mc {
+        let f = |v: f64| format!("{v:.4}");
         rows.push(vec![
-            format!(
-                "Monte Carlo ({} scenarios, {})",
-                mc["scenarios"],
-                mc["method"].as_str().unwrap_or("")
-            ),
-            f("var99"),
-            f("es99"),
-            f("var999"),
-            f("es999"),
+            format!("Monte Carlo ({} scenarios, {})", mc.scenarios, mc.method),
+            f(mc.var99),
+            f(mc.es99),
+            f(mc.var999),
+            f(mc.es999),
         ]);
         let se = |v: f64| format!("± {v:.4}");
         rows.push(vec![
             "  standard error".to_owned(),
-            se(t99.var_se),
-            se(t99.es_se),
-            se(t999.var_se),
-            se(t999.es_se),
+            se(mc.var99_se),
+            se(mc.es99_se),
+            se(mc.var999_se),
+            se(mc.es999_se),
         ]);
-        if let Some(met) = mc.get("target_met").and_then(Value::as_bool) {
+        if let Some(p) = &mc.precision {
             println!(
                 "target relative error of ES {}: {} (reached {:.5}){}",
-                args.target_level,
-                f("target_rel_error"),
-                mc["rel_error"].as_f64().unwrap_or(f64::NAN),
-                if met { "" } else { " -- NOT met within the scenario limit" }
+                p.target_level,
+                f(p.target_rel_error),
+                p.rel_error,
+                if p.target_met { "" } else { " -- NOT met within the scenario limit" }
             );
         }
     }
