@@ -499,7 +499,7 @@ pub(crate) fn research_export<P: PoolRead + ?Sized>(
     Ok(ResearchExport { as_of, privacy: report, firms, statements, credit_events })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "conformance"))]
 mod tests {
     use super::*;
     use crate::MemoryPool;

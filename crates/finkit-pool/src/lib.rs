@@ -89,6 +89,8 @@
 pub mod anonymise;
 pub mod audit;
 pub mod backend;
+#[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
 pub mod dataset;
 mod error;
@@ -107,6 +109,8 @@ mod record;
 mod security;
 mod sql;
 mod sqlite;
+#[cfg(feature = "synthetic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "synthetic")))]
 pub mod synthetic;
 mod traits;
 
@@ -126,6 +130,8 @@ pub use security::{
     MASK, Permission, Policy, Principal, Pseudonymiser, Role, mask_application, mask_firm,
 };
 pub use sqlite::{SqliteOptions, SqlitePool, SqliteStore};
+#[cfg(feature = "synthetic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "synthetic")))]
 pub use synthetic::{SyntheticDataset, SyntheticParams};
 pub use traits::{
     ApplicationFilter, FirmFilter, PoolRead, PoolWrite, ResearchExport, StatementQuery,
