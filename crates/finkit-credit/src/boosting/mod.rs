@@ -57,6 +57,7 @@
 //! positive contributions (those that raise the PD most).
 
 mod bins;
+mod fastshap;
 #[cfg(feature = "serde")]
 mod json;
 mod model;
