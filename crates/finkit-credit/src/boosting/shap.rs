@@ -105,6 +105,12 @@ impl Walk<'_> {
         one: f64,
         feature: i64,
     ) {
+        // A branch that neither the row follows (`one == 0`) nor any training row reached
+        // (`zero == 0`) carries the game 0 in every coalition: its leaves add nothing. Skipping
+        // it is exact, and avoids the 0 / 0 that `unwound_sum` would meet there.
+        if zero == 0.0 && one == 0.0 {
+            return;
+        }
         let start = parent + depth + 1;
         self.buffer.copy_within(parent..start, start);
         let path = &mut self.buffer[start..];
