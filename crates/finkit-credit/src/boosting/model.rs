@@ -76,6 +76,71 @@ struct Forest {
     roots: Vec<u32>,
     /// Leaf values, indexed by a leaf's `left`.
     leaves: Vec<f64>,
+    /// Per tree: its complete (padded) form when the tree is at most [`COMPLETE_DEPTH`] deep.
+    complete: Vec<Option<Complete>>,
+    /// The splits of the complete trees, each tree's in heap order (children of `i` at
+    /// `2i + 1` and `2i + 2`).
+    splits: Vec<HeapSplit>,
+    /// The leaves of the complete trees, left to right.
+    heap_leaves: Vec<f64>,
+}
+
+/// The deepest tree walked in its complete form (`2^d` leaves).
+const COMPLETE_DEPTH: u32 = 8;
+
+/// Where a complete tree lives in [`Forest::splits`] and [`Forest::heap_leaves`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Complete {
+    depth: u32,
+    splits: u32,
+    leaves: u32,
+}
+
+/// A split of a complete tree: `x < threshold` goes left, a missing `x` goes left when
+/// `default_left`. A leaf above the full depth becomes splits that send every row left
+/// (threshold +∞, default left) over copies of its value, so every row takes exactly `depth`
+/// steps and the walk needs no branch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct HeapSplit {
+    feature: u32,
+    threshold: f32,
+    default_left: bool,
+}
+
+impl Complete {
+    /// Lays `tree` out complete, or `None` when it is deeper than [`COMPLETE_DEPTH`].
+    fn build(tree: &Tree, splits: &mut Vec<HeapSplit>, leaves: &mut Vec<f64>) -> Option<Self> {
+        let depth = u32::try_from(tree.depth()).ok().filter(|&d| d <= COMPLETE_DEPTH)?;
+        let c = Complete { depth, splits: splits.len() as u32, leaves: leaves.len() as u32 };
+        let inner = (1usize << depth) - 1;
+        let always_left = HeapSplit { feature: 0, threshold: f32::INFINITY, default_left: true };
+        splits.resize(splits.len() + inner, always_left);
+        leaves.resize(leaves.len() + inner + 1, 0.0);
+        // (node of the tree, heap position, level); a leaf above the last level fills both
+        // sides below it with its value, so even a row whose `f32` value overflows to +∞
+        // (and so goes right at a padding split) finds the same leaf.
+        let mut stack = vec![(0usize, 0usize, 0u32)];
+        while let Some((node, h, level)) = stack.pop() {
+            let n = tree.nodes[node];
+            if level == depth {
+                leaves[c.leaves as usize + h - inner] = n.value;
+                continue;
+            }
+            if n.is_leaf() {
+                stack.push((node, 2 * h + 1, level + 1));
+                stack.push((node, 2 * h + 2, level + 1));
+            } else {
+                splits[c.splits as usize + h] = HeapSplit {
+                    feature: n.feature,
+                    threshold: n.threshold,
+                    default_left: n.default_left,
+                };
+                stack.push((n.left as usize, 2 * h + 1, level + 1));
+                stack.push((n.right as usize, 2 * h + 2, level + 1));
+            }
+        }
+        Some(c)
+    }
 }
 
 /// A split (`feature`, with [`FlatNode::DEFAULT_LEFT`] set when a missing value goes left) or a
@@ -96,6 +161,8 @@ impl Forest {
     fn new(trees: &[Tree]) -> Forest {
         let mut f = Forest::default();
         for t in trees {
+            let complete = Complete::build(t, &mut f.splits, &mut f.heap_leaves);
+            f.complete.push(complete);
             let base = f.nodes.len() as u32;
             f.roots.push(base);
             for n in &t.nodes {
@@ -119,6 +186,35 @@ impl Forest {
             }
         }
         f
+    }
+
+    /// Adds tree `t`'s leaf values to the margins of a block of `f32` rows of `p` features.
+    #[inline]
+    fn add_tree(&self, t: usize, rows: &[f32], p: usize, margins: &mut [f64]) {
+        match self.complete[t] {
+            Some(c) => {
+                let splits = &self.splits[c.splits as usize..];
+                let leaves = &self.heap_leaves[c.leaves as usize..];
+                let inner = (1usize << c.depth) - 1;
+                for (m, row) in margins.iter_mut().zip(rows.chunks_exact(p)) {
+                    let mut h = 0usize;
+                    for _ in 0..c.depth {
+                        let s = splits[h];
+                        let x = row[s.feature as usize];
+                        // NaN compares false, so `left` is the default direction exactly for
+                        // a missing value: no branch on the data.
+                        let left = (x < s.threshold) | (x.is_nan() & s.default_left);
+                        h = 2 * h + 2 - usize::from(left);
+                    }
+                    *m += leaves[h - inner];
+                }
+            }
+            None => {
+                for (m, row) in margins.iter_mut().zip(rows.chunks_exact(p)) {
+                    *m += self.leaf_value(t, row);
+                }
+            }
+        }
     }
 
     /// The leaf value of tree `t` for a row of `f32` features (the comparison
@@ -329,9 +425,7 @@ impl BoostedModel {
                 block.clear();
                 block.extend(rows.iter().map(|&v| v as f32));
                 for t in 0..trees {
-                    for (m, row) in o.iter_mut().zip(block.chunks_exact(p)) {
-                        *m += self.forest.leaf_value(t, row);
-                    }
+                    self.forest.add_tree(t, block, p, o);
                 }
             },
         );
@@ -517,3 +611,6 @@ impl PdModel for BoostedModel {
         self.pds(self.matrix_of(data)?.view())
     }
 }
+
+#[cfg(test)]
+mod forest_tests;

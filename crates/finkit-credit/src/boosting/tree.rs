@@ -173,6 +173,53 @@ fn depth_of(nodes: &[Node]) -> usize {
 }
 
 #[cfg(test)]
+/// A random tree (for tests) of the given depth over `p` features (so paths repeat features often),
+/// from a small linear congruential stream.
+pub(crate) fn random_tree(seed: u64, depth: usize, p: u32) -> Tree {
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut next = move || {
+        state =
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let mut nodes = Vec::new();
+    // Breadth-first: node i at level < depth splits (sometimes a leaf early).
+    let mut level = vec![(0usize, 0usize)];
+    nodes.push(Node::leaf(0.0, 0.0));
+    while let Some((i, d)) = level.pop() {
+        if d == depth || (d > 0 && next() < 0.15) {
+            nodes[i] = Node::leaf(next() * 2.0 - 1.0, 0.0);
+            continue;
+        }
+        let (l, r) = (nodes.len(), nodes.len() + 1);
+        nodes.push(Node::leaf(0.0, 0.0));
+        nodes.push(Node::leaf(0.0, 0.0));
+        nodes[i] = Node {
+            feature: (next() * f64::from(p)) as u32 % p,
+            threshold: (next() * 2.0 - 1.0) as f32,
+            left: l as u32,
+            right: r as u32,
+            default_left: next() < 0.5,
+            value: 0.0,
+            cover: 0.0,
+        };
+        level.push((l, d + 1));
+        level.push((r, d + 1));
+    }
+    // Covers: leaves random, now and then zero (a branch no training row reached), splits
+    // the sum of their children.
+    for i in (0..nodes.len()).rev() {
+        let n = nodes[i];
+        nodes[i].cover = if n.is_leaf() {
+            if next() < 0.1 { 0.0 } else { 0.01 + next() * 10.0 }
+        } else {
+            nodes[n.left as usize].cover + nodes[n.right as usize].cover
+        };
+    }
+    Tree { nodes }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
