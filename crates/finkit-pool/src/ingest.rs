@@ -257,6 +257,11 @@ pub enum Parsed {
 /// Rows per chunk of a streaming ingest by default ([`RowSource::with_chunk_rows`]).
 pub const INGEST_CHUNK_ROWS: usize = 4096;
 
+const DEFAULT_CHUNK: NonZeroUsize = match NonZeroUsize::new(INGEST_CHUNK_ROWS) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
+
 /// The rows of one ingest, read lazily: the streaming input of
 /// [`crate::Guarded::ingest_rows`] (and of [`apply_rows`] for backends outside this crate).
 ///
@@ -308,7 +313,7 @@ impl<'a> RowSource<'a> {
         RowSource {
             source: source.into(),
             kinds: BTreeSet::from([kind]),
-            chunk_rows: NonZeroUsize::new(INGEST_CHUNK_ROWS).unwrap_or(NonZeroUsize::MIN),
+            chunk_rows: DEFAULT_CHUNK,
             rows: Box::new(rows.into_iter()),
         }
     }
@@ -340,7 +345,7 @@ impl<'a> RowSource<'a> {
         RowSource {
             source: batch.source.clone(),
             kinds: batch.kinds(),
-            chunk_rows: NonZeroUsize::new(INGEST_CHUNK_ROWS).unwrap_or(NonZeroUsize::MIN),
+            chunk_rows: DEFAULT_CHUNK,
             rows: Box::new(rejected.chain(rows)),
         }
     }

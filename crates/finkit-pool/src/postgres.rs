@@ -110,7 +110,9 @@ pub struct PostgresOptions {
     /// The access policy of a pool created by this connection (default [`Policy::default`]);
     /// an existing pool keeps the policy stored in it (table `pool_policy`).
     pub policy: Policy,
-    /// Rows per multi-row `INSERT` during ingest (default 20,000; at least 1).
+    /// The most rows per multi-row `INSERT` during ingest (default 20,000; at least 1). An
+    /// ingest writes each chunk of its [`crate::RowSource`] before reading the next, so a
+    /// statement holds at most `min(batch_rows, chunk_rows)` rows.
     pub batch_rows: usize,
 }
 

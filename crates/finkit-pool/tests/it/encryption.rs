@@ -2,13 +2,7 @@
 //! plaintext in the file, the key opens it, no key or a wrong key is a typed error; without
 //! the feature a key is refused before anything is opened.
 
-use finkit_pool::conformance::{self, fixtures};
-use finkit_pool::{FirmFilter, PoolError, PoolKey, PoolRead, Principal, Role};
-use finkit_pool::{SqliteOptions, SqlitePool};
-
-fn admin() -> Principal {
-    Principal::new("conformance-admin", Role::Admin)
-}
+use finkit_pool::{PoolError, PoolKey, SqliteOptions, SqlitePool};
 
 fn keyed(passphrase: &str) -> SqliteOptions {
     SqliteOptions { key: Some(PoolKey::new(passphrase).unwrap()), ..SqliteOptions::default() }
@@ -17,6 +11,9 @@ fn keyed(passphrase: &str) -> SqliteOptions {
 #[cfg(feature = "sqlcipher")]
 #[test]
 fn an_encrypted_pool_shows_no_plaintext_and_opens_only_with_its_key() {
+    use finkit_pool::conformance::{self, fixtures};
+    use finkit_pool::{FirmFilter, PoolRead, Principal, Role};
+    let admin = || Principal::new("conformance-admin", Role::Admin);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("secret.db");
     let options = keyed("correct horse battery staple");
