@@ -78,7 +78,8 @@ fn postgres_ingest(c: &mut Criterion) {
                 run += 1;
                 let schema = format!("bench_{}_{run}", std::process::id());
                 let pool =
-                    PostgresPool::connect(&url, &PostgresOptions::with_schema(schema)).unwrap();
+                    PostgresPool::connect(&url, &PostgresOptions::with_schema(schema).creating())
+                        .unwrap();
                 pool.ingest(&admin(), &firm_batch, IngestMode::Strict).unwrap();
                 // Only the statement ingest (validation, key checks, inserts, commit) is timed.
                 let t = Instant::now();

@@ -144,7 +144,8 @@ fn open_pool(args: &EngineArgs) -> Result<SqlitePool, CliError> {
         return Err(CliError::input(format!("{}: no such pool file", args.db.display())));
     }
     // Never create or migrate: a decision only reads the pool (and audits the reads).
-    let options = SqliteOptions { create: false, upgrade: false, ..Default::default() };
+    let key = crate::cmd_pool::pool_key()?;
+    let options = SqliteOptions { create: false, upgrade: false, key, ..Default::default() };
     SqlitePool::open_with(&args.db, &options).map_err(CliError::from)
 }
 

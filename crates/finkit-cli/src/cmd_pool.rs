@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use finkit::pool::{
-    Batch, EntityKind, FirmFilter, IngestMode, Policy, PoolError, PoolRead, Principal,
-    Pseudonymiser, Role, SqliteOptions, SqlitePool, StatementQuery, anonymise::Privacy,
+    EntityKind, FirmFilter, IngestMode, Policy, PoolError, PoolKey, PoolRead, Principal,
+    Pseudonymiser, Role, RowSource, SqliteOptions, SqlitePool, StatementQuery, anonymise::Privacy,
     audit::AuditHead,
 };
 use serde_json::json;
@@ -252,6 +252,27 @@ fn input_naming(path: &Path, e: &PoolError) -> CliError {
     }
 }
 
+/// The environment variable holding the key of an encrypted pool file (feature `sqlcipher`).
+pub(crate) const POOL_KEY_ENV: &str = "FINKIT_POOL_KEY";
+
+/// The pool's encryption key from [`POOL_KEY_ENV`] (never from a flag, so it stays out of
+/// shell histories and process lists); `None` when the variable is not set.
+///
+/// # Errors
+///
+/// Bad input when the variable is set but empty, not unicode, or holds a NUL character.
+pub(crate) fn pool_key() -> Result<Option<PoolKey>, CliError> {
+    match std::env::var(POOL_KEY_ENV) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(CliError::input(format!("{POOL_KEY_ENV} is not valid unicode")))
+        }
+        Ok(text) => PoolKey::new(text)
+            .map(Some)
+            .map_err(|e| CliError::input(format!("{POOL_KEY_ENV}: {e}"))),
+    }
+}
+
 /// The acting user as the environment names it: `FINKIT_USER`, else `USER`, else `LOGNAME`.
 ///
 /// # Errors
@@ -343,7 +364,7 @@ pub(crate) fn open(access: &AccessArgs) -> Result<SqlitePool, CliError> {
 }
 
 fn open_existing(db: &Path, upgrade: bool) -> Result<SqlitePool, CliError> {
-    let options = SqliteOptions { create: false, upgrade, ..Default::default() };
+    let options = SqliteOptions { create: false, upgrade, key: pool_key()?, ..Default::default() };
     SqlitePool::open_with(db, &options).map_err(CliError::from)
 }
 
@@ -469,7 +490,13 @@ fn init(a: &InitArgs, out: Output) -> Result<(), CliError> {
         Some(path) => Policy::from_file(path).map_err(|e| input_naming(path, &e))?,
         None => Policy::default(),
     };
-    let options = SqliteOptions { create: true, upgrade: true, policy, ..Default::default() };
+    let options = SqliteOptions {
+        create: true,
+        upgrade: true,
+        policy,
+        key: pool_key()?,
+        ..Default::default()
+    };
     let pool = SqlitePool::open_with(db, &options)?;
     let admin = pool.bootstrap_admin(&name)?;
     // The caller must be a user of the pool (an existing pool's admin may have removed them).
@@ -539,24 +566,26 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
         KindArg::Prices => EntityKind::Prices,
     };
     let is_json = matches!(args.file.extension().and_then(|e| e.to_str()), Some("json" | "jsonl"));
-    let batch = if crate::source::is_stdin(&args.file) {
+    // The rows are streamed: parsed, checked and written a chunk at a time in one transaction.
+    let rows = if crate::source::is_stdin(&args.file) {
         // `-`: standard input; JSON when it starts with `[` or `{`, CSV otherwise.
-        let text = crate::source::read_to_string(&args.file)?;
-        if text.trim_start().starts_with(['[', '{']) {
-            Batch::from_json_str(kind, &text, "<stdin>")
+        let (is_json, input) = sniff_json(std::io::stdin().lock())
+            .map_err(|e| CliError::input(format!("<stdin>: cannot read: {e}")))?;
+        if is_json {
+            RowSource::json(kind, input, "<stdin>")
         } else {
-            Batch::from_csv_reader(kind, text.as_bytes(), "<stdin>")
+            RowSource::csv(kind, input, "<stdin>")
         }
     } else if is_json {
-        Batch::from_json_path(kind, &args.file)
+        RowSource::json_path(kind, &args.file)
     } else {
-        Batch::from_csv_path(kind, &args.file)
+        RowSource::csv_path(kind, &args.file)
     }
     // Reading the user's file: a missing or unreadable file is bad input, not an internal error.
     .map_err(|e| input_naming(&args.file, &e))?;
     let bar = crate::progress::bar(1, "ingest");
     let mode = if args.strict { IngestMode::Strict } else { IngestMode::Lenient };
-    let (report, head) = match pool.ingest_anchored(&who, &batch, mode) {
+    let (report, head) = match pool.ingest_rows_anchored(&who, rows, mode) {
         Ok(done) => done,
         Err(PoolError::Rejected { report }) => {
             bar.finish_and_clear();
@@ -567,6 +596,11 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
                 report.rejected.len(),
                 report.rejected.first().map_or(String::new(), ToString::to_string)
             )));
+        }
+        // The file turned out malformed or unreadable part way: nothing was written.
+        Err(e @ PoolError::Format { .. }) => {
+            bar.finish_and_clear();
+            return Err(input_naming(&args.file, &e));
         }
         Err(e) => return Err(CliError::from(e)),
     };
@@ -584,6 +618,35 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
             report.rejected.first().map_or(String::new(), ToString::to_string)
         )))
     }
+}
+
+/// Whether `input` holds JSON (its first non-blank byte is `[` or `{`), and the input with
+/// nothing consumed. Blank bytes are looked at up to the line limit; beyond it the input is
+/// taken for CSV (whose reader then refuses the over-long line).
+fn sniff_json<R: std::io::Read>(input: R) -> std::io::Result<(bool, impl std::io::Read)> {
+    use std::io::{BufRead, Read};
+    let mut input = std::io::BufReader::new(input);
+    let mut blank = Vec::new();
+    let first = loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() || blank.len() > finkit::schema::limits::MAX_LINE_BYTES {
+            break None;
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                blank.extend_from_slice(&buf[..i]);
+                input.consume(i);
+                break Some(b);
+            }
+            None => {
+                let n = buf.len();
+                blank.extend_from_slice(buf);
+                input.consume(n);
+            }
+        }
+    };
+    Ok((matches!(first, Some(b'[' | b'{')), std::io::Cursor::new(blank).chain(input)))
 }
 
 /// Prints an ingest report; `head` is the audit head after a committed ingest, an anchor for

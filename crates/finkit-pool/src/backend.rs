@@ -14,7 +14,10 @@ use finkit_schema::{FinancialStatement, Firm, FirmId, LoanApplication};
 use crate::PoolError;
 use crate::audit::{AuditEvent, AuditStatus, Outcome};
 use crate::guard::Present;
-use crate::ingest::{Batch, IngestMode, IngestReport};
+use std::collections::BTreeSet;
+
+use crate::ingest::{IngestMode, IngestReport};
+use crate::record::EntityKind;
 use crate::security::{Permission, Policy, Principal};
 use crate::traits::StatementQuery;
 
@@ -131,14 +134,14 @@ pub(crate) fn authorize_audited(
     append(&allowed(who, action, entity, format!("permission {permission}")))
 }
 
-/// Checks the write permission of every kind in `batch`, auditing the first denial.
+/// Checks the write permission of every kind an ingest writes, auditing the first denial.
 pub(crate) fn authorize_ingest(
     policy: &Policy,
     who: &Principal,
-    batch: &Batch,
+    kinds: &BTreeSet<EntityKind>,
     mut append: impl FnMut(&AuditEvent) -> Result<(), PoolError>,
 ) -> Result<(), PoolError> {
-    for kind in batch.kinds() {
+    for &kind in kinds {
         authorize_with(policy, who, kind.write_permission(), "ingest", kind.as_str(), &mut append)?;
     }
     Ok(())
@@ -158,14 +161,14 @@ pub(crate) fn strict_rejection(mode: IngestMode, report: &IngestReport) -> Optio
 /// The audit event of a committed ingest.
 pub(crate) fn ingest_event(
     who: &Principal,
-    batch: &Batch,
+    kinds: &BTreeSet<EntityKind>,
+    source: &str,
     mode: IngestMode,
     report: &IngestReport,
 ) -> AuditEvent {
-    let kinds = batch.kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+");
+    let kinds = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+");
     let detail = format!(
-        "source={} mode={mode:?} accepted={} unchanged={} rejected_rows={}",
-        batch.source,
+        "source={source} mode={mode:?} accepted={} unchanged={} rejected_rows={}",
         report.accepted,
         report.unchanged,
         report.rejected_rows()

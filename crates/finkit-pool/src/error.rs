@@ -51,8 +51,12 @@ pub enum PoolError {
         /// The path that was tried.
         path: PathBuf,
     },
-    /// The file exists but is not an SQLite database.
-    #[error("not an sqlite database: {}", path.display())]
+    /// The file exists but is not an SQLite database. An encrypted pool (feature `sqlcipher`)
+    /// opened without its key looks exactly like this: its bytes cannot be told from noise.
+    #[error(
+        "not an sqlite database: {} (or an encrypted pool opened without its key; the command line reads it from FINKIT_POOL_KEY)",
+        path.display()
+    )]
     NotADatabase {
         /// The path that was tried.
         path: PathBuf,
@@ -133,6 +137,22 @@ pub enum PoolError {
     /// A pseudonymisation key was unusable (for example, empty).
     #[error("invalid pseudonymisation key: {0}")]
     Key(&'static str),
+    /// A pool encryption key ([`crate::PoolKey`]) was unusable (for example, empty).
+    #[error("invalid pool encryption key: {0}")]
+    EncryptionKey(&'static str),
+    /// An encryption key was given but this build has plain SQLite: encryption at rest needs
+    /// finkit-pool's `sqlcipher` feature. Nothing was opened or created.
+    #[error(
+        "encryption at rest needs finkit-pool's `sqlcipher` feature; this build has plain sqlite (nothing was opened)"
+    )]
+    EncryptionUnavailable,
+    /// The pool file could not be decrypted with the key given: a wrong key (or a file that is
+    /// not a pool at all). Nothing was changed.
+    #[error("cannot decrypt {}: wrong key, or not an encrypted finkit pool", path.display())]
+    WrongKey {
+        /// The file.
+        path: PathBuf,
+    },
     /// Reading an input file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -158,6 +178,33 @@ pub enum PoolError {
     #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     #[error("postgres configuration: {0}")]
     PostgresConfig(String),
+    /// The PostgreSQL schema holds no finkit pool and the connection did not ask to create one
+    /// ([`crate::PostgresOptions::create`]); nothing was created (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    #[error(
+        "postgres schema {schema:?} holds no finkit pool: create one explicitly (PostgresOptions::create)"
+    )]
+    PostgresNoPool {
+        /// The PostgreSQL schema.
+        schema: String,
+    },
+    /// The pool in the PostgreSQL schema has an older schema version and the connection did not
+    /// ask to upgrade it ([`crate::PostgresOptions::upgrade`]); nothing was changed: connecting
+    /// never migrates (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    #[error(
+        "postgres schema {schema:?} has pool schema version {found}, this build needs {supported}: upgrade it explicitly (PostgresOptions::upgrade); connecting never migrates"
+    )]
+    PostgresNeedsUpgrade {
+        /// The PostgreSQL schema.
+        schema: String,
+        /// The version found.
+        found: i64,
+        /// The version this build needs.
+        supported: i64,
+    },
     /// An error reading or writing Parquet or Arrow data (feature `parquet`). The Parquet or
     /// Arrow error is kept as the source.
     #[cfg(feature = "parquet")]
@@ -304,7 +351,8 @@ impl PoolError {
         match self {
             PoolError::NotFound { .. }
             | PoolError::IsDirectory { .. }
-            | PoolError::NotADatabase { .. } => true,
+            | PoolError::NotADatabase { .. }
+            | PoolError::WrongKey { .. } => true,
             PoolError::Sqlite(e) => matches!(
                 e.get_ref()
                     .downcast_ref::<rusqlite::Error>()

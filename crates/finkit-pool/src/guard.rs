@@ -12,9 +12,10 @@
 //!    a new result type does not compile until it says which it is);
 //! 4. **audit**: the allowed call is appended to the hash-chained audit trail.
 //!
-//! Writes ([`WriteStore::write_batch`]) are authorized (the write permission of every kind in
-//! the batch) before the store is touched; the store then applies the batch atomically and
-//! appends the audit entry the guard hands it in the same transaction.
+//! Writes ([`WriteStore::write_rows`]) are authorized (the write permission of every kind in
+//! the batch or row source) before the store is touched; the store then applies the rows
+//! atomically, chunk by chunk in one transaction, and appends the audit entry the guard hands
+//! it in the same transaction.
 //!
 //! [`crate::MemoryPool`], [`crate::SqlitePool`] and `PostgresPool` are this guard around their
 //! store ([`crate::MemoryStore`], [`crate::SqliteStore`], `PostgresStore`), so "every read is
@@ -50,7 +51,7 @@ use crate::backend::{
     allowed, authorize_audited, authorize_ingest, authorize_with, describe_firm, describe_query,
     ingest_event, strict_rejection, verified,
 };
-use crate::ingest::{Batch, IngestMode, IngestReport};
+use crate::ingest::{Batch, IngestMode, IngestReport, RowSource};
 use crate::record::EntityKind;
 use crate::security::{
     Permission, Policy, Principal, Pseudonymise, Pseudonymiser, mask_application, mask_firm,
@@ -192,19 +193,33 @@ pub type Commit<'a> = dyn Fn(&IngestReport) -> Result<AuditEvent, PoolError> + '
 /// Storage-only writes (the write side of [`ReadStore`], over the row-level
 /// [`crate::IngestStore`]). Sealed; see the [module docs](self).
 pub trait WriteStore: ReadStore {
-    /// Applies `batch` with [`crate::apply_batch`] in one transaction, then asks `commit`:
-    /// on `Err` nothing is written and the error is returned; on `Ok(event)` the event is
-    /// appended to the audit trail in the same transaction, which then commits. Returns the
-    /// report and the audit head right after the entry.
+    /// Applies `rows` with [`crate::apply_rows`] in one transaction, chunk by chunk, then
+    /// asks `commit`: on `Err` nothing is written and the error is returned; on `Ok(event)`
+    /// the event is appended to the audit trail in the same transaction, which then commits.
+    /// Returns the report and the audit head right after the entry.
     ///
     /// # Errors
     ///
-    /// `commit`'s error or a storage error; nothing is written then.
+    /// `commit`'s error, a fatal input error of `rows` or a storage error; nothing is written
+    /// then.
+    fn write_rows(
+        &self,
+        rows: RowSource<'_>,
+        commit: &Commit<'_>,
+    ) -> Result<(IngestReport, AuditHead), PoolError>;
+
+    /// [`WriteStore::write_rows`] over a batch in memory (its rows in dependency order).
+    ///
+    /// # Errors
+    ///
+    /// As [`WriteStore::write_rows`].
     fn write_batch(
         &self,
         batch: &Batch,
         commit: &Commit<'_>,
-    ) -> Result<(IngestReport, AuditHead), PoolError>;
+    ) -> Result<(IngestReport, AuditHead), PoolError> {
+        self.write_rows(RowSource::of_batch(batch), commit)
+    }
 }
 
 /// A result as a principal may see it: masked unless `sees_sensitive`. Implemented for every
@@ -334,11 +349,60 @@ impl<S: WriteStore> Guarded<S> {
         batch: &Batch,
         mode: IngestMode,
     ) -> Result<(IngestReport, AuditHead), PoolError> {
+        self.ingest_rows_anchored(who, RowSource::of_batch(batch), mode)
+    }
+
+    /// Ingests rows streamed from `rows` (a CSV or JSON reader, or any iterator of rows) in
+    /// one transaction, holding at most [`RowSource::chunk_rows`] parsed rows at once; the
+    /// rules, modes and audit entry are those of [`PoolWrite::ingest`]: in strict mode one
+    /// rejected row and nothing is written (not even an audit entry) while the error's report
+    /// still lists every rejected row; in lenient mode exactly the valid rows are committed
+    /// with one audit entry. What grows with the input is described at [`RowSource`].
+    ///
+    /// ```
+    /// use finkit_pool::{EntityKind, IngestMode, PoolError, Principal, Role, RowSource, SqlitePool};
+    ///
+    /// let pool = SqlitePool::in_memory()?;
+    /// let admin = Principal::new("ops", Role::Admin);
+    /// let lines = "{\"instrument\":\"X\",\"date\":\"2024-01-02\",\"price\":2.5}\n";
+    /// let rows = RowSource::json(EntityKind::Prices, lines.as_bytes(), "p.jsonl")?;
+    /// let report = pool.ingest_rows(&admin, rows, IngestMode::Strict)?;
+    /// assert_eq!(report.accepted, 1);
+    /// # Ok::<(), PoolError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`PoolWrite::ingest`]; also [`PoolError::Format`] when the input turns out malformed
+    /// or unreadable part way (nothing is written then).
+    pub fn ingest_rows(
+        &self,
+        who: &Principal,
+        rows: RowSource<'_>,
+        mode: IngestMode,
+    ) -> Result<IngestReport, PoolError> {
+        self.ingest_rows_anchored(who, rows, mode).map(|(report, _)| report)
+    }
+
+    /// [`Guarded::ingest_rows`], also returning the audit head right after the ingest's own
+    /// entry (see [`Guarded::ingest_anchored`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Guarded::ingest_rows`].
+    pub fn ingest_rows_anchored(
+        &self,
+        who: &Principal,
+        rows: RowSource<'_>,
+        mode: IngestMode,
+    ) -> Result<(IngestReport, AuditHead), PoolError> {
         let policy = self.store.policy();
-        authorize_ingest(&policy, who, batch, |e| self.store.append_audit(e))?;
-        self.store.write_batch(batch, &|report| match strict_rejection(mode, report) {
+        authorize_ingest(&policy, who, rows.kinds(), |e| self.store.append_audit(e))?;
+        let kinds = rows.kinds().clone();
+        let source = rows.source().to_owned();
+        self.store.write_rows(rows, &|report| match strict_rejection(mode, report) {
             Some(rejected) => Err(rejected),
-            None => Ok(ingest_event(who, batch, mode, report)),
+            None => Ok(ingest_event(who, &kinds, &source, mode, report)),
         })
     }
 }

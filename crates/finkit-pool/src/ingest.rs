@@ -35,6 +35,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -158,7 +159,26 @@ impl Batch {
         self.rows.iter().map(|r| r.record.kind()).chain(self.kind).collect()
     }
 
-    /// Parses CSV of one entity kind (see the module docs for the layouts).
+    /// Every row of a [`RowSource`] collected in memory (the whole input at once; ingest a
+    /// [`RowSource`] directly to stream instead).
+    fn collect(kind: EntityKind, rows: RowSource<'_>) -> Result<Self, PoolError> {
+        let mut batch = Batch {
+            source: rows.source.clone(),
+            kind: Some(kind),
+            rows: Vec::new(),
+            rejected: Vec::new(),
+        };
+        for item in rows {
+            match item? {
+                Parsed::Row(row) => batch.rows.push(row),
+                Parsed::Rejected(mut problems) => batch.rejected.append(&mut problems),
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Parses CSV of one entity kind (see the module docs for the layouts) into memory; the
+    /// streaming twin is [`RowSource::csv`].
     ///
     /// # Errors
     ///
@@ -169,7 +189,281 @@ impl Batch {
         reader: impl Read,
         source: &str,
     ) -> Result<Self, PoolError> {
-        let format = |message: String| PoolError::Format { source_name: source.into(), message };
+        Self::collect(kind, RowSource::csv(kind, reader, source)?)
+    }
+
+    /// Reads a CSV file of one entity kind.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Io`] or [`PoolError::Format`].
+    pub fn from_csv_path(kind: EntityKind, path: impl AsRef<Path>) -> Result<Self, PoolError> {
+        Self::collect(kind, RowSource::csv_path(kind, path)?)
+    }
+
+    /// Parses JSON (an array of objects, or JSON Lines) of one entity kind.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Format`] when the text is not a JSON array or JSON Lines at all; bad
+    /// elements are collected in [`Batch::rejected`] with the field path at fault.
+    pub fn from_json_str(kind: EntityKind, text: &str, source: &str) -> Result<Self, PoolError> {
+        Self::from_json_reader(kind, text.as_bytes(), source)
+    }
+
+    /// Parses JSON (an array of objects, or JSON Lines) of one entity kind from a reader, one
+    /// element at a time: an element (or a JSON Lines line) longer than
+    /// [`finkit_schema::limits::MAX_LINE_BYTES`] is an error naming its line, and the input
+    /// text is never held whole in memory (the parsed rows are; [`RowSource::json`] streams
+    /// them too). A UTF-8 BOM is skipped and `\r\n` reads as `\n`.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Format`] when the input is not a JSON array or JSON Lines at all, an element
+    /// is too long, or the input cannot be read; bad elements are collected in
+    /// [`Batch::rejected`] with the field path at fault (an unknown key is one).
+    pub fn from_json_reader(
+        kind: EntityKind,
+        reader: impl Read,
+        source: &str,
+    ) -> Result<Self, PoolError> {
+        Self::collect(kind, RowSource::json(kind, reader, source)?)
+    }
+
+    /// Reads a JSON or JSON Lines file of one entity kind, streaming (see
+    /// [`Batch::from_json_reader`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Io`] or [`PoolError::Format`].
+    pub fn from_json_path(kind: EntityKind, path: impl AsRef<Path>) -> Result<Self, PoolError> {
+        Self::collect(kind, RowSource::json_path(kind, path)?)
+    }
+}
+
+/// One item of a [`RowSource`]: a row that parsed, or every problem of one that did not.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "rows are the common case and move straight into the chunk; boxing each would add an allocation per row"
+)]
+pub enum Parsed {
+    /// A typed row, still to be validated and stored.
+    Row(Row),
+    /// The problems of an input row that did not parse (one per bad cell or field).
+    Rejected(Vec<RejectedRow>),
+}
+
+/// Rows per chunk of a streaming ingest by default ([`RowSource::with_chunk_rows`]).
+pub const INGEST_CHUNK_ROWS: usize = 4096;
+
+const DEFAULT_CHUNK: NonZeroUsize = match NonZeroUsize::new(INGEST_CHUNK_ROWS) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
+
+/// The rows of one ingest, read lazily: the streaming input of
+/// [`crate::Guarded::ingest_rows`] (and of [`apply_rows`] for backends outside this crate).
+///
+/// A source declares the entity kinds it writes (the write permissions checked before the
+/// first row is read); a row of another kind is rejected. Rows are pulled
+/// [`RowSource::chunk_rows`] at a time, validated and written, and dropped before the next
+/// chunk is read, all inside the one transaction of the ingest. What still grows with the
+/// input: the list of rejected rows (the report names every one) and the backend's own
+/// transaction state (SQLite spills dirty pages to its WAL beyond its page cache; PostgreSQL
+/// keeps its transaction on the server).
+///
+/// ```
+/// use finkit_pool::{EntityKind, IngestMode, Principal, Role, RowSource, SqlitePool};
+///
+/// let pool = SqlitePool::in_memory()?;
+/// let admin = Principal::new("ops", Role::Admin);
+/// let csv = "instrument,date,price\nACME,2024-01-02,10.5\nACME,2024-01-03,oops\n";
+/// let rows = RowSource::csv(EntityKind::Prices, csv.as_bytes(), "prices.csv")?;
+/// let report = pool.ingest_rows(&admin, rows, IngestMode::Lenient)?;
+/// assert_eq!(report.accepted, 1);
+/// assert!(report.rejects_line(3));
+/// # Ok::<(), finkit_pool::PoolError>(())
+/// ```
+pub struct RowSource<'a> {
+    source: String,
+    kinds: BTreeSet<EntityKind>,
+    chunk_rows: NonZeroUsize,
+    rows: Box<dyn Iterator<Item = Result<Parsed, PoolError>> + 'a>,
+}
+
+impl fmt::Debug for RowSource<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RowSource")
+            .field("source", &self.source)
+            .field("kinds", &self.kinds)
+            .field("chunk_rows", &self.chunk_rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> RowSource<'a> {
+    /// Rows of `kind` from any iterator (a fatal `Err` ends the ingest, which then writes
+    /// nothing); `source` names the input in the audit trail.
+    pub fn new(
+        kind: EntityKind,
+        source: &str,
+        rows: impl IntoIterator<Item = Result<Parsed, PoolError>> + 'a,
+    ) -> Self {
+        RowSource {
+            source: source.into(),
+            kinds: BTreeSet::from([kind]),
+            chunk_rows: DEFAULT_CHUNK,
+            rows: Box::new(rows.into_iter()),
+        }
+    }
+
+    /// Typed records of `kind`, read lazily; line `i + 1` is the `i`-th record.
+    pub fn records<R: Into<Record>>(
+        kind: EntityKind,
+        source: &str,
+        records: impl IntoIterator<Item = R> + 'a,
+    ) -> Self {
+        let rows =
+            (1u64..).zip(records).map(|(line, r)| Ok(Parsed::Row(Row { line, record: r.into() })));
+        Self::new(kind, source, rows)
+    }
+
+    /// The rows of a batch already in memory, in dependency order (firms first), so that a
+    /// batch mixing kinds is applied as [`apply_batch`] applies it.
+    pub(crate) fn of_batch(batch: &'a Batch) -> Self {
+        let rejected = (!batch.rejected.is_empty())
+            .then(|| Ok(Parsed::Rejected(batch.rejected.clone())))
+            .into_iter();
+        let rows = EntityKind::ALL.into_iter().flat_map(move |kind| {
+            batch
+                .rows
+                .iter()
+                .filter(move |r| r.record.kind() == kind)
+                .map(|r| Ok(Parsed::Row(r.clone())))
+        });
+        RowSource {
+            source: batch.source.clone(),
+            kinds: batch.kinds(),
+            chunk_rows: DEFAULT_CHUNK,
+            rows: Box::new(rejected.chain(rows)),
+        }
+    }
+
+    /// CSV of one entity kind (see the module docs for the layouts), parsed row by row as the
+    /// ingest pulls it. The header is read and checked here.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Format`] when the header is wrong or cannot be read. Later, a read error
+    /// or an over-long record ends the ingest with [`PoolError::Format`] (nothing written);
+    /// row-level problems become [`Parsed::Rejected`] items.
+    pub fn csv(kind: EntityKind, reader: impl Read + 'a, source: &str) -> Result<Self, PoolError> {
+        Ok(Self::new(kind, source, CsvRows::new(kind, reader, source)?))
+    }
+
+    /// A CSV file of one entity kind, streamed (see [`RowSource::csv`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Io`] or [`PoolError::Format`].
+    pub fn csv_path(kind: EntityKind, path: impl AsRef<Path>) -> Result<Self, PoolError> {
+        let path = path.as_ref();
+        Self::csv(kind, open_file(path)?, &path.display().to_string())
+    }
+
+    /// JSON (an array of objects, or JSON Lines) of one entity kind, parsed element by element
+    /// as the ingest pulls it (limits as [`Batch::from_json_reader`]). Whether the input is an
+    /// array is decided here, from its first non-blank byte.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Format`] when the input cannot be read. Later, a malformed array, an
+    /// over-long element or a read error ends the ingest with [`PoolError::Format`] (nothing
+    /// written); bad elements become [`Parsed::Rejected`] items.
+    pub fn json(kind: EntityKind, reader: impl Read + 'a, source: &str) -> Result<Self, PoolError> {
+        Ok(Self::new(kind, source, JsonRows::new(kind, reader, source)?))
+    }
+
+    /// A JSON or JSON Lines file of one entity kind, streamed (see [`RowSource::json`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Io`] or [`PoolError::Format`].
+    pub fn json_path(kind: EntityKind, path: impl AsRef<Path>) -> Result<Self, PoolError> {
+        let path = path.as_ref();
+        Self::json(kind, open_file(path)?, &path.display().to_string())
+    }
+
+    /// Rows pulled, validated and written per chunk (default [`INGEST_CHUNK_ROWS`]): at most
+    /// this many parsed rows are held at once.
+    #[must_use]
+    pub fn with_chunk_rows(mut self, rows: NonZeroUsize) -> Self {
+        self.chunk_rows = rows;
+        self
+    }
+
+    /// Rows per chunk.
+    #[must_use]
+    pub fn chunk_rows(&self) -> usize {
+        self.chunk_rows.get()
+    }
+
+    /// The entity kinds the source declares (their write permissions are checked).
+    #[must_use]
+    pub fn kinds(&self) -> &BTreeSet<EntityKind> {
+        &self.kinds
+    }
+
+    /// Where the rows come from, for the audit trail.
+    #[must_use]
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+impl Iterator for RowSource<'_> {
+    type Item = Result<Parsed, PoolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rows.next()
+    }
+}
+
+fn open_file(path: &Path) -> Result<std::fs::File, PoolError> {
+    let file = std::fs::File::open(path)
+        .map_err(|source| PoolError::Io { path: path.to_path_buf(), source })?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        let source = std::io::Error::other("is a directory, not a file");
+        return Err(PoolError::Io { path: path.to_path_buf(), source });
+    }
+    Ok(file)
+}
+
+fn format_error(source: &str, message: String) -> PoolError {
+    PoolError::Format { source_name: source.into(), message }
+}
+
+fn read_error(source: &str, e: &std::io::Error) -> PoolError {
+    match limit_exceeded(e) {
+        Some(limit) => format_error(source, limit.to_string()),
+        None => format_error(source, format!("cannot read: {e}")),
+    }
+}
+
+/// The rows of a CSV input, parsed one at a time.
+struct CsvRows<R: Read> {
+    kind: EntityKind,
+    source: String,
+    csv: csv::Reader<BoundedReader<R>>,
+    index: HashMap<String, usize>,
+    record: csv::StringRecord,
+    done: bool,
+}
+
+impl<R: Read> CsvRows<R> {
+    fn new(kind: EntityKind, reader: R, source: &str) -> Result<Self, PoolError> {
+        let format = |message: String| format_error(source, message);
         // The shared bounded reader caps a record's length (a stream without a newline fails
         // naming its line instead of growing without bound), strips a BOM, turns `\r\n` into
         // `\n` (a blank CRLF line is a blank line) and gives true line numbers, also after a
@@ -203,123 +497,95 @@ impl Batch {
         if let Some(missing) = layout.required.iter().find(|c| !index.contains_key(**c)) {
             return Err(format(format!("missing column {missing:?} for {kind}")));
         }
-        let mut batch = Batch {
+        Ok(CsvRows {
+            kind,
             source: source.into(),
-            kind: Some(kind),
-            rows: Vec::new(),
-            rejected: Vec::new(),
-        };
-        let header_len = index.len();
-        let mut record = csv::StringRecord::new();
-        loop {
-            match csv.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {
-                    let line = csv.get_mut().line_at(record.position().map_or(0, |p| p.byte()));
-                    let mut cells = Cells {
-                        record: &record,
-                        index: &index,
-                        last: header_len.saturating_sub(1),
-                        line,
-                        errors: Vec::new(),
-                    };
-                    let parsed = parse_row(kind, &mut cells);
-                    match parsed {
-                        Some(r) if cells.errors.is_empty() => {
-                            batch.rows.push(Row { line, record: r });
-                        }
-                        _ => batch.rejected.append(&mut cells.errors),
-                    }
+            csv,
+            index,
+            record: csv::StringRecord::new(),
+            done: false,
+        })
+    }
+
+    fn read(&mut self) -> Result<Option<Parsed>, PoolError> {
+        match self.csv.read_record(&mut self.record) {
+            Ok(false) => Ok(None),
+            Ok(true) => {
+                let position = self.record.position().map_or(0, |p| p.byte());
+                let line = self.csv.get_mut().line_at(position);
+                let mut cells = Cells {
+                    record: &self.record,
+                    index: &self.index,
+                    last: self.index.len().saturating_sub(1),
+                    line,
+                    errors: Vec::new(),
+                };
+                let parsed = parse_row(self.kind, &mut cells);
+                Ok(Some(match parsed {
+                    Some(record) if cells.errors.is_empty() => Parsed::Row(Row { line, record }),
+                    _ => Parsed::Rejected(cells.errors),
+                }))
+            }
+            Err(e) => {
+                if let Some(limit) = limit_error(&e) {
+                    return Err(format_error(&self.source, limit.to_string()));
                 }
-                Err(e) => {
-                    if let Some(limit) = limit_error(&e) {
-                        return Err(format(limit.to_string()));
+                let line = match e.position() {
+                    Some(p) => self.csv.get_mut().line_at(p.byte()),
+                    None => self.csv.get_mut().lines_read() + 1,
+                };
+                let reason = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        format!("row has {len} fields, the header has {expected_len}")
                     }
-                    let line = match e.position() {
-                        Some(p) => csv.get_mut().line_at(p.byte()),
-                        None => csv.get_mut().lines_read() + 1,
-                    };
-                    match e.kind() {
-                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                            batch.rejected.push(RejectedRow::new(
-                                line,
-                                "",
-                                format!("row has {len} fields, the header has {expected_len}"),
-                            ));
-                        }
-                        csv::ErrorKind::Utf8 { .. } => {
-                            batch.rejected.push(RejectedRow::new(
-                                line,
-                                "",
-                                "row is not valid utf-8",
-                            ));
-                        }
-                        _ => return Err(format(format!("cannot read line {line}: {e}"))),
+                    csv::ErrorKind::Utf8 { .. } => "row is not valid utf-8".into(),
+                    _ => {
+                        return Err(format_error(
+                            &self.source,
+                            format!("cannot read line {line}: {e}"),
+                        ));
                     }
-                }
+                };
+                Ok(Some(Parsed::Rejected(vec![RejectedRow::new(line, "", reason)])))
             }
         }
-        Ok(batch)
     }
+}
 
-    /// Reads a CSV file of one entity kind.
-    ///
-    /// # Errors
-    ///
-    /// [`PoolError::Io`] or [`PoolError::Format`].
-    pub fn from_csv_path(kind: EntityKind, path: impl AsRef<Path>) -> Result<Self, PoolError> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .map_err(|source| PoolError::Io { path: path.to_path_buf(), source })?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            let source = std::io::Error::other("is a directory, not a file");
-            return Err(PoolError::Io { path: path.to_path_buf(), source });
+impl<R: Read> Iterator for CsvRows<R> {
+    type Item = Result<Parsed, PoolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
         }
-        Self::from_csv_reader(kind, file, &path.display().to_string())
+        let item = self.read().transpose();
+        // After the end or a fatal error the source is exhausted.
+        self.done = !matches!(item, Some(Ok(_)));
+        item
     }
+}
 
-    /// Parses JSON (an array of objects, or JSON Lines) of one entity kind.
-    ///
-    /// # Errors
-    ///
-    /// [`PoolError::Format`] when the text is not a JSON array or JSON Lines at all; bad
-    /// elements are collected in [`Batch::rejected`] with the field path at fault.
-    pub fn from_json_str(kind: EntityKind, text: &str, source: &str) -> Result<Self, PoolError> {
-        Self::from_json_reader(kind, text.as_bytes(), source)
-    }
+/// The elements of a JSON array or the lines of JSON Lines, parsed one at a time.
+struct JsonRows<R: Read> {
+    kind: EntityKind,
+    source: String,
+    input: BufReader<BoundedReader<R>>,
+    line: u64,
+    /// An array (its `[` consumed) rather than JSON Lines.
+    array: Option<ArraySplitter>,
+    buf: Vec<u8>,
+    done: bool,
+}
 
-    /// Parses JSON (an array of objects, or JSON Lines) of one entity kind from a reader, one
-    /// element at a time: an element (or a JSON Lines line) longer than
-    /// [`finkit_schema::limits::MAX_LINE_BYTES`] is an error naming its line, and the input is
-    /// never held whole in memory. A UTF-8 BOM is skipped and `\r\n` reads as `\n`.
-    ///
-    /// # Errors
-    ///
-    /// [`PoolError::Format`] when the input is not a JSON array or JSON Lines at all, an element
-    /// is too long, or the input cannot be read; bad elements are collected in
-    /// [`Batch::rejected`] with the field path at fault (an unknown key is one).
-    pub fn from_json_reader(
-        kind: EntityKind,
-        reader: impl Read,
-        source: &str,
-    ) -> Result<Self, PoolError> {
-        let format = |message: String| PoolError::Format { source_name: source.into(), message };
-        let io_error = |e: std::io::Error| match limit_exceeded(&e) {
-            Some(limit) => format(limit.to_string()),
-            None => format(format!("cannot read: {e}")),
-        };
-        let mut batch = Batch {
-            source: source.into(),
-            kind: Some(kind),
-            rows: Vec::new(),
-            rejected: Vec::new(),
-        };
+impl<R: Read> JsonRows<R> {
+    fn new(kind: EntityKind, reader: R, source: &str) -> Result<Self, PoolError> {
         // No line limit while looking for the array's `[`: a minified array is one long line,
         // so an array is bounded element by element instead.
         let mut input = BufReader::new(BoundedReader::lines(reader).with_limit(usize::MAX));
         let mut line = 1u64;
         let first = loop {
-            let buf = input.fill_buf().map_err(io_error)?;
+            let buf = input.fill_buf().map_err(|e| read_error(source, &e))?;
             let Some(&b) = buf.first() else { break None };
             if !b.is_ascii_whitespace() {
                 break Some(b);
@@ -327,60 +593,30 @@ impl Batch {
             line += u64::from(b == b'\n');
             input.consume(1);
         };
-        if first == Some(b'[') {
+        let array = if first == Some(b'[') {
             input.consume(1);
-            let mut splitter = ArraySplitter {
-                input,
-                line,
-                closed: false,
-                after_comma: false,
-                format: &format,
-                io_error: &io_error,
-            };
-            while let Some((start, element)) = splitter.next_element()? {
-                match std::str::from_utf8(&element) {
-                    Ok(text) => batch.push_json(kind, text, start),
-                    Err(_) => batch.rejected.push(RejectedRow::new(start, "", "not valid utf-8")),
-                }
-            }
-            return Ok(batch);
-        }
-        // JSON Lines: the shared line limit applies from here on.
-        input.get_mut().set_limit(finkit_schema::limits::MAX_LINE_BYTES);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            if input.read_until(b'\n', &mut buf).map_err(io_error)? == 0 {
-                break;
-            }
-            match std::str::from_utf8(&buf) {
-                Ok(text) if text.trim().is_empty() => {}
-                Ok(text) => batch.push_json(kind, text, line),
-                Err(_) => batch.rejected.push(RejectedRow::new(line, "", "not valid utf-8")),
-            }
-            line += 1;
-        }
-        Ok(batch)
+            Some(ArraySplitter { closed: false, after_comma: false })
+        } else {
+            // JSON Lines: the shared line limit applies from here on.
+            input.get_mut().set_limit(finkit_schema::limits::MAX_LINE_BYTES);
+            None
+        };
+        Ok(JsonRows {
+            kind,
+            source: source.into(),
+            input,
+            line,
+            array,
+            buf: Vec::new(),
+            done: false,
+        })
     }
 
-    /// Reads a JSON or JSON Lines file of one entity kind, streaming (see
-    /// [`Batch::from_json_reader`]).
-    ///
-    /// # Errors
-    ///
-    /// [`PoolError::Io`] or [`PoolError::Format`].
-    pub fn from_json_path(kind: EntityKind, path: impl AsRef<Path>) -> Result<Self, PoolError> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .map_err(|source| PoolError::Io { path: path.to_path_buf(), source })?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            let source = std::io::Error::other("is a directory, not a file");
-            return Err(PoolError::Io { path: path.to_path_buf(), source });
-        }
-        Self::from_json_reader(kind, file, &path.display().to_string())
-    }
-
-    fn push_json(&mut self, kind: EntityKind, text: &str, line: u64) {
+    fn parse(&self, bytes: &[u8], line: u64) -> Parsed {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Parsed::Rejected(vec![RejectedRow::new(line, "", "not valid utf-8")]);
+        };
+        let kind = self.kind;
         let parsed = match kind {
             EntityKind::Firms => json_element::<Firm>(text).map(Record::Firm),
             EntityKind::Statements => {
@@ -394,9 +630,51 @@ impl Batch {
             EntityKind::Prices => json_element::<PriceObservation>(text).map(Record::Price),
         };
         match parsed {
-            Ok(record) => self.rows.push(Row { line, record }),
-            Err((field, reason)) => self.rejected.push(RejectedRow::new(line, field, reason)),
+            Ok(record) => Parsed::Row(Row { line, record }),
+            Err((field, reason)) => Parsed::Rejected(vec![RejectedRow::new(line, field, reason)]),
         }
+    }
+
+    fn read(&mut self) -> Result<Option<Parsed>, PoolError> {
+        if let Some(mut splitter) = self.array.take() {
+            let mut cursor =
+                Cursor { input: &mut self.input, line: &mut self.line, source: &self.source };
+            let element = splitter.next_element(&mut cursor)?;
+            self.array = Some(splitter);
+            return Ok(element.map(|(start, bytes)| self.parse(&bytes, start)));
+        }
+        loop {
+            let mut buf = std::mem::take(&mut self.buf);
+            buf.clear();
+            let n =
+                self.input.read_until(b'\n', &mut buf).map_err(|e| read_error(&self.source, &e));
+            let line = self.line;
+            self.line += 1;
+            let out = match n {
+                Err(e) => Err(e),
+                Ok(0) => Ok(None),
+                Ok(_) if std::str::from_utf8(&buf).is_ok_and(|t| t.trim().is_empty()) => {
+                    self.buf = buf;
+                    continue;
+                }
+                Ok(_) => Ok(Some(self.parse(&buf, line))),
+            };
+            self.buf = buf;
+            return out;
+        }
+    }
+}
+
+impl<R: Read> Iterator for JsonRows<R> {
+    type Item = Result<Parsed, PoolError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.read().transpose();
+        self.done = !matches!(item, Some(Ok(_)));
+        item
     }
 }
 
@@ -408,30 +686,19 @@ fn limit_error(e: &csv::Error) -> Option<&LimitExceeded> {
     }
 }
 
-/// Splits a JSON array (whose `[` was consumed) into its elements' texts, one at a time, each
-/// bounded by the shared line limit, with the line where each element starts.
-struct ArraySplitter<'a, R, F, G> {
-    input: BufReader<R>,
-    line: u64,
-    /// Whether the closing `]` was read.
-    closed: bool,
-    /// Whether the last element ended with a `,` (so another must follow).
-    after_comma: bool,
-    format: &'a F,
-    io_error: &'a G,
+/// The input of a JSON array being split, byte by byte, counting lines.
+struct Cursor<'a, R> {
+    input: &'a mut BufReader<R>,
+    line: &'a mut u64,
+    source: &'a str,
 }
 
-impl<R, F, G> ArraySplitter<'_, R, F, G>
-where
-    R: Read,
-    F: Fn(String) -> PoolError,
-    G: Fn(std::io::Error) -> PoolError,
-{
+impl<R: Read> Cursor<'_, R> {
     fn byte(&mut self) -> Result<Option<u8>, PoolError> {
-        let buf = self.input.fill_buf().map_err(self.io_error)?;
+        let buf = self.input.fill_buf().map_err(|e| read_error(self.source, &e))?;
         let Some(&b) = buf.first() else { return Ok(None) };
         self.input.consume(1);
-        self.line += u64::from(b == b'\n');
+        *self.line += u64::from(b == b'\n');
         Ok(Some(b))
     }
 
@@ -444,36 +711,50 @@ where
         Ok(None)
     }
 
+    fn error(&self, message: String) -> PoolError {
+        format_error(self.source, message)
+    }
+}
+
+/// Splits a JSON array (whose `[` was consumed) into its elements' texts, one at a time, each
+/// bounded by the shared line limit, with the line where each element starts.
+struct ArraySplitter {
+    /// Whether the closing `]` was read.
+    closed: bool,
+    /// Whether the last element ended with a `,` (so another must follow).
+    after_comma: bool,
+}
+
+impl ArraySplitter {
     /// The next element and its first line; `None` after the closing `]`.
-    fn next_element(&mut self) -> Result<Option<(u64, Vec<u8>)>, PoolError> {
-        let format = self.format;
+    fn next_element<R: Read>(
+        &mut self,
+        c: &mut Cursor<'_, R>,
+    ) -> Result<Option<(u64, Vec<u8>)>, PoolError> {
         if self.closed {
             return Ok(None);
         }
-        let Some(first) = self.non_space()? else {
-            return Err(format(format!("line {}: the json array is not closed with ]", self.line)));
+        let Some(first) = c.non_space()? else {
+            return Err(c.error(format!("line {}: the json array is not closed with ]", c.line)));
         };
         if first == b']' && !self.after_comma {
             self.closed = true;
-            return self.end().map(|()| None);
+            return Self::end(c).map(|()| None);
         }
-        if first == b']' {
-            return Err(format(format!("line {}: a json array element is missing", self.line)));
+        if first == b']' || first == b',' {
+            return Err(c.error(format!("line {}: a json array element is missing", c.line)));
         }
-        if first == b',' {
-            return Err(format(format!("line {}: a json array element is missing", self.line)));
-        }
-        let start = self.line;
+        let start = *c.line;
         let mut element = vec![first];
         let (mut depth, mut in_string, mut escaped) = (0usize, first == b'"', false);
         if matches!(first, b'{' | b'[') {
             depth = 1;
         }
         loop {
-            let Some(b) = self.byte()? else {
-                return Err(format(format!(
+            let Some(b) = c.byte()? else {
+                return Err(c.error(format!(
                     "line {}: the json array is not closed with ] (element from line {start})",
-                    self.line
+                    c.line
                 )));
             };
             if in_string {
@@ -493,7 +774,7 @@ where
                         return Ok(Some((start, element)));
                     }
                     b']' => {
-                        self.end()?;
+                        Self::end(c)?;
                         self.closed = true;
                         return Ok(Some((start, element)));
                     }
@@ -507,19 +788,18 @@ where
                     "json element",
                     finkit_schema::limits::MAX_LINE_BYTES as u64,
                 );
-                return Err(format(limit.to_string()));
+                return Err(c.error(limit.to_string()));
             }
         }
     }
 
     /// After the closing `]`: only white space may follow.
-    fn end(&mut self) -> Result<(), PoolError> {
-        match self.non_space()? {
+    fn end<R: Read>(c: &mut Cursor<'_, R>) -> Result<(), PoolError> {
+        match c.non_space()? {
             None => Ok(()),
-            Some(_) => Err((self.format)(format!(
-                "line {}: text after the end of the json array",
-                self.line
-            ))),
+            Some(_) => {
+                Err(c.error(format!("line {}: text after the end of the json array", c.line)))
+            }
         }
     }
 }
@@ -920,9 +1200,12 @@ pub enum Put {
 
 /// What a backend offers the shared ingest engine, inside one open write transaction.
 ///
-/// Implement this for a transaction type and call [`apply_batch`]; then commit when the mode and
-/// report allow it, otherwise roll back. This keeps validation, referential checks and
-/// natural-key rules identical across backends.
+/// Implement this for a transaction type and call [`apply_rows`] (or [`apply_batch`]); then
+/// commit when the mode and report allow it, otherwise roll back. This keeps validation,
+/// referential checks and natural-key rules identical across backends. Rows come in chunks:
+/// [`IngestStore::begin_chunk`] and [`IngestStore::end_chunk`] let a backend prefetch and
+/// write a chunk in bulk; the natural-key rules then also hold against rows of earlier chunks
+/// of the same transaction.
 pub trait IngestStore {
     /// Whether a firm with this id is stored (including firms put earlier in this transaction).
     ///
@@ -942,6 +1225,27 @@ pub trait IngestStore {
     ///
     /// A backend error.
     fn put(&mut self, record: &Record) -> Result<Put, PoolError>;
+
+    /// Called with each chunk of rows before any of them is put (default: nothing), e.g. to
+    /// fetch what is stored under the chunk's keys in bulk.
+    ///
+    /// # Errors
+    ///
+    /// A backend error.
+    fn begin_chunk(&mut self, rows: &[Row]) -> Result<(), PoolError> {
+        let _ = rows;
+        Ok(())
+    }
+
+    /// Called after the rows of a chunk were put (default: nothing), e.g. to write buffered
+    /// rows in bulk, so that nothing of the chunk needs to stay in memory.
+    ///
+    /// # Errors
+    ///
+    /// A backend error.
+    fn end_chunk(&mut self) -> Result<(), PoolError> {
+        Ok(())
+    }
 }
 
 /// The natural key of a record as `(field names, value)` for messages.
@@ -973,7 +1277,8 @@ fn referenced_firm(record: &Record) -> Option<&FirmId> {
 }
 
 /// Validates and stores every row of `batch` through `store`, in dependency order (firms first),
-/// and reports every rejected row. The caller commits or rolls back.
+/// and reports every rejected row. The caller commits or rolls back. The batch is one chunk
+/// ([`IngestStore::begin_chunk`] sees every row); [`apply_rows`] streams instead.
 ///
 /// # Errors
 ///
@@ -981,9 +1286,88 @@ fn referenced_firm(record: &Record) -> Option<&FirmId> {
 #[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "pool.ingest", fields(rows = batch.rows.len(), source = %batch.source)))]
 pub fn apply_batch(store: &mut impl IngestStore, batch: &Batch) -> Result<IngestReport, PoolError> {
     let mut report = IngestReport { rejected: batch.rejected.clone(), ..IngestReport::default() };
+    apply_chunk(store, &batch.rows, None, &mut report)?;
+    report.rejected.sort();
+    Ok(report)
+}
+
+/// Validates and stores the rows of `rows` through `store` chunk by chunk
+/// ([`RowSource::chunk_rows`] rows at a time, each chunk in dependency order, firms first), and
+/// reports every rejected row; a row of a kind the source does not declare is rejected. At
+/// most one chunk of parsed rows is held at once. The caller commits or rolls back.
+///
+/// ```
+/// use finkit_pool::{EntityKind, IngestStore, PoolError, Put, Record, RowSource, apply_rows};
+/// use finkit_schema::FirmId;
+///
+/// /// A store that accepts every price (a real backend writes to its open transaction).
+/// struct Counting(usize);
+/// impl IngestStore for Counting {
+///     fn firm_exists(&mut self, _: &FirmId) -> Result<bool, PoolError> { Ok(true) }
+///     fn put(&mut self, _: &Record) -> Result<Put, PoolError> { self.0 += 1; Ok(Put::Inserted) }
+/// }
+///
+/// let csv = "instrument,date,price\nX,2024-01-02,1.5\nX,2024-01-03,-\n";
+/// let rows = RowSource::csv(EntityKind::Prices, csv.as_bytes(), "p.csv")?;
+/// let mut store = Counting(0);
+/// let report = apply_rows(&mut store, rows)?;
+/// assert_eq!((store.0, report.accepted, report.rejected_rows()), (1, 1, 1));
+/// # Ok::<(), PoolError>(())
+/// ```
+///
+/// # Errors
+///
+/// A fatal input error of `rows` (unreadable input, malformed JSON array, over-long record) or
+/// a backend error from `store`; the caller must roll back.
+#[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "pool.ingest", fields(source = %rows.source())))]
+pub fn apply_rows(
+    store: &mut impl IngestStore,
+    rows: RowSource<'_>,
+) -> Result<IngestReport, PoolError> {
+    let mut report = IngestReport::default();
+    let chunk_rows = rows.chunk_rows();
+    let kinds = rows.kinds().clone();
+    let mut chunk: Vec<Row> = Vec::with_capacity(chunk_rows.min(INGEST_CHUNK_ROWS));
+    for item in rows {
+        match item? {
+            Parsed::Row(row) => chunk.push(row),
+            Parsed::Rejected(mut problems) => report.rejected.append(&mut problems),
+        }
+        if chunk.len() >= chunk_rows {
+            apply_chunk(store, &chunk, Some(&kinds), &mut report)?;
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        apply_chunk(store, &chunk, Some(&kinds), &mut report)?;
+    }
+    report.rejected.sort();
+    Ok(report)
+}
+
+/// The rules for one chunk of rows: validation, the referential check, the natural-key rules
+/// (through `store.put`), in dependency order. `kinds`: the kinds a row may have.
+fn apply_chunk(
+    store: &mut impl IngestStore,
+    rows: &[Row],
+    kinds: Option<&BTreeSet<EntityKind>>,
+    report: &mut IngestReport,
+) -> Result<(), PoolError> {
+    store.begin_chunk(rows)?;
     let mut known: HashMap<&FirmId, bool> = HashMap::new();
     for kind in EntityKind::ALL {
-        for row in batch.rows.iter().filter(|r| r.record.kind() == kind) {
+        for row in rows.iter().filter(|r| r.record.kind() == kind) {
+            if let Some(kinds) = kinds
+                && !kinds.contains(&kind)
+            {
+                let declared = kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("+");
+                report.rejected.push(RejectedRow::new(
+                    row.line,
+                    "",
+                    format!("a {} record in an ingest of {declared}", kind.as_str()),
+                ));
+                continue;
+            }
             let violations = row.record.violations();
             if !violations.is_empty() {
                 for v in violations {
@@ -1033,8 +1417,7 @@ pub fn apply_batch(store: &mut impl IngestStore, batch: &Batch) -> Result<Ingest
             }
         }
     }
-    report.rejected.sort();
-    Ok(report)
+    store.end_chunk()
 }
 
 #[cfg(test)]

@@ -122,14 +122,15 @@ pub use self::postgres::{
 pub use error::{BackendError, PoolError};
 pub use guard::{Guarded, ReadStore, WriteStore};
 pub use ingest::{
-    Batch, IngestMode, IngestReport, IngestStore, Put, RejectedRow, Row, apply_batch, natural_key,
+    Batch, INGEST_CHUNK_ROWS, IngestMode, IngestReport, IngestStore, Parsed, Put, RejectedRow, Row,
+    RowSource, apply_batch, apply_rows, natural_key,
 };
 pub use memory::{MemoryPool, MemoryStore};
 pub use record::{EntityKind, PriceObservation, Record};
 pub use security::{
     MASK, Permission, Policy, Principal, Pseudonymiser, Role, mask_application, mask_firm,
 };
-pub use sqlite::{SqliteOptions, SqlitePool, SqliteStore};
+pub use sqlite::{PoolKey, SqliteOptions, SqlitePool, SqliteStore};
 #[cfg(feature = "synthetic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "synthetic")))]
 pub use synthetic::{SyntheticDataset, SyntheticParams};

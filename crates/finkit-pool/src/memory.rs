@@ -13,7 +13,7 @@ use crate::PoolError;
 use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditStatus, verify_chain};
 use crate::backend::select_as_of;
 use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
-use crate::ingest::{Batch, IngestReport, IngestStore, Put, apply_batch};
+use crate::ingest::{IngestReport, IngestStore, Put, RowSource, apply_rows};
 use crate::record::Record;
 use crate::security::Policy;
 use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
@@ -247,14 +247,14 @@ impl ReadStore for MemoryStore {
 }
 
 impl WriteStore for MemoryStore {
-    fn write_batch(
+    fn write_rows(
         &self,
-        batch: &Batch,
+        rows: RowSource<'_>,
         commit: &Commit<'_>,
     ) -> Result<(IngestReport, AuditHead), PoolError> {
         let mut data = self.data.write().map_err(|_| PoolError::Poisoned)?;
         let mut staged = data.clone();
-        let report = apply_batch(&mut staged, batch)?;
+        let report = apply_rows(&mut staged, rows)?;
         let event = commit(&report)?;
         // Audit before publishing, as the SQL backends do in one transaction.
         self.append_audit(&event)?;

@@ -22,11 +22,15 @@
 //! # Layout
 //!
 //! Each pool lives in one PostgreSQL *schema* (namespace), [`PostgresOptions::schema`]
-//! (default `finkit`), so several pools (or test runs) share one database. The schema and its
-//! tables are created on first connection; the schema version is kept in the one-row table
-//! `finkit_schema_version`, migrations run inside one transaction under an advisory lock (so
-//! concurrent first connections do not race), and a schema from a newer finkit-pool is refused
-//! with [`PoolError::FutureSchema`]. The schema name is the only identifier written into SQL
+//! (default `finkit`), so several pools (or test runs) share one database. Connecting never
+//! creates or migrates anything unless asked, as with SQLite: the schema and its tables are
+//! created only with [`PostgresOptions::create`] (otherwise a missing pool is
+//! [`PoolError::PostgresNoPool`]), and an older pool is migrated only with
+//! [`PostgresOptions::upgrade`] (otherwise [`PoolError::PostgresNeedsUpgrade`], with nothing
+//! changed). The schema version is kept in the one-row table `finkit_schema_version`;
+//! creation and migrations run inside one transaction under an advisory lock (so concurrent
+//! first connections do not race), and a schema from a newer finkit-pool is refused with
+//! [`PoolError::FutureSchema`]. The schema name is the only identifier written into SQL
 //! text; it must match `[a-z_][a-z0-9_]{0,62}` (and not start with `pg_`), every value is a bound
 //! parameter.
 //!
@@ -41,11 +45,13 @@
 //!
 //! # Bulk ingest
 //!
-//! Inside the ingest transaction the stored rows that share a natural key with the batch are
-//! fetched in a few array queries (`= ANY($1)` / `unnest` joins), the shared engine decides
-//! row by row in memory, and the new rows are written with multi-row
-//! `INSERT ... SELECT * FROM unnest($1::text[], ...)` statements of
-//! [`PostgresOptions::batch_rows`] rows each (one round trip per chunk).
+//! An ingest streams its rows in chunks ([`crate::RowSource::chunk_rows`]) inside one
+//! transaction. For each chunk the stored rows that share a natural key with it (including
+//! rows of earlier chunks of the same ingest) are fetched in a few array queries
+//! (`= ANY($1)` / `unnest` joins), the shared engine decides row by row in memory, and the
+//! chunk's new rows are written with multi-row `INSERT ... SELECT * FROM unnest($1::text[], ...)`
+//! statements of at most [`PostgresOptions::batch_rows`] rows each (one round trip per
+//! statement) before the next chunk is read.
 
 use crate::error::{Backend as _, BackendKind as _};
 use std::collections::{HashMap, HashSet};
@@ -68,7 +74,7 @@ use crate::PoolError;
 use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditProblem, AuditStatus, verify_chain};
 use crate::backend::{allowed, select_as_of};
 use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
-use crate::ingest::{Batch, IngestReport, IngestStore, Put, apply_batch};
+use crate::ingest::{IngestReport, IngestStore, Put, Row, RowSource, apply_rows};
 use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers};
 use crate::record::Record;
 use crate::security::{Permission, Policy, Principal, Role};
@@ -91,19 +97,34 @@ pub const PG_REQUIRED_ENV: &str = "FINKIT_PG_REQUIRED";
 /// How to open a [`PostgresPool`] (everything but the connection settings).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostgresOptions {
-    /// The PostgreSQL schema (namespace) holding the pool's tables, created when missing
-    /// (default `finkit`); `[a-z_][a-z0-9_]{0,62}`, not starting with `pg_`.
+    /// The PostgreSQL schema (namespace) holding the pool's tables (default `finkit`);
+    /// `[a-z_][a-z0-9_]{0,62}`, not starting with `pg_`.
     pub schema: String,
+    /// Create the pool (the schema, its tables, the initial policy) when the schema holds none
+    /// (default `false`: a missing pool is [`PoolError::PostgresNoPool`] and nothing is
+    /// created).
+    pub create: bool,
+    /// Apply pending migrations to a pool with an older schema version (default `false`: such
+    /// a pool is [`PoolError::PostgresNeedsUpgrade`] and nothing is changed).
+    pub upgrade: bool,
     /// The access policy of a pool created by this connection (default [`Policy::default`]);
     /// an existing pool keeps the policy stored in it (table `pool_policy`).
     pub policy: Policy,
-    /// Rows per multi-row `INSERT` during ingest (default 20,000; at least 1).
+    /// The most rows per multi-row `INSERT` during ingest (default 20,000; at least 1). An
+    /// ingest writes each chunk of its [`crate::RowSource`] before reading the next, so a
+    /// statement holds at most `min(batch_rows, chunk_rows)` rows.
     pub batch_rows: usize,
 }
 
 impl Default for PostgresOptions {
     fn default() -> Self {
-        PostgresOptions { schema: "finkit".into(), policy: Policy::default(), batch_rows: 20_000 }
+        PostgresOptions {
+            schema: "finkit".into(),
+            create: false,
+            upgrade: false,
+            policy: Policy::default(),
+            batch_rows: 20_000,
+        }
     }
 }
 
@@ -112,6 +133,21 @@ impl PostgresOptions {
     #[must_use]
     pub fn with_schema(schema: impl Into<String>) -> Self {
         PostgresOptions { schema: schema.into(), ..PostgresOptions::default() }
+    }
+
+    /// These options, creating the pool when the schema holds none
+    /// ([`PostgresOptions::create`]).
+    #[must_use]
+    pub fn creating(mut self) -> Self {
+        self.create = true;
+        self
+    }
+
+    /// These options, migrating an older pool ([`PostgresOptions::upgrade`]).
+    #[must_use]
+    pub fn upgrading(mut self) -> Self {
+        self.upgrade = true;
+        self
     }
 }
 
@@ -331,12 +367,27 @@ fn check_triggers(tx: &mut Transaction<'_>) -> Result<Vec<AuditProblem>, PoolErr
 
 impl PostgresPool {
     /// Connects without TLS to `url` (a `postgresql://` URL or a key-value string) and opens
-    /// (creating and migrating when needed) the pool in `options.schema`.
+    /// the pool in `options.schema`, creating it only with [`PostgresOptions::create`] and
+    /// migrating it only with [`PostgresOptions::upgrade`].
+    ///
+    /// ```no_run
+    /// use finkit_pool::{PostgresOptions, PostgresPool};
+    ///
+    /// let url = "postgresql://finkit@127.0.0.1/finkit";
+    /// // Once, by the operator: create the pool (or migrate it after an upgrade of finkit).
+    /// PostgresPool::connect(url, &PostgresOptions::with_schema("lending").creating().upgrading())?;
+    /// // Every other connection: never creates or migrates anything.
+    /// let pool = PostgresPool::connect(url, &PostgresOptions::with_schema("lending"))?;
+    /// assert_eq!(pool.schema(), "lending");
+    /// # Ok::<(), finkit_pool::PoolError>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`PoolError::PostgresConfig`] for an unparsable URL or a bad schema name;
     /// [`PoolError::Postgres`] when the server cannot be reached or refuses;
+    /// [`PoolError::PostgresNoPool`] when the schema holds no pool and `create` is off;
+    /// [`PoolError::PostgresNeedsUpgrade`] when the pool is older and `upgrade` is off;
     /// [`PoolError::FutureSchema`] when the schema was written by a newer finkit-pool.
     pub fn connect(url: &str, options: &PostgresOptions) -> Result<Self, PoolError> {
         // The parser's message names the bad option, never the URL (which may hold a password).
@@ -379,7 +430,7 @@ impl PostgresPool {
             return Err(config_error("batch_rows must be at least 1, got 0"));
         }
         let mut client = config.connect(tls).db()?;
-        let policy = migrate(&mut client, &options.schema, &options.policy)?;
+        let policy = migrate(&mut client, options)?;
         Ok(Guarded::wrap(PostgresStore {
             client: Mutex::new(client),
             policy: Arc::new(policy),
@@ -526,51 +577,78 @@ impl PostgresStore {
 
 /// Creates the schema when missing and applies every migration newer than its version, in one
 /// transaction under an advisory lock.
-fn migrate(
-    client: &mut Client,
-    schema: &str,
-    initial_policy: &Policy,
-) -> Result<Policy, PoolError> {
+/// Opens the pool in `options.schema`: checks its version, and creates or migrates it only
+/// when `options` ask for it (all in one transaction under an advisory lock). Nothing is
+/// written when the pool is current, or when it is missing or older and not asked for.
+fn migrate(client: &mut Client, options: &PostgresOptions) -> Result<Policy, PoolError> {
+    let schema = options.schema.as_str();
     // Identifiers cannot be bound parameters; `schema` was validated by `valid_schema`.
     client.batch_execute(&format!("SET search_path TO \"{schema}\"")).db()?;
     let mut tx = client.transaction().db()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key("migrate", schema)]).db()?;
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS \"{schema}\";
-         CREATE TABLE IF NOT EXISTS finkit_schema_version (
-             id INTEGER PRIMARY KEY CHECK (id = 1),
-             version BIGINT NOT NULL
-         );"
-    ))
-    .db()?;
-    let found: i64 = tx
-        .query_opt("SELECT version FROM finkit_schema_version WHERE id = 1", &[])
+    let has_version_table: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables \
+             WHERE schemaname = $1 AND tablename = 'finkit_schema_version')",
+            &[&schema],
+        )
         .db()?
-        .map(|r| r.try_get(0))
-        .transpose()
-        .db()?
-        .unwrap_or(0);
-    if found > SCHEMA_VERSION {
-        return Err(PoolError::FutureSchema { found, supported: SCHEMA_VERSION });
-    }
-    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
-        tx.batch_execute(&m.sql(Dialect::Postgres)).db()?;
-    }
+        .try_get(0)
+        .db()?;
+    let stored_version: Option<i64> = if has_version_table {
+        tx.query_opt("SELECT version FROM finkit_schema_version WHERE id = 1", &[])
+            .db()?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .db()?
+    } else {
+        None
+    };
+    let found = match stored_version {
+        None if !options.create => {
+            return Err(PoolError::PostgresNoPool { schema: schema.to_owned() });
+        }
+        None => 0,
+        Some(found) if found > SCHEMA_VERSION => {
+            return Err(PoolError::FutureSchema { found, supported: SCHEMA_VERSION });
+        }
+        Some(found) if found < SCHEMA_VERSION && !options.upgrade => {
+            return Err(PoolError::PostgresNeedsUpgrade {
+                schema: schema.to_owned(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Some(found) => found,
+    };
+    // Only a pool created or upgraded on request gets here with an older version.
     if found < SCHEMA_VERSION {
+        tx.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\";
+             CREATE TABLE IF NOT EXISTS finkit_schema_version (
+                 id INTEGER PRIMARY KEY CHECK (id = 1),
+                 version BIGINT NOT NULL
+             );"
+        ))
+        .db()?;
+        let initial_policy = &options.policy;
+        for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+            tx.batch_execute(&m.sql(Dialect::Postgres)).db()?;
+        }
         tx.execute(
             "INSERT INTO finkit_schema_version (id, version) VALUES (1, $1) \
              ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
             &[&SCHEMA_VERSION],
         )
         .db()?;
+        let json =
+            serde_json::to_string(initial_policy).map_err(|e| PoolError::Policy(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO pool_policy (id, policy) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+            &[&json],
+        )
+        .db()?;
     }
-    let json =
-        serde_json::to_string(initial_policy).map_err(|e| PoolError::Policy(e.to_string()))?;
-    tx.execute(
-        "INSERT INTO pool_policy (id, policy) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
-        &[&json],
-    )
-    .db()?;
     let stored: String =
         tx.query_one("SELECT policy FROM pool_policy WHERE id = 1", &[]).db()?.try_get(0).db()?;
     tx.commit().db()?;
@@ -623,9 +701,10 @@ fn same(stored: &Record, new: &Record) -> bool {
 /// Rows per key-lookup query during ingest.
 const LOOKUP_CHUNK: usize = 20_000;
 
-/// The ingest engine's view of a PostgreSQL write transaction: what is stored under the
-/// batch's keys is fetched up front, new rows are buffered and written in bulk by
+/// The ingest engine's view of a PostgreSQL write transaction, for one chunk: what is stored
+/// under the chunk's keys is fetched up front, new rows are buffered and written in bulk by
 /// [`Store::flush`].
+#[derive(Default)]
 struct Store {
     firms: HashSet<String>,
     stored: HashMap<Key, Record>,
@@ -634,14 +713,14 @@ struct Store {
 }
 
 impl Store {
-    fn prefetch(tx: &mut Transaction<'_>, batch: &Batch) -> Result<Store, PoolError> {
+    fn prefetch(tx: &mut Transaction<'_>, rows: &[Row]) -> Result<Store, PoolError> {
         let mut firm_ids: HashSet<&str> = HashSet::new();
         let mut statements = Vec::new();
         let mut applications = Vec::new();
         let mut exposures = Vec::new();
         let mut events = Vec::new();
         let mut prices = Vec::new();
-        for row in &batch.rows {
+        for row in rows {
             match &row.record {
                 Record::Firm(f) => {
                     firm_ids.insert(f.id.as_str());
@@ -798,6 +877,33 @@ impl Store {
             .db()?;
         }
         Ok(())
+    }
+}
+
+/// The streaming ingest's store: a [`Store`] per chunk, prefetched when the chunk begins and
+/// flushed when it ends.
+struct ChunkStore<'t, 'c> {
+    tx: &'t mut Transaction<'c>,
+    chunk: Store,
+    batch_rows: usize,
+}
+
+impl IngestStore for ChunkStore<'_, '_> {
+    fn firm_exists(&mut self, id: &FirmId) -> Result<bool, PoolError> {
+        self.chunk.firm_exists(id)
+    }
+
+    fn put(&mut self, record: &Record) -> Result<Put, PoolError> {
+        self.chunk.put(record)
+    }
+
+    fn begin_chunk(&mut self, rows: &[Row]) -> Result<(), PoolError> {
+        self.chunk = Store::prefetch(self.tx, rows)?;
+        Ok(())
+    }
+
+    fn end_chunk(&mut self) -> Result<(), PoolError> {
+        std::mem::take(&mut self.chunk).flush(self.tx, self.batch_rows)
     }
 }
 
@@ -1176,9 +1282,9 @@ impl ReadStore for PostgresStore {
 }
 
 impl WriteStore for PostgresStore {
-    fn write_batch(
+    fn write_rows(
         &self,
-        batch: &Batch,
+        rows: RowSource<'_>,
         commit: &Commit<'_>,
     ) -> Result<(IngestReport, AuditHead), PoolError> {
         let mut client = self.lock()?;
@@ -1186,8 +1292,11 @@ impl WriteStore for PostgresStore {
         // exactly the committed state. Dropping `tx` on any error rolls everything back.
         let mut tx = client.transaction().db()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&self.ingest_lock]).db()?;
-        let mut store = Store::prefetch(&mut tx, batch)?;
-        let report = apply_batch(&mut store, batch)?;
+        let report = {
+            let mut store =
+                ChunkStore { tx: &mut tx, chunk: Store::default(), batch_rows: self.batch_rows };
+            apply_rows(&mut store, rows)?
+        };
         let event = match commit(&report) {
             Ok(event) => event,
             Err(refused) => {
@@ -1195,7 +1304,6 @@ impl WriteStore for PostgresStore {
                 return Err(refused);
             }
         };
-        store.flush(&mut tx, self.batch_rows)?;
         append_in(&mut tx, &event)?;
         let head = read_head(&mut tx)?;
         tx.commit().db()?;

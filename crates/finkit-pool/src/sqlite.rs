@@ -21,7 +21,7 @@ use crate::audit::{
 };
 use crate::backend::{allowed, select_as_of};
 use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
-use crate::ingest::{Batch, IngestReport, IngestStore, Put, apply_batch};
+use crate::ingest::{IngestReport, IngestStore, Put, RowSource, apply_rows};
 use crate::migrations::{
     APPLICATION_ID, Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers, normalise_sql,
 };
@@ -34,6 +34,53 @@ use crate::sql::{
     portfolio_row, price_series, statement_from_row, unit_text,
 };
 use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
+
+/// The secret that encrypts a pool file at rest (SQLCipher, finkit-pool's `sqlcipher`
+/// feature): a passphrase, from which SQLCipher derives the page key (PBKDF2).
+///
+/// It is never shown: `Debug` prints `PoolKey(<redacted>)`, no error message contains it, and
+/// its bytes are overwritten when it is dropped (copies SQLite makes internally are SQLCipher's
+/// to wipe).
+///
+/// ```
+/// use finkit_pool::PoolKey;
+/// let key = PoolKey::new("correct horse battery staple")?;
+/// assert_eq!(format!("{key:?}"), "PoolKey(<redacted>)");
+/// assert!(PoolKey::new("").is_err());
+/// # Ok::<(), finkit_pool::PoolError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct PoolKey(Vec<u8>);
+
+impl PoolKey {
+    /// A key from a passphrase.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::EncryptionKey`] for an empty passphrase or one with a NUL character.
+    pub fn new(passphrase: impl Into<String>) -> Result<Self, PoolError> {
+        let bytes = passphrase.into().into_bytes();
+        if bytes.is_empty() {
+            return Err(PoolError::EncryptionKey("empty"));
+        }
+        if bytes.contains(&0) {
+            return Err(PoolError::EncryptionKey("contains a NUL character"));
+        }
+        Ok(PoolKey(bytes))
+    }
+}
+
+impl std::fmt::Debug for PoolKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PoolKey(<redacted>)")
+    }
+}
+
+impl Drop for PoolKey {
+    fn drop(&mut self) {
+        self.0.fill(0);
+    }
+}
 
 /// How to open a [`SqlitePool`].
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +99,12 @@ pub struct SqliteOptions {
     /// How long a call waits for another connection's write lock (default 60 s). Reads append
     /// to the audit trail, so during a long ingest by another connection they wait up to this.
     pub busy_timeout: Duration,
+    /// Encrypt the file at rest with this key (default `None`: a plain SQLite file). Needs the
+    /// `sqlcipher` feature (otherwise [`PoolError::EncryptionUnavailable`], and nothing is
+    /// opened); the key is applied (`PRAGMA key`) before anything else reads or writes the
+    /// file. A wrong key is [`PoolError::WrongKey`]; an encrypted file opened without one is
+    /// [`PoolError::NotADatabase`] (its bytes cannot be told from noise).
+    pub key: Option<PoolKey>,
 }
 
 impl Default for SqliteOptions {
@@ -61,6 +114,7 @@ impl Default for SqliteOptions {
             upgrade: false,
             policy: Policy::default(),
             busy_timeout: Duration::from_secs(60),
+            key: None,
         }
     }
 }
@@ -162,11 +216,19 @@ impl SqlitePool {
         if !options.create && !path.exists() {
             return Err(PoolError::NotFound { path: path.to_path_buf() });
         }
+        if options.key.is_some() && !cfg!(feature = "sqlcipher") {
+            return Err(PoolError::EncryptionUnavailable);
+        }
+        let keyed = options.key.is_some();
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if options.create {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         }
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(e, path))?;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| classify(e, path, keyed))?;
+        if let Some(key) = &options.key {
+            apply_key(&conn, key).map_err(|e| classify(e, path, keyed))?;
+        }
         let store = SqliteStore {
             conn: Mutex::new(conn),
             policy: RwLock::new(Arc::new(options.policy.clone())),
@@ -174,7 +236,7 @@ impl SqlitePool {
         };
         store.prepare(options, path, true).map_err(|e| match e {
             PoolError::Sqlite(s) => {
-                s.downcast().map_or_else(PoolError::Sqlite, |s| classify(s, path))
+                s.downcast().map_or_else(PoolError::Sqlite, |s| classify(s, path, keyed))
             }
             other => other,
         })?;
@@ -624,9 +686,24 @@ fn load_policy(conn: &Connection) -> Result<Policy, PoolError> {
     Policy::from_json_str(&text).map_err(|e| corrupt("policy", "1", e.to_string()))
 }
 
-/// Maps SQLite's "not a database" to the typed error.
-fn classify(e: rusqlite::Error, path: &Path) -> PoolError {
+/// Keys the connection (`PRAGMA key`, SQLCipher) before anything reads the file. The
+/// passphrase goes in as a quoted string literal built by rusqlite, never into a message.
+fn apply_key(conn: &Connection, key: &PoolKey) -> Result<(), rusqlite::Error> {
+    let passphrase = std::str::from_utf8(&key.0).map_err(|_| rusqlite::Error::InvalidQuery)?;
+    // SQLCipher logs failed page decryptions (a wrong key) to stderr by default; the typed
+    // error says it all, and a command line owns its stderr. (The level is process-wide.)
+    conn.execute_batch("PRAGMA cipher_log_level = NONE")?;
+    conn.pragma_update(None, "key", passphrase)
+}
+
+/// Maps SQLite's "not a database" to the typed errors: a wrong key when the pool was opened
+/// with one (`keyed`). Without a key an encrypted file cannot be told from any other bytes, so
+/// it is [`PoolError::NotADatabase`], whose message names the key.
+fn classify(e: rusqlite::Error, path: &Path, keyed: bool) -> PoolError {
     match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) if keyed => {
+            PoolError::WrongKey { path: path.to_path_buf() }
+        }
         Some(rusqlite::ErrorCode::NotADatabase) => {
             PoolError::NotADatabase { path: path.to_path_buf() }
         }
@@ -1097,16 +1174,18 @@ fn read_audit(c: &Connection) -> Result<Vec<AuditEntry>, PoolError> {
 }
 
 impl WriteStore for SqliteStore {
-    fn write_batch(
+    fn write_rows(
         &self,
-        batch: &Batch,
+        rows: RowSource<'_>,
         commit: &Commit<'_>,
     ) -> Result<(IngestReport, AuditHead), PoolError> {
         let mut conn = self.lock()?;
         // IMMEDIATE takes the write lock up front, so the referential and key checks and the
-        // inserts see one state. Dropping `tx` on any error rolls everything back.
+        // inserts see one state. Dropping `tx` on any error rolls everything back. Each chunk
+        // is written as it comes; SQLite spills the transaction's pages beyond its page cache
+        // to the WAL, so memory stays bounded however long the input.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-        let report = apply_batch(&mut Store { conn: &tx }, batch)?;
+        let report = apply_rows(&mut Store { conn: &tx }, rows)?;
         let event = match commit(&report) {
             Ok(event) => event,
             Err(refused) => {

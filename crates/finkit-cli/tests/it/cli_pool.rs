@@ -229,6 +229,50 @@ fn ingest_reports_every_rejected_row_and_strict_commits_nothing() {
     assert!(run.stdout.contains("12x5") && run.stdout.contains("line"), "{}", run.stdout);
 }
 
+/// `pool` with `stdin` on standard input.
+fn pool_stdin(db: &str, args: &[&str], stdin: &str) -> Run {
+    let mut full = vec!["pool"];
+    full.extend(args);
+    full.extend(["--db", db, "--user", "tester"]);
+    common::finkit_input(&full, &[], Some(stdin.as_bytes()))
+}
+
+#[test]
+fn ingest_streams_stdin_and_a_file_broken_part_way_commits_nothing() {
+    let s = Scratch::new();
+    let (data, files) = synthetic(&s);
+    let db = arg(&s.path("pool.db"));
+    pool(&db, &["init"]).ok();
+
+    // CSV on standard input, streamed: line numbers as in the file.
+    let firms = std::fs::read_to_string(&files.firms).unwrap();
+    let bad = edit_line(&firms, 3, |l| set_cell(l, 7, "many"));
+    let report = pool_stdin(&db, &["ingest", "--kind", "firms", "--file", "-", "--json"], &bad)
+        .rejected_rows(&["1 problem(s)"]);
+    assert_report(&report, data.firms.len() - 1, 1);
+    assert_eq!(report["rejected"][0]["line"], 3, "{report}");
+    assert_eq!(report["rejected"][0]["field"], "employees", "{report}");
+
+    // JSON Lines on standard input after blank lines: sniffed as JSON, nothing lost.
+    let firm = serde_json::to_string(&data.firms[1]).unwrap();
+    let text = format!("\n  \n{firm}\n");
+    let report =
+        pool_stdin(&db, &["ingest", "--kind", "firms", "--file", "-", "--json"], &text).json();
+    assert_report(&report, 1, 0);
+
+    // A JSON array that breaks after valid elements: bad input, and nothing is committed even
+    // in lenient mode, although the valid elements were already written in the transaction.
+    let fresh = arg(&s.path("fresh.db"));
+    pool(&fresh, &["init"]).ok();
+    let elements: Vec<String> =
+        data.firms.iter().map(|f| serde_json::to_string(f).unwrap()).collect();
+    let broken = s.write("broken.json", &format!("[\n{}\n", elements.join(",\n")));
+    pool(&fresh, &["ingest", "--kind", "firms", "--file", &broken])
+        .bad_input(&["broken.json", "not closed with ]"]);
+    let stored = pool(&fresh, &["query", "firms", "--json"]).json();
+    assert_eq!(stored.as_array().unwrap().len(), 0, "a broken file committed rows");
+}
+
 #[test]
 fn pool_bad_input() {
     let s = Scratch::new();
@@ -437,4 +481,37 @@ fn audit_verify_checks_an_anchor_and_the_triggers() {
     let anchored = pool(&db, &["audit-verify", "--expect-head", &head]);
     assert_eq!(anchored.code, 1, "{anchored:?}");
     assert!(anchored.stderr.contains(&format!("at least {count}")), "{}", anchored.stderr);
+}
+
+/// `pool` with extra environment variables.
+#[cfg(feature = "sqlcipher")]
+fn pool_env(db: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut full = vec!["pool"];
+    full.extend(args);
+    full.extend(["--db", db, "--user", "tester"]);
+    finkit_env(&full, env)
+}
+
+#[cfg(feature = "sqlcipher")]
+#[test]
+fn an_encrypted_pool_takes_its_key_from_the_environment_only() {
+    let s = Scratch::new();
+    let (data, files) = synthetic(&s);
+    let db = arg(&s.path("secret.db"));
+    let key = [("FINKIT_POOL_KEY", "a passphrase only the operator knows")];
+    pool_env(&db, &["init"], &key).ok();
+    let firms = arg(&files.firms);
+    let report = pool_env(&db, &["ingest", "--kind", "firms", "--file", &firms, "--json"], &key);
+    assert_report(&report.json(), data.firms.len(), 0);
+    let bytes = std::fs::read(s.path("secret.db")).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains(&data.firms[0].name), "a firm name is readable in the file");
+    let listed = pool_env(&db, &["query", "firms", "--json"], &key).json();
+    assert_eq!(listed.as_array().unwrap().len(), data.firms.len());
+    // Without the key, or with another one: bad input naming the problem, never the key.
+    pool(&db, &["query", "firms"]).bad_input(&["without its key", "FINKIT_POOL_KEY"]);
+    let wrong = pool_env(&db, &["query", "firms"], &[("FINKIT_POOL_KEY", "guess")]);
+    let message = wrong.bad_input(&["wrong key"]);
+    assert!(!message.contains("guess") && !message.contains("passphrase"), "{message}");
+    pool_env(&db, &["query", "firms"], &[("FINKIT_POOL_KEY", "")]).bad_input(&["FINKIT_POOL_KEY"]);
 }

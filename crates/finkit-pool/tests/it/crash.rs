@@ -1,8 +1,10 @@
 //! Crash safety: a child process is SIGKILLed in the middle of a large ingest; on reopen the
-//! pool holds the whole batch or none of it, and `PRAGMA integrity_check` is `ok`.
+//! pool holds the whole batch or none of it, and `PRAGMA integrity_check` is `ok`. Rounds
+//! alternate between a [`Batch`] in memory and a lazily generated [`RowSource`] stream
+//! (written chunk by chunk inside one transaction).
 //!
-//! The child is this test binary re-executed with `FINKIT_POOL_CRASH_DB` set, running only
-//! `crash_child`.
+//! The child is this test binary re-executed with `FINKIT_POOL_CRASH_DB` set (and
+//! `FINKIT_POOL_CRASH_STREAM` for the streaming rounds), running only `crash_child`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -11,10 +13,12 @@ use std::time::Duration;
 
 use finkit_pool::conformance::fixtures;
 use finkit_pool::{
-    Batch, IngestMode, PoolRead, PoolWrite, Principal, Record, Role, SqlitePool, StatementQuery,
+    Batch, EntityKind, IngestMode, PoolRead, PoolWrite, Principal, Record, Role, RowSource,
+    SqlitePool, StatementQuery,
 };
 
 const ENV: &str = "FINKIT_POOL_CRASH_DB";
+const STREAM_ENV: &str = "FINKIT_POOL_CRASH_STREAM";
 const FIRMS: usize = 500;
 const VERSIONS: usize = 400; // 200,000 statements
 
@@ -31,19 +35,20 @@ fn firms_batch() -> Batch {
     }))
 }
 
-fn big_batch() -> Batch {
+/// The statements of the big ingest, generated lazily.
+fn big_records() -> impl Iterator<Item = Record> {
     let period = fixtures::date(2020, 12, 31).unwrap();
-    let mut records = Vec::with_capacity(FIRMS * VERSIONS);
-    for i in 0..FIRMS {
+    (0..FIRMS).flat_map(move |i| {
         let id = format!("CF{i:05}");
-        for v in 0..VERSIONS {
+        (0..VERSIONS).map(move |v| {
             let available = period + chrono::Days::new(1 + v as u64);
-            records.push(Record::from(
-                fixtures::statement(&id, period, available, 1e6 + v as f64).unwrap(),
-            ));
-        }
-    }
-    Batch::from_records(records)
+            Record::from(fixtures::statement(&id, period, available, 1e6 + v as f64).unwrap())
+        })
+    })
+}
+
+fn big_batch() -> Batch {
+    Batch::from_records(big_records())
 }
 
 fn statement_count(path: &Path) -> usize {
@@ -67,10 +72,16 @@ fn statement_count(path: &Path) -> usize {
 #[test]
 fn crash_child() {
     let Ok(path) = std::env::var(ENV) else { return };
-    let batch = big_batch();
     let pool = SqlitePool::open(&path).unwrap();
-    println!("ingesting");
-    let report = pool.ingest(&admin(), &batch, IngestMode::Strict).unwrap();
+    let report = if std::env::var_os(STREAM_ENV).is_some() {
+        let rows = RowSource::records(EntityKind::Statements, "crash", big_records());
+        println!("ingesting");
+        pool.ingest_rows(&admin(), rows, IngestMode::Strict).unwrap()
+    } else {
+        let batch = big_batch();
+        println!("ingesting");
+        pool.ingest(&admin(), &batch, IngestMode::Strict).unwrap()
+    };
     println!("done {}", report.accepted);
 }
 
@@ -84,13 +95,14 @@ fn sigkill_during_ingest_leaves_all_or_nothing() {
             let pool = SqlitePool::open(&path).unwrap();
             pool.ingest(&admin(), &firms_batch(), IngestMode::Strict).unwrap();
         }
-        let mut child = Command::new(std::env::current_exe().unwrap())
+        let mut child = Command::new(std::env::current_exe().unwrap());
+        child
             .args(["--exact", "crash::crash_child", "--nocapture", "--test-threads", "1"])
-            .env(ENV, &path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+            .env(ENV, &path);
+        if round % 2 == 1 {
+            child.env(STREAM_ENV, "1");
+        }
+        let mut child = child.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         while !line.contains("ingesting") {

@@ -10,7 +10,7 @@ use finkit_pool::conformance::{self, fixtures};
 use finkit_pool::{
     Batch, IngestMode, PG_REQUIRED_ENV, PG_URL_ENV, PoolError, PoolRead, PoolWrite,
     PostgresOptions, PostgresPool, Principal, Record, Role, StatementQuery,
-    migrations::SCHEMA_VERSION,
+    migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION},
 };
 
 /// Whether CI declared PostgreSQL mandatory (`FINKIT_PG_REQUIRED` set, not empty, not `0`).
@@ -66,7 +66,8 @@ impl Schemas {
     }
 
     fn pool(&self, tag: &str) -> PostgresPool {
-        PostgresPool::connect(&self.url, &PostgresOptions::with_schema(self.fresh(tag))).unwrap()
+        let opts = PostgresOptions::with_schema(self.fresh(tag)).creating();
+        PostgresPool::connect(&self.url, &opts).unwrap()
     }
 
     fn raw(&self) -> postgres::Client {
@@ -106,7 +107,7 @@ fn migrations_are_versioned_idempotent_and_future_schemas_refused() {
     let Some(url) = url() else { return };
     let schemas = Schemas::new(&url);
     let name = schemas.fresh("mig");
-    let opts = PostgresOptions::with_schema(name.clone());
+    let opts = PostgresOptions::with_schema(name.clone()).creating();
     let pool = PostgresPool::connect(&url, &opts).unwrap();
     assert_eq!(pool.schema_version().unwrap(), SCHEMA_VERSION);
     conformance::load_fixture(&pool).unwrap();
@@ -121,6 +122,93 @@ fn migrations_are_versioned_idempotent_and_future_schemas_refused() {
     assert!(matches!(err, PoolError::FutureSchema { found: 99, .. }), "{err:?}");
 }
 
+/// The tables of a schema and its recorded version (`None` without a version table).
+fn schema_state(raw: &mut postgres::Client, schema: &str) -> (Vec<String>, Option<i64>) {
+    let tables = raw
+        .query(
+            "SELECT tablename::text FROM pg_catalog.pg_tables WHERE schemaname = $1 ORDER BY 1",
+            &[&schema],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Vec<String>>();
+    let version = tables.iter().any(|t| t == "finkit_schema_version").then(|| {
+        raw.query_one(&format!("SELECT version FROM \"{schema}\".finkit_schema_version"), &[])
+            .unwrap()
+            .get(0)
+    });
+    (tables, version)
+}
+
+#[test]
+fn connecting_never_creates_or_migrates_unless_asked() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    let mut raw = schemas.raw();
+
+    // A missing pool without `create`: a typed error, and no schema appears.
+    let name = schemas.fresh("nocreate");
+    let err = PostgresPool::connect(&url, &PostgresOptions::with_schema(name.clone())).unwrap_err();
+    assert!(matches!(&err, PoolError::PostgresNoPool { schema } if *schema == name), "{err:?}");
+    let exists = |raw: &mut postgres::Client| -> bool {
+        raw.query_one("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", &[&name])
+            .unwrap()
+            .get(0)
+    };
+    assert!(!exists(&mut raw), "connecting without create created the schema");
+    // An empty schema made by a DBA is no pool either, and stays empty.
+    raw.batch_execute(&format!("CREATE SCHEMA \"{name}\"")).unwrap();
+    let err = PostgresPool::connect(&url, &PostgresOptions::with_schema(name.clone())).unwrap_err();
+    assert!(matches!(err, PoolError::PostgresNoPool { .. }), "{err:?}");
+    assert_eq!(schema_state(&mut raw, &name), (vec![], None));
+
+    // A pool at the previous schema version, built by the older migrations.
+    let old = schemas.fresh("old");
+    let previous = SCHEMA_VERSION - 1;
+    let mut setup = format!(
+        "CREATE SCHEMA \"{old}\"; SET search_path TO \"{old}\";
+         CREATE TABLE finkit_schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);"
+    );
+    for m in MIGRATIONS.iter().filter(|m| m.version <= previous) {
+        setup.push_str(&m.sql(Dialect::Postgres));
+        setup.push(';');
+    }
+    setup.push_str(&format!(
+        "INSERT INTO finkit_schema_version VALUES (1, {previous}); RESET search_path;"
+    ));
+    raw.batch_execute(&setup).unwrap();
+    let before = schema_state(&mut raw, &old);
+    assert_eq!(before.1, Some(previous));
+    for opts in [
+        PostgresOptions::with_schema(old.clone()),
+        PostgresOptions::with_schema(old.clone()).creating(),
+    ] {
+        let err = PostgresPool::connect(&url, &opts).unwrap_err();
+        assert!(
+            matches!(err, PoolError::PostgresNeedsUpgrade { found, supported, .. }
+                if found == previous && supported == SCHEMA_VERSION),
+            "{err:?}"
+        );
+        assert_eq!(schema_state(&mut raw, &old), before, "a refused connection changed the schema");
+    }
+    // The explicit upgrade migrates; later connections need nothing.
+    let pool = PostgresPool::connect(&url, &PostgresOptions::with_schema(old.clone()).upgrading())
+        .unwrap();
+    assert_eq!(pool.schema_version().unwrap(), SCHEMA_VERSION);
+    conformance::load_fixture(&pool).unwrap();
+    drop(pool);
+    let pool = PostgresPool::connect(&url, &PostgresOptions::with_schema(old.clone())).unwrap();
+    assert_eq!(pool.firms(&admin(), &finkit_pool::FirmFilter::all()).unwrap().len(), 3);
+}
+
+#[test]
+fn streaming_rules_hold_on_postgres() {
+    let Some(url) = url() else { return };
+    let schemas = Schemas::new(&url);
+    crate::streaming::streaming_rules(&schemas.pool("stream"));
+}
+
 #[test]
 fn configuration_errors_are_typed_and_hide_credentials() {
     let Some(url) = url() else { return };
@@ -133,7 +221,7 @@ fn configuration_errors_are_typed_and_hide_credentials() {
     if with_password != url {
         let pool = PostgresPool::connect(
             &with_password,
-            &PostgresOptions::with_schema(schemas.fresh("cred")),
+            &PostgresOptions::with_schema(schemas.fresh("cred")).creating(),
         )
         .unwrap();
         let shown = format!("{pool:?}");
@@ -177,7 +265,8 @@ fn raw_sql_tampering_of_the_audit_log_is_detected() {
     for (label, tamper) in cases {
         let name = schemas.fresh("tamper");
         let pool =
-            PostgresPool::connect(&url, &PostgresOptions::with_schema(name.clone())).unwrap();
+            PostgresPool::connect(&url, &PostgresOptions::with_schema(name.clone()).creating())
+                .unwrap();
         conformance::load_fixture(&pool).unwrap();
         for _ in 0..3 {
             pool.firms(&admin(), &finkit_pool::FirmFilter::all()).unwrap();
@@ -229,7 +318,7 @@ fn parallel_writers_and_readers_lose_and_duplicate_nothing() {
     let schemas = Schemas::new(&url);
     let name = schemas.fresh("conc");
     let opts = PostgresOptions::with_schema(name);
-    let setup = PostgresPool::connect(&url, &opts).unwrap();
+    let setup = PostgresPool::connect(&url, &opts.clone().creating()).unwrap();
     const WRITERS: usize = 4;
     const BATCHES: usize = 6;
     const FIRMS_PER_BATCH: usize = 25;

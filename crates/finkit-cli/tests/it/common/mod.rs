@@ -33,6 +33,15 @@ pub(crate) fn finkit<S: AsRef<str>>(args: &[S]) -> Run {
 
 /// As [`finkit`], with extra environment variables.
 pub(crate) fn finkit_env<S: AsRef<str>>(args: &[S], env: &[(&str, &str)]) -> Run {
+    finkit_input(args, env, None)
+}
+
+/// As [`finkit_env`], with `stdin` on standard input (closed after it) when given.
+pub(crate) fn finkit_input<S: AsRef<str>>(
+    args: &[S],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
     let args: Vec<String> = args.iter().map(|a| a.as_ref().to_owned()).collect();
     let mut command = Command::new(env!("CARGO_BIN_EXE_finkit"));
     command
@@ -46,7 +55,27 @@ pub(crate) fn finkit_env<S: AsRef<str>>(args: &[S], env: &[(&str, &str)]) -> Run
     for (k, v) in env {
         command.env(k, v);
     }
-    let output = command.output().expect("the finkit binary runs");
+    let output = match stdin {
+        None => command.output().expect("the finkit binary runs"),
+        Some(bytes) => {
+            use std::io::Write;
+            let mut child = command
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the finkit binary runs");
+            let mut input = child.stdin.take().expect("stdin");
+            let bytes = bytes.to_vec();
+            let writer = std::thread::spawn(move || {
+                // The binary may stop reading early (a bad header); that is not a test failure.
+                let _ = input.write_all(&bytes);
+            });
+            let output = child.wait_with_output().expect("the finkit binary runs");
+            writer.join().expect("stdin writer");
+            output
+        }
+    };
     Run {
         args,
         code: output.status.code().unwrap_or(-1),
