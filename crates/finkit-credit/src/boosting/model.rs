@@ -85,6 +85,9 @@ struct Forest {
     heap_leaves: Vec<f64>,
 }
 
+/// Rows walked side by side through a complete tree.
+const LANES: usize = 8;
+
 /// The deepest tree walked in its complete form (`2^d` leaves).
 const COMPLETE_DEPTH: u32 = 8;
 
@@ -196,15 +199,32 @@ impl Forest {
                 let splits = &self.splits[c.splits as usize..];
                 let leaves = &self.heap_leaves[c.leaves as usize..];
                 let inner = (1usize << c.depth) - 1;
-                for (m, row) in margins.iter_mut().zip(rows.chunks_exact(p)) {
+                // NaN compares false, so `left` is the default direction exactly for a missing
+                // value: no branch on the data.
+                let step = |h: usize, row: &[f32]| {
+                    let s = splits[h];
+                    let x = row[s.feature as usize];
+                    let left = (x < s.threshold) | (x.is_nan() & s.default_left);
+                    2 * h + 2 - usize::from(left)
+                };
+                // Eight rows walk side by side, so their independent chains of loads overlap.
+                let mut groups = margins.chunks_exact_mut(LANES).zip(rows.chunks_exact(LANES * p));
+                for (m, block) in &mut groups {
+                    let mut h = [0usize; LANES];
+                    for _ in 0..c.depth {
+                        for (r, h) in h.iter_mut().enumerate() {
+                            *h = step(*h, &block[r * p..(r + 1) * p]);
+                        }
+                    }
+                    for (m, h) in m.iter_mut().zip(h) {
+                        *m += leaves[h - inner];
+                    }
+                }
+                let done = margins.len() / LANES * LANES;
+                for (m, row) in margins[done..].iter_mut().zip(rows[done * p..].chunks_exact(p)) {
                     let mut h = 0usize;
                     for _ in 0..c.depth {
-                        let s = splits[h];
-                        let x = row[s.feature as usize];
-                        // NaN compares false, so `left` is the default direction exactly for
-                        // a missing value: no branch on the data.
-                        let left = (x < s.threshold) | (x.is_nan() & s.default_left);
-                        h = 2 * h + 2 - usize::from(left);
+                        h = step(h, row);
                     }
                     *m += leaves[h - inner];
                 }
