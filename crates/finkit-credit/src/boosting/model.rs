@@ -520,13 +520,17 @@ impl BoostedModel {
             |(o, rows)| {
                 let mut scratch = ShapScratch::new(self.depth);
                 let mut left = vec![false; nodes];
-                for (phi, row) in o.chunks_exact_mut(p + 1).zip(rows.chunks_exact(p)) {
-                    for ((t, &d), table) in self.trees.iter().zip(&depths).zip(&tables) {
+                // Tree-major, as in batch prediction: a tree's tables stay in cache while the
+                // block's rows pass; each row still adds its trees in model order.
+                for ((t, &d), table) in self.trees.iter().zip(&depths).zip(&tables) {
+                    for (phi, row) in o.chunks_exact_mut(p + 1).zip(rows.chunks_exact(p)) {
                         match table {
                             Some(table) => table.add(t, row, &mut left, &mut phi[..p]),
                             None => tree_shap(t, d, row, &mut phi[..p], &mut scratch),
                         }
                     }
+                }
+                for phi in o.chunks_exact_mut(p + 1) {
                     phi[p] = self.expected;
                 }
             },
