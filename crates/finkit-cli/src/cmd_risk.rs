@@ -204,7 +204,11 @@ impl CapitalArgs {
             PdFloorArg::Basel2 => PdFloor::Basel2,
             PdFloorArg::Basel3 => PdFloor::Basel3,
         };
-        IrbOptions::new(floor, self.scaling_106, 0.999, true).map_err(risk_error)
+        IrbOptions::params()
+            .pd_floor(floor)
+            .scaling_106(self.scaling_106)
+            .build()
+            .map_err(risk_error)
     }
 }
 

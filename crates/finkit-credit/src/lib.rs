@@ -9,7 +9,7 @@
 //! use finkit_credit::master_scale::MasterScale;
 //! use finkit_credit::validation::{RiskOrder, auc};
 //! use finkit_credit::{CreditError, Fit, LogisticParams, PdModel, Record};
-//! use finkit_credit::schema::{Column, Dataset};
+//! use finkit_credit::schema::{Column, Dataset, Maturity, Rate};
 //! use ndarray::array;
 //!
 //! // A modelling table with a binary target (1 = default).
@@ -32,7 +32,8 @@
 //! assert!(grade.lower <= pd[2] || grade.label == "1");
 //!
 //! // Models written by different people compose behind one trait object.
-//! let merton = MertonModel { rate: 0.05, horizon: 1.0, kmv: false, options: MertonOptions::default() };
+//! let merton = MertonModel::new(Rate::new(0.05)?, Maturity::new(1.0)?)
+//!     .with_options(MertonOptions::default());
 //! let models: Vec<Box<dyn PdModel>> = vec![Box::new(model), Box::new(merton)];
 //! let firm = Record::new()
 //!     .with_number("leverage", 0.6)

@@ -1,7 +1,7 @@
 //! The Merton (1974) structural model solved for the unobserved asset value and asset
 //! volatility, and the KMV-style default point.
 
-use finkit_schema::Probability;
+use finkit_schema::{Maturity, Probability, Rate};
 
 use super::{finite, positive};
 use crate::{CreditError, PdModel, Record};
@@ -323,18 +323,66 @@ pub fn solve_merton(
 /// The Merton model as a [`PdModel`].
 ///
 /// It reads `equity_value` and `equity_volatility` from the [`Record`], and the default point
-/// from `debt` or, with `kmv = true`, from `short_term_debt` and `long_term_debt`.
+/// from `debt` or, with [`MertonModel::kmv`], from `short_term_debt` and `long_term_debt`.
+/// The rate and horizon are schema newtypes, so a model always holds valid parameters, whether
+/// built in code or deserialised.
+///
+/// ```
+/// use finkit_credit::corporate::MertonModel;
+/// use finkit_schema::{Maturity, Rate};
+/// let model = MertonModel::new(Rate::new(0.05)?, Maturity::new(1.0)?).kmv();
+/// assert!(model.is_kmv());
+/// assert_eq!(model.horizon().get(), 1.0);
+/// # Ok::<(), finkit_schema::SchemaError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MertonModel {
-    /// Risk-free rate r.
-    pub rate: f64,
-    /// Horizon T in years.
-    pub horizon: f64,
-    /// Use the KMV default point (short-term debt + ½ long-term debt).
-    pub kmv: bool,
-    /// Solver and drift options.
-    pub options: MertonOptions,
+    rate: Rate,
+    horizon: Maturity,
+    kmv: bool,
+    options: MertonOptions,
+}
+
+impl MertonModel {
+    /// The model with risk-free rate `rate` (continuously compounded) and horizon `horizon`,
+    /// the default point read from `debt`, and the default solver options.
+    #[must_use]
+    pub fn new(rate: Rate, horizon: Maturity) -> Self {
+        MertonModel { rate, horizon, kmv: false, options: MertonOptions::default() }
+    }
+    /// Uses the KMV default point (short-term debt + ½ long-term debt) instead of `debt`.
+    #[must_use]
+    pub fn kmv(mut self) -> Self {
+        self.kmv = true;
+        self
+    }
+    /// Sets the solver and drift options.
+    #[must_use]
+    pub fn with_options(mut self, options: MertonOptions) -> Self {
+        self.options = options;
+        self
+    }
+    /// The risk-free rate r.
+    #[must_use]
+    pub fn rate(&self) -> Rate {
+        self.rate
+    }
+    /// The horizon T in years.
+    #[must_use]
+    pub fn horizon(&self) -> Maturity {
+        self.horizon
+    }
+    /// Whether the KMV default point is used.
+    #[must_use]
+    pub fn is_kmv(&self) -> bool {
+        self.kmv
+    }
+    /// The solver and drift options.
+    #[must_use]
+    pub fn options(&self) -> &MertonOptions {
+        &self.options
+    }
 }
 
 impl PdModel for MertonModel {
@@ -355,11 +403,11 @@ impl PdModel for MertonModel {
                 se,
                 record.number("short_term_debt")?,
                 record.number("long_term_debt")?,
-                self.rate,
-                self.horizon,
+                self.rate.get(),
+                self.horizon.get(),
             )?
         } else {
-            MertonInputs::new(e, se, record.number("debt")?, self.rate, self.horizon)?
+            MertonInputs::new(e, se, record.number("debt")?, self.rate.get(), self.horizon.get())?
         };
         Ok(Probability::new(solve_merton(&inputs, &self.options)?.pd)?)
     }

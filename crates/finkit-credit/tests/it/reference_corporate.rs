@@ -9,6 +9,7 @@ use finkit_credit::corporate::{
     AltmanModel, AltmanRatios, AltmanVariant, MertonInputs, MertonMethod, MertonModel,
     MertonOptions, OhlsonInputs, OhlsonModel, Zone, ZonePd, solve_merton,
 };
+use finkit_credit::schema::{Maturity, Rate};
 use finkit_credit::{CreditError, PdModel, Record};
 use serde_json::Value;
 
@@ -54,8 +55,8 @@ fn merton_matches_hull_example() {
 
 #[test]
 fn merton_as_pd_model_with_kmv_point() {
-    let plain =
-        MertonModel { rate: 0.05, horizon: 1.0, kmv: false, options: MertonOptions::default() };
+    let plain = MertonModel::new(Rate::new(0.05).unwrap(), Maturity::new(1.0).unwrap())
+        .with_options(MertonOptions::default());
     let record = Record::new()
         .with_number("equity_value", 3.0)
         .with_number("equity_volatility", 0.8)
@@ -63,7 +64,7 @@ fn merton_as_pd_model_with_kmv_point() {
     let pd = plain.pd(&record).unwrap().get();
     assert_rel("pd model", pd, 0.12697124106279656, MERTON_REL);
     // KMV: STD 6 + ½·LTD 8 = 10 gives the same default point.
-    let kmv = MertonModel { kmv: true, ..plain };
+    let kmv = plain.kmv();
     let record = Record::new()
         .with_number("equity_value", 3.0)
         .with_number("equity_volatility", 0.8)
@@ -71,6 +72,24 @@ fn merton_as_pd_model_with_kmv_point() {
         .with_number("long_term_debt", 8.0);
     assert_eq!(kmv.pd(&record).unwrap().get(), pd);
     assert!(matches!(plain.pd(&Record::new()), Err(CreditError::MissingVariable(_))));
+}
+
+#[test]
+fn merton_model_json_is_validated_on_load() {
+    // The fields used to be public and unchecked: a hand-edited horizon of -1 loaded and only
+    // failed (or produced a wrong PD) when scoring. Now it is a typed error at load.
+    let good = serde_json::to_string(&MertonModel::new(
+        Rate::new(0.05).unwrap(),
+        Maturity::new(1.0).unwrap(),
+    ))
+    .unwrap();
+    assert!(serde_json::from_str::<MertonModel>(&good).is_ok());
+    for (from, to) in [("\"horizon\":1.0", "\"horizon\":-1.0"), ("\"rate\":0.05", "\"rate\":-3.0")]
+    {
+        assert!(good.contains(from), "{good}");
+        let bad = good.replace(from, to);
+        assert!(serde_json::from_str::<MertonModel>(&bad).is_err(), "{bad}");
+    }
 }
 
 #[test]
