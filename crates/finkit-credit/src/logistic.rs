@@ -20,7 +20,7 @@ use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, ArrayView2, ArrayViewMut2, C
 use rayon::prelude::*;
 
 use crate::separation::{Verdict, test_separation};
-use crate::{CreditError, Fit, PdModel, Record};
+use crate::{CreditError, FeatureRecord, Fit, PdModel};
 
 /// Rows per block of the parallel accumulation. Fixed (not derived from the thread count) so that
 /// the summation order, hence the result, never depends on the machine.
@@ -142,7 +142,7 @@ impl LogisticParams {
         self
     }
     /// Names of the feature columns, used in errors, the coefficient table and
-    /// [`PdModel::pd`] (which reads these variables from a [`Record`]). Default `x0, x1, …`.
+    /// [`PdModel::pd`] (which reads these variables from a [`FeatureRecord`]). Default `x0, x1, …`.
     #[must_use]
     pub fn feature_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.feature_names = Some(names.into_iter().map(Into::into).collect());
@@ -607,7 +607,7 @@ impl PdModel for LogisticModel {
     }
 
     /// Reads each feature by name from the record.
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let features = self
             .feature_names
             .iter()

@@ -26,7 +26,7 @@
 use finkit_credit::monitoring::{MonitoringParams, OutcomeMonitoring, outcome_tests};
 use finkit_credit::pipeline::{ScorecardParams, ScorecardPipeline};
 use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
-use finkit_credit::{CreditError, Fit, LogisticParams, PdModel, Record};
+use finkit_credit::{CreditError, FeatureRecord, Fit, LogisticParams, PdModel};
 use finkit_pool::dataset::PointInTimeDataset;
 use finkit_schema::{Dataset, Probability};
 use ndarray::Array1;
@@ -49,8 +49,11 @@ pub const STRAIGHT_THROUGH_POLICY_TOML: &str = include_str!("../policy/straight_
 /// # Errors
 ///
 /// None in practice: the file is compiled in and tested.
-pub fn straight_through_policy() -> Result<crate::Policy, LendingError> {
-    crate::Policy::from_toml_str(STRAIGHT_THROUGH_POLICY_TOML, "policy/straight_through.toml")
+pub fn straight_through_policy() -> Result<crate::LendingPolicy, LendingError> {
+    crate::LendingPolicy::from_toml_str(
+        STRAIGHT_THROUGH_POLICY_TOML,
+        "policy/straight_through.toml",
+    )
 }
 
 /// The pool's scorecard: [`finkit_credit::pipeline`]'s scorecard pipeline (optimal binning,
@@ -241,7 +244,7 @@ impl<M: PdModel> PdModel for Calibrated<M> {
     fn model_id(&self) -> String {
         self.id.clone()
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let p = self.inner.pd(record)?.get();
         Ok(Probability::new(self.calibration.apply(p))?)
     }
@@ -456,10 +459,10 @@ impl PoolRatingModel {
     /// # Errors
     ///
     /// None in practice: both policies are compiled in and tested.
-    pub fn default_policy(&self) -> Result<crate::Policy, LendingError> {
+    pub fn default_policy(&self) -> Result<crate::LendingPolicy, LendingError> {
         match self {
             PoolRatingModel::Learned(_) => straight_through_policy(),
-            PoolRatingModel::ExpertFallback(_) => crate::Policy::default_policy(),
+            PoolRatingModel::ExpertFallback(_) => crate::LendingPolicy::default_policy(),
         }
     }
 }
@@ -608,7 +611,7 @@ mod stored {
     pub fn engine_for_pool(
         pool: &SqlitePool,
         who: &Principal,
-        policy: Option<crate::Policy>,
+        policy: Option<crate::LendingPolicy>,
     ) -> Result<crate::Engine<PoolRatingModel>, LendingError> {
         let model = rating_model_for_pool(pool, who)?;
         let policy = match policy {

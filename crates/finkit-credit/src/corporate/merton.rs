@@ -4,7 +4,7 @@
 use finkit_schema::{Maturity, Probability, Rate};
 
 use super::{finite, positive};
-use crate::{CreditError, PdModel, Record};
+use crate::{CreditError, FeatureRecord, PdModel};
 use finkit_numerics::normal::{cdf as norm_cdf, pdf as norm_pdf};
 
 /// Inputs of the Merton model, validated.
@@ -322,7 +322,7 @@ pub fn solve_merton(
 
 /// The Merton model as a [`PdModel`].
 ///
-/// It reads `equity_value` and `equity_volatility` from the [`Record`], and the default point
+/// It reads `equity_value` and `equity_volatility` from the [`FeatureRecord`], and the default point
 /// from `debt` or, with [`MertonModel::kmv`], from `short_term_debt` and `long_term_debt`.
 /// The rate and horizon are schema newtypes, so a model always holds valid parameters, whether
 /// built in code or deserialised.
@@ -394,7 +394,7 @@ impl PdModel for MertonModel {
             self.horizon
         )
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let e = record.number("equity_value")?;
         let se = record.number("equity_volatility")?;
         let inputs = if self.kmv {
