@@ -15,12 +15,10 @@ use rayon::prelude::*;
 use serde_json::{Value as Json, json};
 
 use crate::Output;
-use crate::cmd_credit::{credit_error, load_table};
+use crate::cmd_credit::load_table;
 use crate::error::CliError;
-use crate::input::{csv_reader, is_blank, read_error, record_line};
-use crate::pipeline;
 use crate::table::print_pairs;
-use finkit::schema::limits::BoundedReader;
+use finkit::schema::csv_input::CsvRecords;
 
 /// Rows scored per block: the most rows held in memory at once.
 pub(crate) const BLOCK_ROWS: usize = 4096;
@@ -182,7 +180,7 @@ pub(crate) fn load_model(path: &Path) -> Result<AnyModel, CliError> {
 
 /// A CSV read row by row, with the positions of the columns a model needs.
 struct RowSource<R: Read> {
-    reader: csv::Reader<BoundedReader<R>>,
+    rows: CsvRecords<R>,
     path: PathBuf,
     names: Vec<String>,
     index: Vec<usize>,
@@ -194,30 +192,26 @@ struct RowSource<R: Read> {
 impl<R: Read> RowSource<R> {
     /// Opens the header; every name in `needed` must be a column.
     fn new(reader: R, path: &Path, needed: &[String]) -> Result<Self, CliError> {
-        let mut reader = csv_reader(reader);
-        let fail = |msg: String| CliError::input(format!("{}: line 1: {msg}", path.display()));
-        let header = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
-        let columns: Vec<&str> = header.iter().map(str::trim).collect();
-        if columns.iter().all(|c| c.is_empty()) {
-            return Err(fail("empty file: no header row".into()));
+        let mut rows = CsvRecords::new(reader, path);
+        let mut header = csv::StringRecord::new();
+        if rows.next_record(&mut header)?.is_none() || header.iter().all(str::is_empty) {
+            return Err(rows.error(1, "", "empty file: no header row").into());
         }
         let index = needed
             .iter()
             .map(|n| {
-                columns.iter().position(|c| c == n).ok_or_else(|| {
-                    CliError::input(format!(
-                        "{}: line 1, column {n:?}: no such column (the model needs it)",
-                        path.display()
-                    ))
-                })
+                header
+                    .iter()
+                    .position(|c| c == n)
+                    .ok_or_else(|| rows.error(1, n, "no such column (the model needs it)"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(RowSource {
-            reader,
+            width: header.len(),
+            rows,
             path: path.to_owned(),
             names: needed.to_vec(),
             index,
-            width: header.len(),
             missing: CsvOptions::default().missing_tokens,
             record: csv::StringRecord::new(),
         })
@@ -225,28 +219,13 @@ impl<R: Read> RowSource<R> {
 
     /// Reads the next data row; `None` at the end. Blank lines are skipped.
     fn next_row(&mut self) -> Result<Option<u64>, CliError> {
-        loop {
-            let more = match self.reader.read_record(&mut self.record) {
-                Ok(more) => more,
-                Err(e) => return Err(read_error(&self.path, &mut self.reader, &e)),
-            };
-            if !more {
-                return Ok(None);
-            }
-            if is_blank(&self.record) {
-                continue;
-            }
-            let line = record_line(&mut self.reader, &self.record);
-            if self.record.len() != self.width {
-                return Err(CliError::input(format!(
-                    "{}: line {line}: ragged row: {} fields, the header has {}",
-                    self.path.display(),
-                    self.record.len(),
-                    self.width
-                )));
-            }
-            return Ok(Some(line));
+        let Some(line) = self.rows.next_record(&mut self.record)? else { return Ok(None) };
+        if self.record.len() != self.width {
+            let message =
+                format!("ragged row: {} fields, the header has {}", self.record.len(), self.width);
+            return Err(self.rows.error(line, "", message).into());
         }
+        Ok(Some(line))
     }
 
     /// The `k`-th needed cell of the current row, trimmed; `None` when missing.
@@ -310,7 +289,7 @@ pub(crate) fn score_stream<R: Read>(
                     .par_chunks(p)
                     .enumerate()
                     .map(|(i, x)| {
-                        let (margin, pd, reasons) = m.explain(x).map_err(credit_error)?;
+                        let (margin, pd, reasons) = m.explain(x)?;
                         Ok(Scored {
                             row: rows + i,
                             score: margin,
@@ -551,7 +530,7 @@ pub(crate) fn explain(args: &ExplainArgs, out: Output) -> Result<(), CliError> {
         let n = block.len() / p;
         let x = finkit::schema::ndarray::ArrayView2::from_shape((n, p), &block)
             .map_err(|e| CliError::internal(e.to_string()))?;
-        let phi = model.contributions_batch(x).map_err(credit_error)?;
+        let phi = model.contributions_batch(x)?;
         for (i, c) in phi.rows().into_iter().enumerate() {
             let margin: f64 = c.sum();
             let mut cells = Vec::with_capacity(p + 4);
@@ -656,14 +635,13 @@ pub(crate) fn fit_boosting(args: &FitBoostingArgs, out: Output) -> Result<(), Cl
         .monotone(monotone)
         .exclude(exclude)
         .build()
-        .and_then(|p| p.fit(&data))
-        .map_err(credit_error)?;
-    let json_text = model.to_json().map_err(credit_error)?;
+        .and_then(|p| p.fit(&data))?;
+    let json_text = model.to_json()?;
     std::fs::write(&args.out, json_text)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
-    let pd = model.pd_batch(&data).map_err(credit_error)?;
+    let pd = model.pd_batch(&data)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
-    let m = pipeline::metrics(&pd, &target)?;
+    let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
     let signs: serde_json::Map<String, Json> = model
         .features()
         .iter()

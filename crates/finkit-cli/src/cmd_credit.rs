@@ -3,19 +3,18 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use finkit::credit::CreditError;
 use finkit::credit::LogisticParams;
 use finkit::credit::binning::{
     BinKind, BinningParams, BinningProcessParams, MonotonicTrend, PreBinning,
 };
-use finkit::credit::pipeline::{Selection, VariableStatus};
+use finkit::credit::pipeline::{ScorecardParams, Selection, VariableStatus};
+use finkit::credit::scorecard::{OddsDirection, ScalingParams};
 use finkit::schema::ndarray::Array2;
 use finkit::schema::{Column, CsvOptions, Dataset};
 use serde_json::{Map, Value, json};
 
 use crate::Output;
 use crate::error::CliError;
-use crate::pipeline::{self, ScorecardSpec};
 use crate::table::{print_pairs, print_table};
 use finkit::credit::PdModel;
 use finkit::schema::ndarray::Array1;
@@ -221,14 +220,6 @@ pub(crate) struct LogitArgs {
     l2: f64,
 }
 
-/// Maps a credit-crate error to the CLI: solver failures are internal, the rest is input.
-pub(crate) fn credit_error(e: CreditError) -> CliError {
-    match e {
-        CreditError::NotConverged { .. } => CliError::internal(e.to_string()),
-        _ => CliError::input(e.to_string()),
-    }
-}
-
 pub(crate) fn load_table(path: &Path, target: &str) -> Result<Dataset, CliError> {
     crate::source::read_dataset(path, &CsvOptions::default().with_target(target))
 }
@@ -254,8 +245,7 @@ fn bin(args: &BinArgs, out: Output) -> Result<(), CliError> {
         .binning(args.binning.params())
         .exclude(args.exclude.clone())
         .build()
-        .and_then(|p| p.fit(&data))
-        .map_err(credit_error)?;
+        .and_then(|p| p.fit(&data))?;
     let variables: Vec<Value> = process
         .binnings()
         .iter()
@@ -345,11 +335,7 @@ fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
     };
     let x = design_matrix(&data, &names, &args.table.csv)?;
     let y = data.target().ok_or_else(|| CliError::input("the target column is missing"))?;
-    let model = LogisticParams::new()
-        .l2(args.l2)
-        .feature_names(names.clone())
-        .fit(&x, &y)
-        .map_err(credit_error)?;
+    let model = LogisticParams::new().l2(args.l2).feature_names(names.clone()).fit(&x, &y)?;
     let coefficients = model.coefficients();
     let std_errors = model.std_errors();
     // std_errors holds the intercept first, then one per feature.
@@ -405,27 +391,27 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
         SelectionArg::ForwardAic => Selection::ForwardAic,
         SelectionArg::ForwardBic => Selection::ForwardBic,
     };
-    let spec = ScorecardSpec {
-        exclude: args.exclude.clone(),
-        min_iv: args.min_iv,
-        pdo: args.pdo,
-        base_score: args.base_score,
-        base_odds: args.base_odds,
-        max_correlation: args.max_correlation,
-        selection,
-        max_characteristics: args.max_characteristics,
-        sign_check: !args.no_sign_check,
-        l2: args.l2,
-        binning: args.binning.params(),
-    };
-    let fitted = pipeline::fit_scorecard_report(&data, &spec)?;
+    let scaling =
+        ScalingParams::new(args.pdo, args.base_score, args.base_odds, OddsDirection::GoodToBad);
+    let fitted = ScorecardParams::new()
+        .binning(args.binning.params())
+        .exclude(args.exclude.iter().cloned())
+        .min_iv(args.min_iv)
+        .max_correlation(args.max_correlation)
+        .selection(selection)
+        .max_characteristics(args.max_characteristics)
+        .sign_check(!args.no_sign_check)
+        .l2(args.l2)
+        .scaling(scaling)
+        .build()?
+        .fit(&data)?;
     let scorecard = fitted.scorecard();
-    let json = scorecard.to_json().map_err(credit_error)?;
+    let json = scorecard.to_json()?;
     std::fs::write(&args.out, json)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
-    let pd = scorecard.pd_batch(&data).map_err(credit_error)?;
+    let pd = scorecard.pd_batch(&data)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
-    let m = pipeline::metrics(&pd, &target)?;
+    let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
     let characteristics: Vec<&str> =
         scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
     let report = fitted.report();
@@ -515,7 +501,7 @@ fn validate(args: &ValidateArgs, out: Output) -> Result<(), CliError> {
     }
     let pd: Array1<f64> = pd_view.to_owned();
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
-    let m = pipeline::metrics(&pd, &target)?;
+    let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
     if out.json {
         return out.print_json(&serde_json::to_value(&m)?);
     }

@@ -7,13 +7,13 @@ use finkit::lending::learned::{PoolRatingModel, engine_for_pool};
 use finkit::lending::model::DefaultRatingModel;
 use finkit::lending::pool::{load_application, load_book};
 use finkit::lending::pricing::{LoanPricer, PricingConfig};
-use finkit::lending::{Decision, Engine, LendingError, LendingPolicy};
+use finkit::lending::{Decision, Engine, LendingPolicy};
 use finkit::pool::{PoolRead, Principal, SqliteOptions, SqlitePool};
 use finkit::schema::ApplicationId;
 use serde_json::{Value, json};
 
 use crate::Output;
-use crate::cmd_pool::{acting_principal, pool_error};
+use crate::cmd_pool::acting_principal;
 use crate::error::CliError;
 use crate::table::{escape, print_pairs, print_table};
 
@@ -102,14 +102,6 @@ pub(crate) struct PlanArgs {
     application: String,
 }
 
-/// Maps a lending error: bad parameters, policy files and unknown ids are input.
-pub(crate) fn lending_error(e: LendingError) -> CliError {
-    match e {
-        LendingError::Pool(_) => CliError::internal(e.to_string()),
-        _ => CliError::input(e.to_string()),
-    }
-}
-
 /// The user the environment names, in its role from the pool (never more).
 fn officer(pool: &SqlitePool, args: &EngineArgs) -> Result<Principal, CliError> {
     acting_principal(pool, args.user.as_deref(), None)
@@ -121,17 +113,16 @@ fn engine(
     who: &Principal,
     args: &EngineArgs,
 ) -> Result<Engine<PoolRatingModel>, CliError> {
-    let policy =
-        args.policy.as_ref().map(LendingPolicy::from_file).transpose().map_err(lending_error)?;
+    let policy = args.policy.as_ref().map(LendingPolicy::from_file).transpose()?;
     match args.model {
-        ModelChoice::Pool => engine_for_pool(pool, who, policy).map_err(lending_error),
+        ModelChoice::Pool => engine_for_pool(pool, who, policy).map_err(CliError::from),
         ModelChoice::Expert => {
             let model = PoolRatingModel::ExpertFallback(DefaultRatingModel::default());
             let policy = match policy {
                 Some(p) => p,
-                None => model.default_policy().map_err(lending_error)?,
+                None => model.default_policy()?,
             };
-            Engine::new(policy, model, finkit::lending::EngineConfig::new()).map_err(lending_error)
+            Engine::new(policy, model, finkit::lending::EngineConfig::new()).map_err(CliError::from)
         }
     }
 }
@@ -144,8 +135,8 @@ pub(crate) fn decide_one<M: finkit::lending::model::RatingModel>(
     book: Option<&finkit::schema::Portfolio>,
     id: &ApplicationId,
 ) -> Result<Decision, CliError> {
-    let loaded = load_application(pool, who, id, book).map_err(lending_error)?;
-    engine.decide(&loaded.input()).map_err(lending_error)
+    let loaded = load_application(pool, who, id, book)?;
+    engine.decide(&loaded.input()).map_err(CliError::from)
 }
 
 fn open_pool(args: &EngineArgs) -> Result<SqlitePool, CliError> {
@@ -154,7 +145,7 @@ fn open_pool(args: &EngineArgs) -> Result<SqlitePool, CliError> {
     }
     // Never create or migrate: a decision only reads the pool (and audits the reads).
     let options = SqliteOptions { create: false, upgrade: false, ..Default::default() };
-    SqlitePool::open_with(&args.db, &options).map_err(pool_error)
+    SqlitePool::open_with(&args.db, &options).map_err(CliError::from)
 }
 
 /// Runs a `lend` subcommand.
@@ -173,15 +164,10 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     let engine = engine(&pool, &who, &args.engine)?;
     // The book is read as the acting user, and read whole: a refusal or a corrupt row fails the
     // command, so the sector concentration limit can never switch off silently.
-    let book = load_book(&pool, &who).map_err(lending_error)?;
+    let book = load_book(&pool, &who)?;
     let ids: Vec<ApplicationId> = match &args.application {
         Some(id) => vec![ApplicationId::new(id.as_str())?],
-        None => pool
-            .applications(&who, &Default::default())
-            .map_err(pool_error)?
-            .into_iter()
-            .map(|a| a.id)
-            .collect(),
+        None => pool.applications(&who, &Default::default())?.into_iter().map(|a| a.id).collect(),
     };
     let bar = crate::progress::bar(ids.len() as u64, "decisions");
     let mut decisions = Vec::with_capacity(ids.len());
@@ -236,12 +222,11 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
-    let pricer = LoanPricer::new(PricingConfig::default()).map_err(lending_error)?;
-    let risk =
-        pricer.loan_risk(args.pd, args.lgd, args.maturity, args.sales).map_err(lending_error)?;
+    let pricer = LoanPricer::new(PricingConfig::default())?;
+    let risk = pricer.loan_risk(args.pd, args.lgd, args.maturity, args.sales)?;
     let quote = pricer.quote_risk(&risk, args.maturity);
     let proposed = match args.rate {
-        Some(rate) => Some(pricer.raroc_of_rate(&risk, rate).map_err(lending_error)?),
+        Some(rate) => Some(pricer.raroc_of_rate(&risk, rate)?),
         None => None,
     };
     if out.json {
@@ -277,7 +262,7 @@ fn plan(args: &PlanArgs, out: Output) -> Result<(), CliError> {
     let engine = engine(&pool, &who, &args.engine)?;
     // The book is read as the acting user, and read whole: a refusal or a corrupt row fails the
     // command, so the sector concentration limit can never switch off silently.
-    let book = load_book(&pool, &who).map_err(lending_error)?;
+    let book = load_book(&pool, &who)?;
     let id = ApplicationId::new(args.application.as_str())?;
     let decision = decide_one(&engine, &pool, &who, book.as_ref(), &id)?;
     if out.json {

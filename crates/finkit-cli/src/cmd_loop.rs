@@ -20,8 +20,7 @@ use finkit::schema::{CsvOptions, Dataset};
 use serde_json::json;
 
 use crate::Output;
-use crate::cmd_credit::credit_error;
-use crate::cmd_pool::{AccessArgs, open, pool_error, principal};
+use crate::cmd_pool::{AccessArgs, open, principal};
 use crate::error::CliError;
 use crate::table::{print_pairs, print_table};
 
@@ -83,7 +82,7 @@ pub(crate) fn dataset(args: &DatasetArgs, out: Output) -> Result<(), CliError> {
         .map_err(|e| CliError::input(e.to_string()))?;
     let pool = open(&args.access)?;
     let who = principal(&pool, &args.access)?;
-    let set = pool.point_in_time_dataset(&who, &params).map_err(pool_error)?;
+    let set = pool.point_in_time_dataset(&who, &params)?;
     let file = std::fs::File::create(&args.out)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", args.out.display())))?;
     set.write_csv(std::io::BufWriter::new(file), &args.out.display().to_string())
@@ -128,16 +127,13 @@ pub(crate) fn develop(args: &DevelopArgs, out: Output) -> Result<(), CliError> {
         .map_err(|e| CliError::input(e.to_string()))?;
     let dev_params =
         DevelopmentParams { validation_share: args.validation_share, ..Default::default() };
-    dev_params.check().map_err(crate::cmd_lend::lending_error)?;
+    dev_params.check()?;
     let pool = open(&args.access)?;
     let who = principal(&pool, &args.access)?;
-    let set = pool.point_in_time_dataset(&who, &params).map_err(pool_error)?;
-    let dev = develop(&ScorecardFit::default(), &set, &dev_params)
-        .map_err(crate::cmd_lend::lending_error)?;
-    let version =
-        save_scorecard(&pool, &who, POOL_MODEL_ID, &dev).map_err(crate::cmd_lend::lending_error)?;
-    let stored = load_latest(&pool, &who, POOL_MODEL_ID)
-        .map_err(crate::cmd_lend::lending_error)?
+    let set = pool.point_in_time_dataset(&who, &params)?;
+    let dev = develop(&ScorecardFit::default(), &set, &dev_params)?;
+    let version = save_scorecard(&pool, &who, POOL_MODEL_ID, &dev)?;
+    let stored = load_latest(&pool, &who, POOL_MODEL_ID)?
         .ok_or_else(|| CliError::internal("the saved model was not found in the pool"))?;
     let r = &dev.report;
     let names: Vec<&str> = dev.model.characteristics().iter().map(|c| c.binning().name()).collect();
@@ -176,14 +172,11 @@ pub(crate) fn develop(args: &DevelopArgs, out: Output) -> Result<(), CliError> {
 
 /// The header of a CSV file, for deciding which columns are there before reading it.
 fn header(path: &Path) -> Result<Vec<String>, CliError> {
-    let mut reader = crate::input::csv_reader(
-        std::fs::File::open(path)
-            .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))?,
-    );
-    let h = reader
-        .headers()
-        .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?;
-    Ok(h.iter().map(|s| s.trim().to_owned()).collect())
+    let file = std::fs::File::open(path)
+        .map_err(|e| CliError::input(format!("{}: cannot read: {e}", path.display())))?;
+    let mut record = finkit::schema::csv_input::StringRecord::new();
+    finkit::schema::csv_input::CsvRecords::new(file, path).next_record(&mut record)?;
+    Ok(record.iter().map(str::to_owned).collect())
 }
 
 /// Reads a population, with `target` as the target when it is a column; checks that every
@@ -248,7 +241,7 @@ pub(crate) fn monitor(args: &MonitorArgs, out: Output) -> Result<(), CliError> {
     let current = population(&args.current, &card, target, target.is_some())?;
     let report = monitor_scorecard(&card, &reference, &current, &MonitoringParams::default())
         .map_err(|e| {
-            let c = credit_error(e);
+            let c = CliError::from(e);
             CliError { message: format!("{}: {}", args.current.display(), c.message), ..c }
         })?;
     if out.json {

@@ -241,20 +241,6 @@ pub(crate) struct ExportArgs {
     k: usize,
 }
 
-/// Maps a pool error: access, data and file problems are input; the rest is internal.
-pub(crate) fn pool_error(e: PoolError) -> CliError {
-    // A read-only, unwritable or unopenable pool path is the user's input, not our failure.
-    if e.is_database_file_problem() {
-        return CliError::input(e.to_string());
-    }
-    match e {
-        PoolError::Sqlite { .. } | PoolError::Io { .. } | PoolError::AuditConflict { .. } => {
-            CliError::internal(e.to_string())
-        }
-        _ => CliError::input(e.to_string()),
-    }
-}
-
 /// A problem with the user's file `path` as bad input, its message naming the file.
 fn input_naming(path: &Path, e: &PoolError) -> CliError {
     let message = e.to_string();
@@ -307,7 +293,7 @@ pub(crate) fn acting_principal(
     role: Option<Role>,
 ) -> Result<Principal, CliError> {
     let name = checked_user(user_flag)?;
-    let own = pool.principal_for(&name).map_err(pool_error)?;
+    let own = pool.principal_for(&name)?;
     match role {
         None => Ok(own),
         Some(r) if pool.policy().is_within(r, own.role) => Ok(Principal::new(name, r)),
@@ -358,7 +344,7 @@ pub(crate) fn open(access: &AccessArgs) -> Result<SqlitePool, CliError> {
 
 fn open_existing(db: &Path, upgrade: bool) -> Result<SqlitePool, CliError> {
     let options = SqliteOptions { create: false, upgrade, ..Default::default() };
-    SqlitePool::open_with(db, &options).map_err(pool_error)
+    SqlitePool::open_with(db, &options).map_err(CliError::from)
 }
 
 fn open_admin(args: &AdminArgs) -> Result<(SqlitePool, Principal), CliError> {
@@ -378,8 +364,8 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
         PoolCommand::Upgrade(a) => {
             let name = checked_user(a.user.as_deref())?;
             let pool = open_existing(&a.db, true)?;
-            let admin = pool.bootstrap_admin(&name).map_err(pool_error)?;
-            let version = pool.schema_version().map_err(pool_error)?;
+            let admin = pool.bootstrap_admin(&name)?;
+            let version = pool.schema_version()?;
             if out.json {
                 return out.print_json(
                     &json!({"db": a.db.display().to_string(), "schema_version": version}),
@@ -415,7 +401,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
         PoolCommand::PolicySet(a) => {
             let (pool, who) = open_admin(&a.admin)?;
             let policy = Policy::from_file(&a.file).map_err(|e| input_naming(&a.file, &e))?;
-            pool.set_policy(&who, &policy).map_err(pool_error)?;
+            pool.set_policy(&who, &policy)?;
             if out.json {
                 return out.print_json(&serde_json::to_value(&policy)?);
             }
@@ -428,7 +414,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
         }
         PoolCommand::Users(a) => {
             let (pool, who) = open_admin(&a)?;
-            let users = pool.users(&who).map_err(pool_error)?;
+            let users = pool.users(&who)?;
             if out.json {
                 let doc: Vec<serde_json::Value> =
                     users.iter().map(|(n, r)| json!({"name": n, "role": r})).collect();
@@ -444,7 +430,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
         PoolCommand::UserSet(a) => {
             let (pool, who) = open_admin(&a.admin)?;
             let role = role_of(a.role);
-            pool.set_user(&who, &a.name, role).map_err(pool_error)?;
+            pool.set_user(&who, &a.name, role)?;
             if out.json {
                 return out.print_json(&json!({"name": a.name, "role": role}));
             }
@@ -453,7 +439,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
         }
         PoolCommand::UserRemove(a) => {
             let (pool, who) = open_admin(&a.admin)?;
-            let removed = pool.remove_user(&who, &a.name).map_err(pool_error)?;
+            let removed = pool.remove_user(&who, &a.name)?;
             if !removed {
                 return Err(CliError::input(format!("user {:?} is not registered", a.name)));
             }
@@ -484,11 +470,11 @@ fn init(a: &InitArgs, out: Output) -> Result<(), CliError> {
         None => Policy::default(),
     };
     let options = SqliteOptions { create: true, upgrade: true, policy, ..Default::default() };
-    let pool = SqlitePool::open_with(db, &options).map_err(pool_error)?;
-    let admin = pool.bootstrap_admin(&name).map_err(pool_error)?;
+    let pool = SqlitePool::open_with(db, &options)?;
+    let admin = pool.bootstrap_admin(&name)?;
     // The caller must be a user of the pool (an existing pool's admin may have removed them).
     let who = acting_principal(&pool, Some(&name), a.access.role.map(role_of))?;
-    let version = pool.schema_version().map_err(pool_error)?;
+    let version = pool.schema_version()?;
     if out.json {
         return out.print_json(&json!({"db": db.display().to_string(), "schema_version": version}));
     }
@@ -510,7 +496,7 @@ fn audit_verify(a: &AuditVerifyArgs, out: Output) -> Result<(), CliError> {
         None => None,
     };
     let pool = open(&a.access)?;
-    let mut status = pool.verify_audit(&principal(&pool, &a.access)?).map_err(pool_error)?;
+    let mut status = pool.verify_audit(&principal(&pool, &a.access)?)?;
     if let Some(anchor) = &anchor {
         status.check_anchor(anchor);
     }
@@ -582,7 +568,7 @@ fn ingest(args: &IngestArgs, out: Output) -> Result<(), CliError> {
                 report.rejected.first().map_or(String::new(), ToString::to_string)
             )));
         }
-        Err(e) => return Err(pool_error(e)),
+        Err(e) => return Err(CliError::from(e)),
     };
     bar.finish_and_clear();
     print_report(&report, Some(&head), &args.file, out)?;
@@ -649,7 +635,7 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                 tech_innovative: args.tech.then_some(true),
                 ..FirmFilter::all()
             };
-            let firms = pool.firms(&who, &filter).map_err(pool_error)?;
+            let firms = pool.firms(&who, &filter)?;
             let rows = firms
                 .iter()
                 .map(|f| {
@@ -679,8 +665,7 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
             )
         }
         QueryWhat::Statements => {
-            let statements =
-                pool.statements_as_of(&who, as_of, &StatementQuery::all()).map_err(pool_error)?;
+            let statements = pool.statements_as_of(&who, as_of, &StatementQuery::all())?;
             let rows = statements
                 .iter()
                 .map(|s| {
@@ -701,7 +686,7 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
             )
         }
         QueryWhat::Applications => {
-            let apps = pool.applications(&who, &Default::default()).map_err(pool_error)?;
+            let apps = pool.applications(&who, &Default::default())?;
             let rows = apps
                 .iter()
                 .map(|a| {
@@ -722,7 +707,7 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
             )
         }
         QueryWhat::Exposures => {
-            let exposures = pool.exposures(&who).map_err(pool_error)?;
+            let exposures = pool.exposures(&who)?;
             let rows = exposures
                 .iter()
                 .map(|e| {
@@ -743,7 +728,7 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
             )
         }
         QueryWhat::Events => {
-            let events = pool.credit_events(&who, None).map_err(pool_error)?;
+            let events = pool.credit_events(&who, None)?;
             let rows = events
                 .iter()
                 .map(|e| vec![e.firm_id.to_string(), format!("{:?}", e.kind), e.date.to_string()])
@@ -751,7 +736,7 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
             (vec!["firm", "kind", "date"], rows, serde_json::to_value(&events)?)
         }
         QueryWhat::Audit => {
-            let log = pool.audit_log(&who).map_err(pool_error)?;
+            let log = pool.audit_log(&who)?;
             let doc = serde_json::to_value(&log)?;
             let rows = doc
                 .as_array()
@@ -796,10 +781,10 @@ fn export(args: &ExportArgs, out: Output) -> Result<(), CliError> {
     };
     let key = hex_decode(&key_hex)
         .ok_or_else(|| CliError::input("--key must be an even number of hex digits"))?;
-    let key = Pseudonymiser::new(&key).map_err(pool_error)?;
+    let key = Pseudonymiser::new(&key)?;
     let as_of = args.as_of.unwrap_or_else(today);
     let privacy = Privacy::new(args.k).map_err(|e| CliError::input(format!("--k: {e}")))?;
-    let export = pool.research_export_with(&who, as_of, &key, &privacy).map_err(pool_error)?;
+    let export = pool.research_export_with(&who, as_of, &key, &privacy)?;
     let p = &export.privacy;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| CliError::input(format!("{}: cannot create: {e}", args.out.display())))?;

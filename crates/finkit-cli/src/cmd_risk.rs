@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use finkit::risk::RiskError;
 use finkit::risk::market::{
     self, GarchParams, Innovation, RollingMethod, RollingParams, TrafficLightZone, VarMethod,
     VarParams,
@@ -11,16 +10,17 @@ use finkit::risk::market::{
 use finkit::risk::portfolio::{
     AssetCorrelation, ExactOneFactor, ExactResult, ImportanceSampling, IrbOptions, LatticeUnit,
     MAX_MATURITY, McRun, MonteCarloParams, OutOfRange, PdFloor, PrecisionTarget, RiskSummary,
-    SectorShock, Shock, TailEstimate, concentration, irb_corporate, irb_portfolio, macro_scenario,
+    SectorShock, TailEstimate, concentration, irb_corporate, irb_portfolio, macro_scenario,
     stress_by_sector,
 };
-use finkit::risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
+use finkit::risk::transition::{
+    GeneratorMethod, LabelledMatrix, TransitionMatrix, TransitionOptions, read_matrix_csv,
+};
 use finkit::schema::Portfolio;
 use finkit::schema::ndarray::{Array1, Array2};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
-use crate::input::read_prices;
 use crate::table::{print_pairs, print_table};
 use crate::{Output, progress};
 
@@ -208,7 +208,7 @@ impl CapitalArgs {
             .pd_floor(floor)
             .scaling_106(self.scaling_106)
             .build()
-            .map_err(risk_error)
+            .map_err(CliError::from)
     }
 }
 
@@ -271,14 +271,6 @@ pub(crate) struct PortfolioArgs {
 /// Largest scenario count of a --target-rel-error run when --scenarios is not given.
 const DEFAULT_TARGET_MAX_SCENARIOS: u64 = 10_000_000;
 
-/// Maps a risk-crate error to the CLI: numerical failures are internal, the rest is input.
-pub(crate) fn risk_error(e: RiskError) -> CliError {
-    match e {
-        RiskError::NotConverged { .. } => CliError::internal(e.to_string()),
-        _ => CliError::input(e.to_string()),
-    }
-}
-
 fn check_level(level: f64) -> Result<(), CliError> {
     if level.is_finite() && level > 0.0 && level < 1.0 {
         Ok(())
@@ -288,8 +280,10 @@ fn check_level(level: f64) -> Result<(), CliError> {
 }
 
 fn load_returns(args: &PriceArgs) -> Result<Array1<f64>, CliError> {
-    let column = read_prices(&args.prices, args.column.as_deref())?;
-    market::log_returns(&Array1::from(column.prices)).map_err(risk_error)
+    let input = crate::source::open(&args.prices)?;
+    let name = crate::source::display_name(&args.prices);
+    let column = market::read_price_column(input, name, args.column.as_deref())?;
+    market::log_returns(&Array1::from(column.prices)).map_err(CliError::from)
 }
 
 /// Runs a `risk` subcommand.
@@ -313,10 +307,7 @@ fn var(args: &VarArgs, out: Output) -> Result<(), CliError> {
         VarMethodArg::Normal => VarMethod::Normal { sd: Default::default() },
         VarMethodArg::CornishFisher => VarMethod::CornishFisher { sd: Default::default() },
     };
-    let estimate = VarParams::new(args.level, method)
-        .map_err(risk_error)?
-        .estimate(&returns)
-        .map_err(risk_error)?;
+    let estimate = VarParams::new(args.level, method)?.estimate(&returns)?;
     if out.json {
         return out.print_json(&json!({
             "var": estimate.var, "es": estimate.es, "observations": returns.len()
@@ -352,10 +343,9 @@ fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
     };
     let forecast = RollingParams::new(args.level, method)
         .and_then(|p| p.with_window(window))
-        .and_then(|p| p.forecast(&returns))
-        .map_err(risk_error)?;
+        .and_then(|p| p.forecast(&returns))?;
     let realised = Array1::from(returns.to_vec()[forecast.first_index..].to_vec());
-    let result = market::backtest(&realised, &forecast.var, args.level).map_err(risk_error)?;
+    let result = market::backtest(&realised, &forecast.var, args.level)?;
     let zone = result.traffic_light.map(|t| match t.zone {
         TrafficLightZone::Green => "green",
         TrafficLightZone::Yellow => "yellow",
@@ -405,7 +395,7 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
         DistArg::Normal => Innovation::Normal,
         DistArg::T => Innovation::StudentT,
     };
-    let fit = GarchParams::new().innovation(innovation).fit(&returns).map_err(risk_error)?;
+    let fit = GarchParams::new().innovation(innovation).fit(&returns)?;
     let c = &fit.coefficients;
     let last_vol = fit.conditional_variance.last().map_or(f64::NAN, |v| v.sqrt());
     if out.json {
@@ -438,8 +428,7 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
 
 fn irb(args: &IrbArgs, out: Output) -> Result<(), CliError> {
     let result =
-        irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)
-            .map_err(risk_error)?;
+        irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)?;
     let maturity_used = args.maturity.min(MAX_MATURITY);
     if out.json {
         return out.print_json(&json!({
@@ -483,8 +472,8 @@ pub(crate) fn portfolio_figures(
     options: &IrbOptions,
     unit: Option<f64>,
 ) -> Result<PortfolioFigures, CliError> {
-    let irb = irb_portfolio(portfolio, options).map_err(risk_error)?;
-    let hhi = concentration(portfolio).map_err(risk_error)?.hhi_name;
+    let irb = irb_portfolio(portfolio, options)?;
+    let hhi = concentration(portfolio)?.hhi_name;
     let model = match unit {
         None => ExactOneFactor::default(),
         Some(u) => {
@@ -493,8 +482,13 @@ pub(crate) fn portfolio_figures(
                     "--unit must be positive and finite, got {u}"
                 )));
             }
-            ExactOneFactor::new(400, 9.0, LatticeUnit::Given(u), AssetCorrelation::default(), 1e-30)
-                .map_err(risk_error)?
+            ExactOneFactor::new(
+                400,
+                9.0,
+                LatticeUnit::Given(u),
+                AssetCorrelation::default(),
+                1e-30,
+            )?
         }
     };
     let exact = model.compute(portfolio).map_err(|e| e.to_string()).and_then(|r| {
@@ -515,26 +509,80 @@ pub(crate) fn portfolio_figures(
     })
 }
 
-/// The `mc` object: the existing fields, the standard errors and the method.
-fn mc_json(run: &McRun, seed: u64) -> Result<(Value, [TailEstimate; 2]), CliError> {
-    let d = run.distribution();
-    let t99 = run.tail(0.99).map_err(risk_error)?;
-    let t999 = run.tail(0.999).map_err(risk_error)?;
-    let doc = json!({
-        "scenarios": run.scenarios(),
-        "seed": seed,
-        "mean": d.mean(),
-        "var99": t99.var,
-        "var999": t999.var,
-        "es99": t99.es,
-        "es999": t999.es,
-        "var99_se": t99.var_se,
-        "es99_se": t99.es_se,
-        "var999_se": t999.var_se,
-        "es999_se": t999.es_se,
-        "method": run.method().as_str(),
-    });
-    Ok((doc, [t99, t999]))
+/// The `mc` object of `risk portfolio --json`: the tail figures, their standard errors, the
+/// method, and the precision target when one was asked for.
+#[derive(Debug, serde::Serialize)]
+struct McFigures {
+    scenarios: u64,
+    seed: u64,
+    mean: f64,
+    var99: f64,
+    var999: f64,
+    es99: f64,
+    es999: f64,
+    var99_se: f64,
+    es99_se: f64,
+    var999_se: f64,
+    es999_se: f64,
+    method: &'static str,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    precision: Option<PrecisionFigures>,
+}
+
+/// How close a run to a precision target came.
+#[derive(Debug, serde::Serialize)]
+struct PrecisionFigures {
+    target_rel_error: f64,
+    target_level: f64,
+    rel_error: f64,
+    target_met: bool,
+}
+
+/// The exact distribution's figures and its lattice.
+#[derive(Debug, serde::Serialize)]
+struct ExactFigures {
+    var99: f64,
+    var999: f64,
+    es99: f64,
+    es999: f64,
+    unit: f64,
+    banded: bool,
+    loss_error_bound: f64,
+}
+
+/// `risk portfolio --json`.
+#[derive(Debug, serde::Serialize)]
+struct PortfolioReport {
+    expected_loss: f64,
+    rwa: f64,
+    asrf_999: f64,
+    hhi: f64,
+    /// `null` when the exact distribution was not computed; `exact_error` says why.
+    exact: Option<ExactFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exact_error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mc: Option<McFigures>,
+}
+
+impl McFigures {
+    fn new(run: &McRun, seed: u64, t99: &TailEstimate, t999: &TailEstimate) -> Self {
+        McFigures {
+            scenarios: run.scenarios(),
+            seed,
+            mean: run.distribution().mean(),
+            var99: t99.var,
+            var999: t999.var,
+            es99: t99.es,
+            es999: t999.es,
+            var99_se: t99.var_se,
+            es99_se: t99.es_se,
+            var999_se: t999.var_se,
+            es999_se: t999.es_se,
+            method: run.method().as_str(),
+            precision: None,
+        }
+    }
 }
 
 fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
@@ -558,9 +606,9 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
             importance: args.importance_sampling.then(ImportanceSampling::default),
             ..Default::default()
         };
-        let model = params.build().map_err(risk_error)?;
+        let model = params.build()?;
         let (run, precision) = match args.target_rel_error {
-            None => (model.run(&portfolio).map_err(risk_error)?, None),
+            None => (model.run(&portfolio)?, None),
             Some(x) => {
                 let target = PrecisionTarget {
                     level: args.target_level,
@@ -571,48 +619,43 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
                         DEFAULT_TARGET_MAX_SCENARIOS
                     },
                 };
-                let p = model.run_to_precision(&portfolio, &target).map_err(risk_error)?;
+                let p = model.run_to_precision(&portfolio, &target)?;
                 (p.run, Some((x, p.rel_error, p.met)))
             }
         };
         bar.finish_and_clear();
-        let (mut doc, tails) = mc_json(&run, args.seed)?;
-        if let (Some((x, reached, met)), Value::Object(map)) = (precision, &mut doc) {
-            map.insert("target_rel_error".into(), json!(x));
-            map.insert("target_level".into(), json!(args.target_level));
-            map.insert("rel_error".into(), json!(reached));
-            map.insert("target_met".into(), json!(met));
-        }
-        Some((doc, tails))
+        let (t99, t999) = (run.tail(0.99)?, run.tail(0.999)?);
+        let mut figures = McFigures::new(&run, args.seed, &t99, &t999);
+        figures.precision = precision.map(|(x, reached, met)| PrecisionFigures {
+            target_rel_error: x,
+            target_level: args.target_level,
+            rel_error: reached,
+            target_met: met,
+        });
+        Some(figures)
     } else {
         None
     };
-    let exact_json = match &figures.exact {
-        Ok(([var99, var999, es99, es999], r)) => json!({
-            "var99": var99, "var999": var999, "es99": es99, "es999": es999,
-            "unit": r.lattice.unit,
-            "banded": r.lattice.banded,
-            "loss_error_bound": r.lattice.loss_error_bound,
-        }),
-        Err(_) => Value::Null,
-    };
     if out.json {
-        let mut doc = json!({
-            "expected_loss": figures.expected_loss,
-            "rwa": figures.rwa,
-            "asrf_999": figures.asrf_999,
-            "hhi": figures.hhi,
-            "exact": exact_json,
+        return out.print_json(&PortfolioReport {
+            expected_loss: figures.expected_loss,
+            rwa: figures.rwa,
+            asrf_999: figures.asrf_999,
+            hhi: figures.hhi,
+            exact: figures.exact.as_ref().ok().map(|([var99, var999, es99, es999], r)| {
+                ExactFigures {
+                    var99: *var99,
+                    var999: *var999,
+                    es99: *es99,
+                    es999: *es999,
+                    unit: r.lattice.unit,
+                    banded: r.lattice.banded,
+                    loss_error_bound: r.lattice.loss_error_bound,
+                }
+            }),
+            exact_error: figures.exact.as_ref().err().cloned(),
+            mc,
         });
-        if let Value::Object(map) = &mut doc {
-            if let Err(why) = &figures.exact {
-                map.insert("exact_error".into(), json!(why));
-            }
-            if let Some((mc, _)) = &mc {
-                map.insert("mc".into(), mc.clone());
-            }
-        }
-        return out.print_json(&doc);
     }
     print_pairs(&[
         ("obligors", portfolio.len().to_string()),
@@ -641,65 +684,36 @@ fn portfolio(args: &PortfolioArgs, out: Output) -> Result<(), CliError> {
         }
         Err(why) => println!("exact distribution not computed: {why}"),
     }
-    if let Some((mc, [t99, t999])) = &mc {
-        let f = |k: &str| mc[k].as_f64().map_or("n/a".into(), |v| format!("{v:.4}"));
+    if let Some(mc) = &mc {
+        let f = |v: f64| format!("{v:.4}");
         rows.push(vec![
-            format!(
-                "Monte Carlo ({} scenarios, {})",
-                mc["scenarios"],
-                mc["method"].as_str().unwrap_or("")
-            ),
-            f("var99"),
-            f("es99"),
-            f("var999"),
-            f("es999"),
+            format!("Monte Carlo ({} scenarios, {})", mc.scenarios, mc.method),
+            f(mc.var99),
+            f(mc.es99),
+            f(mc.var999),
+            f(mc.es999),
         ]);
         let se = |v: f64| format!("± {v:.4}");
         rows.push(vec![
             "  standard error".to_owned(),
-            se(t99.var_se),
-            se(t99.es_se),
-            se(t999.var_se),
-            se(t999.es_se),
+            se(mc.var99_se),
+            se(mc.es99_se),
+            se(mc.var999_se),
+            se(mc.es999_se),
         ]);
-        if let Some(met) = mc.get("target_met").and_then(Value::as_bool) {
+        if let Some(p) = &mc.precision {
             println!(
                 "target relative error of ES {}: {} (reached {:.5}){}",
-                args.target_level,
-                f("target_rel_error"),
-                mc["rel_error"].as_f64().unwrap_or(f64::NAN),
-                if met { "" } else { " -- NOT met within the scenario limit" }
+                p.target_level,
+                f(p.target_rel_error),
+                p.rel_error,
+                if p.target_met { "" } else { " -- NOT met within the scenario limit" }
             );
         }
     }
     println!();
     print_table(&["model", "VaR 99%", "ES 99%", "VaR 99.9%", "ES 99.9%"], &rows);
     Ok(())
-}
-
-fn parse_shock(text: &str) -> Result<SectorShock, CliError> {
-    let bad = || {
-        CliError::input(format!(
-            "--shock {text:?}: expected SECTOR:pd*F, SECTOR:pd+A, SECTOR:lgd*F or SECTOR:lgd+A"
-        ))
-    };
-    let (sector, spec) = text.rsplit_once(':').ok_or_else(bad)?;
-    let (field, op, value) = ["pd", "lgd"]
-        .iter()
-        .find_map(|f| spec.strip_prefix(f).map(|rest| (*f, rest)))
-        .and_then(|(f, rest)| {
-            let op = rest.chars().next()?;
-            let v: f64 = rest.get(1..)?.parse().ok()?;
-            Some((f, op, v))
-        })
-        .ok_or_else(bad)?;
-    let shock = match op {
-        '*' => Shock::Multiplicative(value),
-        '+' => Shock::Additive(value),
-        _ => return Err(bad()),
-    };
-    let (pd, lgd) = if field == "pd" { (Some(shock), None) } else { (None, Some(shock)) };
-    Ok(SectorShock { sector: sector.to_owned(), pd, lgd })
 }
 
 fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
@@ -712,13 +726,18 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
         (None, true) => {
             return Err(CliError::input("give at least one --shock SECTOR:pd*F or a --factor"));
         }
-        (Some(z), true) => macro_scenario(&portfolio, z, &AssetCorrelation::default(), &options)
-            .map_err(risk_error)?,
+        (Some(z), true) => macro_scenario(&portfolio, z, &AssetCorrelation::default(), &options)?,
         (None, false) => {
-            let shocks =
-                args.shocks.iter().map(|s| parse_shock(s)).collect::<Result<Vec<_>, _>>()?;
+            let shocks = args
+                .shocks
+                .iter()
+                .map(|s| {
+                    s.parse::<SectorShock>()
+                        .map_err(|e| CliError::input(format!("--shock {s:?}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             let rule = if args.cap { OutOfRange::CapAndReport } else { OutOfRange::Error };
-            stress_by_sector(&portfolio, &shocks, rule, &options).map_err(risk_error)?
+            stress_by_sector(&portfolio, &shocks, rule, &options)?
         }
     };
     let summary = |r: &RiskSummary| json!({"expected_loss": r.expected_loss, "capital": r.capital, "rwa": r.rwa, "asrf_loss": r.asrf_loss});
@@ -756,89 +775,30 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
     Ok(())
 }
 
-fn read_matrix(path: &std::path::Path) -> Result<(Vec<String>, Array2<f64>), CliError> {
-    let mut reader = crate::input::csv_reader(crate::source::open(path)?);
-    let header = reader
-        .headers()
-        .map_err(|e| CliError::input(format!("{}: line 1: {e}", path.display())))?
-        .clone();
-    let labels: Vec<String> = header.iter().skip(1).map(|s| s.trim().to_owned()).collect();
-    let n = labels.len();
-    if n < 2 {
-        return Err(CliError::input(format!(
-            "{}: line 1: need at least 2 state labels after the first cell",
-            path.display()
-        )));
-    }
-    let mut m = Array2::zeros((n, n));
-    let mut rows = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if crate::input::is_blank(&record) {
-            continue;
-        }
-        if record.len() != n + 1 {
-            return Err(CliError::input(format!(
-                "{}: line {line}: {} fields, expected {}",
-                path.display(),
-                record.len(),
-                n + 1
-            )));
-        }
-        if rows >= n {
-            return Err(CliError::input(format!(
-                "{}: line {line}: more rows than states",
-                path.display()
-            )));
-        }
-        for j in 0..n {
-            let text = record.get(j + 1).unwrap_or_default().trim();
-            let v: f64 = text.parse().map_err(|_| {
-                CliError::input(format!(
-                    "{}: line {line}, column {:?}: {text:?} is not a number",
-                    path.display(),
-                    labels[j]
-                ))
-            })?;
-            if !(0.0..=1.0).contains(&v) {
-                return Err(CliError::input(format!(
-                    "{}: line {line}, column {:?}: a transition probability must be in [0, 1], got {text:?}",
-                    path.display(),
-                    labels[j]
-                )));
-            }
-            m[[rows, j]] = v;
-        }
-        rows += 1;
-    }
-    if rows != n {
-        return Err(CliError::input(format!("{}: {rows} rows for {n} states", path.display())));
-    }
-    Ok((labels, m))
-}
-
 fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
     if args.years == 0 {
         return Err(CliError::input("--years must be at least 1, got 0"));
     }
-    let (labels, m) = read_matrix(&args.matrix)?;
+    let LabelledMatrix { labels, matrix: m, .. } = read_matrix_csv(
+        crate::source::open(&args.matrix)?,
+        crate::source::display_name(&args.matrix),
+    )?;
     let options = match args.fix_rowsums {
         Some(tol) => TransitionOptions::fix_rowsums(tol),
         None => TransitionOptions::default(),
     };
     let matrix = TransitionMatrix::new(&m, &options).map_err(|e| {
-        let mut err = risk_error(e);
+        let mut err = CliError::from(e);
         err.message = format!("{}: {}", args.matrix.display(), err.message);
         err
     })?;
     let power = matrix.power(args.years);
-    let cumulative = matrix.cumulative_pds(args.years).map_err(risk_error)?;
+    let cumulative = matrix.cumulative_pds(args.years)?;
     let method = match args.generator {
         GeneratorArg::Logm => GeneratorMethod::Logm,
         GeneratorArg::Jlt => GeneratorMethod::Jlt,
     };
-    let generator = matrix.generator(method).map_err(risk_error)?;
+    let generator = matrix.generator(method)?;
     let regularised =
         if generator.is_valid(1e-9) { generator.clone() } else { generator.regularise_irw() };
     let rows = |a: &Array2<f64>| -> Vec<Vec<f64>> { a.outer_iter().map(|r| r.to_vec()).collect() };

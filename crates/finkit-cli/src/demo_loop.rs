@@ -37,11 +37,9 @@ use finkit::schema::ndarray::Array1;
 use finkit::schema::{CreditEvent, CreditEventKind};
 use finkit_cli::loop_charts;
 
-use crate::cmd_credit::credit_error;
-use crate::cmd_lend::lending_error;
 use crate::cmd_loop::report_rows;
+use crate::demo::roc_tuples;
 use crate::error::CliError;
-use crate::pipeline::roc_points;
 use crate::report::Report;
 
 /// The id under which the demo stores its challenger.
@@ -49,7 +47,7 @@ const CHALLENGER_ID: &str = "pool-scorecard-challenger";
 /// The seed of the simulated outcome year.
 const OUTCOME_SEED: u64 = 20_261_203;
 
-fn pool_error(e: finkit::pool::PoolError) -> CliError {
+fn pool_failure(e: finkit::pool::PoolError) -> CliError {
     CliError::internal(e.to_string())
 }
 
@@ -74,12 +72,10 @@ pub(crate) struct Champion {
 pub(crate) fn fit_champion(pool: &SqlitePool, as_of: NaiveDate) -> Result<Champion, CliError> {
     let analyst = Principal::new("demo-analyst", Role::Analyst);
     let params = PointInTimeParams::new(vec![as_of], 12).map_err(internal)?;
-    let set = pool.point_in_time_dataset(&analyst, &params).map_err(pool_error)?;
-    let dev = develop(&ScorecardFit::default(), &set, &DevelopmentParams::default())
-        .map_err(lending_error)?;
-    save_scorecard(pool, &analyst, POOL_MODEL_ID, &dev).map_err(lending_error)?;
-    let loaded = load_latest(pool, &analyst, POOL_MODEL_ID)
-        .map_err(lending_error)?
+    let set = pool.point_in_time_dataset(&analyst, &params).map_err(pool_failure)?;
+    let dev = develop(&ScorecardFit::default(), &set, &DevelopmentParams::default())?;
+    save_scorecard(pool, &analyst, POOL_MODEL_ID, &dev)?;
+    let loaded = load_latest(pool, &analyst, POOL_MODEL_ID)?
         .ok_or_else(|| CliError::internal("the saved model was not found"))?;
     Ok(Champion { set, loaded })
 }
@@ -91,7 +87,7 @@ pub(crate) fn pool_engine(
     pool: &SqlitePool,
     who: &Principal,
 ) -> Result<Engine<PoolRatingModel>, CliError> {
-    engine_for_pool(pool, who, None).map_err(lending_error)
+    engine_for_pool(pool, who, None).map_err(CliError::from)
 }
 
 /// SplitMix64: a documented, seedable hash giving a uniform in [0, 1) per (seed, index).
@@ -159,7 +155,7 @@ fn decide_all<M: finkit::lending::model::RatingModel>(
     loaded: &[LoadedApplication],
 ) -> Result<Vec<DecisionCore>, CliError> {
     let inputs: Vec<_> = loaded.iter().map(LoadedApplication::input).collect();
-    engine.decide_batch(&inputs).into_iter().map(|r| r.map_err(lending_error)).collect()
+    engine.decide_batch(&inputs).into_iter().map(|r| r.map_err(CliError::from)).collect()
 }
 
 fn book_rows(name: &str, own: &BookSummary, truth: &BookSummary) -> Vec<String> {
@@ -256,12 +252,11 @@ pub(crate) fn loop_section(
 
     // 6.2 Fit and the check against the true PDs.
     let loaded = &champion.loaded;
-    let model0 = loaded.pd_model().map_err(lending_error)?;
-    let pd0 = model0.pd_batch(&set0.data).map_err(credit_error)?;
+    let model0 = loaded.pd_model()?;
+    let pd0 = model0.pd_batch(&set0.data)?;
     let t0: Vec<f64> = set0.firm_ids.iter().map(|f| true_pd(f.as_str())).collect();
-    let auc_model = validation::auc(&pd0, &y0, RiskOrder::HigherIsRiskier).map_err(credit_error)?;
-    let auc_truth = validation::auc(&Array1::from(t0.clone()), &y0, RiskOrder::HigherIsRiskier)
-        .map_err(credit_error)?;
+    let auc_model = validation::auc(&pd0, &y0, RiskOrder::HigherIsRiskier)?;
+    let auc_truth = validation::auc(&Array1::from(t0.clone()), &y0, RiskOrder::HigherIsRiskier)?;
     let conc = concordance(&pd0.to_vec(), &t0);
     let ece = calibration_error(&pd0.to_vec(), &t0);
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
@@ -335,38 +330,28 @@ pub(crate) fn loop_section(
     // 6.3 Decisions: learned model against the expert fallback.
     let officer = Principal::new("demo-officer", Role::CreditOfficer);
     let risk = Principal::new("demo-risk", Role::RiskOfficer);
-    let book = finkit::pool::PoolRead::portfolio(pool, &risk).map_err(pool_error)?;
+    let book = finkit::pool::PoolRead::portfolio(pool, &risk).map_err(pool_failure)?;
     let apps: Vec<LoadedApplication> = synthetic
         .applications
         .iter()
-        .map(|a| load_application(pool, &officer, &a.id, Some(&book)).map_err(lending_error))
+        .map(|a| load_application(pool, &officer, &a.id, Some(&book)).map_err(CliError::from))
         .collect::<Result<_, _>>()?;
     let app_truth: Vec<f64> = apps.iter().map(|a| true_pd(a.firm.id.as_str())).collect();
-    let default_policy = LendingPolicy::default_policy().map_err(lending_error)?;
-    let policy = straight_through_policy().map_err(lending_error)?;
-    let expert = Engine::with_defaults(default_policy.clone()).map_err(lending_error)?;
-    let learned_default = Engine::new(
-        default_policy.clone(),
-        loaded.rating_model().map_err(lending_error)?,
-        EngineConfig::new(),
-    )
-    .map_err(lending_error)?;
-    let learned = Engine::new(
-        policy.clone(),
-        loaded.rating_model().map_err(lending_error)?,
-        EngineConfig::new(),
-    )
-    .map_err(lending_error)?;
+    let default_policy = LendingPolicy::default_policy()?;
+    let policy = straight_through_policy()?;
+    let expert = Engine::with_defaults(default_policy.clone())?;
+    let learned_default =
+        Engine::new(default_policy.clone(), loaded.rating_model()?, EngineConfig::new())?;
+    let learned = Engine::new(policy.clone(), loaded.rating_model()?, EngineConfig::new())?;
     let d_expert = decide_all(&expert, &apps)?;
     let d_learned_default = decide_all(&learned_default, &apps)?;
     let d_learned = decide_all(&learned, &apps)?;
     let b_expert = BookSummary::of(&d_expert);
     let b_learned_default = BookSummary::of(&d_learned_default);
     let b_learned = BookSummary::of(&d_learned);
-    let t_expert = BookSummary::with_pds(&d_expert, &app_truth).map_err(lending_error)?;
-    let t_learned_default =
-        BookSummary::with_pds(&d_learned_default, &app_truth).map_err(lending_error)?;
-    let t_learned = BookSummary::with_pds(&d_learned, &app_truth).map_err(lending_error)?;
+    let t_expert = BookSummary::with_pds(&d_expert, &app_truth)?;
+    let t_learned_default = BookSummary::with_pds(&d_learned_default, &app_truth)?;
+    let t_learned = BookSummary::with_pds(&d_learned, &app_truth)?;
     loop_charts::bars(
         &dir.join("loop_decisions.png"),
         "Straight-through rate (%) and EL rate of the approved book (bp, true PD)",
@@ -440,7 +425,7 @@ pub(crate) fn loop_section(
             &Batch::from_records(events.into_iter().map(Record::from)),
             IngestMode::Strict,
         )
-        .map_err(pool_error)?;
+        .map_err(pool_failure)?;
     loop_charts::bars(
         &dir.join("loop_outcomes.png"),
         "Simulated defaults of the second year, by month",
@@ -466,10 +451,9 @@ pub(crate) fn loop_section(
     let analyst = Principal::new("demo-analyst", Role::Analyst);
     let set1 = pool
         .point_in_time_dataset(&analyst, &PointInTimeParams::new(vec![d1], 12).map_err(internal)?)
-        .map_err(pool_error)?;
+        .map_err(pool_failure)?;
     let monitoring =
-        monitor_model(&loaded.card, &model0, &set0.data, &set1.data, &MonitoringParams::default())
-            .map_err(credit_error)?;
+        monitor_model(&loaded.card, &model0, &set0.data, &set1.data, &MonitoringParams::default())?;
     monitoring_chart(&dir.join("loop_monitoring.png"), &monitoring)?;
     report.heading("6.5 Monitoring on outcomes");
     report.paragraph(format!(
@@ -492,32 +476,30 @@ pub(crate) fn loop_section(
         &ScorecardFit { name: CHALLENGER_ID.into(), ..ScorecardFit::default() },
         &set1,
         &DevelopmentParams::default(),
-    )
-    .map_err(lending_error)?;
-    let version = save_scorecard(pool, &analyst, CHALLENGER_ID, &dev1).map_err(lending_error)?;
+    )?;
+    let version = save_scorecard(pool, &analyst, CHALLENGER_ID, &dev1)?;
     let challenger_id = format!("{CHALLENGER_ID}/v{version}");
     let challenger_pd =
-        Calibrated::new(dev1.model.clone(), dev1.calibration, challenger_id.clone())
-            .map_err(lending_error)?;
+        Calibrated::new(dev1.model.clone(), dev1.calibration, challenger_id.clone())?;
     let held: Vec<usize> =
         (0..set1.data.n_rows()).filter(|&i| held_out(set1.firm_ids[i].as_str(), 0.3)).collect();
     let hold = set1.data.select_rows(&held).map_err(internal)?;
     let y_hold =
         hold.target().map(|t| t.to_owned()).ok_or_else(|| CliError::internal("no target"))?;
-    let pa = model0.pd_batch(&hold).map_err(credit_error)?;
-    let pb = challenger_pd.pd_batch(&hold).map_err(credit_error)?;
-    let test = delong_test(&pa, &pb, &y_hold, RiskOrder::HigherIsRiskier).map_err(credit_error)?;
+    let pa = model0.pd_batch(&hold)?;
+    let pb = challenger_pd.pd_batch(&hold)?;
+    let test = delong_test(&pa, &pb, &y_hold, RiskOrder::HigherIsRiskier)?;
     loop_charts::roc_curves(
         &dir.join("loop_challenger.png"),
         "Champion and challenger on the held-out firms of D1",
         &[
             (
                 format!("champion {} (AUC {:.3})", loaded.id, test.auc_a),
-                roc_points(&pa.to_vec(), &y_hold.to_vec()),
+                roc_tuples(&validation::roc_curve(&pa, &y_hold, RiskOrder::HigherIsRiskier)?),
             ),
             (
                 format!("challenger {challenger_id} (AUC {:.3})", test.auc_b),
-                roc_points(&pb.to_vec(), &y_hold.to_vec()),
+                roc_tuples(&validation::roc_curve(&pb, &y_hold, RiskOrder::HigherIsRiskier)?),
             ),
         ],
     )?;
@@ -543,18 +525,16 @@ pub(crate) fn loop_section(
     let challenger = Engine::new(
         policy,
         Calibrated::new(
-            ScorecardModel::new(dev1.model.clone()).map_err(lending_error)?,
+            ScorecardModel::new(dev1.model.clone())?,
             dev1.calibration,
             challenger_id.clone(),
-        )
-        .map_err(lending_error)?,
+        )?,
         EngineConfig::new(),
-    )
-    .map_err(lending_error)?;
+    )?;
     let inputs: Vec<_> = apps.iter().map(LoadedApplication::input).collect();
-    let (cmp, d_a, d_b) = compare(&learned, &challenger, &inputs, None).map_err(lending_error)?;
-    let ta = BookSummary::with_pds(&d_a, &app_truth).map_err(lending_error)?;
-    let tb = BookSummary::with_pds(&d_b, &app_truth).map_err(lending_error)?;
+    let (cmp, d_a, d_b) = compare(&learned, &challenger, &inputs, None)?;
+    let ta = BookSummary::with_pds(&d_a, &app_truth)?;
+    let tb = BookSummary::with_pds(&d_b, &app_truth)?;
     loop_charts::bars(
         &dir.join("loop_comparison.png"),
         "Champion and challenger: approved book EL rate (bp, true PD) and RAROC (%)",

@@ -62,3 +62,48 @@ impl From<finkit_cli::charts::ChartError> for CliError {
         CliError::internal(e.0)
     }
 }
+
+// The libraries' errors, each classified once: the user's input (exit 2) or our failure (exit 1).
+
+impl From<finkit::pool::PoolError> for CliError {
+    fn from(e: finkit::pool::PoolError) -> Self {
+        use finkit::pool::PoolError;
+        // A read-only, unwritable or unopenable pool path is the user's input, not our failure.
+        if e.is_database_file_problem() {
+            return CliError::input(e.to_string());
+        }
+        match e {
+            PoolError::Sqlite { .. } | PoolError::Io { .. } | PoolError::AuditConflict { .. } => {
+                CliError::internal(e.to_string())
+            }
+            _ => CliError::input(e.to_string()),
+        }
+    }
+}
+
+impl From<finkit::lending::LendingError> for CliError {
+    fn from(e: finkit::lending::LendingError) -> Self {
+        match e {
+            finkit::lending::LendingError::Pool(_) => CliError::internal(e.to_string()),
+            _ => CliError::input(e.to_string()),
+        }
+    }
+}
+
+impl From<finkit::credit::CreditError> for CliError {
+    fn from(e: finkit::credit::CreditError) -> Self {
+        match e {
+            finkit::credit::CreditError::NotConverged { .. } => CliError::internal(e.to_string()),
+            _ => CliError::input(e.to_string()),
+        }
+    }
+}
+
+impl From<finkit::risk::RiskError> for CliError {
+    fn from(e: finkit::risk::RiskError) -> Self {
+        match e {
+            finkit::risk::RiskError::NotConverged { .. } => CliError::internal(e.to_string()),
+            _ => CliError::input(e.to_string()),
+        }
+    }
+}

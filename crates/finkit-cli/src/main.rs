@@ -16,8 +16,6 @@ mod cmd_risk;
 mod demo;
 mod demo_loop;
 mod error;
-mod input;
-mod pipeline;
 mod progress;
 mod report;
 mod source;
@@ -75,7 +73,7 @@ impl Output {
     /// Prints `value` as one JSON document.
     ///
     /// A failed write (a full disk, `/dev/full`) is an i/o error, never a panic.
-    pub(crate) fn print_json(&self, value: &serde_json::Value) -> Result<(), CliError> {
+    pub(crate) fn print_json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
         use std::io::Write;
         let text = serde_json::to_string_pretty(value)?;
         let mut stdout = std::io::stdout().lock();

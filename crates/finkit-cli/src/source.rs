@@ -88,7 +88,7 @@ pub(crate) fn read_portfolio(path: &Path) -> Result<Portfolio, CliError> {
     } else {
         read_portfolio_csv(path)
     };
-    portfolio.map_err(crate::cmd_risk::risk_error)
+    portfolio.map_err(CliError::from)
 }
 
 #[cfg(feature = "parquet")]

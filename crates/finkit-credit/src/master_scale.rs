@@ -19,6 +19,7 @@ use crate::{CreditError, LogisticModel, LogisticParams};
 /// Which end of a grade's PD interval belongs to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum BoundRule {
     /// Grade k holds `lower_k ≤ PD < upper_k` (the last grade also holds PD = 1). Default.
     #[default]

@@ -138,6 +138,7 @@ fn covariance(a: &[f64], b: &[f64]) -> f64 {
 /// An AUC with its DeLong variance and confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct DeLongAuc {
     /// The AUC (ties count ½).
     pub auc: f64,
@@ -202,6 +203,7 @@ pub fn auc_delong(
 /// The paired DeLong test of two models' AUCs on one population.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct PairedDeLong {
     /// AUC of model a.
     pub auc_a: f64,
@@ -278,6 +280,7 @@ pub fn delong_test(
 /// variances (pROC's unpaired `roc.test(method = "delong")`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct UnpairedDeLong {
     /// `current − reference`.
     pub difference: f64,
@@ -312,6 +315,7 @@ pub fn compare_independent(
 /// Spiegelhalter's calibration test over a book.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Spiegelhalter {
     /// The Brier score.
     pub brier: f64,
@@ -367,6 +371,7 @@ pub fn spiegelhalter(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum Verdict {
     /// No action.
     Green,
@@ -524,6 +529,7 @@ impl Default for MonitoringParams {
 /// One stability item: the score (PSI) or a characteristic (CSI).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct StabilityItem {
     /// `score` or the characteristic's name.
     pub name: String,
@@ -538,6 +544,7 @@ pub struct StabilityItem {
 /// One grade of the per-grade tests.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct GradeItem {
     /// The grade's label on the master scale.
     pub grade: String,
@@ -560,6 +567,7 @@ pub struct GradeItem {
 /// What the outcomes of the current population say.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct OutcomeMonitoring {
     /// Rows with an outcome.
     pub observations: usize,
@@ -595,6 +603,7 @@ pub struct OutcomeMonitoring {
 /// A monitoring report of a scorecard on a current population against its reference.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct MonitoringReport {
     /// The model's id.
     pub model_id: String,

@@ -76,6 +76,7 @@ use crate::{CreditError, Fit, LogisticModel, LogisticParams};
 /// filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum Selection {
     /// Every candidate (the strongest by IV when `max_characteristics` caps them). Default.
     #[default]
@@ -294,6 +295,7 @@ impl std::fmt::Display for VariableStatus {
 /// One variable's line of the fit report.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct VariableReport {
     /// The column.
     pub name: String,
@@ -312,6 +314,7 @@ pub struct VariableReport {
 /// The fate of every variable, in column order.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct FitReport {
     /// One line per feature column of the data (the target excluded).
     pub variables: Vec<VariableReport>,

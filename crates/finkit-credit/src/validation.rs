@@ -22,6 +22,9 @@ use statrs::distribution::{Beta, ChiSquared, ContinuousCDF};
 
 use crate::CreditError;
 
+mod report;
+pub use report::{PdMetrics, RocPoint, holdout_split, pd_metrics, roc_curve};
+
 /// Which end of a score is risky, for rank-based metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -285,6 +288,7 @@ pub struct PsiParams {
 /// A stability index with its bins: edges (for [`psi`]), counts, and per-bin terms.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct StabilityIndex {
     /// Inner right-closed edges (empty for [`stability_from_counts`]).
     pub edges: Vec<f64>,
@@ -435,6 +439,7 @@ pub fn stability_from_counts(
 /// One group of the Hosmer–Lemeshow test.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct HlGroup {
     /// Rows in the group.
     pub n: usize,
@@ -447,6 +452,7 @@ pub struct HlGroup {
 /// The Hosmer–Lemeshow goodness-of-fit test.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct HosmerLemeshow {
     /// The groups, from the lowest PD to the highest.
     pub groups: Vec<HlGroup>,
@@ -602,6 +608,7 @@ pub fn jeffreys_test(n: usize, defaults: usize, pd: f64) -> Result<f64, CreditEr
 /// Calibration of one grade: observed against predicted defaults, with both tests.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct GradeTest {
     /// The grade index.
     pub grade: usize,
@@ -676,6 +683,7 @@ pub enum CutoffRule {
 /// Confusion counts at a cut-off (positive = event = bad).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Confusion {
     /// Events predicted as events.
     pub true_positive: usize,

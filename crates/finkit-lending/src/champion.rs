@@ -30,6 +30,7 @@ use crate::model::RatingModel;
 /// Counts and the automatically approved book of a batch of decisions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct BookSummary {
     /// Applications decided.
     pub applications: usize,
@@ -112,6 +113,7 @@ impl BookSummary {
 /// A champion and a challenger on the same applications.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Comparison {
     /// The champion's model id.
     pub champion_id: String,

@@ -92,6 +92,7 @@ pub struct Reason {
 /// What an auditor needs to reproduce a decision.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct AuditRecord {
     /// The engine (crate) version.
     pub engine_version: String,
@@ -120,6 +121,7 @@ pub struct AuditRecord {
 /// A complete, explained decision.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Decision {
     /// The application id.
     pub application_id: String,

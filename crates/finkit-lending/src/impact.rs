@@ -35,6 +35,7 @@ pub struct NewLoan {
 /// The effect of adding a loan to the book.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct PortfolioImpact {
     /// Book EL before.
     pub expected_loss_before: f64,

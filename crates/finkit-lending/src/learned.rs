@@ -288,6 +288,7 @@ impl Default for DevelopmentParams {
 /// What a development reports, saved with the model.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct DevelopmentReport {
     /// The model's id as fitted (e.g. the card's).
     pub fitted_model_id: String,

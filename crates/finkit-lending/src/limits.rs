@@ -148,6 +148,7 @@ pub struct DebtCapacityInputs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum Constraint {
     /// Cash-flow capacity at the target DSCR.
     CashFlow,
@@ -172,6 +173,7 @@ impl Constraint {
 /// The sized limit and each constraint.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Limit {
     /// The limit: the smallest constraint.
     pub amount: f64,

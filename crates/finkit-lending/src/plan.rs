@@ -29,6 +29,7 @@ use crate::limits::Limit;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum Stage {
     /// No or negligible revenue.
     PreRevenue,
@@ -57,6 +58,7 @@ impl Stage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum PlanProduct {
     /// A loan product of the bank.
     Loan(Product),
@@ -216,6 +218,7 @@ impl PlanParams {
 /// One line of a plan.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct PlanLine {
     /// The product.
     pub product: PlanProduct,
@@ -235,6 +238,7 @@ pub struct PlanLine {
 /// A financing plan with its stage and a line-by-line explanation.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct FinancingPlan {
     /// The firm's stage.
     pub stage: Stage,

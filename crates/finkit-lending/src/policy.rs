@@ -44,6 +44,7 @@ pub enum Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RuleKind {
     /// Whole years in business below the threshold.
     MinYearsInBusiness,
@@ -148,6 +149,7 @@ pub(crate) fn format_number(kind: RuleKind, value: f64) -> String {
 /// A rule that fired, with the observed value (an index into [`LendingPolicy::rules`], no allocation).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct PolicyHit {
     /// Index of the rule in [`LendingPolicy::rules`].
     pub rule: usize,

@@ -15,6 +15,7 @@ pub const WATCH_LIST_LOOKBACK_DAYS: u64 = 365;
 
 /// An application with everything read for it from a pool, owned.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LoadedApplication {
     /// The application.
     pub application: LoanApplication,

@@ -55,6 +55,7 @@ impl Default for PricingConfig {
 /// A risk-based price quote.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Quote {
     /// PD used (after the IRB floor).
     pub pd: f64,

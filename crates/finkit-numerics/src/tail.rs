@@ -89,6 +89,7 @@ impl<'a> Tail<'a> {
 
 /// Which order statistic a type-1 (no interpolation) VaR takes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RankRule {
     /// The `k`-th most extreme observation with `k = ⌈n·p⌉` (Hyndman–Fan type 1 on returns;
     /// QuantLib's `valueAtRisk`, pandas `quantile(p, interpolation="lower")`).
@@ -102,6 +103,7 @@ pub enum RankRule {
 
 /// How a sample VaR is read off the tail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VarRule {
     /// An order statistic, no interpolation (Hyndman–Fan type 1), with the rank rule given.
     OrderStatistic(RankRule),
@@ -118,6 +120,7 @@ impl Default for VarRule {
 
 /// Which estimator of expected shortfall a sample uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EsRule {
     /// Acerbi & Tasche (2002): the mean of the `n·p` most extreme observations with the
     /// boundary one weighted by the fractional part of `n·p` (a coherent estimator).

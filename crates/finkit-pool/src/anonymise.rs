@@ -93,6 +93,7 @@ impl Privacy {
 
 /// A firm as a research export shows it: a pseudonym and generalised quasi-identifiers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ResearchFirm {
     /// The keyed pseudonym (`P-<32 hex>`).
     pub id: FirmId,
@@ -114,6 +115,7 @@ pub struct ResearchFirm {
 
 /// What the anonymisation did, stored with the export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PrivacyReport {
     /// The `k` asked for: every class in the export holds at least `k` firms.
     pub k: usize,

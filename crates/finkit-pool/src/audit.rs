@@ -217,6 +217,7 @@ impl std::str::FromStr for AuditHead {
 
 /// One problem found by [`verify_chain`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuditProblem {
     /// The sequence number of the entry concerned (or the position where one was expected).
     pub seq: u64,
@@ -226,6 +227,7 @@ pub struct AuditProblem {
 
 /// The result of verifying the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuditStatus {
     /// Entries read.
     pub entries: u64,

@@ -516,6 +516,7 @@ mod erased {
 
 /// The names of the checks that passed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ConformanceReport {
     /// Names of the checks run, in order.
     pub passed: Vec<&'static str>,

@@ -134,6 +134,7 @@ impl PointInTimeParams {
 
 /// The rows of one observation date and the firms left out, with why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DateSummary {
     /// The observation date.
     pub as_of: NaiveDate,
@@ -151,6 +152,7 @@ pub struct DateSummary {
 
 /// A point-in-time modelling dataset with its keys.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PointInTimeDataset {
     /// The settings it was built with.
     pub params: PointInTimeParams,

@@ -172,6 +172,7 @@ impl ExportOptions {
 
 /// One written file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExportFile {
     /// Path relative to the export root, with `/` separators.
     pub path: String,
@@ -183,6 +184,7 @@ pub struct ExportFile {
 
 /// One exported table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExportTable {
     /// Total rows.
     pub rows: u64,
@@ -194,6 +196,7 @@ pub struct ExportTable {
 
 /// The manifest written to [`MANIFEST_FILE`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExportManifest {
     /// Always [`FORMAT_NAME`].
     pub format: String,

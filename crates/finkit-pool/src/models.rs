@@ -57,6 +57,7 @@ pub struct NewModel {
 
 /// A stored model version.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct StoredModel {
     /// The model's id.
     pub model_id: String,

@@ -14,6 +14,7 @@ use crate::security::Permission;
 /// The kinds of entity the pool stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum EntityKind {
     /// [`Firm`]s.
     Firms,

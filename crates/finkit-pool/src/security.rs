@@ -23,6 +23,7 @@ pub const MASK: &str = "***";
 /// A role in the bank. What each role may do is decided by the [`Policy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Role {
     /// Builds and validates models; reads firms, statements, events and prices.
     Analyst,
@@ -69,6 +70,7 @@ impl fmt::Display for Role {
 /// One thing a role may be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Permission {
     /// Read firms.
     ReadFirms,

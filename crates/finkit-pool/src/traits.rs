@@ -98,6 +98,7 @@ impl ApplicationFilter {
 /// pseudonyms, firm attributes generalised until every combination holds at least `k` firms
 /// ([`crate::anonymise`]), and no name, registration number or contact at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ResearchExport {
     /// The as-of date of the export.
     pub as_of: NaiveDate,

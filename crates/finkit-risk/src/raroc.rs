@@ -150,6 +150,7 @@ pub struct PricingParams {
 /// The components of a risk-based rate; `total` is their sum.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct RateComponents {
     /// Funding cost.
     pub funding_cost: f64,

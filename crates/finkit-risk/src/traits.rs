@@ -66,6 +66,7 @@ impl<T: RiskMeasure + ?Sized> RiskMeasure for Box<T> {
 /// in squared decimal return units.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct VolatilityPath {
     /// Index of the first return that has a conditional variance (0 for GARCH with a
     /// backcast, the seed length for an EWMA seeded from the first returns).

@@ -11,6 +11,9 @@ use ndarray::{Array1, Array2, ArrayRef2};
 
 use crate::RiskError;
 
+mod csv;
+pub use csv::{LabelledMatrix, read_matrix_csv};
+
 /// What to do with a row whose sum differs from 1.
 ///
 /// Published matrices are rounded (the CreditMetrics 1997 table has rows summing to 0.9999 and

@@ -138,6 +138,7 @@ pub struct Dataset {
 /// A one-screen description of a [`Dataset`], for the command line and notebooks.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct DatasetSummary {
     /// Number of rows.
     pub rows: usize,

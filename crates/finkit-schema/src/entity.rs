@@ -14,6 +14,7 @@ use crate::{ApplicationId, SchemaError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum IndustryScheme {
     /// NACE Rev. 2 (European Union).
     Nace,
@@ -486,6 +487,7 @@ impl Validate for Exposure {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum CreditEventKind {
     /// A default under the bank's definition.
     Default,

@@ -55,6 +55,7 @@
 #[cfg(feature = "arrow")]
 #[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
 pub mod arrow;
+pub mod csv_input;
 mod currency;
 mod dataset;
 mod entity;

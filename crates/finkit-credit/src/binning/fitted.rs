@@ -14,6 +14,7 @@ use crate::{CreditError, Value};
 /// What kind of values a binning holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum VariableKind {
     /// Numbers, binned by split points into `[lower, upper)` intervals.
     Numeric,
@@ -24,6 +25,7 @@ pub enum VariableKind {
 /// The role of a bin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum BinKind {
     /// An interval of numbers or a group of categories.
     Regular,

@@ -204,6 +204,7 @@ impl Fit for BinningProcess {
 /// A WoE design matrix: one row per dataset row, one column per selected variable.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct WoeMatrix {
     /// The variable of each column.
     pub names: Vec<String>,

@@ -25,6 +25,7 @@ pub enum Origin {
 /// One reason code of a boosted model: a feature whose TreeSHAP contribution raises the PD.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct BoostedReason {
     /// The feature.
     pub variable: String,

@@ -193,6 +193,7 @@ impl AltmanRatios {
 /// An Altman score and its zone.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct AltmanScore {
     /// The variant scored.
     pub variant: AltmanVariant,

@@ -87,6 +87,7 @@ pub fn kmv_default_point(short_term_debt: f64, long_term_debt: f64) -> Result<f6
 /// The drift of the asset value in the distance to default.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum Drift {
     /// The risk-free rate: DD = d2 and PD = N(−d2), the risk-neutral PD (Hull). Default.
     #[default]
@@ -122,6 +123,7 @@ pub struct MertonOptions {
 /// The solved Merton model.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct MertonFit {
     /// Asset value V.
     pub asset_value: f64,

@@ -34,6 +34,7 @@ pub struct OhlsonInputs {
 /// The O-score and its parts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct OhlsonScore {
     /// SIZE = ln(total assets in millions / GNP price index).
     pub size: f64,

@@ -67,6 +67,7 @@ fn check_limit(
         finkit_lending::limits::Constraint::CashFlow => l.cash_flow,
         finkit_lending::limits::Constraint::Leverage => l.leverage,
         finkit_lending::limits::Constraint::Collateral => l.collateral,
+        other => return Err(TestCaseError::fail(format!("unknown binding constraint {other:?}"))),
     };
     prop_assert_eq!(l.amount, bound);
     let mut more = c.to_vec();

@@ -112,6 +112,7 @@ pub use write::SyntheticCsvFiles;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum PdLink {
     /// `PD = 1 / (1 + exp(−x))`: log-odds linear in quality, as a logistic scorecard assumes.
     /// Default slope β = 1.3.
@@ -664,6 +665,7 @@ pub struct SyntheticDataset {
 /// Headline statistics of a [`SyntheticDataset`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct SyntheticSummary {
     /// Number of firms.
     pub firms: usize,

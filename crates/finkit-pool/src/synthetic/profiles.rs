@@ -5,6 +5,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
 pub enum Segment {
     /// A young, venture-funded deep-tech start-up: little or no revenue, heavy R&D, losses
     /// funded by equity rounds, patents pending or granted. Always technology-innovative.

@@ -496,6 +496,7 @@ pub(crate) fn backcast(y: &[f64]) -> f64 {
 /// A fitted GARCH(1,1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct GarchFit {
     /// The estimated coefficients, in `units`.
     pub coefficients: GarchCoefficients,

@@ -18,6 +18,7 @@ use crate::RiskError;
 mod backtest;
 mod ewma;
 mod garch;
+mod prices_csv;
 mod returns;
 mod rolling;
 mod var;
@@ -32,6 +33,7 @@ pub use garch::{
     GARCH_MIN_OBSERVATIONS, GarchCoefficients, GarchFit, GarchParams, GarchUnits, Innovation,
     NU_MAX, NU_MIN, StartStrategy,
 };
+pub use prices_csv::{PriceColumn, read_price_column};
 pub use returns::{ReturnKind, log_returns, returns, simple_returns};
 pub use rolling::{DEFAULT_WINDOW, RollingForecast, RollingMethod, RollingParams};
 pub use var::{

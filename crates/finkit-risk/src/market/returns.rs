@@ -8,6 +8,7 @@ use crate::RiskError;
 /// Which return definition [`returns`] computes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum ReturnKind {
     /// `ln(P_t / P_{t-1})` (the default; what every model of this module expects).
     #[default]

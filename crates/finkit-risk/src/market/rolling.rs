@@ -80,6 +80,7 @@ impl From<VarMethod> for RollingMethod {
 /// `first_index + i`. Positive numbers are losses; decimal units.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct RollingForecast {
     /// Index of the return the first forecast is for (= the window length).
     pub first_index: usize,

@@ -54,6 +54,7 @@ pub enum EsEstimator {
 /// Which standard deviation the parametric methods use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum SdConvention {
     /// Sample standard deviation, divisor `n − 1` (the default; numpy `ddof=1`).
     #[default]
@@ -104,6 +105,7 @@ impl Default for VarMethod {
 /// A VaR and (where the method defines one) ES estimate, both as positive losses.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct VarEstimate {
     /// Value at risk (a positive number is a loss).
     pub var: f64,

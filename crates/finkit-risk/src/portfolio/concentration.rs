@@ -10,6 +10,7 @@ use crate::RiskError;
 /// Name and sector concentration of a portfolio, by EAD.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct Concentration {
     /// Σ sᵢ² over obligors, sᵢ = EADᵢ / Σ EAD.
     pub hhi_name: f64,
@@ -82,6 +83,7 @@ impl Default for GranularityParams {
 /// The granularity adjustment and its inputs.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct GranularityAdjustment {
     /// δ = (q_α(X) − 1)(ξ + (1 − ξ)/q_α(X)) (4.83 for the defaults).
     pub delta: f64,

@@ -398,6 +398,7 @@ const CHUNKS_PER_ROUND: usize = 8;
 /// The result of [`ExactOneFactor::compute`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct ExactResult {
     /// The loss distribution on the lattice.
     pub distribution: LossDistribution,

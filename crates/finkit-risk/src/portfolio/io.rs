@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use finkit_schema::limits::{BoundedReader, limit_exceeded};
+use finkit_schema::csv_input::{CsvRecords, StringRecord};
 use finkit_schema::{Portfolio, PortfolioColumns, SchemaError};
 
 use crate::RiskError;
@@ -44,32 +44,17 @@ pub fn parse_portfolio_csv(text: &str, path: &Path) -> Result<Portfolio, RiskErr
 }
 
 fn parse_reader<R: Read>(reader: R, path: &Path) -> Result<Portfolio, RiskError> {
+    // The shared line-aware reader bounds a record's length (exit 2 naming the line, never a
+    // hang on `/dev/zero`), strips a BOM, trims cells and gives true line numbers.
+    let mut rows = CsvRecords::new(reader, path);
     let err = |line: u64, column: &str, message: String| -> RiskError {
         SchemaError::Csv { path: path.to_path_buf(), line, column: column.to_string(), message }
             .into()
     };
-    // The shared bounded reader caps a record's length (exit 2 naming the line, never a hang on
-    // `/dev/zero`), strips a BOM, turns `\r\n` into `\n` and gives true line numbers.
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .trim(csv::Trim::All)
-        .from_reader(BoundedReader::csv(reader, b','));
-    let read_error = |rdr: &mut csv::Reader<BoundedReader<R>>, e: csv::Error| -> RiskError {
-        if let csv::ErrorKind::Io(io) = e.kind()
-            && let Some(limit) = limit_exceeded(io)
-        {
-            return err(limit.line.unwrap_or(0), "", limit.to_string());
-        }
-        let line = e
-            .position()
-            .map_or(rdr.get_mut().lines_read() + 1, |p| rdr.get_mut().line_at(p.byte()));
-        err(line, "", e.to_string())
-    };
-    let mut rec = csv::StringRecord::new();
-    let header = match rdr.read_record(&mut rec) {
-        Ok(true) => rec.clone(),
-        Ok(false) => csv::StringRecord::new(),
-        Err(e) => return Err(read_error(&mut rdr, e)),
+    let mut rec = StringRecord::new();
+    let header = match rows.next_record(&mut rec)? {
+        Some(_) => rec.clone(),
+        None => StringRecord::new(),
     };
     let names: Vec<&str> = header.iter().collect();
     if names != PORTFOLIO_CSV_HEADER {
@@ -80,13 +65,7 @@ fn parse_reader<R: Read>(reader: R, path: &Path) -> Result<Portfolio, RiskError>
         ));
     }
     let mut c = PortfolioColumns::default();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(read_error(&mut rdr, e)),
-        }
-        let line = rdr.get_mut().line_at(rec.position().map_or(0, csv::Position::byte));
+    while let Some(line) = rows.next_record(&mut rec)? {
         let rec = &rec;
         let num = |k: usize| -> Result<f64, RiskError> {
             let cell = rec.get(k).unwrap_or("");

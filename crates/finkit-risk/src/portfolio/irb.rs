@@ -327,6 +327,7 @@ pub fn irb_corporate(
 /// Per-obligor and total IRB results of a portfolio.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct IrbPortfolioResult {
     /// The options used.
     pub options: IrbOptions,

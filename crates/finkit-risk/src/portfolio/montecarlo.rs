@@ -491,6 +491,7 @@ impl McMethod {
 /// Both are large-sample approximations; a 95 % interval is `estimate ± 1.96·se`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct TailEstimate {
     /// The level q.
     pub level: f64,
@@ -641,6 +642,7 @@ fn shard_range(n: u64, bs: u64, k: u64, count: u64) -> (u64, u64) {
 /// `±h` of the VaR order statistic (`h = max(1, round(window·m))`), rescaled to add up to VaR.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct RiskContributions {
     /// The level q.
     pub level: f64,
@@ -1263,6 +1265,7 @@ pub struct PrecisionTarget {
 
 /// The result of [`MonteCarlo::run_to_precision`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PrecisionRun {
     /// The run (its scenario count is where the simulation stopped).
     pub run: McRun,

@@ -68,9 +68,83 @@ pub struct SectorShock {
     pub lgd: Option<Shock>,
 }
 
+/// The text form of a sector shock, `SECTOR:SPEC[,SPEC]`, where each `SPEC` is `pd*F`, `pd+A`,
+/// `lgd*F` or `lgd+A` (a factor `F ≥ 0` or a shift `A`, which may be negative: `lgd+-0.05`).
+/// The sector is everything before the last `:`, so a sector name may itself hold `:` or `,`.
+/// [`Display`](std::fmt::Display) writes the same form, so the two round-trip.
+///
+/// ```
+/// use finkit_risk::portfolio::{SectorShock, Shock};
+/// let s: SectorShock = "Construction:pd*1.5,lgd+0.1".parse()?;
+/// assert_eq!(s.sector, "Construction");
+/// assert_eq!((s.pd, s.lgd), (Some(Shock::Multiplicative(1.5)), Some(Shock::Additive(0.1))));
+/// assert_eq!(s.to_string(), "Construction:pd*1.5,lgd+0.1");
+/// assert!("Construction:pd/2".parse::<SectorShock>().is_err());
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
+impl std::str::FromStr for SectorShock {
+    type Err = RiskError;
+
+    fn from_str(text: &str) -> Result<Self, RiskError> {
+        let bad = |reason: &'static str| RiskError::InvalidParameter {
+            name: "sector shock",
+            value: format!("{text:?}"),
+            reason,
+        };
+        const FORM: &str = "expected SECTOR:pd*F, SECTOR:pd+A, SECTOR:lgd*F or SECTOR:lgd+A \
+                            (two specs joined by a comma shock both)";
+        let (sector, specs) = text.rsplit_once(':').ok_or_else(|| bad(FORM))?;
+        let sector = sector.trim();
+        if sector.is_empty() {
+            return Err(bad("the sector name is empty"));
+        }
+        let mut shock = SectorShock { sector: sector.to_owned(), pd: None, lgd: None };
+        for spec in specs.split(',') {
+            let spec = spec.trim();
+            let (slot, rest) = if let Some(rest) = spec.strip_prefix("pd") {
+                (&mut shock.pd, rest)
+            } else if let Some(rest) = spec.strip_prefix("lgd") {
+                (&mut shock.lgd, rest)
+            } else {
+                return Err(bad(FORM));
+            };
+            let value = |v: &str| v.trim().parse::<f64>().map_err(|_| bad(FORM));
+            let parsed = if let Some(v) = rest.strip_prefix('*') {
+                Shock::Multiplicative(value(v)?)
+            } else if let Some(v) = rest.strip_prefix('+') {
+                Shock::Additive(value(v)?)
+            } else {
+                return Err(bad(FORM));
+            };
+            parsed.check()?;
+            if slot.replace(parsed).is_some() {
+                return Err(bad("the same quantity is shocked twice"));
+            }
+        }
+        Ok(shock)
+    }
+}
+
+impl std::fmt::Display for SectorShock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:", self.sector)?;
+        let mut sep = "";
+        for (name, shock) in [("pd", self.pd), ("lgd", self.lgd)] {
+            match shock {
+                Some(Shock::Multiplicative(x)) => write!(f, "{sep}{name}*{x}")?,
+                Some(Shock::Additive(x)) => write!(f, "{sep}{name}+{x}")?,
+                None => continue,
+            }
+            sep = ",";
+        }
+        Ok(())
+    }
+}
+
 /// One value that a shock pushed out of [0, 1] and that was capped.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct CappedValue {
     /// The obligor id.
     pub id: String,
@@ -85,6 +159,7 @@ pub struct CappedValue {
 /// EL and capital of a portfolio.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct RiskSummary {
     /// Expected loss Σ PD·LGD·EAD (PD after the IRB floor).
     pub expected_loss: f64,
@@ -98,6 +173,7 @@ pub struct RiskSummary {
 
 /// A stress test result: the stressed portfolio and EL / capital before and after.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct StressResult {
     /// Before the stress.
     pub before: RiskSummary,
@@ -220,4 +296,55 @@ pub fn macro_scenario(
         stressed,
         capped: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn parses_each_form_and_rejects_the_rest() {
+        let s: SectorShock = "Retail:pd+-0.01".parse().unwrap();
+        assert_eq!(s.pd, Some(Shock::Additive(-0.01)));
+        let s: SectorShock = "A:B:lgd*2".parse().unwrap();
+        assert_eq!((s.sector.as_str(), s.lgd), ("A:B", Some(Shock::Multiplicative(2.0))));
+        for bad in [
+            "",
+            "Retail",
+            ":pd*2",
+            "Retail:",
+            "Retail:pd",
+            "Retail:pd*",
+            "Retail:pd*x",
+            "Retail:pd/2",
+            "Retail:ead*2",
+            "Retail:pd*-1",
+            "Retail:pd*NaN",
+            "Retail:pd+inf",
+            "Retail:pd*2,pd+0.1",
+        ] {
+            assert!(bad.parse::<SectorShock>().is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    fn shock() -> impl Strategy<Value = Option<Shock>> {
+        prop_oneof![
+            Just(None),
+            (0.0..10.0f64).prop_map(|x| Some(Shock::Multiplicative(x))),
+            (-1.0..1.0f64).prop_map(|x| Some(Shock::Additive(x))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn display_round_trips(sector in "[A-Za-z][A-Za-z0-9 :,]{0,12}", pd in shock(), lgd in shock()) {
+            prop_assume!(pd.is_some() || lgd.is_some());
+            let s = SectorShock { sector: sector.trim().to_owned(), pd, lgd };
+            prop_assume!(!s.sector.is_empty());
+            let back: SectorShock = s.to_string().parse().unwrap();
+            prop_assert_eq!(back, s);
+        }
+    }
 }

@@ -11,5 +11,6 @@ mod properties_market;
 mod properties_no_nan;
 mod properties_portfolio;
 mod properties_transition;
+mod readers_fuzz;
 mod reference_market;
 mod reference_transition_ifrs9;
