@@ -447,6 +447,7 @@ fn describe_reason(r: &ReasonCode) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "pool")]
     #[test]
     fn synthetic_scale_through_the_credit_master_scale() {
         // The pool's 10-grade synthetic scale (upper bounds, upper-inclusive) as a credit

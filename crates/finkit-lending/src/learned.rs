@@ -23,10 +23,13 @@
 //! [`Fit`]; any other `Fit` whose model is a [`PdModel`] (a boosted model) plugs into
 //! [`develop`] the same way.
 
-use finkit_credit::monitoring::{MonitoringParams, OutcomeMonitoring, outcome_tests};
+#[cfg(feature = "pool")]
+use finkit_credit::monitoring::outcome_tests;
+use finkit_credit::monitoring::{MonitoringParams, OutcomeMonitoring};
 use finkit_credit::pipeline::{ScorecardParams, ScorecardPipeline};
 use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
 use finkit_credit::{CreditError, FeatureRecord, Fit, LogisticParams, PdModel};
+#[cfg(feature = "pool")]
 use finkit_pool::dataset::PointInTimeDataset;
 use finkit_schema::{Dataset, Probability};
 use ndarray::Array1;
@@ -341,6 +344,7 @@ pub fn held_out(firm: &str, share: f64) -> bool {
 ///
 /// [`LendingError::InvalidParameter`] for a validation share outside (0, 1) or a split that
 /// leaves either part without both classes, and the fit's and metrics' errors.
+#[cfg(feature = "pool")]
 pub fn develop<F>(
     fitter: &F,
     set: &PointInTimeDataset,
@@ -468,7 +472,7 @@ impl PoolRatingModel {
     }
 }
 
-#[cfg(feature = "serde")]
+#[cfg(all(feature = "serde", feature = "pool"))]
 mod stored {
     use finkit_pool::models::{NewModel, StoredModel};
     use finkit_pool::{Principal, SqlitePool};
@@ -623,7 +627,7 @@ mod stored {
     }
 }
 
-#[cfg(feature = "serde")]
+#[cfg(all(feature = "serde", feature = "pool"))]
 pub use stored::{
     LoadedScorecard, decode, engine_for_pool, load_latest, rating_model_for_pool, save_scorecard,
 };
@@ -649,6 +653,7 @@ mod tests {
         assert_eq!(held_out("F17", 0.3), held_out("F17", 0.3));
     }
 
+    #[cfg(feature = "pool")]
     #[test]
     fn pool_features_are_the_lending_features() {
         let lending: Vec<&str> =

@@ -72,6 +72,10 @@
 //!
 //! - `serde` (default): `Serialize` / `Deserialize` on decisions, quotes, limits, plans and
 //!   audit records. Policy files are read with serde whether or not the feature is on.
+//! - `pool` (default): the data-pool adapter, [`pool`] (an application's inputs and the loan
+//!   book from any `finkit_pool::PoolRead`), and the pool side of [`learned`] (`develop` on a
+//!   point-in-time dataset, models stored in the pool). Without it neither finkit-pool nor
+//!   SQLite is compiled; decisions, pricing, limits and plans work on values the caller builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
@@ -86,6 +90,7 @@ pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod policy;
+#[cfg(feature = "pool")]
 pub mod pool;
 pub mod pricing;
 
