@@ -21,6 +21,7 @@ use finkit::schema::ndarray::{Array1, Array2};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
+use crate::options::{self, spelled};
 use crate::table::{print_pairs, print_table};
 use crate::{Output, progress};
 
@@ -156,42 +157,22 @@ pub(crate) struct BacktestArgs {
     method: BacktestMethodArg,
 }
 
-/// Innovation distributions of `risk garch`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum DistArg {
-    /// Standard normal.
-    Normal,
-    /// Standardised Student-t with estimated degrees of freedom.
-    T,
-}
-
 /// Arguments of `risk garch`.
 #[derive(Debug, Args)]
 pub(crate) struct GarchArgs {
     #[command(flatten)]
     prices: PriceArgs,
     /// Innovation distribution.
-    #[arg(long, value_enum, default_value_t = DistArg::Normal)]
-    dist: DistArg,
-}
-
-/// PD floors.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum PdFloorArg {
-    /// No floor (the reference's default).
-    None,
-    /// 0.03 % (Basel II ¶285).
-    Basel2,
-    /// 0.05 % (Basel III CRE32.13).
-    Basel3,
+    #[arg(long, value_parser = spelled::<Innovation>(), default_value_t = Innovation::Normal)]
+    dist: Innovation,
 }
 
 /// Capital options shared by `risk irb` and `risk portfolio`.
 #[derive(Debug, Args)]
 pub(crate) struct CapitalArgs {
     /// PD floor applied before the formula.
-    #[arg(long, value_enum, default_value_t = PdFloorArg::None)]
-    pd_floor: PdFloorArg,
+    #[arg(long, value_parser = options::pd_floor(), default_value_t = PdFloor::None)]
+    pd_floor: PdFloor,
     /// Multiply risk weights by the Basel II scaling factor 1.06.
     #[arg(long)]
     scaling_106: bool,
@@ -199,13 +180,8 @@ pub(crate) struct CapitalArgs {
 
 impl CapitalArgs {
     fn options(&self) -> Result<IrbOptions, CliError> {
-        let floor = match self.pd_floor {
-            PdFloorArg::None => PdFloor::None,
-            PdFloorArg::Basel2 => PdFloor::Basel2,
-            PdFloorArg::Basel3 => PdFloor::Basel3,
-        };
         IrbOptions::params()
-            .pd_floor(floor)
+            .pd_floor(self.pd_floor)
             .scaling_106(self.scaling_106)
             .build()
             .map_err(CliError::from)
@@ -391,11 +367,7 @@ fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
 
 fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
     let returns = load_returns(&args.prices)?;
-    let innovation = match args.dist {
-        DistArg::Normal => Innovation::Normal,
-        DistArg::T => Innovation::StudentT,
-    };
-    let fit = GarchParams::new().innovation(innovation).fit(&returns)?;
+    let fit = GarchParams::new().innovation(args.dist).fit(&returns)?;
     let c = &fit.coefficients;
     let last_vol = fit.conditional_variance.last().map_or(f64::NAN, |v| v.sqrt());
     if out.json {
@@ -409,7 +381,7 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
         return out.print_json(&doc);
     }
     let mut pairs = vec![
-        ("innovations", format!("{:?}", args.dist)),
+        ("innovations", args.dist.to_string()),
         ("observations", fit.n_obs.to_string()),
         ("mu (%)", format!("{:.6}", c.mu)),
         ("omega (%²)", format!("{:.6}", c.omega)),

@@ -152,6 +152,16 @@ pub enum MonotonicTrend {
     None,
 }
 
+// The spellings are the CLI's `--monotonic` values (a contract).
+finkit_schema::spelled_enum!(MonotonicTrend, "monotonic trend", [
+    MonotonicTrend::Auto => "auto",
+    MonotonicTrend::Ascending => "ascending",
+    MonotonicTrend::Descending => "descending",
+    MonotonicTrend::Peak => "peak",
+    MonotonicTrend::Valley => "valley",
+    MonotonicTrend::None => "none",
+]);
+
 /// How a numeric variable is cut into pre-bins before the optimal merge.
 ///
 /// The number of pre-bins is [`BinningParams::prebins`] in both cases (at most that many).
@@ -173,6 +183,12 @@ pub enum PreBinning {
     #[default]
     Cart,
 }
+
+// The spellings are the CLI's `--prebinning` values (a contract).
+finkit_schema::spelled_enum!(PreBinning, "pre-binning method", [
+    PreBinning::Cart => "cart",
+    PreBinning::Quantile => "quantile",
+]);
 
 /// Where a value with no trained bin goes at scoring time: an unseen category, or a missing or
 /// special value when no training row had one.
@@ -881,6 +897,16 @@ fn prefer(a: &Partition, b: &Partition) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn option_spellings_round_trip() {
+        finkit_schema::check_spellings::<MonotonicTrend>().unwrap();
+        finkit_schema::check_spellings::<PreBinning>().unwrap();
+        assert_eq!("peak".parse::<MonotonicTrend>().unwrap(), MonotonicTrend::Peak);
+        assert_eq!(PreBinning::Cart.to_string(), "cart");
+        let err = "tree".parse::<PreBinning>().unwrap_err().to_string();
+        assert!(err.contains("\"tree\"") && err.contains("cart, quantile"), "{err}");
+    }
     use ndarray::{Array1, array};
 
     #[test]

@@ -40,6 +40,12 @@ pub enum Innovation {
     StudentT,
 }
 
+// The spellings are the CLI's `--dist` values (a contract).
+finkit_schema::spelled_enum!(Innovation, "innovation distribution", [
+    Innovation::Normal => "normal",
+    Innovation::StudentT => "t",
+]);
+
 /// The units in which the model is estimated and its coefficients are reported.
 ///
 /// Inputs are always decimal returns; `Percent` estimates on `100·r` as arch users do (and
@@ -1202,6 +1208,13 @@ fn chol_solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn innovation_spellings_round_trip() {
+        finkit_schema::check_spellings::<Innovation>().unwrap();
+        assert_eq!("t".parse::<Innovation>().unwrap(), Innovation::StudentT);
+        assert!("student".parse::<Innovation>().is_err());
+    }
 
     fn series(n: usize) -> Vec<f64> {
         // a GARCH-like deterministic series

@@ -25,6 +25,11 @@ pub enum PdFloor {
 }
 
 impl PdFloor {
+    /// The named floors with their one spelling each (the CLI's `--pd-floor` values); a
+    /// [`PdFloor::Custom`] floor is spelled as its number.
+    pub const NAMED: [(PdFloor, &'static str); 3] =
+        [(PdFloor::None, "none"), (PdFloor::Basel2, "basel2"), (PdFloor::Basel3, "basel3")];
+
     /// The floor as a probability.
     #[must_use]
     pub fn value(self) -> f64 {
@@ -33,6 +38,42 @@ impl PdFloor {
             PdFloor::Basel2 => 0.0003,
             PdFloor::Basel3 => 0.0005,
             PdFloor::Custom(v) => v,
+        }
+    }
+}
+
+/// `none`, `basel2`, `basel3` ([`PdFloor::NAMED`]) or a number in `[0, 1]` (a custom floor).
+///
+/// ```
+/// use finkit_risk::portfolio::PdFloor;
+/// assert_eq!("basel3".parse::<PdFloor>()?, PdFloor::Basel3);
+/// assert_eq!("0.001".parse::<PdFloor>()?, PdFloor::Custom(0.001));
+/// assert_eq!(PdFloor::Custom(0.001).to_string(), "0.001");
+/// assert!("1.5".parse::<PdFloor>().is_err());
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
+impl std::str::FromStr for PdFloor {
+    type Err = RiskError;
+    fn from_str(text: &str) -> Result<Self, RiskError> {
+        if let Some((floor, _)) = PdFloor::NAMED.iter().find(|(_, s)| *s == text) {
+            return Ok(*floor);
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && (0.0..=1.0).contains(&v) => Ok(PdFloor::Custom(v)),
+            _ => Err(RiskError::InvalidParameter {
+                name: "pd_floor",
+                value: text.to_owned(),
+                reason: "must be none, basel2, basel3 or a probability in [0, 1]",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for PdFloor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match PdFloor::NAMED.iter().find(|(floor, _)| floor == self) {
+            Some((_, s)) => f.write_str(s),
+            None => write!(f, "{}", self.value()),
         }
     }
 }
@@ -449,6 +490,16 @@ mod tests {
         assert!(IrbOptions::params().confidence(1.0).build().is_err());
         assert!(IrbOptions::params().pd_floor(PdFloor::Custom(-0.1)).build().is_err());
         assert!(IrbOptions::params().pd_floor(PdFloor::Custom(f64::NAN)).build().is_err());
+    }
+
+    #[test]
+    fn pd_floor_spellings_round_trip() {
+        for floor in [PdFloor::None, PdFloor::Basel2, PdFloor::Basel3, PdFloor::Custom(0.0007)] {
+            assert_eq!(floor.to_string().parse::<PdFloor>().unwrap(), floor);
+        }
+        for bad in ["Basel3", "", "nan", "-0.1", "inf"] {
+            assert!(bad.parse::<PdFloor>().is_err(), "{bad}");
+        }
     }
 
     #[test]
