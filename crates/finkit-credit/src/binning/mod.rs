@@ -409,11 +409,27 @@ impl BinningParams {
     }
 }
 
-/// Validated binning parameters, ready to fit.
+/// Validated binning parameters, ready to fit; deserialising runs [`BinningParams::build`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawOptimalBinning"))]
 pub struct OptimalBinning {
     params: BinningParams,
+}
+
+/// The serialised form of [`OptimalBinning`], validated when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawOptimalBinning {
+    params: BinningParams,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawOptimalBinning> for OptimalBinning {
+    type Error = CreditError;
+    fn try_from(raw: RawOptimalBinning) -> Result<Self, CreditError> {
+        raw.params.build()
+    }
 }
 
 /// The target as event flags, after validation.
@@ -897,6 +913,19 @@ fn prefer(a: &Partition, b: &Partition) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn validated_params_are_validated_when_read() {
+        // OptimalBinning used to deserialise without BinningParams::build's checks.
+        let good = BinningParams::new().build().unwrap();
+        let json = serde_json::to_value(&good).unwrap();
+        let back: OptimalBinning = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, good);
+        let mut bad = json;
+        bad["params"]["min_bin_share"] = serde_json::json!(0.9);
+        assert!(serde_json::from_value::<OptimalBinning>(bad).is_err());
+    }
 
     #[test]
     fn option_spellings_round_trip() {
