@@ -7,23 +7,65 @@ use super::{finite, positive};
 use crate::{CreditError, FeatureRecord, PdModel};
 use finkit_numerics::normal::{cdf as norm_cdf, pdf as norm_pdf};
 
-/// Inputs of the Merton model, validated.
+/// Inputs of the Merton model, validated by [`MertonInputs::new`] / [`MertonInputs::kmv`];
+/// deserialisation runs the same checks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawMertonInputs"))]
 pub struct MertonInputs {
-    /// Market value of equity E (> 0).
-    pub equity_value: f64,
-    /// Annualised equity volatility σ_E (> 0).
-    pub equity_volatility: f64,
-    /// Default point D (> 0): the face value of debt due at the horizon, or the KMV point.
-    pub default_point: f64,
-    /// Continuously compounded risk-free rate r.
-    pub rate: f64,
-    /// Horizon T in years (> 0).
-    pub horizon: f64,
+    equity_value: f64,
+    equity_volatility: f64,
+    default_point: f64,
+    rate: f64,
+    horizon: f64,
+}
+
+/// The serialised form of [`MertonInputs`], validated when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawMertonInputs {
+    equity_value: f64,
+    equity_volatility: f64,
+    default_point: f64,
+    rate: f64,
+    horizon: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawMertonInputs> for MertonInputs {
+    type Error = CreditError;
+    fn try_from(r: RawMertonInputs) -> Result<Self, CreditError> {
+        MertonInputs::new(r.equity_value, r.equity_volatility, r.default_point, r.rate, r.horizon)
+    }
 }
 
 impl MertonInputs {
+    /// Market value of equity E (> 0).
+    #[must_use]
+    pub fn equity_value(&self) -> f64 {
+        self.equity_value
+    }
+    /// Annualised equity volatility σ_E (> 0).
+    #[must_use]
+    pub fn equity_volatility(&self) -> f64 {
+        self.equity_volatility
+    }
+    /// Default point D (> 0): the face value of debt due at the horizon, or the KMV point.
+    #[must_use]
+    pub fn default_point(&self) -> f64 {
+        self.default_point
+    }
+    /// Continuously compounded risk-free rate r.
+    #[must_use]
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+    /// Horizon T in years (> 0).
+    #[must_use]
+    pub fn horizon(&self) -> f64 {
+        self.horizon
+    }
+
     /// Validated inputs, with the default point given directly.
     ///
     /// # Errors
@@ -432,6 +474,20 @@ mod tests {
         assert_eq!(b.method, MertonMethod::Bisection);
         assert!((a.asset_value - b.asset_value).abs() < 1e-12 * a.asset_value);
         assert!((a.asset_volatility - b.asset_volatility).abs() < 1e-10 * a.asset_volatility);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn inputs_are_validated_when_read() {
+        // The fields used to be public and deserialised unchecked (a zero default point
+        // reached the solver); now a bad file is a typed error at load.
+        let good = MertonInputs::new(3.0, 0.8, 10.0, 0.05, 1.0).unwrap();
+        let json = serde_json::to_value(good).unwrap();
+        assert_eq!(serde_json::from_value::<MertonInputs>(json.clone()).unwrap(), good);
+        let mut bad = json;
+        bad["default_point"] = serde_json::json!(0.0);
+        assert!(serde_json::from_value::<MertonInputs>(bad).is_err());
+        assert_eq!(good.default_point(), 10.0);
     }
 
     #[test]
