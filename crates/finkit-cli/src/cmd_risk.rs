@@ -66,15 +66,6 @@ pub(crate) struct StressArgs {
     capital: CapitalArgs,
 }
 
-/// Generator methods of `risk transition`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum GeneratorArg {
-    /// Principal matrix logarithm (as scipy.linalg.logm).
-    Logm,
-    /// Jarrow–Lando–Turnbull closed-form approximation.
-    Jlt,
-}
-
 /// Arguments of `risk transition`.
 #[derive(Debug, Args)]
 pub(crate) struct TransitionArgs {
@@ -90,8 +81,8 @@ pub(crate) struct TransitionArgs {
     #[arg(long, allow_hyphen_values = true)]
     fix_rowsums: Option<f64>,
     /// Generator method (with Israel–Rosenthal–Wei regularisation for logm).
-    #[arg(long, value_enum, default_value_t = GeneratorArg::Logm)]
-    generator: GeneratorArg,
+    #[arg(long, value_parser = options::named(&GeneratorMethod::NAMED), default_value_t = GeneratorMethod::Logm)]
+    generator: GeneratorMethod,
 }
 
 /// A price file and the column to read.
@@ -171,7 +162,7 @@ pub(crate) struct GarchArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CapitalArgs {
     /// PD floor applied before the formula.
-    #[arg(long, value_parser = options::pd_floor(), default_value_t = PdFloor::None)]
+    #[arg(long, value_parser = options::named(&PdFloor::NAMED), default_value_t = PdFloor::None)]
     pd_floor: PdFloor,
     /// Multiply risk weights by the Basel II scaling factor 1.06.
     #[arg(long)]
@@ -766,11 +757,7 @@ fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
     })?;
     let power = matrix.power(args.years);
     let cumulative = matrix.cumulative_pds(args.years)?;
-    let method = match args.generator {
-        GeneratorArg::Logm => GeneratorMethod::Logm,
-        GeneratorArg::Jlt => GeneratorMethod::Jlt,
-    };
-    let generator = matrix.generator(method)?;
+    let generator = matrix.generator(args.generator)?;
     let regularised =
         if generator.is_valid(1e-9) { generator.clone() } else { generator.regularise_irw() };
     let rows = |a: &Array2<f64>| -> Vec<Vec<f64>> { a.outer_iter().map(|r| r.to_vec()).collect() };
