@@ -16,7 +16,7 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use finkit_credit::scorecard::Scorecard;
 use finkit_lending::model::{BlendModel, RatingModel, ScorecardModel};
-use finkit_lending::{DecisionInput, Engine, EngineConfig, Policy, Scratch};
+use finkit_lending::{DecisionInput, Engine, EngineConfig, LendingPolicy, Scratch};
 use finkit_pool::{SyntheticDataset, SyntheticParams};
 
 fn data() -> SyntheticDataset {
@@ -74,7 +74,7 @@ fn percentiles<M: RatingModel>(
 fn card_engine() -> Engine<BlendModel<ScorecardModel>> {
     let json = include_str!("../../crates/finkit-lending/tests/data/synthetic_scorecard.json");
     let card = Scorecard::from_json(json).unwrap_or_else(|e| panic!("{e}"));
-    let policy = Policy::default_policy().unwrap_or_else(|e| panic!("{e}"));
+    let policy = LendingPolicy::default_policy().unwrap_or_else(|e| panic!("{e}"));
     Engine::new(
         policy,
         BlendModel::new(ScorecardModel::new(card).unwrap_or_else(|e| panic!("{e}"))),
@@ -86,8 +86,9 @@ fn card_engine() -> Engine<BlendModel<ScorecardModel>> {
 fn bench(c: &mut Criterion) {
     let d = data();
     let inputs = inputs(&d);
-    let engine = Engine::with_defaults(Policy::default_policy().unwrap_or_else(|e| panic!("{e}")))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let engine =
+        Engine::with_defaults(LendingPolicy::default_policy().unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
     let card = card_engine();
     for (name, full) in [("core", false), ("full", true)] {
         let (p50, p99) = percentiles(&engine, &inputs, full);

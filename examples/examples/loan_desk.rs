@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use finkit_lending::impact::{NewLoan, portfolio_impact};
 use finkit_lending::pool::load_application;
-use finkit_lending::{Engine, Outcome, Policy};
+use finkit_lending::{DecisionOutcome, Engine, LendingPolicy};
 use finkit_pool::synthetic::SyntheticParams;
 use finkit_pool::{Batch, IngestMode, MemoryPool, PoolRead, PoolWrite, Principal, Record, Role};
 
@@ -40,7 +40,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("pool loaded: {} rows", report.accepted);
 
     // The engine: the policy file shipped with finkit-lending and the default rating model.
-    let engine = Engine::with_defaults(Policy::default_policy()?)?;
+    let engine = Engine::with_defaults(LendingPolicy::default_policy()?)?;
     let officer = Principal::new("officer-1", Role::CreditOfficer);
     let book = pool.portfolio(&Principal::new("risk-1", Role::RiskOfficer))?;
 
@@ -50,9 +50,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         let loaded = load_application(&pool, &officer, &application.id, Some(&book))?;
         let decision = engine.decide(&loaded.input())?;
         let slot = match decision.core.outcome {
-            Outcome::Approve => 0,
-            Outcome::Refer => 1,
-            Outcome::Decline => 2,
+            DecisionOutcome::Approve => 0,
+            DecisionOutcome::Refer => 1,
+            DecisionOutcome::Decline => 2,
         };
         shown[slot] += 1;
         if shown[slot] > 1 {

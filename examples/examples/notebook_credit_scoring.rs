@@ -11,7 +11,7 @@
 use finkit::credit::binning::{BinningParams, BinningProcessParams};
 use finkit::credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
 use finkit::credit::validation::{RiskOrder, auc, hosmer_lemeshow, ks};
-use finkit::credit::{LogisticParams, PdModel, Record};
+use finkit::credit::{FeatureRecord, LogisticParams, PdModel};
 use finkit::schema::{CsvOptions, Dataset};
 use finkit_examples::{output_dir, repo_path, show_png};
 
@@ -71,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // %% md
     // ## Reason codes for one applicant
     // %%
-    let applicant = Record::from_dataset_row(&data, 1)?;
+    let applicant = FeatureRecord::from_dataset_row(&data, 1)?;
     let scored = card.score_record(&applicant)?;
     println!("score {} → PD {:.3}", scored.score, card.pd_of_score(scored.score));
     for r in &scored.reasons {

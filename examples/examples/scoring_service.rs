@@ -46,7 +46,7 @@ use axum::routing::{get, post};
 use finkit_credit::binning::{BinningParams, BinningProcessParams};
 use finkit_credit::master_scale::MasterScale;
 use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
-use finkit_credit::{LogisticParams, PdModel, Record};
+use finkit_credit::{FeatureRecord, LogisticParams, PdModel};
 use finkit_examples::{output_dir, repo_path};
 use finkit_schema::{CsvOptions, Dataset};
 use serde_json::{Value, json};
@@ -74,7 +74,7 @@ impl IntoResponse for BadRequest {
 }
 
 impl Service {
-    fn score_one(&self, record: &Record) -> Result<Value, String> {
+    fn score_one(&self, record: &FeatureRecord) -> Result<Value, String> {
         let scored = self.card.score_record(record).map_err(|e| e.to_string())?;
         let pd = self.card.pd(record).map_err(|e| e.to_string())?.get();
         let grade = self.scale.grade(pd).map_err(|e| e.to_string())?;
@@ -96,7 +96,7 @@ impl Service {
             serde_json::from_slice(body).map_err(|e| format!("body is not valid JSON: {e}"))?;
         match value {
             Value::Object(_) => {
-                let record: Record = serde_json::from_value(value).map_err(|e| {
+                let record: FeatureRecord = serde_json::from_value(value).map_err(|e| {
                     format!("a firm must be a flat object of numbers, labels or null: {e}")
                 })?;
                 self.score_one(&record)
@@ -112,7 +112,7 @@ impl Service {
                     .into_iter()
                     .enumerate()
                     .map(|(i, item)| {
-                        let record: Record = serde_json::from_value(item).map_err(|e| {
+                        let record: FeatureRecord = serde_json::from_value(item).map_err(|e| {
                             format!(
                                 "firm [{i}]: must be a flat object of numbers, labels or null: {e}"
                             )
@@ -372,7 +372,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let service: Shared = Arc::new(Service { card, scale: MasterScale::default() });
 
     // A request body: the first firm of the data set as a flat JSON object.
-    let mut firm = serde_json::to_value(Record::from_dataset_row(&data, 0)?)?;
+    let mut firm = serde_json::to_value(FeatureRecord::from_dataset_row(&data, 0)?)?;
     if let Value::Object(map) = &mut firm {
         map.remove("row_id");
     }

@@ -9,7 +9,7 @@ use clap::Args;
 use finkit::credit::binning::VariableKind;
 use finkit::credit::boosting::{self, BoostedModel, BoostingParams, Monotone};
 use finkit::credit::scorecard::Scorecard;
-use finkit::credit::{Fit, PdModel, Record, Value};
+use finkit::credit::{FeatureRecord, Fit, PdModel, Value};
 use finkit::schema::{Column, CsvOptions, Dataset};
 use rayon::prelude::*;
 use serde_json::{Value as Json, json};
@@ -311,10 +311,10 @@ pub(crate) fn score_stream<R: Read>(
                 card.characteristics().iter().map(|c| c.binning().kind()).collect();
             let mut src = RowSource::new(input, path, &names)?;
             loop {
-                let mut block: Vec<(u64, Record)> = Vec::with_capacity(BLOCK_ROWS);
+                let mut block: Vec<(u64, FeatureRecord)> = Vec::with_capacity(BLOCK_ROWS);
                 while block.len() < BLOCK_ROWS {
                     let Some(line) = src.next_row()? else { break };
-                    let mut record = Record::new();
+                    let mut record = FeatureRecord::new();
                     for (k, name) in names.iter().enumerate() {
                         let value = match kinds[k] {
                             VariableKind::Categorical => src

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use finkit::credit::LogisticParams;
 use finkit::credit::binning::{
     BinKind, BinningParams, BinningProcessParams, MonotonicTrend, PreBinning,
@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Output;
 use crate::error::CliError;
+use crate::options::spelled;
 use crate::table::{print_pairs, print_table};
 use finkit::credit::PdModel;
 use finkit::schema::ndarray::Array1;
@@ -73,8 +74,8 @@ pub(crate) struct FitScorecardArgs {
     #[arg(long, default_value_t = 0.8, allow_hyphen_values = true)]
     max_correlation: f64,
     /// How characteristics are chosen among those passing the IV and correlation filters.
-    #[arg(long, value_enum, default_value_t = SelectionArg::All)]
-    selection: SelectionArg,
+    #[arg(long, value_parser = spelled::<Selection>(), default_value_t = Selection::All)]
+    selection: Selection,
     /// At most this many characteristics (forward selection stops there; with
     /// `--selection all`, the strongest by IV).
     #[arg(long)]
@@ -89,35 +90,15 @@ pub(crate) struct FitScorecardArgs {
     binning: BinningArgs,
 }
 
-/// Characteristic selection of `credit fit-scorecard`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum SelectionArg {
-    /// Every candidate.
-    All,
-    /// Forward selection by AIC.
-    ForwardAic,
-    /// Forward selection by BIC.
-    ForwardBic,
-}
-
-/// Pre-binning methods of numeric variables.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum PrebinningArg {
-    /// optbinning's CART pre-bins (a best-first Gini tree).
-    Cart,
-    /// Equal-frequency pre-bins.
-    Quantile,
-}
-
 /// Binning options shared by `credit bin` and `credit fit-scorecard`.
 #[derive(Debug, Args)]
 pub(crate) struct BinningArgs {
     /// Event-rate trend across bins.
-    #[arg(long, value_enum, default_value_t = TrendArg::Auto)]
-    monotonic: TrendArg,
+    #[arg(long, value_parser = spelled::<MonotonicTrend>(), default_value_t = MonotonicTrend::Auto)]
+    monotonic: MonotonicTrend,
     /// Pre-binning method of numeric variables.
-    #[arg(long, value_enum, default_value_t = PrebinningArg::Cart)]
-    prebinning: PrebinningArg,
+    #[arg(long, value_parser = spelled::<PreBinning>(), default_value_t = PreBinning::Cart)]
+    prebinning: PreBinning,
     /// Maximum number of pre-bins (2..=256).
     #[arg(long, default_value_t = 20)]
     prebins: usize,
@@ -135,21 +116,9 @@ pub(crate) struct BinningArgs {
 impl BinningArgs {
     /// The library's binning parameters (validated when built).
     fn params(&self) -> BinningParams {
-        let trend = match self.monotonic {
-            TrendArg::Auto => MonotonicTrend::Auto,
-            TrendArg::Ascending => MonotonicTrend::Ascending,
-            TrendArg::Descending => MonotonicTrend::Descending,
-            TrendArg::Peak => MonotonicTrend::Peak,
-            TrendArg::Valley => MonotonicTrend::Valley,
-            TrendArg::None => MonotonicTrend::None,
-        };
-        let prebinning = match self.prebinning {
-            PrebinningArg::Cart => PreBinning::Cart,
-            PrebinningArg::Quantile => PreBinning::Quantile,
-        };
         BinningParams::new()
-            .trend(trend)
-            .prebinning(prebinning)
+            .trend(self.monotonic)
+            .prebinning(self.prebinning)
             .prebins(self.prebins)
             .min_prebin_share(self.min_prebin_share)
             .max_bins(self.max_bins)
@@ -176,23 +145,6 @@ pub(crate) struct TableArgs {
     /// The binary (0/1) target column.
     #[arg(long)]
     target: String,
-}
-
-/// Monotonic trends of `credit bin`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum TrendArg {
-    /// The better of ascending and descending (optbinning's `auto_asc_desc`).
-    Auto,
-    /// Event rate non-decreasing in the variable.
-    Ascending,
-    /// Event rate non-increasing in the variable.
-    Descending,
-    /// Event rate rising then falling.
-    Peak,
-    /// Event rate falling then rising.
-    Valley,
-    /// No constraint.
-    None,
 }
 
 /// Arguments of `credit bin`.
@@ -386,11 +338,6 @@ fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
 
 fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
     let data = load_table(&args.table.csv, &args.table.target)?;
-    let selection = match args.selection {
-        SelectionArg::All => Selection::All,
-        SelectionArg::ForwardAic => Selection::ForwardAic,
-        SelectionArg::ForwardBic => Selection::ForwardBic,
-    };
     let scaling =
         ScalingParams::new(args.pdo, args.base_score, args.base_odds, OddsDirection::GoodToBad);
     let fitted = ScorecardParams::new()
@@ -398,7 +345,7 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
         .exclude(args.exclude.iter().cloned())
         .min_iv(args.min_iv)
         .max_correlation(args.max_correlation)
-        .selection(selection)
+        .selection(args.selection)
         .max_characteristics(args.max_characteristics)
         .sign_check(!args.no_sign_check)
         .l2(args.l2)

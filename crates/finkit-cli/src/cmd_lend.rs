@@ -7,7 +7,7 @@ use finkit::lending::learned::{PoolRatingModel, engine_for_pool};
 use finkit::lending::model::DefaultRatingModel;
 use finkit::lending::pool::{load_application, load_book};
 use finkit::lending::pricing::{LoanPricer, PricingConfig};
-use finkit::lending::{Decision, Engine, Policy};
+use finkit::lending::{Decision, Engine, LendingPolicy};
 use finkit::pool::{PoolRead, Principal, SqliteOptions, SqlitePool};
 use finkit::schema::ApplicationId;
 use serde_json::{Value, json};
@@ -113,7 +113,7 @@ fn engine(
     who: &Principal,
     args: &EngineArgs,
 ) -> Result<Engine<PoolRatingModel>, CliError> {
-    let policy = args.policy.as_ref().map(Policy::from_file).transpose()?;
+    let policy = args.policy.as_ref().map(LendingPolicy::from_file).transpose()?;
     match args.model {
         ModelChoice::Pool => engine_for_pool(pool, who, policy).map_err(CliError::from),
         ModelChoice::Expert => {
@@ -205,7 +205,7 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
         &rows,
     );
     let automatic =
-        decisions.iter().filter(|d| d.outcome() != finkit::lending::Outcome::Refer).count();
+        decisions.iter().filter(|d| d.outcome() != finkit::lending::DecisionOutcome::Refer).count();
     println!(
         "model {} ({}), policy {}: {automatic} of {} decided without referral",
         escape(engine.model_id()),

@@ -21,6 +21,7 @@ use finkit::schema::ndarray::{Array1, Array2};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
+use crate::options::{self, spelled};
 use crate::table::{print_pairs, print_table};
 use crate::{Output, progress};
 
@@ -65,15 +66,6 @@ pub(crate) struct StressArgs {
     capital: CapitalArgs,
 }
 
-/// Generator methods of `risk transition`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum GeneratorArg {
-    /// Principal matrix logarithm (as scipy.linalg.logm).
-    Logm,
-    /// Jarrow–Lando–Turnbull closed-form approximation.
-    Jlt,
-}
-
 /// Arguments of `risk transition`.
 #[derive(Debug, Args)]
 pub(crate) struct TransitionArgs {
@@ -89,8 +81,8 @@ pub(crate) struct TransitionArgs {
     #[arg(long, allow_hyphen_values = true)]
     fix_rowsums: Option<f64>,
     /// Generator method (with Israel–Rosenthal–Wei regularisation for logm).
-    #[arg(long, value_enum, default_value_t = GeneratorArg::Logm)]
-    generator: GeneratorArg,
+    #[arg(long, value_parser = options::named(&GeneratorMethod::NAMED), default_value_t = GeneratorMethod::Logm)]
+    generator: GeneratorMethod,
 }
 
 /// A price file and the column to read.
@@ -156,42 +148,22 @@ pub(crate) struct BacktestArgs {
     method: BacktestMethodArg,
 }
 
-/// Innovation distributions of `risk garch`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum DistArg {
-    /// Standard normal.
-    Normal,
-    /// Standardised Student-t with estimated degrees of freedom.
-    T,
-}
-
 /// Arguments of `risk garch`.
 #[derive(Debug, Args)]
 pub(crate) struct GarchArgs {
     #[command(flatten)]
     prices: PriceArgs,
     /// Innovation distribution.
-    #[arg(long, value_enum, default_value_t = DistArg::Normal)]
-    dist: DistArg,
-}
-
-/// PD floors.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum PdFloorArg {
-    /// No floor (the reference's default).
-    None,
-    /// 0.03 % (Basel II ¶285).
-    Basel2,
-    /// 0.05 % (Basel III CRE32.13).
-    Basel3,
+    #[arg(long, value_parser = spelled::<Innovation>(), default_value_t = Innovation::Normal)]
+    dist: Innovation,
 }
 
 /// Capital options shared by `risk irb` and `risk portfolio`.
 #[derive(Debug, Args)]
 pub(crate) struct CapitalArgs {
     /// PD floor applied before the formula.
-    #[arg(long, value_enum, default_value_t = PdFloorArg::None)]
-    pd_floor: PdFloorArg,
+    #[arg(long, value_parser = options::named(&PdFloor::NAMED), default_value_t = PdFloor::None)]
+    pd_floor: PdFloor,
     /// Multiply risk weights by the Basel II scaling factor 1.06.
     #[arg(long)]
     scaling_106: bool,
@@ -199,12 +171,11 @@ pub(crate) struct CapitalArgs {
 
 impl CapitalArgs {
     fn options(&self) -> Result<IrbOptions, CliError> {
-        let floor = match self.pd_floor {
-            PdFloorArg::None => PdFloor::None,
-            PdFloorArg::Basel2 => PdFloor::Basel2,
-            PdFloorArg::Basel3 => PdFloor::Basel3,
-        };
-        IrbOptions::new(floor, self.scaling_106, 0.999, true).map_err(CliError::from)
+        IrbOptions::params()
+            .pd_floor(self.pd_floor)
+            .scaling_106(self.scaling_106)
+            .build()
+            .map_err(CliError::from)
     }
 }
 
@@ -387,11 +358,7 @@ fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
 
 fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
     let returns = load_returns(&args.prices)?;
-    let innovation = match args.dist {
-        DistArg::Normal => Innovation::Normal,
-        DistArg::T => Innovation::StudentT,
-    };
-    let fit = GarchParams::new().innovation(innovation).fit(&returns)?;
+    let fit = GarchParams::new().innovation(args.dist).fit(&returns)?;
     let c = &fit.coefficients;
     let last_vol = fit.conditional_variance.last().map_or(f64::NAN, |v| v.sqrt());
     if out.json {
@@ -405,7 +372,7 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
         return out.print_json(&doc);
     }
     let mut pairs = vec![
-        ("innovations", format!("{:?}", args.dist)),
+        ("innovations", args.dist.to_string()),
         ("observations", fit.n_obs.to_string()),
         ("mu (%)", format!("{:.6}", c.mu)),
         ("omega (%²)", format!("{:.6}", c.omega)),
@@ -790,11 +757,7 @@ fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
     })?;
     let power = matrix.power(args.years);
     let cumulative = matrix.cumulative_pds(args.years)?;
-    let method = match args.generator {
-        GeneratorArg::Logm => GeneratorMethod::Logm,
-        GeneratorArg::Jlt => GeneratorMethod::Jlt,
-    };
-    let generator = matrix.generator(method)?;
+    let generator = matrix.generator(args.generator)?;
     let regularised =
         if generator.is_valid(1e-9) { generator.clone() } else { generator.regularise_irw() };
     let rows = |a: &Array2<f64>| -> Vec<Vec<f64>> { a.outer_iter().map(|r| r.to_vec()).collect() };

@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use finkit::credit::PdModel;
 use finkit::credit::pipeline::ScorecardParams;
 use finkit::credit::validation::{self, RiskOrder, RocPoint};
-use finkit::lending::Outcome;
+use finkit::lending::DecisionOutcome;
 use finkit::pool::synthetic::SyntheticParams;
 use finkit::pool::{Batch, IngestMode, PoolRead, PoolWrite, Principal, Record, Role, SqlitePool};
 use finkit::risk::market::{self, RollingMethod, RollingParams};
@@ -269,9 +269,12 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
         )?);
     }
     let per_decision_ms = decided_at.elapsed().as_secs_f64() * 1e3 / decisions.len().max(1) as f64;
-    let count = |o: Outcome| decisions.iter().filter(|d| d.core.outcome == o).count();
-    let (approved, referred, declined) =
-        (count(Outcome::Approve), count(Outcome::Refer), count(Outcome::Decline));
+    let count = |o: DecisionOutcome| decisions.iter().filter(|d| d.core.outcome == o).count();
+    let (approved, referred, declined) = (
+        count(DecisionOutcome::Approve),
+        count(DecisionOutcome::Refer),
+        count(DecisionOutcome::Decline),
+    );
     charts::decision_summary(
         &report_dir.join("decisions.png"),
         &[
@@ -302,8 +305,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<PathBuf, CliError> {
     ));
     let decision_rows = decisions
         .iter()
-        .filter(|d| d.core.outcome != Outcome::Refer)
-        .chain(decisions.iter().filter(|d| d.core.outcome == Outcome::Refer))
+        .filter(|d| d.core.outcome != DecisionOutcome::Refer)
+        .chain(decisions.iter().filter(|d| d.core.outcome == DecisionOutcome::Refer))
         .take(12)
         .map(|d| {
             vec![

@@ -28,7 +28,7 @@ use finkit::lending::learned::{
 };
 use finkit::lending::model::ScorecardModel;
 use finkit::lending::pool::{LoadedApplication, load_application};
-use finkit::lending::{DecisionCore, Engine, EngineConfig, Policy};
+use finkit::lending::{DecisionCore, Engine, EngineConfig, LendingPolicy};
 use finkit::pool::dataset::{PointInTimeDataset, PointInTimeParams};
 use finkit::pool::synthetic::SyntheticDataset;
 use finkit::pool::{Batch, IngestMode, PoolWrite, Principal, Record, Role, SqlitePool};
@@ -337,7 +337,7 @@ pub(crate) fn loop_section(
         .map(|a| load_application(pool, &officer, &a.id, Some(&book)).map_err(CliError::from))
         .collect::<Result<_, _>>()?;
     let app_truth: Vec<f64> = apps.iter().map(|a| true_pd(a.firm.id.as_str())).collect();
-    let default_policy = Policy::default_policy()?;
+    let default_policy = LendingPolicy::default_policy()?;
     let policy = straight_through_policy()?;
     let expert = Engine::with_defaults(default_policy.clone())?;
     let learned_default =

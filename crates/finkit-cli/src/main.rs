@@ -16,6 +16,7 @@ mod cmd_risk;
 mod demo;
 mod demo_loop;
 mod error;
+mod options;
 mod progress;
 mod report;
 mod source;

@@ -23,7 +23,7 @@ use crate::{CreditError, PdModel};
 /// use arrow::record_batch::RecordBatch;
 /// use finkit_credit::master_scale::MasterScale;
 /// use finkit_credit::schema::Probability;
-/// use finkit_credit::{CreditError, PdModel, Record, score_record_batch};
+/// use finkit_credit::{CreditError, PdModel, FeatureRecord, score_record_batch};
 ///
 /// /// PD rises with leverage (a stand-in for any fitted model).
 /// struct Leverage;
@@ -31,7 +31,7 @@ use crate::{CreditError, PdModel};
 ///     fn model_id(&self) -> String {
 ///         "leverage/v1".into()
 ///     }
-///     fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+///     fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
 ///         Ok(Probability::new(0.01 + 0.1 * record.number("leverage")?)?)
 ///     }
 /// }

@@ -8,8 +8,8 @@
 //! use finkit_credit::corporate::{MertonInputs, MertonModel, MertonOptions};
 //! use finkit_credit::master_scale::MasterScale;
 //! use finkit_credit::validation::{RiskOrder, auc};
-//! use finkit_credit::{CreditError, Fit, LogisticParams, PdModel, Record};
-//! use finkit_credit::schema::{Column, Dataset};
+//! use finkit_credit::{CreditError, Fit, LogisticParams, PdModel, FeatureRecord};
+//! use finkit_credit::schema::{Column, Dataset, Maturity, Rate};
 //! use ndarray::array;
 //!
 //! // A modelling table with a binary target (1 = default).
@@ -32,9 +32,10 @@
 //! assert!(grade.lower <= pd[2] || grade.label == "1");
 //!
 //! // Models written by different people compose behind one trait object.
-//! let merton = MertonModel { rate: 0.05, horizon: 1.0, kmv: false, options: MertonOptions::default() };
+//! let merton = MertonModel::new(Rate::new(0.05)?, Maturity::new(1.0)?)
+//!     .with_options(MertonOptions::default());
 //! let models: Vec<Box<dyn PdModel>> = vec![Box::new(model), Box::new(merton)];
-//! let firm = Record::new()
+//! let firm = FeatureRecord::new()
 //!     .with_number("leverage", 0.6)
 //!     .with_number("equity_value", 3.0)
 //!     .with_number("equity_volatility", 0.8)
@@ -74,7 +75,7 @@
 //! - [`corporate`]: Altman Z, Z′, Z″, Z″-EM with zones; Ohlson's O-score; the Merton model
 //!   solved for asset value and volatility (Newton with a bisection fallback) and the KMV
 //!   default point.
-//! - [`PdModel`] (object-safe: one [`Record`] → [`Probability`](finkit_schema::Probability), and a
+//! - [`PdModel`] (object-safe: one [`FeatureRecord`] → [`Probability`](finkit_schema::Probability), and a
 //!   batch over a [`Dataset`](finkit_schema::Dataset)) and [`Fit`], implemented by the scorecard,
 //!   the logistic model and the corporate models.
 //!
@@ -118,7 +119,13 @@ pub use arrow_batch::score_record_batch;
 pub use error::CreditError;
 pub use finkit_schema as schema;
 pub use logistic::{LogisticModel, LogisticParams};
-pub use record::{Record, Value};
+pub use record::{FeatureRecord, Value};
+/// The former name of [`FeatureRecord`], kept for one release.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `FeatureRecord` (finkit_pool::Record is the pool's ingest record)"
+)]
+pub type Record = FeatureRecord;
 pub use traits::{Fit, PdModel};
 
 // The README's examples are compiled and run as doctests.

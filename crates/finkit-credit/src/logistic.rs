@@ -20,7 +20,7 @@ use ndarray::{Array1, Array2, ArrayRef1, ArrayRef2, ArrayView2, ArrayViewMut2, C
 use rayon::prelude::*;
 
 use crate::separation::{Verdict, test_separation};
-use crate::{CreditError, Fit, PdModel, Record};
+use crate::{CreditError, FeatureRecord, Fit, PdModel};
 
 /// Rows per block of the parallel accumulation. Fixed (not derived from the thread count) so that
 /// the summation order, hence the result, never depends on the machine.
@@ -142,7 +142,7 @@ impl LogisticParams {
         self
     }
     /// Names of the feature columns, used in errors, the coefficient table and
-    /// [`PdModel::pd`] (which reads these variables from a [`Record`]). Default `x0, x1, …`.
+    /// [`PdModel::pd`] (which reads these variables from a [`FeatureRecord`]). Default `x0, x1, …`.
     #[must_use]
     pub fn feature_names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.feature_names = Some(names.into_iter().map(Into::into).collect());
@@ -185,11 +185,7 @@ impl LogisticParams {
             }
         }
         if let Some(names) = &self.feature_names {
-            let mut sorted: Vec<&String> = names.iter().collect();
-            sorted.sort();
-            if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-                return Err(invalid("feature_names", w[0], "feature names must be unique"));
-            }
+            check_unique_names(names)?;
         }
         Ok(())
     }
@@ -341,8 +337,12 @@ impl Fit for LogisticParams {
 ///
 /// Standard errors are the square roots of the diagonal of the inverse of the (penalised)
 /// information matrix at the estimate; with `l2 > 0` they are the usual ridge approximation.
+///
+/// Deserialising one runs [`LogisticModel::validate`], so a hand-edited file is a typed error
+/// when it is read, not a panic when it is used.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawLogisticModel"))]
 pub struct LogisticModel {
     feature_names: Vec<String>,
     fit_intercept: bool,
@@ -358,7 +358,81 @@ pub struct LogisticModel {
     iterations: usize,
 }
 
+/// The serialised form of [`LogisticModel`], validated when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawLogisticModel {
+    feature_names: Vec<String>,
+    fit_intercept: bool,
+    l2: f64,
+    params: Array1<f64>,
+    std_errors: Array1<f64>,
+    z_values: Array1<f64>,
+    p_values: Array1<f64>,
+    covariance: Array2<f64>,
+    log_likelihood: f64,
+    null_log_likelihood: f64,
+    n_obs: usize,
+    iterations: usize,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawLogisticModel> for LogisticModel {
+    type Error = CreditError;
+    fn try_from(raw: RawLogisticModel) -> Result<Self, CreditError> {
+        let model = LogisticModel {
+            feature_names: raw.feature_names,
+            fit_intercept: raw.fit_intercept,
+            l2: raw.l2,
+            params: raw.params,
+            std_errors: raw.std_errors,
+            z_values: raw.z_values,
+            p_values: raw.p_values,
+            covariance: raw.covariance,
+            log_likelihood: raw.log_likelihood,
+            null_log_likelihood: raw.null_log_likelihood,
+            n_obs: raw.n_obs,
+            iterations: raw.iterations,
+        };
+        model.validate()?;
+        Ok(model)
+    }
+}
+
 impl LogisticModel {
+    /// Checks the invariants every method relies on: one estimate per term (intercept plus
+    /// features), finite estimates, per-term vectors and a `k × k` covariance matrix of the same
+    /// length, unique feature names and a finite, non-negative L2 strength. A fitted model
+    /// always passes; deserialisation runs it.
+    ///
+    /// # Errors
+    ///
+    /// [`CreditError::LengthMismatch`] for a vector or matrix of the wrong size,
+    /// [`CreditError::NonFinite`] for a non-finite estimate and
+    /// [`CreditError::InvalidParameter`] for duplicate feature names or a bad `l2`.
+    pub fn validate(&self) -> Result<(), CreditError> {
+        let k = self.feature_names.len() + self.offset();
+        for (what, found) in [
+            ("params", self.params.len()),
+            ("std_errors", self.std_errors.len()),
+            ("z_values", self.z_values.len()),
+            ("p_values", self.p_values.len()),
+            ("covariance rows", self.covariance.nrows()),
+            ("covariance columns", self.covariance.ncols()),
+        ] {
+            if found != k {
+                return Err(CreditError::LengthMismatch { what, expected: k, found });
+            }
+        }
+        if let Some((row, &value)) = self.params.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(CreditError::NonFinite { what: "params", row, value });
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(invalid("l2", self.l2, "must be a finite number >= 0"));
+        }
+        check_unique_names(&self.feature_names)
+    }
+
     /// The intercept (0 when the model has none).
     #[must_use]
     pub fn intercept(&self) -> f64 {
@@ -533,7 +607,7 @@ impl PdModel for LogisticModel {
     }
 
     /// Reads each feature by name from the record.
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let features = self
             .feature_names
             .iter()
@@ -609,6 +683,16 @@ fn first_non_finite(data: &[f64]) -> Option<usize> {
 /// The product of a k × k row-major matrix and a vector.
 fn mat_vec(m: &[f64], v: &[f64]) -> Vec<f64> {
     m.chunks_exact(v.len().max(1)).map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum()).collect()
+}
+
+/// The one uniqueness rule for feature names, shared by the parameters and the fitted model.
+fn check_unique_names(names: &[String]) -> Result<(), CreditError> {
+    let mut sorted: Vec<&String> = names.iter().collect();
+    sorted.sort();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(invalid("feature_names", w[0], "feature names must be unique"));
+    }
+    Ok(())
 }
 
 fn invalid(name: &'static str, value: impl ToString, reason: &'static str) -> CreditError {
@@ -1190,6 +1274,27 @@ impl Factor {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "serde")]
+    #[test]
+    fn hand_edited_json_is_a_typed_error_at_load() {
+        // A model whose coefficient vector was shortened by hand used to deserialise and then
+        // panic (slice out of range) in `linear_predictor`; now loading it fails.
+        let x =
+            ndarray::array![[0.0, 1.0], [1.0, 0.5], [2.0, 0.1], [3.0, 0.9], [4.0, 0.2], [5.0, 0.4]];
+        let y = ndarray::array![0.0, 0.0, 1.0, 0.0, 1.0, 1.0];
+        let model = super::LogisticParams::new().l2(0.1).fit(&x, &y).unwrap();
+        let mut json: serde_json::Value = serde_json::to_value(&model).unwrap();
+        let back: super::LogisticModel = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, model);
+        json["params"]["data"] = serde_json::json!([0.1]);
+        json["params"]["dim"] = serde_json::json!([1]);
+        let err = serde_json::from_value::<super::LogisticModel>(json.clone()).unwrap_err();
+        assert!(err.to_string().contains("params"), "{err}");
+        let mut dup = serde_json::to_value(&model).unwrap();
+        dup["feature_names"] = serde_json::json!(["a", "a"]);
+        assert!(serde_json::from_value::<super::LogisticModel>(dup).is_err());
+    }
+
     use super::*;
     use ndarray::array;
 

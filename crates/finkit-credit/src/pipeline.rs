@@ -87,6 +87,13 @@ pub enum Selection {
     ForwardBic,
 }
 
+// The spellings are the CLI's `--selection` values (a contract).
+finkit_schema::spelled_enum!(Selection, "characteristic selection", [
+    Selection::All => "all",
+    Selection::ForwardAic => "forward-aic",
+    Selection::ForwardBic => "forward-bic",
+]);
+
 /// Hyper-parameters of the scorecard pipeline; [`ScorecardParams::build`] validates them.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -696,6 +703,13 @@ fn no_characteristic(lines: &[VariableReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selection_spellings_round_trip() {
+        finkit_schema::check_spellings::<Selection>().unwrap();
+        assert_eq!("forward-bic".parse::<Selection>().unwrap(), Selection::ForwardBic);
+        assert!("stepwise".parse::<Selection>().is_err());
+    }
 
     #[test]
     fn params_are_validated() {

@@ -28,23 +28,23 @@ pub enum Value {
 /// "income": null}`: numbers, labels, `null` for missing), so a service accepts one as is.
 ///
 /// ```
-/// use finkit_credit::{Record, Value};
-/// let r = Record::new().with_number("age", 41.0).with_category("housing", "own");
+/// use finkit_credit::{FeatureRecord, Value};
+/// let r = FeatureRecord::new().with_number("age", 41.0).with_category("housing", "own");
 /// assert_eq!(r.get("age"), Some(&Value::Number(41.0)));
 /// assert_eq!(r.get("income"), None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(transparent))]
-pub struct Record {
+pub struct FeatureRecord {
     values: BTreeMap<String, Value>,
 }
 
-impl Record {
+impl FeatureRecord {
     /// An empty record.
     #[must_use]
     pub fn new() -> Self {
-        Record::default()
+        FeatureRecord::default()
     }
     /// Adds a number; NaN is stored as [`Value::Missing`].
     #[must_use]
@@ -98,7 +98,7 @@ impl Record {
     /// # Errors
     ///
     /// [`CreditError::InvalidParameter`] when `row` is past the end.
-    pub fn from_dataset_row(data: &Dataset, row: usize) -> Result<Record, CreditError> {
+    pub fn from_dataset_row(data: &Dataset, row: usize) -> Result<FeatureRecord, CreditError> {
         if row >= data.n_rows() {
             return Err(CreditError::InvalidParameter {
                 name: "row",
@@ -106,7 +106,7 @@ impl Record {
                 reason: "past the last row of the dataset",
             });
         }
-        let mut record = Record::new();
+        let mut record = FeatureRecord::new();
         for (name, column) in data.columns() {
             let value = match column {
                 Column::Numeric(v) if v[row].is_nan() => Value::Missing,
@@ -120,8 +120,8 @@ impl Record {
     /// A record holding every ratio under its field name
     /// (see [`FinancialRatios::entries`]); undefined ratios are missing.
     #[must_use]
-    pub fn from_ratios(ratios: &FinancialRatios) -> Record {
-        let mut record = Record::new();
+    pub fn from_ratios(ratios: &FinancialRatios) -> FeatureRecord {
+        let mut record = FeatureRecord::new();
         for (name, value) in ratios.entries() {
             record.insert(name, value.map_or(Value::Missing, Value::Number));
         }
@@ -135,18 +135,18 @@ mod serde_tests {
 
     #[test]
     fn a_record_is_a_flat_json_object() {
-        let r: Record =
+        let r: FeatureRecord =
             serde_json::from_str(r#"{"age": 41, "housing": "own", "income": null}"#).unwrap();
         assert_eq!(
             r,
-            Record::new()
+            FeatureRecord::new()
                 .with_number("age", 41.0)
                 .with_category("housing", "own")
                 .with_missing("income")
         );
         let back = serde_json::to_value(&r).unwrap();
         assert_eq!(back, serde_json::json!({"age": 41.0, "housing": "own", "income": null}));
-        assert!(serde_json::from_str::<Record>(r#"{"age": [1, 2]}"#).is_err());
-        assert!(serde_json::from_str::<Record>(r#"[1, 2]"#).is_err());
+        assert!(serde_json::from_str::<FeatureRecord>(r#"{"age": [1, 2]}"#).is_err());
+        assert!(serde_json::from_str::<FeatureRecord>(r#"[1, 2]"#).is_err());
     }
 }

@@ -4,7 +4,7 @@
 //! ```
 //! use finkit_credit::binning::{BinningParams, BinningProcessParams};
 //! use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
-//! use finkit_credit::{PdModel, Record};
+//! use finkit_credit::{PdModel, FeatureRecord};
 //! use finkit_schema::{Column, Dataset};
 //! use ndarray::{Array1, array};
 //!
@@ -18,12 +18,12 @@
 //! // 600 points at good:bad odds of 50:1, 20 points to double the odds.
 //! let scaling = ScalingParams::new(20.0, 600.0, 50.0, OddsDirection::GoodToBad).build()?;
 //! let card = Scorecard::new(&process, -0.85, &array![0.9], &scaling)?;
-//! let young = card.score(&Record::new().with_number("age", 21.0))?;
-//! let older = card.score(&Record::new().with_number("age", 55.0))?;
+//! let young = card.score(&FeatureRecord::new().with_number("age", 21.0))?;
+//! let older = card.score(&FeatureRecord::new().with_number("age", 55.0))?;
 //! assert!(young <= older);
 //! let reloaded = Scorecard::from_json(&card.to_json()?)?;
-//! assert_eq!(reloaded.score(&Record::new().with_number("age", 21.0))?, young);
-//! assert!(card.pd(&Record::new().with_number("age", 21.0))?.get() > 0.0);
+//! assert_eq!(reloaded.score(&FeatureRecord::new().with_number("age", 21.0))?, young);
+//! assert!(card.pd(&FeatureRecord::new().with_number("age", 21.0))?.get() > 0.0);
 //! # Ok::<(), finkit_credit::CreditError>(())
 //! ```
 //!
@@ -66,7 +66,7 @@ use ndarray::{Array1, ArrayRef1};
 use rayon::prelude::*;
 
 use crate::binning::{BinKind, FittedBinning, FittedBinningProcess};
-use crate::{CreditError, PdModel, Record};
+use crate::{CreditError, FeatureRecord, PdModel};
 
 /// Which way the base odds are quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,7 +253,7 @@ impl Characteristic {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
-pub struct ReasonCode {
+pub struct ScorecardReason {
     /// The variable.
     pub variable: String,
     /// The record's points on it.
@@ -263,6 +263,13 @@ pub struct ReasonCode {
     /// `max_points − points` (> 0).
     pub shortfall: f64,
 }
+
+/// The former name of [`ScorecardReason`], kept for one release.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `ScorecardReason` (finkit_lending has its own `ReasonCode`)"
+)]
+pub type ReasonCode = ScorecardReason;
 
 /// A record's score with its breakdown.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,7 +281,7 @@ pub struct ScoredRecord {
     /// `(variable, bin label, points)` per characteristic, in card order.
     pub points: Vec<(String, String, f64)>,
     /// Reason codes, largest shortfall first.
-    pub reasons: Vec<ReasonCode>,
+    pub reasons: Vec<ScorecardReason>,
 }
 
 /// A points scorecard.
@@ -470,7 +477,7 @@ impl Scorecard {
         &self.characteristics
     }
 
-    fn bins_of(&self, record: &Record) -> Result<Vec<usize>, CreditError> {
+    fn bins_of(&self, record: &FeatureRecord) -> Result<Vec<usize>, CreditError> {
         self.characteristics
             .iter()
             .map(|c| {
@@ -489,7 +496,7 @@ impl Scorecard {
     ///
     /// [`CreditError::MissingVariable`] when the record lacks a card variable, and any error
     /// of [`FittedBinning::bin_of`] (wrong kind, unseen value under the `Error` policy).
-    pub fn score(&self, record: &Record) -> Result<f64, CreditError> {
+    pub fn score(&self, record: &FeatureRecord) -> Result<f64, CreditError> {
         let bins = self.bins_of(record)?;
         Ok(self
             .characteristics
@@ -503,7 +510,7 @@ impl Scorecard {
     /// # Errors
     ///
     /// As [`Scorecard::score`].
-    pub fn score_record(&self, record: &Record) -> Result<ScoredRecord, CreditError> {
+    pub fn score_record(&self, record: &FeatureRecord) -> Result<ScoredRecord, CreditError> {
         let bins = self.bins_of(record)?;
         let mut score = self.base_points;
         let mut points = Vec::with_capacity(bins.len());
@@ -512,7 +519,7 @@ impl Scorecard {
             let p = c.points[i];
             score += p;
             points.push((c.binning.name().to_owned(), c.binning.bins()[i].label.clone(), p));
-            shortfalls.push(ReasonCode {
+            shortfalls.push(ScorecardReason {
                 variable: c.binning.name().to_owned(),
                 points: p,
                 max_points: c.max_points,
@@ -534,7 +541,10 @@ impl Scorecard {
     /// # Errors
     ///
     /// As [`Scorecard::score`].
-    pub fn reason_codes(&self, record: &Record) -> Result<Vec<ReasonCode>, CreditError> {
+    pub fn reason_codes(
+        &self,
+        record: &FeatureRecord,
+    ) -> Result<Vec<ScorecardReason>, CreditError> {
         Ok(self.score_record(record)?.reasons)
     }
 
@@ -771,7 +781,7 @@ impl PdModel for Scorecard {
     }
 
     /// The PD implied by the record's (rounded) score, so the PD and the score always agree.
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         Ok(Probability::new(self.pd_of_score(self.score(record)?))?)
     }
 

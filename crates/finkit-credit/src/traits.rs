@@ -3,7 +3,7 @@
 use finkit_schema::{Dataset, Probability};
 use ndarray::Array1;
 
-use crate::{CreditError, Record};
+use crate::{CreditError, FeatureRecord};
 
 /// A fitted model that gives a probability of default for one record.
 ///
@@ -19,7 +19,7 @@ pub trait PdModel {
     /// # Errors
     ///
     /// When the record lacks a variable the model needs or holds an unusable value.
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError>;
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError>;
 
     /// The probability of default of every row of a dataset, in row order.
     ///
@@ -30,7 +30,9 @@ pub trait PdModel {
     /// As [`PdModel::pd`], for the first row that fails.
     fn pd_batch(&self, data: &Dataset) -> Result<Array1<f64>, CreditError> {
         (0..data.n_rows())
-            .map(|row| Record::from_dataset_row(data, row).and_then(|r| self.pd(&r)).map(f64::from))
+            .map(|row| {
+                FeatureRecord::from_dataset_row(data, row).and_then(|r| self.pd(&r)).map(f64::from)
+            })
             .collect()
     }
 }
@@ -39,7 +41,7 @@ impl<M: PdModel + ?Sized> PdModel for &M {
     fn model_id(&self) -> String {
         (**self).model_id()
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         (**self).pd(record)
     }
     fn pd_batch(&self, data: &Dataset) -> Result<Array1<f64>, CreditError> {
@@ -51,7 +53,7 @@ impl<M: PdModel + ?Sized> PdModel for Box<M> {
     fn model_id(&self) -> String {
         (**self).model_id()
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         (**self).pd(record)
     }
     fn pd_batch(&self, data: &Dataset) -> Result<Array1<f64>, CreditError> {
@@ -64,7 +66,7 @@ impl<M: PdModel + ?Sized> PdModel for std::sync::Arc<M> {
     fn model_id(&self) -> String {
         (**self).model_id()
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         (**self).pd(record)
     }
     fn pd_batch(&self, data: &Dataset) -> Result<Array1<f64>, CreditError> {

@@ -24,7 +24,7 @@ use finkit_credit::validation::RiskOrder;
 use ndarray::Array1;
 
 use crate::LendingError;
-use crate::decision::{DecisionCore, DecisionInput, Engine, Outcome};
+use crate::decision::{DecisionCore, DecisionInput, DecisionOutcome, Engine};
 use crate::model::RatingModel;
 
 /// Counts and the automatically approved book of a batch of decisions.
@@ -79,12 +79,15 @@ impl BookSummary {
     }
 
     fn build(decisions: &[DecisionCore], pds: &[f64]) -> BookSummary {
-        let count = |o: Outcome| decisions.iter().filter(|d| d.outcome == o).count();
-        let (approved, referred, declined) =
-            (count(Outcome::Approve), count(Outcome::Refer), count(Outcome::Decline));
+        let count = |o: DecisionOutcome| decisions.iter().filter(|d| d.outcome == o).count();
+        let (approved, referred, declined) = (
+            count(DecisionOutcome::Approve),
+            count(DecisionOutcome::Refer),
+            count(DecisionOutcome::Decline),
+        );
         let (mut ead, mut el, mut raroc, mut pd_sum) = (0.0, 0.0, 0.0, 0.0);
         for (d, &pd) in decisions.iter().zip(pds) {
-            if d.outcome == Outcome::Approve {
+            if d.outcome == DecisionOutcome::Approve {
                 ead += d.offered_amount;
                 el += pd * d.lgd * d.offered_amount;
                 raroc += d.quote.raroc * d.offered_amount;
@@ -130,11 +133,11 @@ pub struct Comparison {
     pub auc_test: Option<PairedDeLong>,
 }
 
-fn index(o: Outcome) -> usize {
+fn index(o: DecisionOutcome) -> usize {
     match o {
-        Outcome::Approve => 0,
-        Outcome::Refer => 1,
-        Outcome::Decline => 2,
+        DecisionOutcome::Approve => 0,
+        DecisionOutcome::Refer => 1,
+        DecisionOutcome::Decline => 2,
     }
 }
 

@@ -13,14 +13,14 @@ use crate::features::Features;
 use crate::limits::{DebtCapacityInputs, Limit, LimitParams, size_limit};
 use crate::model::{DefaultRatingModel, MarketData, RatingModel, ReasonCode};
 use crate::plan::{FinancingPlan, PlanInputs, PlanParams, SectorPosition, plan};
-use crate::policy::{Facts, Policy, PolicyHit, Severity};
+use crate::policy::{Facts, LendingPolicy, PolicyHit, Severity};
 use crate::pricing::{LoanPricer, PricingConfig, Quote};
 
 /// The decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Outcome {
+pub enum DecisionOutcome {
     /// Approved automatically.
     Approve,
     /// Sent to a credit officer.
@@ -51,7 +51,7 @@ pub struct DecisionInput<'a> {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct DecisionCore {
     /// Approve, refer or decline.
-    pub outcome: Outcome,
+    pub outcome: DecisionOutcome,
     /// The model's PD.
     pub pd: f64,
     /// Grade index on the engine's master scale (0 = best).
@@ -142,7 +142,7 @@ pub struct Decision {
 impl Decision {
     /// The outcome.
     #[must_use]
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> DecisionOutcome {
         self.core.outcome
     }
 }
@@ -180,14 +180,14 @@ impl EngineConfig {
 /// The decision engine: a policy, a rating model and validated parameters.
 ///
 /// ```
-/// use finkit_lending::{Engine, Policy};
-/// let engine = Engine::with_defaults(Policy::default_policy()?)?;
+/// use finkit_lending::{Engine, LendingPolicy};
+/// let engine = Engine::with_defaults(LendingPolicy::default_policy()?)?;
 /// assert_eq!(engine.model_id(), "finkit-blend/1.1[finkit-expert-scorecard/1.0]");
 /// # Ok::<(), finkit_lending::LendingError>(())
 /// ```
 #[derive(Debug)]
 pub struct Engine<M = DefaultRatingModel> {
-    policy: Policy,
+    policy: LendingPolicy,
     model: M,
     pricer: LoanPricer,
     config: EngineConfig,
@@ -199,7 +199,7 @@ impl Engine<DefaultRatingModel> {
     /// # Errors
     ///
     /// As [`Engine::new`].
-    pub fn with_defaults(policy: Policy) -> Result<Self, LendingError> {
+    pub fn with_defaults(policy: LendingPolicy) -> Result<Self, LendingError> {
         Engine::new(policy, DefaultRatingModel::default(), EngineConfig::new())
     }
 }
@@ -210,7 +210,11 @@ impl<M: RatingModel> Engine<M> {
     /// # Errors
     ///
     /// [`LendingError::InvalidParameter`] or [`LendingError::Risk`] for a bad parameter.
-    pub fn new(policy: Policy, model: M, config: EngineConfig) -> Result<Self, LendingError> {
+    pub fn new(
+        policy: LendingPolicy,
+        model: M,
+        config: EngineConfig,
+    ) -> Result<Self, LendingError> {
         config.limits.validate()?;
         config.plan.validate()?;
         crate::error::check_range(
@@ -236,7 +240,7 @@ impl<M: RatingModel> Engine<M> {
     }
     /// The policy.
     #[must_use]
-    pub fn policy(&self) -> &Policy {
+    pub fn policy(&self) -> &LendingPolicy {
         &self.policy
     }
     /// The configuration.
@@ -331,12 +335,12 @@ impl<M: RatingModel> Engine<M> {
         let rules = self.policy.rules();
         let worst = scratch.hits.iter().filter_map(|h| rules.get(h.rule)).map(|r| r.severity).max();
         let outcome = match worst {
-            Some(Severity::Decline) => Outcome::Decline,
-            Some(Severity::Refer) => Outcome::Refer,
-            None => Outcome::Approve,
+            Some(Severity::Decline) => DecisionOutcome::Decline,
+            Some(Severity::Refer) => DecisionOutcome::Refer,
+            None => DecisionOutcome::Approve,
         };
         let offered_amount =
-            if outcome == Outcome::Decline { 0.0 } else { amount.min(limit.amount) };
+            if outcome == DecisionOutcome::Decline { 0.0 } else { amount.min(limit.amount) };
         Ok(DecisionCore { outcome, pd, grade, lgd, quote, limit, offered_amount, features })
     }
 
@@ -443,6 +447,7 @@ fn describe_reason(r: &ReasonCode) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "pool")]
     #[test]
     fn synthetic_scale_through_the_credit_master_scale() {
         // The pool's 10-grade synthetic scale (upper bounds, upper-inclusive) as a credit

@@ -77,7 +77,7 @@ pub fn portfolio_impact(
     let marginal_raroc = pricer.raroc_of_rate(&risk, loan.rate)?;
     let marginal_expected_loss = loan.pd * loan.lgd * loan.ead;
     let marginal_capital = one.k * loan.ead;
-    let pos = crate::pool::sector_position(book, &loan.sector);
+    let pos = crate::plan::sector_position(book, &loan.sector);
     let share = |s: f64, t: f64| if t > 0.0 { s / t } else { 0.0 };
     Ok(PortfolioImpact {
         expected_loss_before: before.total_expected_loss,

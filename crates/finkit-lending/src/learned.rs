@@ -23,10 +23,13 @@
 //! [`Fit`]; any other `Fit` whose model is a [`PdModel`] (a boosted model) plugs into
 //! [`develop`] the same way.
 
-use finkit_credit::monitoring::{MonitoringParams, OutcomeMonitoring, outcome_tests};
+#[cfg(feature = "pool")]
+use finkit_credit::monitoring::outcome_tests;
+use finkit_credit::monitoring::{MonitoringParams, OutcomeMonitoring};
 use finkit_credit::pipeline::{ScorecardParams, ScorecardPipeline};
 use finkit_credit::scorecard::{OddsDirection, ScalingParams, Scorecard};
-use finkit_credit::{CreditError, Fit, LogisticParams, PdModel, Record};
+use finkit_credit::{CreditError, FeatureRecord, Fit, LogisticParams, PdModel};
+#[cfg(feature = "pool")]
 use finkit_pool::dataset::PointInTimeDataset;
 use finkit_schema::{Dataset, Probability};
 use ndarray::Array1;
@@ -49,8 +52,11 @@ pub const STRAIGHT_THROUGH_POLICY_TOML: &str = include_str!("../policy/straight_
 /// # Errors
 ///
 /// None in practice: the file is compiled in and tested.
-pub fn straight_through_policy() -> Result<crate::Policy, LendingError> {
-    crate::Policy::from_toml_str(STRAIGHT_THROUGH_POLICY_TOML, "policy/straight_through.toml")
+pub fn straight_through_policy() -> Result<crate::LendingPolicy, LendingError> {
+    crate::LendingPolicy::from_toml_str(
+        STRAIGHT_THROUGH_POLICY_TOML,
+        "policy/straight_through.toml",
+    )
 }
 
 /// The pool's scorecard: [`finkit_credit::pipeline`]'s scorecard pipeline (optimal binning,
@@ -241,7 +247,7 @@ impl<M: PdModel> PdModel for Calibrated<M> {
     fn model_id(&self) -> String {
         self.id.clone()
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let p = self.inner.pd(record)?.get();
         Ok(Probability::new(self.calibration.apply(p))?)
     }
@@ -338,6 +344,7 @@ pub fn held_out(firm: &str, share: f64) -> bool {
 ///
 /// [`LendingError::InvalidParameter`] for a validation share outside (0, 1) or a split that
 /// leaves either part without both classes, and the fit's and metrics' errors.
+#[cfg(feature = "pool")]
 pub fn develop<F>(
     fitter: &F,
     set: &PointInTimeDataset,
@@ -457,15 +464,15 @@ impl PoolRatingModel {
     /// # Errors
     ///
     /// None in practice: both policies are compiled in and tested.
-    pub fn default_policy(&self) -> Result<crate::Policy, LendingError> {
+    pub fn default_policy(&self) -> Result<crate::LendingPolicy, LendingError> {
         match self {
             PoolRatingModel::Learned(_) => straight_through_policy(),
-            PoolRatingModel::ExpertFallback(_) => crate::Policy::default_policy(),
+            PoolRatingModel::ExpertFallback(_) => crate::LendingPolicy::default_policy(),
         }
     }
 }
 
-#[cfg(feature = "serde")]
+#[cfg(all(feature = "serde", feature = "pool"))]
 mod stored {
     use finkit_pool::models::{NewModel, StoredModel};
     use finkit_pool::{Principal, SqlitePool};
@@ -609,7 +616,7 @@ mod stored {
     pub fn engine_for_pool(
         pool: &SqlitePool,
         who: &Principal,
-        policy: Option<crate::Policy>,
+        policy: Option<crate::LendingPolicy>,
     ) -> Result<crate::Engine<PoolRatingModel>, LendingError> {
         let model = rating_model_for_pool(pool, who)?;
         let policy = match policy {
@@ -620,7 +627,7 @@ mod stored {
     }
 }
 
-#[cfg(feature = "serde")]
+#[cfg(all(feature = "serde", feature = "pool"))]
 pub use stored::{
     LoadedScorecard, decode, engine_for_pool, load_latest, rating_model_for_pool, save_scorecard,
 };
@@ -646,6 +653,7 @@ mod tests {
         assert_eq!(held_out("F17", 0.3), held_out("F17", 0.3));
     }
 
+    #[cfg(feature = "pool")]
     #[test]
     fn pool_features_are_the_lending_features() {
         let lending: Vec<&str> =

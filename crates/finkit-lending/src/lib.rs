@@ -19,7 +19,7 @@
 //! # Example
 //!
 //! ```
-//! use finkit_lending::{DecisionInput, Engine, Outcome, Policy};
+//! use finkit_lending::{DecisionInput, Engine, DecisionOutcome, LendingPolicy};
 //! use finkit_lending::schema::chrono::NaiveDate;
 //! use finkit_lending::schema::*;
 //!
@@ -47,12 +47,12 @@
 //!     guarantees: vec![],
 //! };
 //!
-//! let engine = Engine::with_defaults(Policy::default_policy()?)?;
+//! let engine = Engine::with_defaults(LendingPolicy::default_policy()?)?;
 //! let decision = engine.decide(&DecisionInput {
 //!     application: &application, firm: &firm, statements: &[statement],
 //!     market: None, on_watch_list: false, sector: None,
 //! })?;
-//! assert_eq!(decision.outcome(), Outcome::Approve);
+//! assert_eq!(decision.outcome(), DecisionOutcome::Approve);
 //! assert!(decision.core.quote.rate() > 0.03);
 //! assert_eq!(decision.audit.policy_version, "2025.1");
 //! # Ok::<(), finkit_lending::LendingError>(())
@@ -72,6 +72,10 @@
 //!
 //! - `serde` (default): `Serialize` / `Deserialize` on decisions, quotes, limits, plans and
 //!   audit records. Policy files are read with serde whether or not the feature is on.
+//! - `pool` (default): the data-pool adapter, [`pool`] (an application's inputs and the loan
+//!   book from any `finkit_pool::PoolRead`), and the pool side of [`learned`] (`develop` on a
+//!   point-in-time dataset, models stored in the pool). Without it neither finkit-pool nor
+//!   SQLite is compiled; decisions, pricing, limits and plans work on values the caller builds.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
@@ -86,14 +90,31 @@ pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod policy;
+#[cfg(feature = "pool")]
 pub mod pool;
 pub mod pricing;
 
-pub use decision::{Decision, DecisionCore, DecisionInput, Engine, EngineConfig, Outcome, Scratch};
+pub use decision::{
+    Decision, DecisionCore, DecisionInput, DecisionOutcome, Engine, EngineConfig, Scratch,
+};
 pub use error::LendingError;
 pub use finkit_credit::master_scale::MasterScale;
 pub use finkit_schema as schema;
-pub use policy::{Facts, Policy, PolicyHit, Rule, RuleKind, Severity};
+pub use policy::{Facts, LendingPolicy, PolicyHit, Rule, RuleKind, Severity};
+
+/// The former name of [`LendingPolicy`], kept for one release.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `LendingPolicy` (finkit_pool::Policy is the pool's access policy)"
+)]
+pub type Policy = LendingPolicy;
+
+/// The former name of [`DecisionOutcome`], kept for one release.
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed to `DecisionOutcome` (finkit_pool::Outcome is an audit outcome)"
+)]
+pub type Outcome = DecisionOutcome;
 
 // The README's examples are compiled and run as doctests.
 #[cfg(doctest)]

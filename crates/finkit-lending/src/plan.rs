@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use finkit_schema::{CollateralKind, LoanApplication, Product};
+use finkit_schema::{CollateralKind, LoanApplication, Portfolio, Product};
 
 use crate::LendingError;
 use crate::error::check_range;
@@ -260,6 +260,20 @@ pub struct SectorPosition {
     pub sector_ead: f64,
     /// Total EAD of the book.
     pub total_ead: f64,
+}
+
+/// The book's EAD in `sector` and in total.
+#[must_use]
+pub fn sector_position(book: &Portfolio, sector: &str) -> SectorPosition {
+    let ead = book.ead();
+    let sector_ead = book
+        .sectors()
+        .iter()
+        .zip(ead.iter())
+        .filter(|(s, _)| s.as_str() == sector)
+        .map(|(_, e)| *e)
+        .sum();
+    SectorPosition { sector_ead, total_ead: book.total_ead() }
 }
 
 impl SectorPosition {

@@ -146,12 +146,12 @@ pub(crate) fn format_number(kind: RuleKind, value: f64) -> String {
     }
 }
 
-/// A rule that fired, with the observed value (an index into [`Policy::rules`], no allocation).
+/// A rule that fired, with the observed value (an index into [`LendingPolicy::rules`], no allocation).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct PolicyHit {
-    /// Index of the rule in [`Policy::rules`].
+    /// Index of the rule in [`LendingPolicy::rules`].
     pub rule: usize,
     /// What was observed (years, leverage, days, amount, PD, limit; 0 for flags).
     pub observed: f64,
@@ -184,19 +184,19 @@ pub struct Facts<'a> {
 /// A validated set of rules with its id and version.
 ///
 /// ```
-/// use finkit_lending::{Policy, Severity};
-/// let policy = Policy::default_policy()?;
+/// use finkit_lending::{LendingPolicy, Severity};
+/// let policy = LendingPolicy::default_policy()?;
 /// assert_eq!(policy.id(), "finkit-default");
 /// assert!(policy.rules().iter().any(|r| r.severity == Severity::Decline));
 ///
 /// let bad = "[policy]\nid = \"p\"\nversion = \"1\"\n\n[[rules]]\nid = \"A\"\nkind = \"max_pd\"\nseverity = \"refer\"\nthreshold = 1.5\nmessage = \"PD too high\"\n";
-/// let err = Policy::from_toml_str(bad, "bad.toml").unwrap_err();
+/// let err = LendingPolicy::from_toml_str(bad, "bad.toml").unwrap_err();
 /// assert_eq!(err.to_string(), "bad.toml: line 9: rule \"A\": bad threshold 1.5: must be in (0, 1)");
 /// # Ok::<(), finkit_lending::LendingError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Policy {
+pub struct LendingPolicy {
     id: String,
     version: String,
     description: String,
@@ -244,7 +244,7 @@ fn span_line(text: &str, span: Range<usize>) -> usize {
     line_of(text, span.start)
 }
 
-impl Policy {
+impl LendingPolicy {
     /// Parses and validates a policy from TOML text; `file` names the source in errors.
     ///
     /// # Errors
@@ -252,7 +252,7 @@ impl Policy {
     /// [`LendingError::PolicySyntax`], [`LendingError::PolicyUnknownField`],
     /// [`LendingError::PolicyBadThreshold`], [`LendingError::PolicyDuplicateRule`] or
     /// [`LendingError::PolicyInvalid`], each naming the line.
-    pub fn from_toml_str(text: &str, file: &str) -> Result<Policy, LendingError> {
+    pub fn from_toml_str(text: &str, file: &str) -> Result<LendingPolicy, LendingError> {
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(0, |s| span_line(text, s));
             let message = e.message().trim().to_owned();
@@ -380,7 +380,7 @@ impl Policy {
                 message: "the policy has no rules".into(),
             });
         }
-        Ok(Policy {
+        Ok(LendingPolicy {
             id: raw.policy.id.into_inner(),
             version: raw.policy.version.into_inner(),
             description: raw.policy.description,
@@ -393,14 +393,14 @@ impl Policy {
     /// # Errors
     ///
     /// [`LendingError::PolicyIo`] when the file cannot be read, otherwise as
-    /// [`Policy::from_toml_str`].
-    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, LendingError> {
+    /// [`LendingPolicy::from_toml_str`].
+    pub fn from_file(path: impl AsRef<Path>) -> Result<LendingPolicy, LendingError> {
         let path = path.as_ref();
         let name = path.display().to_string();
         // Bounded (a policy is small; `/dev/zero` must not fill memory), BOM and CRLF normalised.
         let text = finkit_schema::limits::read_document(path)
             .map_err(|source| LendingError::PolicyIo { file: name.clone(), source })?;
-        Policy::from_toml_str(&text, &name)
+        LendingPolicy::from_toml_str(&text, &name)
     }
 
     /// The default policy shipped in the crate ([`DEFAULT_POLICY_TOML`]).
@@ -408,8 +408,8 @@ impl Policy {
     /// # Errors
     ///
     /// Never in a released crate (a unit test loads it); typed as fallible because it parses.
-    pub fn default_policy() -> Result<Policy, LendingError> {
-        Policy::from_toml_str(DEFAULT_POLICY_TOML, "policy/default.toml")
+    pub fn default_policy() -> Result<LendingPolicy, LendingError> {
+        LendingPolicy::from_toml_str(DEFAULT_POLICY_TOML, "policy/default.toml")
     }
 
     /// The policy's id.
@@ -517,7 +517,7 @@ mod tests {
 
     #[test]
     fn default_policy_loads_and_a_clean_case_passes() {
-        let p = Policy::default_policy().unwrap();
+        let p = LendingPolicy::default_policy().unwrap();
         assert_eq!(p.version(), "2025.1");
         let mut hits = Vec::new();
         p.evaluate(&facts(), &mut hits);
@@ -526,7 +526,7 @@ mod tests {
 
     #[test]
     fn each_kind_fires() {
-        let p = Policy::default_policy().unwrap();
+        let p = LendingPolicy::default_policy().unwrap();
         let mut hits = Vec::new();
         let f = Facts {
             years_in_business: 1,

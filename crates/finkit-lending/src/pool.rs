@@ -9,6 +9,7 @@ use crate::LendingError;
 use crate::decision::DecisionInput;
 use crate::model::MarketData;
 use crate::plan::SectorPosition;
+pub use crate::plan::sector_position;
 
 /// How far back a credit event puts a firm on the watch list (days).
 pub const WATCH_LIST_LOOKBACK_DAYS: u64 = 365;
@@ -45,20 +46,6 @@ impl LoadedApplication {
             sector: self.sector,
         }
     }
-}
-
-/// The book's EAD in `sector` and in total.
-#[must_use]
-pub fn sector_position(book: &Portfolio, sector: &str) -> SectorPosition {
-    let ead = book.ead();
-    let sector_ead = book
-        .sectors()
-        .iter()
-        .zip(ead.iter())
-        .filter(|(s, _)| s.as_str() == sector)
-        .map(|(_, e)| *e)
-        .sum();
-    SectorPosition { sector_ead, total_ead: book.total_ead() }
 }
 
 /// Reads the loan book for the sector concentration limit: an empty book when the pool holds no

@@ -47,7 +47,7 @@ impl Default for PricingConfig {
                 capital_return_rate: 0.03,
                 margin: 0.0025,
             },
-            irb: IrbOptions::new(PdFloor::Basel3, false, 0.999, true).unwrap_or_default(),
+            irb: IrbOptions::params().pd_floor(PdFloor::Basel3).build().unwrap_or_default(),
         }
     }
 }

@@ -860,7 +860,7 @@ impl Layout {
                 ],
                 optional: &["certification_date", "contact_name", "contact_email", "contact_phone"],
             },
-            EntityKind::Statements => Layout { required: &STATEMENT_COLUMNS, optional: &[] },
+            EntityKind::Statements => Layout { required: &STATEMENT_FIELDS, optional: &[] },
             EntityKind::Applications => Layout {
                 required: &[
                     "id",
@@ -1112,7 +1112,7 @@ fn parse_statement(c: &mut Cells<'_>) -> Option<FinancialStatement> {
 }
 
 /// The CSV columns of a statement: five key columns, then the amounts.
-const STATEMENT_COLUMNS: [&str; 22] = [
+const STATEMENT_FIELDS: [&str; 22] = [
     "firm_id",
     "period_end",
     "available_at",
@@ -1138,7 +1138,7 @@ const STATEMENT_COLUMNS: [&str; 22] = [
 ];
 
 /// The amount columns of a statement, in [`FinancialStatement`] declaration order.
-pub(crate) const STATEMENT_AMOUNTS: &[&str] = STATEMENT_COLUMNS.split_at(5).1;
+pub(crate) const STATEMENT_AMOUNTS: &[&str] = STATEMENT_FIELDS.split_at(5).1;
 
 fn parse_application(c: &mut Cells<'_>) -> Option<LoanApplication> {
     let id = c.req("id", parsed::<ApplicationId>);

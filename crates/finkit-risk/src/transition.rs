@@ -407,6 +407,51 @@ pub enum GeneratorMethod {
     Jlt,
 }
 
+impl GeneratorMethod {
+    /// The methods without parameters and their one spelling each (the CLI's `--generator`
+    /// values); [`GeneratorMethod::LogSeries`] is spelled `log-series:TERMS`.
+    pub const NAMED: [(GeneratorMethod, &'static str); 2] =
+        [(GeneratorMethod::Logm, "logm"), (GeneratorMethod::Jlt, "jlt")];
+}
+
+/// `logm`, `jlt` ([`GeneratorMethod::NAMED`]) or `log-series:TERMS` with at least one term.
+///
+/// ```
+/// use finkit_risk::transition::GeneratorMethod;
+/// assert_eq!("jlt".parse::<GeneratorMethod>()?, GeneratorMethod::Jlt);
+/// let series = "log-series:12".parse::<GeneratorMethod>()?;
+/// assert_eq!(series, GeneratorMethod::LogSeries { terms: 12 });
+/// assert_eq!(series.to_string(), "log-series:12");
+/// assert!("log-series:0".parse::<GeneratorMethod>().is_err());
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
+impl std::str::FromStr for GeneratorMethod {
+    type Err = RiskError;
+    fn from_str(text: &str) -> Result<Self, RiskError> {
+        if let Some((method, _)) = GeneratorMethod::NAMED.iter().find(|(_, s)| *s == text) {
+            return Ok(*method);
+        }
+        match text.strip_prefix("log-series:").map(str::parse::<u32>) {
+            Some(Ok(terms)) if terms >= 1 => Ok(GeneratorMethod::LogSeries { terms }),
+            _ => Err(RiskError::InvalidParameter {
+                name: "generator method",
+                value: text.to_owned(),
+                reason: "must be logm, jlt or log-series:TERMS with TERMS >= 1",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for GeneratorMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self, GeneratorMethod::NAMED.iter().find(|(m, _)| m == self)) {
+            (_, Some((_, s))) => f.write_str(s),
+            (GeneratorMethod::LogSeries { terms }, None) => write!(f, "log-series:{terms}"),
+            (method, None) => write!(f, "{method:?}"),
+        }
+    }
+}
+
 /// A continuous-time generator (intensity matrix) estimated from a [`TransitionMatrix`].
 ///
 /// It is not necessarily *valid* (non-negative off-diagonals, rows summing to 0): the matrix
@@ -713,6 +758,18 @@ fn jlt(p: &DMatrix<f64>) -> Result<DMatrix<f64>, RiskError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generator_method_spellings_round_trip() {
+        for m in
+            [GeneratorMethod::Logm, GeneratorMethod::Jlt, GeneratorMethod::LogSeries { terms: 7 }]
+        {
+            assert_eq!(m.to_string().parse::<GeneratorMethod>().unwrap(), m);
+        }
+        for bad in ["Logm", "log-series:", "log-series:-1", "log-series:0", ""] {
+            assert!(bad.parse::<GeneratorMethod>().is_err(), "{bad}");
+        }
+    }
     use ndarray::array;
 
     fn small() -> TransitionMatrix {

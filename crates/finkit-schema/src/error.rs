@@ -72,6 +72,16 @@ pub enum SchemaError {
         #[source]
         source: std::io::Error,
     },
+    /// A text is not one of an option enum's spellings (see [`crate::Spelled`]).
+    #[error("unknown {what} {value:?}, expected one of: {expected}")]
+    UnknownOption {
+        /// What the option is (`"monotonic trend"`).
+        what: &'static str,
+        /// The rejected text.
+        value: String,
+        /// Every accepted spelling, comma-separated.
+        expected: String,
+    },
     /// An Arrow column is missing, has an unsupported type or holds a bad value (feature
     /// `arrow`).
     #[error("arrow column {column:?}: {message}")]

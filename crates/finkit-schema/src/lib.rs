@@ -65,6 +65,7 @@ pub mod limits;
 pub mod notebook;
 mod portfolio;
 mod ratios;
+mod spelling;
 mod validate;
 mod value;
 
@@ -82,6 +83,7 @@ pub use error::SchemaError;
 pub use id::{ApplicationId, FirmId, InstrumentId, LoanId, MAX_ID_LEN};
 pub use portfolio::{Portfolio, PortfolioColumns};
 pub use ratios::FinancialRatios;
+pub use spelling::{Spelled, check_spellings};
 pub use validate::{Validate, Violation};
 pub use value::{Amount, Lgd, Maturity, Probability, Rate, Unit};
 

@@ -152,6 +152,16 @@ pub enum MonotonicTrend {
     None,
 }
 
+// The spellings are the CLI's `--monotonic` values (a contract).
+finkit_schema::spelled_enum!(MonotonicTrend, "monotonic trend", [
+    MonotonicTrend::Auto => "auto",
+    MonotonicTrend::Ascending => "ascending",
+    MonotonicTrend::Descending => "descending",
+    MonotonicTrend::Peak => "peak",
+    MonotonicTrend::Valley => "valley",
+    MonotonicTrend::None => "none",
+]);
+
 /// How a numeric variable is cut into pre-bins before the optimal merge.
 ///
 /// The number of pre-bins is [`BinningParams::prebins`] in both cases (at most that many).
@@ -173,6 +183,12 @@ pub enum PreBinning {
     #[default]
     Cart,
 }
+
+// The spellings are the CLI's `--prebinning` values (a contract).
+finkit_schema::spelled_enum!(PreBinning, "pre-binning method", [
+    PreBinning::Cart => "cart",
+    PreBinning::Quantile => "quantile",
+]);
 
 /// Where a value with no trained bin goes at scoring time: an unseen category, or a missing or
 /// special value when no training row had one.
@@ -393,11 +409,27 @@ impl BinningParams {
     }
 }
 
-/// Validated binning parameters, ready to fit.
+/// Validated binning parameters, ready to fit; deserialising runs [`BinningParams::build`].
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawOptimalBinning"))]
 pub struct OptimalBinning {
     params: BinningParams,
+}
+
+/// The serialised form of [`OptimalBinning`], validated when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawOptimalBinning {
+    params: BinningParams,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawOptimalBinning> for OptimalBinning {
+    type Error = CreditError;
+    fn try_from(raw: RawOptimalBinning) -> Result<Self, CreditError> {
+        raw.params.build()
+    }
 }
 
 /// The target as event flags, after validation.
@@ -881,6 +913,29 @@ fn prefer(a: &Partition, b: &Partition) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn validated_params_are_validated_when_read() {
+        // OptimalBinning used to deserialise without BinningParams::build's checks.
+        let good = BinningParams::new().build().unwrap();
+        let json = serde_json::to_value(&good).unwrap();
+        let back: OptimalBinning = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, good);
+        let mut bad = json;
+        bad["params"]["min_bin_share"] = serde_json::json!(0.9);
+        assert!(serde_json::from_value::<OptimalBinning>(bad).is_err());
+    }
+
+    #[test]
+    fn option_spellings_round_trip() {
+        finkit_schema::check_spellings::<MonotonicTrend>().unwrap();
+        finkit_schema::check_spellings::<PreBinning>().unwrap();
+        assert_eq!("peak".parse::<MonotonicTrend>().unwrap(), MonotonicTrend::Peak);
+        assert_eq!(PreBinning::Cart.to_string(), "cart");
+        let err = "tree".parse::<PreBinning>().unwrap_err().to_string();
+        assert!(err.contains("\"tree\"") && err.contains("cart, quantile"), "{err}");
+    }
     use ndarray::{Array1, array};
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use finkit_credit::boosting::{BoostingParams, Monotone};
-//! use finkit_credit::{Fit, PdModel, Record};
+//! use finkit_credit::{Fit, PdModel, FeatureRecord};
 //! use finkit_schema::{Column, Dataset};
 //! use ndarray::Array1;
 //!
@@ -18,8 +18,8 @@
 //!     .monotone(Monotone::Auto)
 //!     .build()?
 //!     .fit(&data)?;
-//! let low = model.pd(&Record::new().with_number("leverage", 0.2))?;
-//! let high = model.pd(&Record::new().with_number("leverage", 0.9))?;
+//! let low = model.pd(&FeatureRecord::new().with_number("leverage", 0.2))?;
+//! let high = model.pd(&FeatureRecord::new().with_number("leverage", 0.9))?;
 //! assert!(high.get() > low.get());
 //! // Contributions sum to the margin; the last entry is the bias.
 //! let phi = model.contributions(&[0.9])?;

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::fastshap::LeafTables;
 use super::shap::{ShapScratch, tree_shap};
 use super::tree::Tree;
-use crate::{CreditError, PdModel, Record, Value};
+use crate::{CreditError, FeatureRecord, PdModel, Value};
 
 /// Where a model's trees came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -568,13 +568,13 @@ impl BoostedModel {
         Ok((margin, logistic(margin), self.reasons_of(&phi)))
     }
 
-    /// The model's row for a [`Record`]: each feature's number, NaN when missing.
+    /// The model's row for a [`FeatureRecord`]: each feature's number, NaN when missing.
     ///
     /// # Errors
     ///
     /// [`CreditError::MissingVariable`] when the record lacks a feature and
     /// [`CreditError::UnusableColumn`] when it holds a category.
-    pub fn row_of(&self, record: &Record) -> Result<Vec<f64>, CreditError> {
+    pub fn row_of(&self, record: &FeatureRecord) -> Result<Vec<f64>, CreditError> {
         self.features
             .iter()
             .map(|name| match record.get(name) {
@@ -626,7 +626,7 @@ impl PdModel for BoostedModel {
         }
     }
 
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let m = self.margin(&self.row_of(record)?)?;
         Ok(Probability::new(logistic(m))?)
     }

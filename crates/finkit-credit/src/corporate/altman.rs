@@ -4,7 +4,7 @@
 use finkit_schema::{FinancialRatios, Probability};
 
 use super::{finite, positive};
-use crate::{CreditError, PdModel, Record};
+use crate::{CreditError, FeatureRecord, PdModel};
 
 /// Which Altman model.
 ///
@@ -260,7 +260,7 @@ impl ZonePd {
 
 /// An Altman model as a [`PdModel`]: the zone of the score, mapped to a PD by [`ZonePd`].
 ///
-/// It reads from a [`Record`] the [`FinancialRatios`] field names `working_capital_to_assets`,
+/// It reads from a [`FeatureRecord`] the [`FinancialRatios`] field names `working_capital_to_assets`,
 /// `retained_earnings_to_assets`, `ebit_to_assets`, `sales_to_assets` (not for Z″) and X4 from
 /// `market_equity_to_liabilities` (1968 model) or `book_equity_to_liabilities` (others).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -278,7 +278,7 @@ impl AltmanModel {
     /// # Errors
     ///
     /// [`CreditError::MissingVariable`] for a ratio the variant needs.
-    pub fn ratios(&self, record: &Record) -> Result<AltmanRatios, CreditError> {
+    pub fn ratios(&self, record: &FeatureRecord) -> Result<AltmanRatios, CreditError> {
         let x4 = if self.variant.uses_market_equity() {
             "market_equity_to_liabilities"
         } else {
@@ -298,7 +298,7 @@ impl PdModel for AltmanModel {
     fn model_id(&self) -> String {
         format!("finkit-credit/altman/{:?}/v1", self.variant)
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let score = self.ratios(record)?.score(self.variant)?;
         Ok(Probability::new(self.zone_pd.pd(score.zone))?)
     }
@@ -328,6 +328,6 @@ mod tests {
         assert!(AltmanRatios::from_amounts(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0).is_err());
         assert!(AltmanRatios::from_amounts(f64::NAN, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0).is_err());
         assert!(ZonePd::new(0.2, 0.1, 0.3).is_err());
-        assert!(AltmanModel::default().pd(&Record::new()).is_err());
+        assert!(AltmanModel::default().pd(&FeatureRecord::new()).is_err());
     }
 }

@@ -1,29 +1,71 @@
 //! The Merton (1974) structural model solved for the unobserved asset value and asset
 //! volatility, and the KMV-style default point.
 
-use finkit_schema::Probability;
+use finkit_schema::{Maturity, Probability, Rate};
 
 use super::{finite, positive};
-use crate::{CreditError, PdModel, Record};
+use crate::{CreditError, FeatureRecord, PdModel};
 use finkit_numerics::normal::{cdf as norm_cdf, pdf as norm_pdf};
 
-/// Inputs of the Merton model, validated.
+/// Inputs of the Merton model, validated by [`MertonInputs::new`] / [`MertonInputs::kmv`];
+/// deserialisation runs the same checks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawMertonInputs"))]
 pub struct MertonInputs {
-    /// Market value of equity E (> 0).
-    pub equity_value: f64,
-    /// Annualised equity volatility σ_E (> 0).
-    pub equity_volatility: f64,
-    /// Default point D (> 0): the face value of debt due at the horizon, or the KMV point.
-    pub default_point: f64,
-    /// Continuously compounded risk-free rate r.
-    pub rate: f64,
-    /// Horizon T in years (> 0).
-    pub horizon: f64,
+    equity_value: f64,
+    equity_volatility: f64,
+    default_point: f64,
+    rate: f64,
+    horizon: f64,
+}
+
+/// The serialised form of [`MertonInputs`], validated when read.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawMertonInputs {
+    equity_value: f64,
+    equity_volatility: f64,
+    default_point: f64,
+    rate: f64,
+    horizon: f64,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawMertonInputs> for MertonInputs {
+    type Error = CreditError;
+    fn try_from(r: RawMertonInputs) -> Result<Self, CreditError> {
+        MertonInputs::new(r.equity_value, r.equity_volatility, r.default_point, r.rate, r.horizon)
+    }
 }
 
 impl MertonInputs {
+    /// Market value of equity E (> 0).
+    #[must_use]
+    pub fn equity_value(&self) -> f64 {
+        self.equity_value
+    }
+    /// Annualised equity volatility σ_E (> 0).
+    #[must_use]
+    pub fn equity_volatility(&self) -> f64 {
+        self.equity_volatility
+    }
+    /// Default point D (> 0): the face value of debt due at the horizon, or the KMV point.
+    #[must_use]
+    pub fn default_point(&self) -> f64 {
+        self.default_point
+    }
+    /// Continuously compounded risk-free rate r.
+    #[must_use]
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+    /// Horizon T in years (> 0).
+    #[must_use]
+    pub fn horizon(&self) -> f64 {
+        self.horizon
+    }
+
     /// Validated inputs, with the default point given directly.
     ///
     /// # Errors
@@ -324,19 +366,67 @@ pub fn solve_merton(
 
 /// The Merton model as a [`PdModel`].
 ///
-/// It reads `equity_value` and `equity_volatility` from the [`Record`], and the default point
-/// from `debt` or, with `kmv = true`, from `short_term_debt` and `long_term_debt`.
+/// It reads `equity_value` and `equity_volatility` from the [`FeatureRecord`], and the default point
+/// from `debt` or, with [`MertonModel::kmv`], from `short_term_debt` and `long_term_debt`.
+/// The rate and horizon are schema newtypes, so a model always holds valid parameters, whether
+/// built in code or deserialised.
+///
+/// ```
+/// use finkit_credit::corporate::MertonModel;
+/// use finkit_schema::{Maturity, Rate};
+/// let model = MertonModel::new(Rate::new(0.05)?, Maturity::new(1.0)?).kmv();
+/// assert!(model.is_kmv());
+/// assert_eq!(model.horizon().get(), 1.0);
+/// # Ok::<(), finkit_schema::SchemaError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MertonModel {
-    /// Risk-free rate r.
-    pub rate: f64,
-    /// Horizon T in years.
-    pub horizon: f64,
-    /// Use the KMV default point (short-term debt + ½ long-term debt).
-    pub kmv: bool,
-    /// Solver and drift options.
-    pub options: MertonOptions,
+    rate: Rate,
+    horizon: Maturity,
+    kmv: bool,
+    options: MertonOptions,
+}
+
+impl MertonModel {
+    /// The model with risk-free rate `rate` (continuously compounded) and horizon `horizon`,
+    /// the default point read from `debt`, and the default solver options.
+    #[must_use]
+    pub fn new(rate: Rate, horizon: Maturity) -> Self {
+        MertonModel { rate, horizon, kmv: false, options: MertonOptions::default() }
+    }
+    /// Uses the KMV default point (short-term debt + ½ long-term debt) instead of `debt`.
+    #[must_use]
+    pub fn kmv(mut self) -> Self {
+        self.kmv = true;
+        self
+    }
+    /// Sets the solver and drift options.
+    #[must_use]
+    pub fn with_options(mut self, options: MertonOptions) -> Self {
+        self.options = options;
+        self
+    }
+    /// The risk-free rate r.
+    #[must_use]
+    pub fn rate(&self) -> Rate {
+        self.rate
+    }
+    /// The horizon T in years.
+    #[must_use]
+    pub fn horizon(&self) -> Maturity {
+        self.horizon
+    }
+    /// Whether the KMV default point is used.
+    #[must_use]
+    pub fn is_kmv(&self) -> bool {
+        self.kmv
+    }
+    /// The solver and drift options.
+    #[must_use]
+    pub fn options(&self) -> &MertonOptions {
+        &self.options
+    }
 }
 
 impl PdModel for MertonModel {
@@ -348,7 +438,7 @@ impl PdModel for MertonModel {
             self.horizon
         )
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let e = record.number("equity_value")?;
         let se = record.number("equity_volatility")?;
         let inputs = if self.kmv {
@@ -357,11 +447,11 @@ impl PdModel for MertonModel {
                 se,
                 record.number("short_term_debt")?,
                 record.number("long_term_debt")?,
-                self.rate,
-                self.horizon,
+                self.rate.get(),
+                self.horizon.get(),
             )?
         } else {
-            MertonInputs::new(e, se, record.number("debt")?, self.rate, self.horizon)?
+            MertonInputs::new(e, se, record.number("debt")?, self.rate.get(), self.horizon.get())?
         };
         Ok(Probability::new(solve_merton(&inputs, &self.options)?.pd)?)
     }
@@ -384,6 +474,20 @@ mod tests {
         assert_eq!(b.method, MertonMethod::Bisection);
         assert!((a.asset_value - b.asset_value).abs() < 1e-12 * a.asset_value);
         assert!((a.asset_volatility - b.asset_volatility).abs() < 1e-10 * a.asset_volatility);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn inputs_are_validated_when_read() {
+        // The fields used to be public and deserialised unchecked (a zero default point
+        // reached the solver); now a bad file is a typed error at load.
+        let good = MertonInputs::new(3.0, 0.8, 10.0, 0.05, 1.0).unwrap();
+        let json = serde_json::to_value(good).unwrap();
+        assert_eq!(serde_json::from_value::<MertonInputs>(json.clone()).unwrap(), good);
+        let mut bad = json;
+        bad["default_point"] = serde_json::json!(0.0);
+        assert!(serde_json::from_value::<MertonInputs>(bad).is_err());
+        assert_eq!(good.default_point(), 10.0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! Each model has a plain, validated input struct (built from [`finkit_schema::FinancialRatios`]
 //! or [`finkit_schema::FinancialStatement`] where the schema holds the inputs) and a
-//! [`PdModel`](crate::PdModel) wrapper that reads the same inputs from a [`Record`](crate::Record).
+//! [`PdModel`](crate::PdModel) wrapper that reads the same inputs from a [`FeatureRecord`](crate::FeatureRecord).
 //!
 //! ```
 //! use finkit_credit::corporate::{MertonInputs, solve_merton, MertonOptions};

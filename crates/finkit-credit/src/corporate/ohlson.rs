@@ -4,7 +4,7 @@ use finkit_schema::{FinancialStatement, Probability};
 
 use super::{finite, positive};
 use crate::logistic::sigmoid;
-use crate::{CreditError, PdModel, Record};
+use crate::{CreditError, FeatureRecord, PdModel};
 
 /// Inputs of the O-score, validated.
 ///
@@ -145,7 +145,7 @@ impl OhlsonInputs {
 
 /// The O-score as a [`PdModel`] (PD = logistic of O).
 ///
-/// It reads from a [`Record`]: `total_assets_millions`, `total_assets`, `total_liabilities`,
+/// It reads from a [`FeatureRecord`]: `total_assets_millions`, `total_assets`, `total_liabilities`,
 /// `working_capital`, `current_liabilities`, `current_assets`, `net_income`,
 /// `net_income_prior`, `funds_from_operations`, and uses the model's GNP price index.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -159,7 +159,7 @@ impl PdModel for OhlsonModel {
     fn model_id(&self) -> String {
         format!("finkit-credit/ohlson-o/v1[gnp_index={}]", self.gnp_price_index)
     }
-    fn pd(&self, record: &Record) -> Result<Probability, CreditError> {
+    fn pd(&self, record: &FeatureRecord) -> Result<Probability, CreditError> {
         let n = |name: &str| record.number(name);
         let inputs = OhlsonInputs::new(
             n("total_assets_millions")?,

@@ -3,7 +3,7 @@
 
 use finkit_credit::binning::{BinningParams, BinningProcessParams, FittedBinning, MonotonicTrend};
 use finkit_credit::scorecard::{OddsDirection, PointsRounding, ScalingParams, Scorecard};
-use finkit_credit::{PdModel, Record};
+use finkit_credit::{FeatureRecord, PdModel};
 use finkit_schema::{Column, Dataset};
 use ndarray::{Array1, array};
 use proptest::prelude::*;
@@ -123,7 +123,7 @@ proptest! {
                 // The card's own PD always falls as its score rises.
                 if w[1].1 > w[0].1 { prop_assert!(w[1].2 <= w[0].2); }
             }
-            let r = Record::from_dataset_row(&data, 0).unwrap();
+            let r = FeatureRecord::from_dataset_row(&data, 0).unwrap();
             prop_assert_eq!(card.score(&r).unwrap(), scores[0]);
             prop_assert!(names.len() == 2);
         }

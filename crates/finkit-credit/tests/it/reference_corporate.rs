@@ -9,7 +9,8 @@ use finkit_credit::corporate::{
     AltmanModel, AltmanRatios, AltmanVariant, MertonInputs, MertonMethod, MertonModel,
     MertonOptions, OhlsonInputs, OhlsonModel, Zone, ZonePd, solve_merton,
 };
-use finkit_credit::{CreditError, PdModel, Record};
+use finkit_credit::schema::{Maturity, Rate};
+use finkit_credit::{CreditError, FeatureRecord, PdModel};
 use serde_json::Value;
 
 fn f(v: &Value) -> f64 {
@@ -54,23 +55,41 @@ fn merton_matches_hull_example() {
 
 #[test]
 fn merton_as_pd_model_with_kmv_point() {
-    let plain =
-        MertonModel { rate: 0.05, horizon: 1.0, kmv: false, options: MertonOptions::default() };
-    let record = Record::new()
+    let plain = MertonModel::new(Rate::new(0.05).unwrap(), Maturity::new(1.0).unwrap())
+        .with_options(MertonOptions::default());
+    let record = FeatureRecord::new()
         .with_number("equity_value", 3.0)
         .with_number("equity_volatility", 0.8)
         .with_number("debt", 10.0);
     let pd = plain.pd(&record).unwrap().get();
     assert_rel("pd model", pd, 0.12697124106279656, MERTON_REL);
     // KMV: STD 6 + ½·LTD 8 = 10 gives the same default point.
-    let kmv = MertonModel { kmv: true, ..plain };
-    let record = Record::new()
+    let kmv = plain.kmv();
+    let record = FeatureRecord::new()
         .with_number("equity_value", 3.0)
         .with_number("equity_volatility", 0.8)
         .with_number("short_term_debt", 6.0)
         .with_number("long_term_debt", 8.0);
     assert_eq!(kmv.pd(&record).unwrap().get(), pd);
-    assert!(matches!(plain.pd(&Record::new()), Err(CreditError::MissingVariable(_))));
+    assert!(matches!(plain.pd(&FeatureRecord::new()), Err(CreditError::MissingVariable(_))));
+}
+
+#[test]
+fn merton_model_json_is_validated_on_load() {
+    // The fields used to be public and unchecked: a hand-edited horizon of -1 loaded and only
+    // failed (or produced a wrong PD) when scoring. Now it is a typed error at load.
+    let good = serde_json::to_string(&MertonModel::new(
+        Rate::new(0.05).unwrap(),
+        Maturity::new(1.0).unwrap(),
+    ))
+    .unwrap();
+    assert!(serde_json::from_str::<MertonModel>(&good).is_ok());
+    for (from, to) in [("\"horizon\":1.0", "\"horizon\":-1.0"), ("\"rate\":0.05", "\"rate\":-3.0")]
+    {
+        assert!(good.contains(from), "{good}");
+        let bad = good.replace(from, to);
+        assert!(serde_json::from_str::<MertonModel>(&bad).is_err(), "{bad}");
+    }
 }
 
 #[test]
@@ -116,7 +135,7 @@ fn altman_as_pd_model() {
         variant: AltmanVariant::ZDoublePrime,
         zone_pd: ZonePd::new(0.01, 0.04, 0.25).unwrap(),
     };
-    let distressed = Record::new()
+    let distressed = FeatureRecord::new()
         .with_number("working_capital_to_assets", -0.1)
         .with_number("retained_earnings_to_assets", -0.2)
         .with_number("ebit_to_assets", 0.0)
@@ -161,7 +180,7 @@ fn ohlson_matches() {
         assert_abs(what, g, w, OHLSON_ABS);
     }
     let model = OhlsonModel { gnp_price_index: 100.0 };
-    let record = Record::new()
+    let record = FeatureRecord::new()
         .with_number("total_assets_millions", 500.0)
         .with_number("total_assets", 500.0)
         .with_number("total_liabilities", 350.0)

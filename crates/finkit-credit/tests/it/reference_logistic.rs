@@ -7,7 +7,7 @@ use common::tolerance::{
     LOGIT_PARAM_ABS, LOGIT_PARAM_REL, LOGLIK_ABS, LOGLIK_NULL_STATSMODELS_ABS,
 };
 use common::{assert_abs, data_path, read_json};
-use finkit_credit::{CreditError, Fit, LogisticModel, LogisticParams, PdModel, Record};
+use finkit_credit::{CreditError, FeatureRecord, Fit, LogisticModel, LogisticParams, PdModel};
 use finkit_schema::{Column, Dataset};
 use ndarray::{Array1, Array2};
 use serde_json::Value;
@@ -118,7 +118,7 @@ fn woe_design_through_the_fit_trait_and_pd_model() {
     let batch = model.pd_batch(&data).unwrap();
     let fast = model.predict_proba(&x).unwrap();
     for row in [0, 1, 500, 999] {
-        let record = Record::from_dataset_row(&data, row).unwrap();
+        let record = FeatureRecord::from_dataset_row(&data, row).unwrap();
         let pd = model.pd(&record).unwrap().get();
         assert_abs("pd of a record", pd, fast[row], 1e-15);
         assert_eq!(batch[row], fast[row]);
@@ -219,7 +219,7 @@ fn bad_input_is_a_typed_error() {
         Err(CreditError::LengthMismatch { .. })
     ));
     assert!(matches!(model.predict_proba(&nan_x), Err(CreditError::NonFinite { row: 4, .. })));
-    assert!(matches!(model.pd(&Record::new()), Err(CreditError::MissingVariable(_))));
+    assert!(matches!(model.pd(&FeatureRecord::new()), Err(CreditError::MissingVariable(_))));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use finkit_credit::binning::{
 };
 use finkit_credit::scorecard::{OddsDirection, Scaling, ScalingParams, Scorecard};
 use finkit_credit::validation::{RiskOrder, auc};
-use finkit_credit::{CreditError, LogisticParams, PdModel, Record};
+use finkit_credit::{CreditError, FeatureRecord, LogisticParams, PdModel};
 use finkit_schema::Dataset;
 use german::{german, german_with_ids, given_process, records, strings, target};
 use serde_json::Value;
@@ -151,7 +151,7 @@ fn split_pipeline_with_reference_bins_matches_auc_and_points() {
     }
     for (i, row) in rc["rows"].as_array().unwrap().iter().enumerate() {
         assert_eq!(s.test_ids[i] as u64, row["row_id"].as_u64().unwrap());
-        let record = Record::from_dataset_row(&s.test, i).unwrap();
+        let record = FeatureRecord::from_dataset_row(&s.test, i).unwrap();
         let scored = card.score_record(&record).unwrap();
         assert_eq!(scored.score, row["score"].as_f64().unwrap(), "row {i}: score");
         for (v, _, p) in &scored.points {
@@ -217,7 +217,7 @@ fn json_round_trip_is_bit_identical_and_tampering_is_caught() {
     assert!(pa.iter().zip(&pb).all(|(x, y)| x.to_bits() == y.to_bits()));
     assert_eq!(back.model_id(), "finkit-scorecard:german");
     // The batch PD equals the per-record PD.
-    let r = Record::from_dataset_row(&data, 7).unwrap();
+    let r = FeatureRecord::from_dataset_row(&data, 7).unwrap();
     assert_eq!(card.pd(&r).unwrap().get(), pa[7]);
     let full_scores = card.score_dataset(&data).unwrap();
     let mean = full_scores.sum() / 1000.0;
@@ -267,13 +267,13 @@ fn scoring_errors_are_typed() {
     let process = given_process(&data, bins["bins"].as_array().unwrap(), &vars);
     let (b0, beta) = coefficients(&reference["logit"], &vars);
     let card = Scorecard::new(&process, b0, &beta, &reference_scaling()).unwrap();
-    let mut r = Record::from_dataset_row(&data, 0).unwrap();
+    let mut r = FeatureRecord::from_dataset_row(&data, 0).unwrap();
     assert!(card.score(&r).is_ok());
     r.insert("purpose", finkit_credit::Value::Category("space travel".into()));
     assert!(matches!(card.score(&r), Err(CreditError::Unbinnable { .. })));
     r.insert("purpose", finkit_credit::Value::Number(3.0));
     assert!(matches!(card.score(&r), Err(CreditError::UnusableColumn { .. })));
-    assert!(matches!(card.score(&Record::new()), Err(CreditError::MissingVariable(_))));
+    assert!(matches!(card.score(&FeatureRecord::new()), Err(CreditError::MissingVariable(_))));
     assert!(matches!(
         Scorecard::new(
             &process,

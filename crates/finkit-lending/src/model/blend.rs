@@ -68,12 +68,12 @@ pub fn merton_fit(
 ) -> Option<MertonFit> {
     let fin = features.financials?;
     let inputs = MertonInputs::kmv(
-        market.equity_value,
-        market.equity_volatility,
+        market.equity_value(),
+        market.equity_volatility(),
         fin.short_term_debt,
         fin.long_term_debt,
-        market.risk_free_rate,
-        market.horizon,
+        market.risk_free_rate().get(),
+        market.horizon().get(),
     )
     .ok()?;
     solve_merton(&inputs, options).ok()
@@ -484,12 +484,13 @@ mod tests {
             }),
             ..Features::default()
         };
-        let md = MarketData {
-            equity_value: 3.0,
-            equity_volatility: 0.8,
-            risk_free_rate: 0.05,
-            horizon: 1.0,
-        };
+        let md = MarketData::new(
+            3.0,
+            0.8,
+            finkit_schema::Rate::new(0.05).unwrap(),
+            finkit_schema::Maturity::new(1.0).unwrap(),
+        )
+        .unwrap();
         let fit = merton_fit(&f, &md, &MertonOptions::default()).unwrap();
         // The same example solved by scipy in the shared reference set
         // (reference/credit/corporate_models.json, `merton_hull_example.pd_risk_neutral`).

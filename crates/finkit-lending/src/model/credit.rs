@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use finkit_credit::scorecard::Scorecard;
-use finkit_credit::{PdModel, Record, Value};
+use finkit_credit::{FeatureRecord, PdModel, Value};
 use finkit_schema::Probability;
 
 use super::{MarketData, RatingModel, ReasonCode};
@@ -62,8 +62,8 @@ fn value_of(v: Option<f64>) -> Value {
 /// The record a `finkit_credit` model sees for a set of features: every
 /// [`feature_entries`] entry, undefined ones missing.
 #[must_use]
-pub fn features_record(features: &Features) -> Record {
-    let mut record = Record::new();
+pub fn features_record(features: &Features) -> FeatureRecord {
+    let mut record = FeatureRecord::new();
     for (name, v) in feature_entries(features) {
         record.insert(name, value_of(v));
     }
@@ -89,7 +89,7 @@ impl<M: PdModel> PdModelAdapter<M> {
 
     /// The record a model sees for these features ([`features_record`]).
     #[must_use]
-    pub fn record(features: &Features) -> Record {
+    pub fn record(features: &Features) -> FeatureRecord {
         features_record(features)
     }
 }
@@ -120,7 +120,7 @@ impl<M: PdModel + Send + Sync + std::fmt::Debug> RatingModel for PdModelAdapter<
 ///
 /// # Allocation
 ///
-/// Each assessment builds a [`Record`] of the card's variables and the card's
+/// Each assessment builds a [`FeatureRecord`] of the card's variables and the card's
 /// [`finkit_credit::scorecard::ScoredRecord`] (owned names and bin labels), about three small
 /// allocations per characteristic: with the six-variable test card a decision takes ≈ 0.6 µs
 /// more than with [`DefaultRatingModel`](crate::model::DefaultRatingModel) (see `docs/PERFORMANCE.md`).
@@ -156,9 +156,9 @@ impl ScorecardModel {
     }
 
     /// The record the card scores: its variables only.
-    fn record(&self, features: &Features) -> Record {
+    fn record(&self, features: &Features) -> FeatureRecord {
         let entries = feature_entries(features);
-        let mut record = Record::new();
+        let mut record = FeatureRecord::new();
         for &i in &self.inputs {
             let (name, v) = entries[i];
             record.insert(name, value_of(v));

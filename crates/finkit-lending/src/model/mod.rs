@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use finkit_schema::Probability;
+use finkit_schema::{Maturity, Probability, Rate};
 
 use crate::LendingError;
 use crate::features::Features;
@@ -31,17 +31,92 @@ pub use credit::{PdModelAdapter, ScorecardModel, feature_entries, features_recor
 pub use expert::{Characteristic, EXPERT_SCORECARD_ID, ExpertScorecard, FeatureKey};
 
 /// Market data of a listed borrower, for the Merton component.
+///
+/// Built by [`MarketData::new`], which validates every field; deserialisation goes through the
+/// same check, so a value of this type is always usable by the Merton solver.
+///
+/// ```
+/// use finkit_lending::model::MarketData;
+/// use finkit_lending::schema::{Maturity, Rate};
+/// let md = MarketData::new(3.0e6, 0.8, Rate::new(0.05)?, Maturity::new(1.0)?)?;
+/// assert_eq!(md.equity_volatility(), 0.8);
+/// assert!(MarketData::new(3.0e6, f64::NAN, Rate::new(0.05)?, Maturity::new(1.0)?).is_err());
+/// # Ok::<(), finkit_lending::LendingError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "RawMarketData"))]
 pub struct MarketData {
+    equity_value: f64,
+    equity_volatility: f64,
+    risk_free_rate: Rate,
+    horizon: Maturity,
+}
+
+/// The serialised form of [`MarketData`], validated by [`MarketData::new`] on the way in.
+#[cfg(feature = "serde")]
+#[derive(serde::Deserialize)]
+struct RawMarketData {
+    equity_value: f64,
+    equity_volatility: f64,
+    risk_free_rate: Rate,
+    horizon: Maturity,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawMarketData> for MarketData {
+    type Error = LendingError;
+    fn try_from(raw: RawMarketData) -> Result<Self, LendingError> {
+        MarketData::new(raw.equity_value, raw.equity_volatility, raw.risk_free_rate, raw.horizon)
+    }
+}
+
+impl MarketData {
+    /// Validated market data.
+    ///
+    /// * `equity_value` — market value of equity, in single units of the application currency;
+    /// * `equity_volatility` — annualised equity volatility (0.3 = 30 %);
+    /// * `risk_free_rate` — continuously compounded risk-free rate;
+    /// * `horizon` — horizon in years (1 for a one-year PD).
+    ///
+    /// # Errors
+    ///
+    /// [`LendingError::InvalidParameter`] when the equity value or volatility is not finite and
+    /// positive.
+    pub fn new(
+        equity_value: f64,
+        equity_volatility: f64,
+        risk_free_rate: Rate,
+        horizon: Maturity,
+    ) -> Result<Self, LendingError> {
+        for (name, v) in [("equity_value", equity_value), ("equity_volatility", equity_volatility)]
+        {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(LendingError::param(name, v, "must be finite and positive"));
+            }
+        }
+        Ok(MarketData { equity_value, equity_volatility, risk_free_rate, horizon })
+    }
     /// Market value of equity, in single units of the application currency.
-    pub equity_value: f64,
+    #[must_use]
+    pub fn equity_value(&self) -> f64 {
+        self.equity_value
+    }
     /// Annualised equity volatility (0.3 = 30 %).
-    pub equity_volatility: f64,
+    #[must_use]
+    pub fn equity_volatility(&self) -> f64 {
+        self.equity_volatility
+    }
     /// Continuously compounded risk-free rate.
-    pub risk_free_rate: f64,
-    /// Horizon in years (1 for a one-year PD).
-    pub horizon: f64,
+    #[must_use]
+    pub fn risk_free_rate(&self) -> Rate {
+        self.risk_free_rate
+    }
+    /// Horizon in years.
+    #[must_use]
+    pub fn horizon(&self) -> Maturity {
+        self.horizon
+    }
 }
 
 /// One reason code: a characteristic that cost points, with how many.
@@ -137,6 +212,29 @@ pub(super) mod test_features {
             },
             years_in_business: 12,
             ..Features::default()
+        }
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod market_data_tests {
+    use super::MarketData;
+
+    #[test]
+    fn hand_edited_market_data_is_rejected_at_load() {
+        // The fields used to be public and unchecked: a negative volatility deserialised and
+        // the Merton component silently dropped out later. Now it is a typed error at load.
+        let good =
+            r#"{"equity_value":3.0,"equity_volatility":0.8,"risk_free_rate":0.05,"horizon":1.0}"#;
+        let md: MarketData = serde_json::from_str(good).unwrap();
+        assert_eq!(serde_json::to_string(&md).unwrap(), good);
+        for bad in [
+            good.replace("0.8", "-0.8"),
+            good.replace("3.0", "0.0"),
+            good.replace("\"horizon\":1.0", "\"horizon\":0.0"),
+            good.replace("0.05", "-2.0"),
+        ] {
+            assert!(serde_json::from_str::<MarketData>(&bad).is_err(), "{bad}");
         }
     }
 }

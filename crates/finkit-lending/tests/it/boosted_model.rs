@@ -9,7 +9,7 @@ use finkit_credit::boosting::{BoostingParams, Monotone};
 use finkit_credit::{Fit, PdModel};
 use finkit_lending::model::{BoostedRatingModel, RatingModel, features_record};
 use finkit_lending::pool::load_application;
-use finkit_lending::{Engine, EngineConfig, Policy};
+use finkit_lending::{Engine, EngineConfig, LendingPolicy};
 use finkit_pool::{ApplicationFilter, MemoryPool, PoolRead};
 
 #[test]
@@ -26,7 +26,7 @@ fn boosted_model_rates_and_its_reason_codes_reach_the_decisions() {
     let rating = BoostedRatingModel::new(model.clone()).unwrap();
     assert_eq!(rating.model_id(), "finkit-boosted:synthetic-sme-boosted/1");
     let engine =
-        Engine::new(Policy::default_policy().unwrap(), rating, EngineConfig::new()).unwrap();
+        Engine::new(LendingPolicy::default_policy().unwrap(), rating, EngineConfig::new()).unwrap();
     let pool = MemoryPool::new(finkit_pool::Policy::default());
     fill(&pool, &dataset());
     let who = officer();

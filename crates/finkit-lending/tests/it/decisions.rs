@@ -5,14 +5,14 @@ use crate::common;
 
 use common::synthetic::{dataset, fill, officer};
 use finkit_lending::pool::load_application;
-use finkit_lending::{Decision, Engine, Outcome, Policy};
+use finkit_lending::{Decision, DecisionOutcome, Engine, LendingPolicy};
 use finkit_pool::{ApplicationFilter, MemoryPool, PoolRead, SqlitePool};
 use finkit_schema::ApplicationId;
 
 fn decide_all<P: PoolRead>(pool: &P) -> Vec<Decision> {
     let who = officer();
     let book = pool.portfolio(&who).unwrap();
-    let engine = Engine::with_defaults(Policy::default_policy().unwrap()).unwrap();
+    let engine = Engine::with_defaults(LendingPolicy::default_policy().unwrap()).unwrap();
     pool.applications(&who, &ApplicationFilter::default())
         .unwrap()
         .iter()
@@ -43,16 +43,16 @@ fn golden_decisions_and_backends_agree() {
     let by_id = |id: &str| from_memory.iter().find(|d| d.application_id == id).unwrap();
     // (application, outcome, grade on the credit crate's default 12-grade master scale, policy
     // reasons in order: declines first, then file order)
-    let golden: [(&str, Outcome, &str, &[&str]); 5] = [
-        ("A000007", Outcome::Approve, "2", &[]),
-        ("A000003", Outcome::Approve, "2", &[]),
-        ("A000005", Outcome::Refer, "7", &["RF-LIMIT"]),
+    let golden: [(&str, DecisionOutcome, &str, &[&str]); 5] = [
+        ("A000007", DecisionOutcome::Approve, "2", &[]),
+        ("A000003", DecisionOutcome::Approve, "2", &[]),
+        ("A000005", DecisionOutcome::Refer, "7", &["RF-LIMIT"]),
         // A working-capital facility: termed out over 5 years it fits the limit, so only the
         // officer's authority refers it (RF-LIMIT fired when it was sized over its own tenor).
-        ("A000008", Outcome::Refer, "5", &["RF-AUTHORITY"]),
+        ("A000008", DecisionOutcome::Refer, "5", &["RF-AUTHORITY"]),
         (
             "A000014",
-            Outcome::Decline,
+            DecisionOutcome::Decline,
             "11",
             &[
                 "KO-NEG-EQUITY",
@@ -81,13 +81,13 @@ fn golden_decisions_and_backends_agree() {
     assert_eq!(declined.core.offered_amount, 0.0);
 
     // Every outcome is present, and every decline has at least one reason.
-    for o in [Outcome::Approve, Outcome::Refer, Outcome::Decline] {
+    for o in [DecisionOutcome::Approve, DecisionOutcome::Refer, DecisionOutcome::Decline] {
         assert!(from_memory.iter().any(|d| d.outcome() == o), "{o:?} missing");
     }
     assert!(
         from_memory
             .iter()
-            .filter(|d| d.outcome() == Outcome::Decline)
+            .filter(|d| d.outcome() == DecisionOutcome::Decline)
             .all(|d| policy_codes(d).iter().any(|c| c.starts_with("KO-")))
     );
 

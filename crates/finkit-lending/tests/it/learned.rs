@@ -10,7 +10,7 @@ use finkit_lending::learned::{
 };
 use finkit_lending::model::RatingModel;
 use finkit_lending::pool::load_application;
-use finkit_lending::{Engine, EngineConfig, Policy};
+use finkit_lending::{Engine, EngineConfig, LendingPolicy};
 use finkit_pool::dataset::PointInTimeParams;
 use finkit_pool::synthetic::{SyntheticDataset, SyntheticParams};
 use finkit_pool::{Batch, IngestMode, PoolWrite, Principal, Record, Role, SqlitePool};
@@ -139,7 +139,7 @@ fn the_learned_model_meets_the_true_pds_and_round_trips_through_the_pool() {
     let officer = Principal::new("olga", Role::CreditOfficer);
     let pool_model = rating_model_for_pool(&pool, &officer).unwrap();
     assert_eq!(pool_model.model_id(), "pool-scorecard/v1");
-    let policy = Policy::default_policy().unwrap();
+    let policy = LendingPolicy::default_policy().unwrap();
     let learned =
         Engine::new(straight_through_policy().unwrap(), pool_model, EngineConfig::new()).unwrap();
     let expert = Engine::with_defaults(policy).unwrap();

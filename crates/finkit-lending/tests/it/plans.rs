@@ -5,11 +5,11 @@ use crate::common;
 
 use common::build::{application, date, firm, statement, tech};
 use finkit_lending::plan::{PlanProduct, SectorPosition, Stage};
-use finkit_lending::{DecisionInput, Engine, LendingError, Policy};
+use finkit_lending::{DecisionInput, Engine, LendingError, LendingPolicy};
 use finkit_schema::{Amount, Collateral, CollateralKind, Currency, Product, TechProfile};
 
 fn engine() -> Engine {
-    Engine::with_defaults(Policy::default_policy().unwrap()).unwrap()
+    Engine::with_defaults(LendingPolicy::default_policy().unwrap()).unwrap()
 }
 
 fn products(d: &finkit_lending::Decision) -> Vec<PlanProduct> {
@@ -56,7 +56,7 @@ fn three_profiles_get_the_documented_plans() {
     );
 
     let all = Engine::new(
-        Policy::default_policy().unwrap(),
+        LendingPolicy::default_policy().unwrap(),
         finkit_lending::model::DefaultRatingModel::default(),
         finkit_lending::EngineConfig { plan_for_all: true, ..finkit_lending::EngineConfig::new() },
     )

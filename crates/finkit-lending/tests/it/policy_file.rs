@@ -1,11 +1,11 @@
 //! Policy files with errors give typed errors naming the line.
 
-use finkit_lending::{LendingError, Policy};
+use finkit_lending::{LendingError, LendingPolicy};
 
 const HEADER: &str = "[policy]\nid = \"p\"\nversion = \"1\"\n\n";
 
-fn load(rules: &str) -> Result<Policy, LendingError> {
-    Policy::from_toml_str(&format!("{HEADER}{rules}"), "test.toml")
+fn load(rules: &str) -> Result<LendingPolicy, LendingError> {
+    LendingPolicy::from_toml_str(&format!("{HEADER}{rules}"), "test.toml")
 }
 
 #[test]
@@ -24,7 +24,7 @@ fn unknown_field_names_field_and_line() {
 fn unknown_header_field() {
     let text = "[policy]\nid = \"p\"\nversion = \"1\"\nowner = \"me\"\n";
     assert!(matches!(
-        Policy::from_toml_str(text, "h.toml"),
+        LendingPolicy::from_toml_str(text, "h.toml"),
         Err(LendingError::PolicyUnknownField { line: 4, ref field, .. }) if field == "owner"
     ));
 }
@@ -99,7 +99,7 @@ fn bad_placeholder_and_empty_policy() {
 
 #[test]
 fn missing_file_is_an_io_error() {
-    let err = Policy::from_file("/nonexistent/policy.toml").unwrap_err();
+    let err = LendingPolicy::from_file("/nonexistent/policy.toml").unwrap_err();
     assert!(matches!(err, LendingError::PolicyIo { .. }));
     assert!(err.to_string().starts_with("/nonexistent/policy.toml: "));
 }
@@ -107,7 +107,7 @@ fn missing_file_is_an_io_error() {
 #[test]
 fn shipped_default_file_loads_from_disk() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policy/default.toml");
-    let p = Policy::from_file(path).unwrap();
-    assert_eq!(p, Policy::default_policy().unwrap());
+    let p = LendingPolicy::from_file(path).unwrap();
+    assert_eq!(p, LendingPolicy::default_policy().unwrap());
     assert_eq!(p.rules().len(), 12);
 }

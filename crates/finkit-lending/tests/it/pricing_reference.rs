@@ -25,7 +25,7 @@ fn pricer(row: &serde_json::Value) -> LoanPricer {
             margin: 0.0,
         },
         // The reference applies no PD floor and no 1.06 factor; SME adjustment where sales are given.
-        irb: IrbOptions::new(PdFloor::None, false, 0.999, true).unwrap(),
+        irb: IrbOptions::params().pd_floor(PdFloor::None).build().unwrap(),
     })
     .unwrap()
 }

@@ -5,7 +5,7 @@ use crate::common;
 use common::build::{application, firm, statement, tech};
 use finkit_lending::limits::{DebtCapacityInputs, LimitParams, size_limit};
 use finkit_lending::pricing::{LoanPricer, PricingConfig};
-use finkit_lending::{DecisionInput, Engine, Outcome, Policy, Severity};
+use finkit_lending::{DecisionInput, DecisionOutcome, Engine, LendingPolicy, Severity};
 use finkit_schema::{Amount, Collateral, CollateralKind};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -104,19 +104,19 @@ proptest! {
         revenue in 0.0..5e7f64, margin in -0.5..0.4f64, assets in 1e5..5e7f64, lev in 0.0..1.5f64,
         cash_share in 0.0..0.4f64, debt_share in 0.0..1.0f64, founded in 1990..2025i32, amount in 1e4..2e7f64,
     ) {
-        let engine = Engine::with_defaults(Policy::default_policy().unwrap()).unwrap();
+        let engine = Engine::with_defaults(LendingPolicy::default_policy().unwrap()).unwrap();
         let liabilities = lev * assets;
         let s = statement("P1", 2024, revenue, margin * revenue, assets, liabilities, cash_share * assets, debt_share * liabilities, margin * revenue);
         let f = firm("P1", "C26", founded, tech(false, 0, 0.0, 0.0));
         let app = application("P1", amount, 3.0, Vec::new());
         let input = DecisionInput { application: &app, firm: &f, statements: std::slice::from_ref(&s), market: None, on_watch_list: false, sector: None };
         let d = engine.decide(&input).unwrap();
-        if d.outcome() == Outcome::Decline {
+        if d.outcome() == DecisionOutcome::Decline {
             prop_assert!(d.reasons.iter().any(|r| r.severity == Some(Severity::Decline)));
         }
-        if d.outcome() == Outcome::Approve {
+        if d.outcome() == DecisionOutcome::Approve {
             prop_assert!(d.reasons.iter().all(|r| r.severity.is_none()));
         }
-        prop_assert!(d.core.offered_amount <= d.core.limit.amount.max(0.0) || d.outcome() == Outcome::Decline);
+        prop_assert!(d.core.offered_amount <= d.core.limit.amount.max(0.0) || d.outcome() == DecisionOutcome::Decline);
     }
 }

@@ -10,7 +10,7 @@ use finkit_credit::PdModel;
 use finkit_credit::scorecard::Scorecard;
 use finkit_lending::model::{BlendModel, RatingModel, ScorecardModel, features_record};
 use finkit_lending::pool::load_application;
-use finkit_lending::{Decision, Engine, EngineConfig, Outcome, Policy};
+use finkit_lending::{Decision, DecisionOutcome, Engine, EngineConfig, LendingPolicy};
 use finkit_pool::{ApplicationFilter, MemoryPool, PoolRead, SqlitePool};
 
 fn decide_all<P: PoolRead, M: RatingModel>(pool: &P, engine: &Engine<M>) -> Vec<Decision> {
@@ -47,7 +47,7 @@ fn card_reasons(card: &Scorecard, d: &Decision) -> Vec<String> {
 fn the_fitted_card_alone_gives_the_pd_and_the_reasons() {
     let card = saved_card();
     let engine = Engine::new(
-        Policy::default_policy().unwrap(),
+        LendingPolicy::default_policy().unwrap(),
         ScorecardModel::new(card.clone()).unwrap(),
         EngineConfig::new(),
     )
@@ -60,7 +60,7 @@ fn the_fitted_card_alone_gives_the_pd_and_the_reasons() {
         assert!(score_reasons(d).len() <= 4);
         assert_eq!(d.audit.model_id, format!("finkit-scorecard:{NAME}"));
     }
-    assert!(decisions.iter().any(|d| d.outcome() == Outcome::Decline));
+    assert!(decisions.iter().any(|d| d.outcome() == DecisionOutcome::Decline));
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn the_blend_with_a_fitted_card_explains_declines_with_its_reason_codes() {
     let model = BlendModel::new(ScorecardModel::new(reloaded).unwrap());
     assert_eq!(model.model_id(), format!("finkit-blend/1.1[finkit-scorecard:{NAME}]"));
     let engine =
-        Engine::new(Policy::default_policy().unwrap(), model, EngineConfig::new()).unwrap();
+        Engine::new(LendingPolicy::default_policy().unwrap(), model, EngineConfig::new()).unwrap();
     // The whole model (blend parameters and the card) round-trips through JSON, validated.
     let json = serde_json::to_string(engine.model()).unwrap();
     let back: BlendModel<ScorecardModel> = serde_json::from_str(&json).unwrap();
@@ -84,10 +84,10 @@ fn the_blend_with_a_fitted_card_explains_declines_with_its_reason_codes() {
     assert_eq!(from_memory, decide_all(&sqlite, &engine), "SQLite and memory must agree");
 
     let declines: Vec<&Decision> =
-        from_memory.iter().filter(|d| d.outcome() == Outcome::Decline).collect();
+        from_memory.iter().filter(|d| d.outcome() == DecisionOutcome::Decline).collect();
     assert!(!declines.is_empty());
     for d in &from_memory {
-        // Policy reasons first, then the card's own top reason codes, in its order.
+        // LendingPolicy reasons first, then the card's own top reason codes, in its order.
         assert_eq!(score_reasons(d), card_reasons(&card, d), "{}", d.application_id);
         let first_score = d.reasons.iter().position(|r| r.severity.is_none());
         assert!(first_score.is_none_or(|i| d.reasons[i..].iter().all(|r| r.severity.is_none())));
@@ -111,16 +111,16 @@ fn the_blend_with_a_fitted_card_explains_declines_with_its_reason_codes() {
         );
     }
     // Golden: (application, outcome, the card's reason codes in order).
-    let golden: [(&str, Outcome, &[&str]); 3] = [
-        ("A000007", Outcome::Approve, &["revenue_growth", "years_in_business"]),
+    let golden: [(&str, DecisionOutcome, &[&str]); 3] = [
+        ("A000007", DecisionOutcome::Approve, &["revenue_growth", "years_in_business"]),
         (
             "A000005",
-            Outcome::Refer,
+            DecisionOutcome::Refer,
             &["net_income_to_assets", "interest_coverage", "leverage", "revenue_growth"],
         ),
         (
             "A000014",
-            Outcome::Decline,
+            DecisionOutcome::Decline,
             &["net_income_to_assets", "leverage", "interest_coverage", "current_ratio"],
         ),
     ];
@@ -212,7 +212,7 @@ fn batch_pd_without_reasons_is_the_same() {
         .map(|a| load_application(&pool, &who, &a.id, None).unwrap())
         .collect();
     let inputs: Vec<_> = loaded.iter().map(|l| l.input()).collect();
-    let policy = Policy::default_policy().unwrap();
+    let policy = LendingPolicy::default_policy().unwrap();
     let card = BlendModel::new(ScorecardModel::new(saved_card()).unwrap());
     let card = Engine::new(policy.clone(), card, EngineConfig::new()).unwrap();
     let default = Engine::with_defaults(policy).unwrap();

@@ -40,6 +40,12 @@ pub enum Innovation {
     StudentT,
 }
 
+// The spellings are the CLI's `--dist` values (a contract).
+finkit_schema::spelled_enum!(Innovation, "innovation distribution", [
+    Innovation::Normal => "normal",
+    Innovation::StudentT => "t",
+]);
+
 /// The units in which the model is estimated and its coefficients are reported.
 ///
 /// Inputs are always decimal returns; `Percent` estimates on `100·r` as arch users do (and
@@ -192,6 +198,9 @@ impl Default for GarchParams {
 /// Minimum number of returns for a GARCH fit.
 pub const GARCH_MIN_OBSERVATIONS: usize = 10;
 
+/// Largest accepted Newton iteration cap of a GARCH fit (a converging fit needs a few dozen).
+pub const GARCH_MAX_ITERATIONS: usize = 100_000;
+
 impl GarchParams {
     /// Defaults: normal innovations, percent units, at most 200 Newton iterations, stop when
     /// the Newton decrement `gᵀ(−H)⁻¹g` falls below 1e-10.
@@ -221,27 +230,51 @@ impl GarchParams {
         self
     }
 
-    /// Sets the iteration cap (at least 1).
+    /// Sets the iteration cap, in `1..=`[`GARCH_MAX_ITERATIONS`]; checked by
+    /// [`GarchParams::check`] (and so by every fit), never clamped.
     #[must_use]
     pub fn max_iterations(mut self, n: usize) -> Self {
-        self.max_iterations = n.max(1);
+        self.max_iterations = n;
         self
     }
 
-    /// Sets the convergence tolerance on the Newton decrement (log-likelihood units).
+    /// Sets the convergence tolerance on the Newton decrement (log-likelihood units), finite and
+    /// positive; checked by [`GarchParams::check`] (and so by every fit).
+    #[must_use]
+    pub fn tolerance(mut self, tol: f64) -> Self {
+        self.tolerance = tol;
+        self
+    }
+
+    /// Validates the parameters on their own (data-dependent checks happen in the fit, which
+    /// calls this first).
+    ///
+    /// ```
+    /// use finkit_risk::market::GarchParams;
+    /// assert!(GarchParams::new().max_iterations(0).check().is_err());
+    /// assert!(GarchParams::new().tolerance(f64::NAN).check().is_err());
+    /// assert!(GarchParams::new().max_iterations(500).check().is_ok());
+    /// ```
     ///
     /// # Errors
-    /// [`RiskError::InvalidParameter`] unless `tol` is finite and positive.
-    pub fn tolerance(mut self, tol: f64) -> Result<Self, RiskError> {
-        if !(tol.is_finite() && tol > 0.0) {
+    /// [`RiskError::InvalidParameter`] for an iteration cap outside `1..=`
+    /// [`GARCH_MAX_ITERATIONS`] or a tolerance that is not finite and positive.
+    pub fn check(&self) -> Result<(), RiskError> {
+        if !(1..=GARCH_MAX_ITERATIONS).contains(&self.max_iterations) {
+            return Err(RiskError::InvalidParameter {
+                name: "max_iterations",
+                value: self.max_iterations.to_string(),
+                reason: "must be between 1 and GARCH_MAX_ITERATIONS (100000)",
+            });
+        }
+        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
             return Err(RiskError::InvalidParameter {
                 name: "tolerance",
-                value: tol.to_string(),
+                value: self.tolerance.to_string(),
                 reason: "must be finite and positive",
             });
         }
-        self.tolerance = tol;
-        Ok(self)
+        Ok(())
     }
 
     /// The innovation distribution.
@@ -312,6 +345,7 @@ impl GarchParams {
         y: &[f64],
         start: Option<&GarchCoefficients>,
     ) -> Result<GarchFit, RiskError> {
+        self.check()?;
         let n = y.len();
         if n < GARCH_MIN_OBSERVATIONS {
             return Err(RiskError::TooFewObservations {
@@ -1174,6 +1208,13 @@ fn chol_solve(a: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn innovation_spellings_round_trip() {
+        finkit_schema::check_spellings::<Innovation>().unwrap();
+        assert_eq!("t".parse::<Innovation>().unwrap(), Innovation::StudentT);
+        assert!("student".parse::<Innovation>().is_err());
+    }
 
     fn series(n: usize) -> Vec<f64> {
         // a GARCH-like deterministic series

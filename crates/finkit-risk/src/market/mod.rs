@@ -29,9 +29,9 @@ pub use backtest::{
 };
 pub use ewma::{Ewma, EwmaSeed};
 pub use garch::{
-    AUTO_MULTI_START_BELOW, BACKCAST_DECAY, BACKCAST_LENGTH, GARCH_MIN_OBSERVATIONS,
-    GarchCoefficients, GarchFit, GarchParams, GarchUnits, Innovation, NU_MAX, NU_MIN,
-    StartStrategy,
+    AUTO_MULTI_START_BELOW, BACKCAST_DECAY, BACKCAST_LENGTH, GARCH_MAX_ITERATIONS,
+    GARCH_MIN_OBSERVATIONS, GarchCoefficients, GarchFit, GarchParams, GarchUnits, Innovation,
+    NU_MAX, NU_MIN, StartStrategy,
 };
 pub use prices_csv::{PriceColumn, read_price_column};
 pub use returns::{ReturnKind, log_returns, returns, simple_returns};

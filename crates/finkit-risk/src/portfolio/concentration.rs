@@ -149,7 +149,7 @@ pub fn granularity_adjustment(
     })?;
     let qa = x.inverse_cdf(params.confidence);
     let delta = (qa - 1.0) * (params.xi + (1.0 - params.xi) / qa);
-    let opts = IrbOptions::new(Default::default(), false, params.confidence, true)?;
+    let opts = IrbOptions::params().confidence(params.confidence).build()?;
     let (pd, lgd, ead, sales) =
         (portfolio.pd(), portfolio.lgd(), portfolio.ead(), portfolio.annual_sales());
     let mut k_star = 0.0;

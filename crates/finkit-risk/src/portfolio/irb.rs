@@ -1,6 +1,6 @@
 //! Basel IRB capital for corporate exposures (BCBS 2006 ¶272–273 = Basel Framework CRE31.4–31.6).
 
-use finkit_schema::Portfolio;
+use finkit_schema::{Portfolio, Probability};
 
 use super::math::{check_level, norm_cdf, norm_inv};
 use crate::RiskError;
@@ -25,6 +25,11 @@ pub enum PdFloor {
 }
 
 impl PdFloor {
+    /// The named floors with their one spelling each (the CLI's `--pd-floor` values); a
+    /// [`PdFloor::Custom`] floor is spelled as its number.
+    pub const NAMED: [(PdFloor, &'static str); 3] =
+        [(PdFloor::None, "none"), (PdFloor::Basel2, "basel2"), (PdFloor::Basel3, "basel3")];
+
     /// The floor as a probability.
     #[must_use]
     pub fn value(self) -> f64 {
@@ -37,21 +42,67 @@ impl PdFloor {
     }
 }
 
-/// Options of the IRB corporate formula; build with [`IrbOptions::new`] or take the default.
+/// `none`, `basel2`, `basel3` ([`PdFloor::NAMED`]) or a number in `[0, 1]` (a custom floor).
+///
+/// ```
+/// use finkit_risk::portfolio::PdFloor;
+/// assert_eq!("basel3".parse::<PdFloor>()?, PdFloor::Basel3);
+/// assert_eq!("0.001".parse::<PdFloor>()?, PdFloor::Custom(0.001));
+/// assert_eq!(PdFloor::Custom(0.001).to_string(), "0.001");
+/// assert!("1.5".parse::<PdFloor>().is_err());
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
+impl std::str::FromStr for PdFloor {
+    type Err = RiskError;
+    fn from_str(text: &str) -> Result<Self, RiskError> {
+        if let Some((floor, _)) = PdFloor::NAMED.iter().find(|(_, s)| *s == text) {
+            return Ok(*floor);
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() && (0.0..=1.0).contains(&v) => Ok(PdFloor::Custom(v)),
+            _ => Err(RiskError::InvalidParameter {
+                name: "pd_floor",
+                value: text.to_owned(),
+                reason: "must be none, basel2, basel3 or a probability in [0, 1]",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for PdFloor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match PdFloor::NAMED.iter().find(|(floor, _)| floor == self) {
+            Some((_, s)) => f.write_str(s),
+            None => write!(f, "{}", self.value()),
+        }
+    }
+}
+
+/// Unchecked parameters of the IRB corporate formula: set what differs from the defaults, then
+/// [`IrbParams::build`] validates them into [`IrbOptions`] (the workspace's parameter pattern,
+/// see `docs/ARCHITECTURE.md`).
 ///
 /// Defaults: no PD floor, no 1.06 scaling, confidence 99.9 %, SME adjustment on.
+///
+/// ```
+/// use finkit_risk::portfolio::{IrbOptions, PdFloor};
+/// let options = IrbOptions::params().pd_floor(PdFloor::Basel3).scaling_106(true).build()?;
+/// assert!(options.scaling_106() && options.sme_adjustment());
+/// assert!(IrbOptions::params().confidence(1.0).build().is_err());
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct IrbOptions {
+pub struct IrbParams {
     pd_floor: PdFloor,
     scaling_106: bool,
     confidence: f64,
     sme_adjustment: bool,
 }
 
-impl Default for IrbOptions {
+impl Default for IrbParams {
     fn default() -> Self {
-        IrbOptions {
+        IrbParams {
             pd_floor: PdFloor::None,
             scaling_106: false,
             confidence: 0.999,
@@ -60,26 +111,45 @@ impl Default for IrbOptions {
     }
 }
 
-impl IrbOptions {
-    /// Validated options.
-    ///
-    /// * `pd_floor` — see [`PdFloor`];
-    /// * `scaling_106` — multiply risk weights and RWA by 1.06 (Basel II ¶44, EU CRR Art. 153(1));
-    /// * `confidence` — the ASRF confidence level (99.9 % in the Accord);
-    /// * `sme_adjustment` — apply the firm-size correlation adjustment for sales below EUR 50 m.
+impl IrbParams {
+    /// The default parameters.
+    #[must_use]
+    pub fn new() -> Self {
+        IrbParams::default()
+    }
+    /// The PD floor, see [`PdFloor`].
+    #[must_use]
+    pub fn pd_floor(mut self, pd_floor: PdFloor) -> Self {
+        self.pd_floor = pd_floor;
+        self
+    }
+    /// Multiply risk weights and RWA by 1.06 (Basel II ¶44, EU CRR Art. 153(1)).
+    #[must_use]
+    pub fn scaling_106(mut self, on: bool) -> Self {
+        self.scaling_106 = on;
+        self
+    }
+    /// The ASRF confidence level (99.9 % in the Accord), strictly between 0 and 1.
+    #[must_use]
+    pub fn confidence(mut self, confidence: f64) -> Self {
+        self.confidence = confidence;
+        self
+    }
+    /// Apply the firm-size correlation adjustment for sales below EUR 50 m.
+    #[must_use]
+    pub fn sme_adjustment(mut self, on: bool) -> Self {
+        self.sme_adjustment = on;
+        self
+    }
+    /// Validates the parameters.
     ///
     /// # Errors
     ///
     /// [`RiskError::InvalidParameter`] when the confidence is not in (0, 1) or a custom floor is
     /// not in [0, 1].
-    pub fn new(
-        pd_floor: PdFloor,
-        scaling_106: bool,
-        confidence: f64,
-        sme_adjustment: bool,
-    ) -> Result<Self, RiskError> {
-        check_level("confidence", confidence)?;
-        let f = pd_floor.value();
+    pub fn build(self) -> Result<IrbOptions, RiskError> {
+        check_level("confidence", self.confidence)?;
+        let f = self.pd_floor.value();
         if !(f.is_finite() && (0.0..=1.0).contains(&f)) {
             return Err(RiskError::InvalidParameter {
                 name: "pd_floor",
@@ -87,30 +157,58 @@ impl IrbOptions {
                 reason: "must lie in [0, 1]",
             });
         }
-        Ok(IrbOptions { pd_floor, scaling_106, confidence, sme_adjustment })
+        Ok(IrbOptions(self))
+    }
+}
+
+/// Validated options of the IRB corporate formula: built by [`IrbParams::build`] (start from
+/// [`IrbOptions::params`]) or taken from `Default`; deserialisation validates the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "IrbParams", into = "IrbParams"))]
+pub struct IrbOptions(IrbParams);
+
+impl TryFrom<IrbParams> for IrbOptions {
+    type Error = RiskError;
+    fn try_from(params: IrbParams) -> Result<Self, RiskError> {
+        params.build()
+    }
+}
+
+impl From<IrbOptions> for IrbParams {
+    fn from(options: IrbOptions) -> IrbParams {
+        options.0
+    }
+}
+
+impl IrbOptions {
+    /// The default parameters, to change and [`build`](IrbParams::build).
+    #[must_use]
+    pub fn params() -> IrbParams {
+        IrbParams::default()
     }
     /// The PD floor.
     #[must_use]
     pub fn pd_floor(&self) -> PdFloor {
-        self.pd_floor
+        self.0.pd_floor
     }
     /// Whether the 1.06 scaling factor is applied.
     #[must_use]
     pub fn scaling_106(&self) -> bool {
-        self.scaling_106
+        self.0.scaling_106
     }
     /// The confidence level.
     #[must_use]
     pub fn confidence(&self) -> f64 {
-        self.confidence
+        self.0.confidence
     }
     /// Whether the SME correlation adjustment is applied.
     #[must_use]
     pub fn sme_adjustment(&self) -> bool {
-        self.sme_adjustment
+        self.0.sme_adjustment
     }
     fn scaling(&self) -> f64 {
-        if self.scaling_106 { 1.06 } else { 1.0 }
+        if self.0.scaling_106 { 1.06 } else { 1.0 }
     }
 }
 
@@ -136,6 +234,9 @@ pub struct IrbExposure {
 
 /// Basel corporate asset correlation with the optional SME adjustment.
 ///
+/// The PD is a [`Probability`], so it is always in `[0, 1]`; the result lies in `[0.08, 0.24]`
+/// (up to rounding).
+///
 /// # Formula
 ///
 /// ```text
@@ -143,8 +244,42 @@ pub struct IrbExposure {
 /// R = 0.12 e + 0.24 (1 − e) − 0.04 (1 − (min(max(S, 5), 50) − 5) / 45)    S = sales in EUR m
 /// ```
 /// The SME term is dropped when `sales_eur_m` is `None`; it is zero for S ≥ 50.
-#[must_use]
-pub fn asset_correlation(pd: f64, sales_eur_m: Option<f64>) -> f64 {
+///
+/// ```
+/// use finkit_risk::portfolio::asset_correlation;
+/// use finkit_risk::schema::Probability;
+/// let r = asset_correlation(Probability::new(0.01)?, Some(5.0))?;
+/// assert!((0.08..=0.24).contains(&r));
+/// assert!(asset_correlation(Probability::new(0.01)?, Some(f64::NAN)).is_err());
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`RiskError::InvalidParameter`] for sales that are negative or not finite.
+pub fn asset_correlation(pd: Probability, sales_eur_m: Option<f64>) -> Result<f64, RiskError> {
+    if let Some(s) = sales_eur_m {
+        check_sales(s)?;
+    }
+    Ok(basel_correlation(pd.get(), sales_eur_m))
+}
+
+/// The one check of annual sales (EUR m) shared by the public IRB entry points.
+fn check_sales(s: f64) -> Result<f64, RiskError> {
+    if s.is_finite() && s >= 0.0 {
+        Ok(s)
+    } else {
+        Err(RiskError::InvalidParameter {
+            name: "sales_eur_m",
+            value: s.to_string(),
+            reason: "must be finite and non-negative",
+        })
+    }
+}
+
+/// [`asset_correlation`] on values already known to be valid (a PD in `[0, 1]`, finite
+/// non-negative sales), as they are in a validated `Portfolio`.
+pub(crate) fn basel_correlation(pd: f64, sales_eur_m: Option<f64>) -> f64 {
     let e = (1.0 - (-50.0 * pd).exp()) / (1.0 - (-50.0_f64).exp());
     let mut r = 0.12 * e + 0.24 * (1.0 - e);
     if let Some(s) = sales_eur_m {
@@ -197,14 +332,12 @@ pub fn irb_corporate(
     if !(maturity.is_finite() && maturity > 0.0) {
         return Err(bad("maturity", maturity, "must be positive and finite"));
     }
-    if let Some(s) = sales_eur_m
-        && !(s.is_finite() && s >= 0.0)
-    {
-        return Err(bad("sales_eur_m", s, "must be finite and non-negative"));
+    if let Some(s) = sales_eur_m {
+        check_sales(s)?;
     }
-    let pd = pd.max(options.pd_floor.value());
-    let sales = if options.sme_adjustment { sales_eur_m } else { None };
-    let r = asset_correlation(pd, sales);
+    let pd = pd.max(options.pd_floor().value());
+    let sales = if options.sme_adjustment() { sales_eur_m } else { None };
+    let r = basel_correlation(pd, sales);
     if pd == 0.0 {
         return Ok(IrbExposure {
             pd,
@@ -219,7 +352,7 @@ pub fn irb_corporate(
     let b = (0.11852 - 0.05478 * pd.ln()).powi(2);
     let ma = (1.0 + (maturity.min(MAX_MATURITY) - 2.5) * b) / (1.0 - 1.5 * b);
     let cond =
-        norm_cdf((norm_inv(pd) + r.sqrt() * norm_inv(options.confidence)) / (1.0 - r).sqrt());
+        norm_cdf((norm_inv(pd) + r.sqrt() * norm_inv(options.confidence())) / (1.0 - r).sqrt());
     let k = (lgd * cond - pd * lgd) * ma;
     Ok(IrbExposure {
         pd,
@@ -345,7 +478,7 @@ mod tests {
 
     #[test]
     fn floors_scaling_and_edges() {
-        let o = IrbOptions::new(PdFloor::Basel3, true, 0.999, true).unwrap();
+        let o = IrbOptions::params().pd_floor(PdFloor::Basel3).scaling_106(true).build().unwrap();
         let x = irb_corporate(0.0001, 0.45, 2.5, None, &o).unwrap();
         let y = irb_corporate(0.0005, 0.45, 2.5, None, &IrbOptions::default()).unwrap();
         assert_eq!(x.pd, 0.0005);
@@ -354,8 +487,19 @@ mod tests {
         assert_eq!(z.k, 0.0);
         assert_eq!((z.b, z.maturity_adjustment), (0.0, 1.0));
         assert!(irb_corporate(1.2, 0.45, 2.5, None, &o).is_err());
-        assert!(IrbOptions::new(PdFloor::None, false, 1.0, true).is_err());
-        assert!(IrbOptions::new(PdFloor::Custom(-0.1), false, 0.999, true).is_err());
+        assert!(IrbOptions::params().confidence(1.0).build().is_err());
+        assert!(IrbOptions::params().pd_floor(PdFloor::Custom(-0.1)).build().is_err());
+        assert!(IrbOptions::params().pd_floor(PdFloor::Custom(f64::NAN)).build().is_err());
+    }
+
+    #[test]
+    fn pd_floor_spellings_round_trip() {
+        for floor in [PdFloor::None, PdFloor::Basel2, PdFloor::Basel3, PdFloor::Custom(0.0007)] {
+            assert_eq!(floor.to_string().parse::<PdFloor>().unwrap(), floor);
+        }
+        for bad in ["Basel3", "", "nan", "-0.1", "inf"] {
+            assert!(bad.parse::<PdFloor>().is_err(), "{bad}");
+        }
     }
 
     #[test]

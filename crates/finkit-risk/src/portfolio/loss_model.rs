@@ -3,7 +3,7 @@
 use finkit_schema::Portfolio;
 
 use super::distribution::LossDistribution;
-use super::irb::asset_correlation;
+use super::irb::basel_correlation;
 use super::math::check_correlation;
 use crate::RiskError;
 
@@ -70,7 +70,7 @@ impl AssetCorrelation {
             AssetCorrelation::Basel { sme_adjustment } => Ok((0..portfolio.len())
                 .map(|i| {
                     let s = if *sme_adjustment { portfolio.annual_sales()[i] } else { None };
-                    asset_correlation(pd[i], s)
+                    basel_correlation(pd[i], s)
                 })
                 .collect()),
             AssetCorrelation::Constant(r) => {

@@ -33,8 +33,8 @@ pub use exact::{
 pub use importance::ImportanceSampling;
 pub use io::{PORTFOLIO_CSV_HEADER, parse_portfolio_csv, read_portfolio_csv};
 pub use irb::{
-    IrbExposure, IrbOptions, IrbPortfolioResult, MAX_MATURITY, PdFloor, asset_correlation,
-    expected_loss, irb_corporate, irb_portfolio,
+    IrbExposure, IrbOptions, IrbParams, IrbPortfolioResult, MAX_MATURITY, PdFloor,
+    asset_correlation, expected_loss, irb_corporate, irb_portfolio,
 };
 pub use loss_model::{AssetCorrelation, LossModel};
 pub use montecarlo::{

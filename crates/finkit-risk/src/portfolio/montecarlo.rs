@@ -91,6 +91,7 @@ pub struct MonteCarloParams {
 /// Default of [`MonteCarloParams::max_memory_bytes`]: 4 GiB.
 pub const DEFAULT_MC_MEMORY_LIMIT: u64 = 4 << 30;
 
+#[cfg(feature = "serde")]
 fn default_memory_limit() -> u64 {
     DEFAULT_MC_MEMORY_LIMIT
 }

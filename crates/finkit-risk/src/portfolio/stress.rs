@@ -4,7 +4,7 @@ use finkit_schema::{Portfolio, PortfolioColumns};
 
 use super::irb::{IrbOptions, irb_portfolio};
 use super::loss_model::AssetCorrelation;
-use super::vasicek::conditional_pd;
+use super::vasicek::cond_pd;
 use crate::RiskError;
 
 /// A shock to a PD or an LGD.
@@ -288,7 +288,7 @@ pub fn macro_scenario(
     }
     let rho = correlation.resolve(portfolio)?;
     let pd: Vec<f64> =
-        (0..portfolio.len()).map(|i| conditional_pd(portfolio.pd()[i], rho[i], -z)).collect();
+        (0..portfolio.len()).map(|i| cond_pd(portfolio.pd()[i], rho[i], -z)).collect();
     let stressed = portfolio.clone().with_pd(pd.into())?;
     Ok(StressResult {
         before: summary(portfolio, irb)?,

@@ -1,8 +1,8 @@
 //! The Vasicek asymptotic single-risk-factor (ASRF) loss-rate distribution.
 
-use finkit_schema::Portfolio;
+use finkit_schema::{Portfolio, Probability};
 
-use super::irb::asset_correlation;
+use super::irb::basel_correlation;
 use super::math::{check_correlation, check_level, norm_cdf, norm_inv, norm_pdf};
 use crate::RiskError;
 
@@ -91,7 +91,7 @@ impl VasicekDistribution {
     /// [`RiskError::InvalidParameter`] when q is not in (0, 1).
     pub fn quantile(&self, q: f64) -> Result<f64, RiskError> {
         check_level("q", q)?;
-        Ok(conditional_pd(self.pd, self.rho, norm_inv(q)))
+        Ok(cond_pd(self.pd, self.rho, norm_inv(q)))
     }
     /// Mean loss rate (= PD).
     #[must_use]
@@ -103,8 +103,32 @@ impl VasicekDistribution {
 /// PD conditional on the systematic factor taking the *adverse* value `g` (`g = G(q)`):
 /// `N((G(PD) + √ρ g) / √(1−ρ))`. With the factor `Z` of the copula (default when
 /// `√ρ Z + √(1−ρ) ε < G(PD)`), this is the PD given `Z = −g`.
-#[must_use]
-pub fn conditional_pd(pd: f64, rho: f64, g: f64) -> f64 {
+///
+/// ```
+/// use finkit_risk::portfolio::conditional_pd;
+/// use finkit_risk::schema::Probability;
+/// let pd = Probability::new(0.01)?;
+/// let stressed = conditional_pd(pd, 0.12, 3.090_232_306_167_813)?;
+/// assert!(stressed.get() > pd.get());
+/// assert!(conditional_pd(pd, 1.5, 3.0).is_err());
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`RiskError::InvalidParameter`] when ρ is not in `[0, 1)`, [`RiskError::NonFinite`] when `g`
+/// is not finite.
+pub fn conditional_pd(pd: Probability, rho: f64, g: f64) -> Result<Probability, RiskError> {
+    check_correlation("rho", rho)?;
+    if !g.is_finite() {
+        return Err(RiskError::NonFinite { what: "factor value", index: 0, value: g });
+    }
+    Ok(Probability::new(cond_pd(pd.get(), rho, g))?)
+}
+
+/// [`conditional_pd`] on values already known to be valid (PD in `[0, 1]`, ρ in `[0, 1)`, `g`
+/// finite), as they are inside this crate.
+pub(crate) fn cond_pd(pd: f64, rho: f64, g: f64) -> f64 {
     if pd <= 0.0 {
         return 0.0;
     }
@@ -134,8 +158,8 @@ pub fn asrf_loss_quantile(
     let sales = portfolio.annual_sales();
     Ok((0..portfolio.len())
         .map(|i| {
-            let r = asset_correlation(pd[i], if sme_adjustment { sales[i] } else { None });
-            lgd[i] * ead[i] * conditional_pd(pd[i], r, g)
+            let r = basel_correlation(pd[i], if sme_adjustment { sales[i] } else { None });
+            lgd[i] * ead[i] * cond_pd(pd[i], r, g)
         })
         .sum())
 }

@@ -12,7 +12,7 @@ use portfolio_common::*;
 fn irb_corporate_grid_every_row() {
     let (h, rows) = csv_rows("irb_corporate_grid.csv");
     assert_eq!(rows.len(), 19 * 3 * 7);
-    let o = IrbOptions::new(finkit_risk::portfolio::PdFloor::None, true, 0.999, true).unwrap();
+    let o = IrbOptions::params().scaling_106(true).build().unwrap();
     let mut worst: f64 = 0.0;
     for r in &rows {
         let g = |c: &str| r[col(&h, c)].parse::<f64>().unwrap();

@@ -8,6 +8,7 @@ mod credit_portfolio_mc;
 mod credit_portfolio_misc;
 mod credit_portfolio_reference;
 mod properties_market;
+mod properties_no_nan;
 mod properties_portfolio;
 mod properties_transition;
 mod readers_fuzz;
