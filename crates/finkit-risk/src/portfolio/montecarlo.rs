@@ -114,7 +114,7 @@ impl Default for MonteCarloParams {
             seed: 0,
             block_size: 1024,
             importance: None,
-            max_memory_bytes: default_memory_limit(),
+            max_memory_bytes: DEFAULT_MC_MEMORY_LIMIT,
         }
     }
 }
