@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 pub use csv::StringRecord;
 
 use crate::SchemaError;
-use crate::limits::{BoundedReader, limit_exceeded};
+use crate::limits::{BoundedReader, LimitExceeded, limit_exceeded};
 
 /// The records of a comma-separated input, each with its 1-based line; see the
 /// [module docs](self).
@@ -91,7 +91,9 @@ impl<R: Read> CsvRecords<R> {
         if let csv::ErrorKind::Io(io) = e.kind()
             && let Some(limit) = limit_exceeded(io)
         {
-            return self.error(limit.line.unwrap_or(0), "", limit.to_string());
+            // The line goes in the error's own field, not a second time in the message.
+            let message = LimitExceeded::new(None, limit.what, limit.limit).to_string();
+            return self.error(limit.line.unwrap_or(0), "", message);
         }
         let reader = self.rdr.get_mut();
         let line = e.position().map_or(reader.lines_read() + 1, |p| reader.line_at(p.byte()));

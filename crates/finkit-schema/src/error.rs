@@ -92,7 +92,7 @@ pub enum SchemaError {
         message: String,
     },
     /// A delimited file had a problem at a known place.
-    #[error("{}: line {line}, column {column:?}: {message}", path.display())]
+    #[error("{}: line {line}{}: {message}", path.display(), column_part(column))]
     Csv {
         /// The file (`<memory>` for in-memory input).
         path: PathBuf,
@@ -103,6 +103,11 @@ pub enum SchemaError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// `, column "NAME"` for [`SchemaError::Csv`], nothing when the problem is the row itself.
+fn column_part(column: &str) -> String {
+    if column.is_empty() { String::new() } else { format!(", column {column:?}") }
 }
 
 impl SchemaError {
