@@ -103,9 +103,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use chrono::{Datelike, NaiveDate};
 use finkit_schema::{
-    Amount, ApplicationId, CreditEvent, Currency, Exposure, FinancialStatement, Firm, FirmId,
-    IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents, Probability,
-    TechProfile, Unit,
+    CreditEvent, Exposure, FinancialStatement, Firm, FirmId, InstrumentId, LoanApplication,
 };
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -119,6 +117,7 @@ use crate::PoolError;
 use crate::ingest::{Batch, IngestMode, IngestReport};
 use crate::record::{EntityKind, PriceObservation, Record};
 use crate::security::{MASK, Permission, Principal, Pseudonymise, Pseudonymiser};
+use crate::table::{Cell, Column, ColumnType, Table, Tabular};
 use crate::traits::{ApplicationFilter, FirmFilter, PoolRead, PoolWrite, StatementQuery};
 
 /// The version of the export layout and column schema documented in the module docs.
@@ -271,23 +270,11 @@ fn pe<T, E: Into<PoolError>>(r: Result<T, E>) -> Result<T, PoolError> {
     r.map_err(Into::into)
 }
 
-fn enum_text<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
 /// Days from 0001-01-01 (CE day 1) to 1970-01-01.
 const UNIX_EPOCH_CE: i32 = 719_163;
 
 fn date32(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - UNIX_EPOCH_CE
-}
-
-fn unit_text(u: Unit) -> &'static str {
-    match u {
-        Unit::One => "one",
-        Unit::Thousand => "thousand",
-        Unit::Million => "million",
-    }
 }
 
 /// Exports `pool` as seen by `who` into `dir` (created; must be empty or missing).
@@ -361,7 +348,7 @@ where
         } else {
             "clear".into()
         };
-        let t = write_table(dir, "firms", &out, None, options, firms_batch)?;
+        let t = write_table(dir, "firms", &out, None, options, encode::<Firm>)?;
         manifest.tables.insert("firms".into(), t);
     }
     if tables.contains(&EntityKind::Statements) {
@@ -388,7 +375,7 @@ where
             &rows,
             Some(("period_end", |s: &FinancialStatement| s.period_end.year())),
             options,
-            statements_batch,
+            encode::<FinancialStatement>,
         )?;
         manifest.tables.insert("statements".into(), t);
     }
@@ -402,14 +389,14 @@ where
             &rows,
             Some(("application_date", |a: &LoanApplication| a.application_date.year())),
             options,
-            applications_batch,
+            encode::<LoanApplication>,
         )?;
         manifest.tables.insert("applications".into(), t);
     }
     if tables.contains(&EntityKind::Exposures) {
         let rows: Vec<Exposure> =
             pe(pool.exposures(who))?.into_iter().map(pseudo_with(key)).collect();
-        let t = write_table(dir, "exposures", &rows, None, options, exposures_batch)?;
+        let t = write_table(dir, "exposures", &rows, None, options, encode::<Exposure>)?;
         manifest.tables.insert("exposures".into(), t);
     }
     if tables.contains(&EntityKind::CreditEvents) {
@@ -424,7 +411,7 @@ where
             &rows,
             Some(("date", |x: &CreditEvent| x.date.year())),
             options,
-            events_batch,
+            encode::<CreditEvent>,
         )?;
         manifest.tables.insert("credit_events".into(), t);
     }
@@ -458,7 +445,7 @@ where
             &rows,
             Some(("date", |p: &PriceObservation| p.date.year())),
             options,
-            prices_batch,
+            encode::<PriceObservation>,
         )?;
         manifest.tables.insert("prices".into(), t);
     }
@@ -596,255 +583,89 @@ fn write_file<T>(
     Ok(rows.len() as u64)
 }
 
-fn field(name: &str, t: DataType, nullable: bool) -> Field {
-    Field::new(name, t, nullable)
+/// The Arrow type of a column type: text, codes and JSON as `Utf8`, dates as `Date32`.
+fn arrow_type(ty: ColumnType) -> DataType {
+    match ty {
+        ColumnType::Date => DataType::Date32,
+        ColumnType::Float => DataType::Float64,
+        ColumnType::Count => DataType::UInt32,
+        ColumnType::Flag => DataType::Boolean,
+        _ => DataType::Utf8,
+    }
 }
 
-fn utf8(name: &str) -> Field {
-    field(name, DataType::Utf8, false)
-}
-
-fn f64_field(name: &str) -> Field {
-    field(name, DataType::Float64, false)
-}
-
-fn date_field(name: &str) -> Field {
-    field(name, DataType::Date32, false)
-}
-
-/// The Arrow schema of a table (the partition column excluded).
+/// The Arrow schema of a table (the partition column excluded), from its descriptor
+/// ([`Table`]): the same columns, in the same order, with the same nullability.
 #[must_use]
 pub fn table_schema(kind: EntityKind) -> SchemaRef {
-    let fields = match kind {
-        EntityKind::Firms => vec![
-            utf8("id"),
-            utf8("name"),
-            utf8("registration_number"),
-            utf8("industry_scheme"),
-            utf8("industry_code"),
-            utf8("region"),
-            date_field("founded"),
-            field("employees", DataType::UInt32, false),
-            field("high_tech_certified", DataType::Boolean, false),
-            field("certification_date", DataType::Date32, true),
-            f64_field("rd_expense"),
-            f64_field("rd_staff_share"),
-            field("patents_invention", DataType::UInt32, false),
-            field("patents_utility_model", DataType::UInt32, false),
-            field("patents_design", DataType::UInt32, false),
-            field("software_copyrights", DataType::UInt32, false),
-            f64_field("venture_funding"),
-            field("contact_name", DataType::Utf8, true),
-            field("contact_email", DataType::Utf8, true),
-            field("contact_phone", DataType::Utf8, true),
-        ],
-        EntityKind::Statements => {
-            let mut v = vec![
-                utf8("firm_id"),
-                date_field("period_end"),
-                date_field("available_at"),
-                utf8("currency"),
-                utf8("unit"),
-            ];
-            v.extend(STATEMENT_AMOUNTS.iter().map(|(n, _)| f64_field(n)));
-            v
-        }
-        EntityKind::Applications => vec![
-            utf8("id"),
-            utf8("firm_id"),
-            date_field("application_date"),
-            f64_field("amount"),
-            utf8("currency"),
-            f64_field("tenor"),
-            utf8("product"),
-            utf8("purpose"),
-            utf8("collateral"),
-            utf8("guarantees"),
-        ],
-        EntityKind::Exposures => vec![
-            utf8("loan_id"),
-            utf8("firm_id"),
-            f64_field("pd"),
-            f64_field("lgd"),
-            f64_field("ead"),
-            f64_field("maturity"),
-            utf8("sector"),
-            field("annual_sales", DataType::Float64, true),
-            field("rating", DataType::Utf8, true),
-            utf8("currency"),
-        ],
-        EntityKind::CreditEvents => vec![utf8("firm_id"), date_field("date"), utf8("kind")],
-        EntityKind::Prices => vec![utf8("instrument"), date_field("date"), f64_field("price")],
-    };
+    schema_of(Table::of(kind))
+}
+
+fn schema_of(table: &Table) -> SchemaRef {
+    let fields: Vec<Field> =
+        table.columns.iter().map(|c| Field::new(c.name, arrow_type(c.ty), c.nullable)).collect();
     Arc::new(Schema::new(fields))
 }
 
-type AmountField = (&'static str, fn(&FinancialStatement) -> f64);
-
-/// The amount columns of statements, in order.
-const STATEMENT_AMOUNTS: [AmountField; 17] = [
-    ("cash", |s| s.cash),
-    ("current_assets", |s| s.current_assets),
-    ("total_assets", |s| s.total_assets),
-    ("current_liabilities", |s| s.current_liabilities),
-    ("total_liabilities", |s| s.total_liabilities),
-    ("short_term_debt", |s| s.short_term_debt),
-    ("long_term_debt", |s| s.long_term_debt),
-    ("retained_earnings", |s| s.retained_earnings),
-    ("book_equity", |s| s.book_equity),
-    ("revenue", |s| s.revenue),
-    ("ebit", |s| s.ebit),
-    ("ebitda", |s| s.ebitda),
-    ("interest_expense", |s| s.interest_expense),
-    ("net_income", |s| s.net_income),
-    ("rd_expense", |s| s.rd_expense),
-    ("operating_cash_flow", |s| s.operating_cash_flow),
-    ("capex", |s| s.capex),
-];
-
-fn strings<'a, T: 'a>(rows: &[&'a T], f: impl Fn(&'a T) -> &'a str) -> ArrayRef {
-    Arc::new(rows.iter().map(|r| Some(f(r))).collect::<StringArray>())
-}
-
-fn opt_strings<'a, T: 'a>(rows: &[&'a T], f: impl Fn(&'a T) -> Option<&'a str>) -> ArrayRef {
-    Arc::new(rows.iter().map(|r| f(r)).collect::<StringArray>())
-}
-
-fn owned_strings<T>(rows: &[&T], f: impl Fn(&T) -> String) -> ArrayRef {
-    Arc::new(rows.iter().map(|r| Some(f(r))).collect::<StringArray>())
-}
-
-fn floats<T>(rows: &[&T], f: impl Fn(&T) -> f64) -> ArrayRef {
-    Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| f(r))))
-}
-
-fn dates<T>(rows: &[&T], f: impl Fn(&T) -> NaiveDate) -> ArrayRef {
-    Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| date32(f(r)))))
-}
-
-fn counts<T>(rows: &[&T], f: impl Fn(&T) -> u32) -> ArrayRef {
-    Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| f(r))))
-}
-
-fn batch(kind: EntityKind, columns: Vec<ArrayRef>) -> Result<RecordBatch, PoolError> {
-    RecordBatch::try_new(table_schema(kind), columns).db()
-}
-
-fn firms_batch(rows: &[&Firm]) -> Result<RecordBatch, PoolError> {
-    batch(
-        EntityKind::Firms,
-        vec![
-            strings(rows, |f| f.id.as_str()),
-            strings(rows, |f| f.name.as_str()),
-            strings(rows, |f| f.registration_number.as_str()),
-            owned_strings(rows, |f| enum_text(&f.industry.scheme)),
-            strings(rows, |f| f.industry.code.as_str()),
-            strings(rows, |f| f.region.as_str()),
-            dates(rows, |f| f.founded),
-            counts(rows, |f| f.employees),
-            Arc::new(
-                rows.iter().map(|f| Some(f.tech.high_tech_certified)).collect::<BooleanArray>(),
-            ),
-            Arc::new(
-                rows.iter().map(|f| f.tech.certification_date.map(date32)).collect::<Date32Array>(),
-            ),
-            floats(rows, |f| f.tech.rd_expense.get()),
-            floats(rows, |f| f.tech.rd_staff_share.get()),
-            counts(rows, |f| f.tech.patents.invention),
-            counts(rows, |f| f.tech.patents.utility_model),
-            counts(rows, |f| f.tech.patents.design),
-            counts(rows, |f| f.tech.software_copyrights),
-            floats(rows, |f| f.tech.venture_funding.get()),
-            opt_strings(rows, |f| f.contact_name.as_deref()),
-            opt_strings(rows, |f| f.contact_email.as_deref()),
-            opt_strings(rows, |f| f.contact_phone.as_deref()),
-        ],
-    )
-}
-
-fn statements_batch(rows: &[&FinancialStatement]) -> Result<RecordBatch, PoolError> {
-    let mut columns = vec![
-        strings(rows, |s| s.firm_id.as_str()),
-        dates(rows, |s| s.period_end),
-        dates(rows, |s| s.available_at),
-        strings(rows, |s| s.currency.as_str()),
-        strings(rows, |s| unit_text(s.unit)),
-    ];
-    columns.extend(STATEMENT_AMOUNTS.iter().map(|(_, f)| floats(rows, f)));
-    batch(EntityKind::Statements, columns)
-}
-
-fn applications_batch(rows: &[&LoanApplication]) -> Result<RecordBatch, PoolError> {
-    let mut collateral = Vec::with_capacity(rows.len());
-    let mut guarantees = Vec::with_capacity(rows.len());
-    for a in rows {
-        let json = |v: Result<String, serde_json::Error>| {
-            v.map_err(|e| PoolError::Corrupt {
-                entity: "application",
-                key: a.id.to_string(),
-                message: e.to_string(),
+/// One column of cells as an Arrow array of its column's type.
+fn arrow_array<'c>(
+    column: &Column,
+    cells: impl ExactSizeIterator<Item = &'c Cell>,
+) -> Result<ArrayRef, &'c Cell> {
+    fn typed<'c, T>(
+        cells: impl Iterator<Item = &'c Cell>,
+        get: impl Fn(&'c Cell) -> Option<T>,
+    ) -> Result<Vec<Option<T>>, &'c Cell> {
+        cells
+            .map(|c| match c {
+                Cell::Null => Ok(None),
+                other => get(other).map(Some).ok_or(other),
             })
-        };
-        collateral.push(Some(json(serde_json::to_string(&a.collateral))?));
-        guarantees.push(Some(json(serde_json::to_string(&a.guarantees))?));
+            .collect()
     }
-    batch(
-        EntityKind::Applications,
-        vec![
-            strings(rows, |a| a.id.as_str()),
-            strings(rows, |a| a.firm_id.as_str()),
-            dates(rows, |a| a.application_date),
-            floats(rows, |a| a.amount.get()),
-            strings(rows, |a| a.currency.as_str()),
-            floats(rows, |a| a.tenor.get()),
-            owned_strings(rows, |a| enum_text(&a.product)),
-            strings(rows, |a| a.purpose.as_str()),
-            Arc::new(collateral.into_iter().collect::<StringArray>()),
-            Arc::new(guarantees.into_iter().collect::<StringArray>()),
-        ],
-    )
+    Ok(match column.ty {
+        ColumnType::Date => Arc::new(Date32Array::from(typed(cells, |c| match c {
+            Cell::Date(d) => Some(date32(*d)),
+            _ => None,
+        })?)),
+        ColumnType::Float => Arc::new(Float64Array::from(typed(cells, |c| match c {
+            Cell::Float(x) => Some(*x),
+            _ => None,
+        })?)),
+        ColumnType::Count => Arc::new(UInt32Array::from(typed(cells, |c| match c {
+            Cell::Count(n) => Some(*n),
+            _ => None,
+        })?)),
+        ColumnType::Flag => Arc::new(BooleanArray::from(typed(cells, |c| match c {
+            Cell::Flag(b) => Some(*b),
+            _ => None,
+        })?)),
+        _ => Arc::new(StringArray::from(typed(cells, |c| match c {
+            Cell::Text(t) => Some(t.as_str()),
+            _ => None,
+        })?)),
+    })
 }
 
-fn exposures_batch(rows: &[&Exposure]) -> Result<RecordBatch, PoolError> {
-    batch(
-        EntityKind::Exposures,
-        vec![
-            strings(rows, |e| e.loan_id.as_str()),
-            strings(rows, |e| e.firm_id.as_str()),
-            floats(rows, |e| e.pd.get()),
-            floats(rows, |e| e.lgd.get()),
-            floats(rows, |e| e.ead.get()),
-            floats(rows, |e| e.maturity.get()),
-            strings(rows, |e| e.sector.as_str()),
-            Arc::new(
-                rows.iter().map(|e| e.annual_sales.map(Amount::get)).collect::<Float64Array>(),
-            ),
-            opt_strings(rows, |e| e.rating.as_deref()),
-            strings(rows, |e| e.currency.as_str()),
-        ],
-    )
-}
-
-fn events_batch(rows: &[&CreditEvent]) -> Result<RecordBatch, PoolError> {
-    batch(
-        EntityKind::CreditEvents,
-        vec![
-            strings(rows, |e| e.firm_id.as_str()),
-            dates(rows, |e| e.date),
-            owned_strings(rows, |e| enum_text(&e.kind)),
-        ],
-    )
-}
-
-fn prices_batch(rows: &[&PriceObservation]) -> Result<RecordBatch, PoolError> {
-    batch(
-        EntityKind::Prices,
-        vec![
-            strings(rows, |p| p.instrument.as_str()),
-            dates(rows, |p| p.date),
-            floats(rows, |p| p.price),
-        ],
-    )
+/// A record batch of any entity, through its descriptor.
+fn encode<T: Tabular>(rows: &[&T]) -> Result<RecordBatch, PoolError> {
+    let table = T::TABLE;
+    let bad = |column: &str, message: String| PoolError::Corrupt {
+        entity: table.entity,
+        key: column.to_owned(),
+        message,
+    };
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| r.to_cells().map_err(|e| bad(e.column, e.reason)))
+        .collect::<Result<_, _>>()?;
+    let mut columns = Vec::with_capacity(table.columns.len());
+    for (j, column) in table.columns.iter().enumerate() {
+        let array = arrow_array(column, cells.iter().map(|row| &row[j]))
+            .map_err(|cell| bad(column.name, format!("{cell:?} does not fit the column")))?;
+        columns.push(array);
+    }
+    RecordBatch::try_new(schema_of(table), columns).db()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -906,12 +727,18 @@ pub fn read_export(dir: impl AsRef<Path>) -> Result<(ExportManifest, ExportData)
                 rows += b.num_rows() as u64;
                 let cols = Columns { batch: &b, path: &path };
                 match kind {
-                    EntityKind::Firms => data.firms.extend(cols.firms()?),
-                    EntityKind::Statements => data.statements.extend(cols.statements()?),
-                    EntityKind::Applications => data.applications.extend(cols.applications()?),
-                    EntityKind::Exposures => data.exposures.extend(cols.exposures()?),
-                    EntityKind::CreditEvents => data.credit_events.extend(cols.events()?),
-                    EntityKind::Prices => data.prices.extend(cols.prices()?),
+                    EntityKind::Firms => data.firms.extend(cols.records::<Firm>()?),
+                    EntityKind::Statements => {
+                        data.statements.extend(cols.records::<FinancialStatement>()?)
+                    }
+                    EntityKind::Applications => {
+                        data.applications.extend(cols.records::<LoanApplication>()?)
+                    }
+                    EntityKind::Exposures => data.exposures.extend(cols.records::<Exposure>()?),
+                    EntityKind::CreditEvents => {
+                        data.credit_events.extend(cols.records::<CreditEvent>()?)
+                    }
+                    EntityKind::Prices => data.prices.extend(cols.records::<PriceObservation>()?),
                 }
             }
             if rows != file.rows {
@@ -988,314 +815,73 @@ impl<'a> Columns<'a> {
         format_error(self.path, format!("row {row}, column {column}: {message}"))
     }
 
-    fn text(&self, a: &StringArray, column: &str, i: usize) -> Result<String, PoolError> {
-        if a.is_null(i) {
-            return Err(self.bad(column, i, "null in a non-null column"));
-        }
-        Ok(a.value(i).to_owned())
+    /// The column of a descriptor's column, checked against its Arrow type.
+    fn array(&self, column: &Column) -> Result<ArrowColumn<'a>, PoolError> {
+        Ok(match column.ty {
+            ColumnType::Date => ArrowColumn::Date(self.date32s(column.name)?),
+            ColumnType::Float => ArrowColumn::Float(self.f64s(column.name)?),
+            ColumnType::Count => ArrowColumn::Count(self.u32s(column.name)?),
+            ColumnType::Flag => ArrowColumn::Flag(self.bools(column.name)?),
+            _ => ArrowColumn::Text(self.utf8(column.name)?),
+        })
     }
 
-    fn opt_text(a: &StringArray, i: usize) -> Option<String> {
-        (!a.is_null(i)).then(|| a.value(i).to_owned())
-    }
-
-    fn float(&self, a: &Float64Array, column: &str, i: usize) -> Result<f64, PoolError> {
-        if a.is_null(i) {
-            return Err(self.bad(column, i, "null in a non-null column"));
-        }
-        Ok(a.value(i))
-    }
-
-    fn date(&self, a: &Date32Array, column: &str, i: usize) -> Result<NaiveDate, PoolError> {
-        if a.is_null(i) {
-            return Err(self.bad(column, i, "null in a non-null column"));
-        }
-        self.date_value(a.value(i), column, i)
-    }
-
-    fn date_value(&self, days: i32, column: &str, i: usize) -> Result<NaiveDate, PoolError> {
-        days.checked_add(UNIX_EPOCH_CE)
-            .and_then(NaiveDate::from_num_days_from_ce_opt)
-            .ok_or_else(|| self.bad(column, i, format!("date out of range: {days}")))
-    }
-
-    fn count(&self, a: &UInt32Array, column: &str, i: usize) -> Result<u32, PoolError> {
-        if a.is_null(i) {
-            return Err(self.bad(column, i, "null in a non-null column"));
-        }
-        Ok(a.value(i))
-    }
-
-    fn parsed<T, E: std::fmt::Display>(
-        &self,
-        r: Result<T, E>,
-        column: &str,
-        i: usize,
-    ) -> Result<T, PoolError> {
-        r.map_err(|e| self.bad(column, i, e))
-    }
-
-    fn enum_value<T: serde::de::DeserializeOwned>(
-        &self,
-        text: String,
-        column: &str,
-        i: usize,
-    ) -> Result<T, PoolError> {
-        serde_json::from_value(serde_json::Value::String(text)).map_err(|e| self.bad(column, i, e))
-    }
-
-    fn firms(&self) -> Result<Vec<Firm>, PoolError> {
-        let (id, name, reg) =
-            (self.utf8("id")?, self.utf8("name")?, self.utf8("registration_number")?);
-        let (scheme, code, region) =
-            (self.utf8("industry_scheme")?, self.utf8("industry_code")?, self.utf8("region")?);
-        let (founded, employees) = (self.date32s("founded")?, self.u32s("employees")?);
-        let (certified, cert_date) =
-            (self.bools("high_tech_certified")?, self.date32s("certification_date")?);
-        let (rd, rd_share, venture) =
-            (self.f64s("rd_expense")?, self.f64s("rd_staff_share")?, self.f64s("venture_funding")?);
-        let (inv, util, design, soft) = (
-            self.u32s("patents_invention")?,
-            self.u32s("patents_utility_model")?,
-            self.u32s("patents_design")?,
-            self.u32s("software_copyrights")?,
-        );
-        let (cname, email, phone) =
-            (self.utf8("contact_name")?, self.utf8("contact_email")?, self.utf8("contact_phone")?);
+    /// Every row of the batch as a record, through the entity's descriptor: one decoder for
+    /// every table; each value is checked as the SQL backends check it.
+    fn records<T: Tabular>(&self) -> Result<Vec<T>, PoolError> {
+        let arrays: Vec<ArrowColumn<'a>> =
+            T::TABLE.columns.iter().map(|c| self.array(c)).collect::<Result<_, _>>()?;
         (0..self.rows())
             .map(|i| {
-                if certified.is_null(i) {
-                    return Err(self.bad("high_tech_certified", i, "null in a non-null column"));
+                let mut cells = Vec::with_capacity(arrays.len());
+                for (array, column) in arrays.iter().zip(T::TABLE.columns) {
+                    cells.push(array.cell(i).map_err(|m| self.bad(column.name, i, m))?);
                 }
-                Ok(Firm {
-                    id: self.parsed(FirmId::new(self.text(id, "id", i)?), "id", i)?,
-                    name: self.text(name, "name", i)?,
-                    registration_number: self.text(reg, "registration_number", i)?,
-                    industry: IndustryCode {
-                        scheme: self.enum_value(
-                            self.text(scheme, "industry_scheme", i)?,
-                            "industry_scheme",
-                            i,
-                        )?,
-                        code: self.text(code, "industry_code", i)?,
-                    },
-                    region: self.text(region, "region", i)?,
-                    founded: self.date(founded, "founded", i)?,
-                    employees: self.count(employees, "employees", i)?,
-                    tech: TechProfile {
-                        high_tech_certified: certified.value(i),
-                        certification_date: if cert_date.is_null(i) {
-                            None
-                        } else {
-                            Some(self.date_value(cert_date.value(i), "certification_date", i)?)
-                        },
-                        rd_expense: self.parsed(
-                            Amount::new(self.float(rd, "rd_expense", i)?),
-                            "rd_expense",
-                            i,
-                        )?,
-                        rd_staff_share: self.parsed(
-                            Probability::new(self.float(rd_share, "rd_staff_share", i)?),
-                            "rd_staff_share",
-                            i,
-                        )?,
-                        patents: Patents {
-                            invention: self.count(inv, "patents_invention", i)?,
-                            utility_model: self.count(util, "patents_utility_model", i)?,
-                            design: self.count(design, "patents_design", i)?,
-                        },
-                        software_copyrights: self.count(soft, "software_copyrights", i)?,
-                        venture_funding: self.parsed(
-                            Amount::new(self.float(venture, "venture_funding", i)?),
-                            "venture_funding",
-                            i,
-                        )?,
-                    },
-                    contact_name: Self::opt_text(cname, i),
-                    contact_email: Self::opt_text(email, i),
-                    contact_phone: Self::opt_text(phone, i),
+                T::from_cells(cells).map_err(|errors| {
+                    let message =
+                        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                    format_error(self.path, format!("row {i}: {message}"))
                 })
             })
             .collect()
     }
+}
 
-    fn statements(&self) -> Result<Vec<FinancialStatement>, PoolError> {
-        let firm = self.utf8("firm_id")?;
-        let (period, available) = (self.date32s("period_end")?, self.date32s("available_at")?);
-        let (currency, unit) = (self.utf8("currency")?, self.utf8("unit")?);
-        let amounts: Vec<&Float64Array> =
-            STATEMENT_AMOUNTS.iter().map(|(n, _)| self.f64s(n)).collect::<Result<_, _>>()?;
-        (0..self.rows())
-            .map(|i| {
-                let a = |k: usize| self.float(amounts[k], STATEMENT_AMOUNTS[k].0, i);
-                let unit = match self.text(unit, "unit", i)?.as_str() {
-                    "one" => Unit::One,
-                    "thousand" => Unit::Thousand,
-                    "million" => Unit::Million,
-                    other => return Err(self.bad("unit", i, format!("unknown unit {other:?}"))),
-                };
-                Ok(FinancialStatement {
-                    firm_id: self.parsed(
-                        FirmId::new(self.text(firm, "firm_id", i)?),
-                        "firm_id",
-                        i,
-                    )?,
-                    period_end: self.date(period, "period_end", i)?,
-                    available_at: self.date(available, "available_at", i)?,
-                    currency: self.parsed(
-                        Currency::new(&self.text(currency, "currency", i)?),
-                        "currency",
-                        i,
-                    )?,
-                    unit,
-                    cash: a(0)?,
-                    current_assets: a(1)?,
-                    total_assets: a(2)?,
-                    current_liabilities: a(3)?,
-                    total_liabilities: a(4)?,
-                    short_term_debt: a(5)?,
-                    long_term_debt: a(6)?,
-                    retained_earnings: a(7)?,
-                    book_equity: a(8)?,
-                    revenue: a(9)?,
-                    ebit: a(10)?,
-                    ebitda: a(11)?,
-                    interest_expense: a(12)?,
-                    net_income: a(13)?,
-                    rd_expense: a(14)?,
-                    operating_cash_flow: a(15)?,
-                    capex: a(16)?,
-                })
-            })
-            .collect()
-    }
+/// One Arrow column of a known type.
+enum ArrowColumn<'a> {
+    Text(&'a StringArray),
+    Date(&'a Date32Array),
+    Float(&'a Float64Array),
+    Count(&'a UInt32Array),
+    Flag(&'a BooleanArray),
+}
 
-    fn applications(&self) -> Result<Vec<LoanApplication>, PoolError> {
-        let (id, firm, date) =
-            (self.utf8("id")?, self.utf8("firm_id")?, self.date32s("application_date")?);
-        let (amount, currency, tenor) =
-            (self.f64s("amount")?, self.utf8("currency")?, self.f64s("tenor")?);
-        let (product, purpose) = (self.utf8("product")?, self.utf8("purpose")?);
-        let (collateral, guarantees) = (self.utf8("collateral")?, self.utf8("guarantees")?);
-        (0..self.rows())
-            .map(|i| {
-                Ok(LoanApplication {
-                    id: self.parsed(ApplicationId::new(self.text(id, "id", i)?), "id", i)?,
-                    firm_id: self.parsed(
-                        FirmId::new(self.text(firm, "firm_id", i)?),
-                        "firm_id",
-                        i,
-                    )?,
-                    application_date: self.date(date, "application_date", i)?,
-                    amount: self.parsed(
-                        Amount::new(self.float(amount, "amount", i)?),
-                        "amount",
-                        i,
-                    )?,
-                    currency: self.parsed(
-                        Currency::new(&self.text(currency, "currency", i)?),
-                        "currency",
-                        i,
-                    )?,
-                    tenor: self.parsed(
-                        Maturity::new(self.float(tenor, "tenor", i)?),
-                        "tenor",
-                        i,
-                    )?,
-                    product: self.enum_value(self.text(product, "product", i)?, "product", i)?,
-                    purpose: self.text(purpose, "purpose", i)?,
-                    collateral: self.parsed(
-                        serde_json::from_str(&self.text(collateral, "collateral", i)?),
-                        "collateral",
-                        i,
-                    )?,
-                    guarantees: self.parsed(
-                        serde_json::from_str(&self.text(guarantees, "guarantees", i)?),
-                        "guarantees",
-                        i,
-                    )?,
-                })
-            })
-            .collect()
-    }
-
-    fn exposures(&self) -> Result<Vec<Exposure>, PoolError> {
-        let (loan, firm) = (self.utf8("loan_id")?, self.utf8("firm_id")?);
-        let (pd, lgd, ead, maturity) =
-            (self.f64s("pd")?, self.f64s("lgd")?, self.f64s("ead")?, self.f64s("maturity")?);
-        let (sector, sales) = (self.utf8("sector")?, self.f64s("annual_sales")?);
-        let (rating, currency) = (self.utf8("rating")?, self.utf8("currency")?);
-        (0..self.rows())
-            .map(|i| {
-                Ok(Exposure {
-                    loan_id: self.parsed(
-                        LoanId::new(self.text(loan, "loan_id", i)?),
-                        "loan_id",
-                        i,
-                    )?,
-                    firm_id: self.parsed(
-                        FirmId::new(self.text(firm, "firm_id", i)?),
-                        "firm_id",
-                        i,
-                    )?,
-                    pd: self.parsed(Probability::new(self.float(pd, "pd", i)?), "pd", i)?,
-                    lgd: self.parsed(Lgd::new(self.float(lgd, "lgd", i)?), "lgd", i)?,
-                    ead: self.parsed(Amount::new(self.float(ead, "ead", i)?), "ead", i)?,
-                    maturity: self.parsed(
-                        Maturity::new(self.float(maturity, "maturity", i)?),
-                        "maturity",
-                        i,
-                    )?,
-                    sector: self.text(sector, "sector", i)?,
-                    annual_sales: if sales.is_null(i) {
-                        None
-                    } else {
-                        Some(self.parsed(Amount::new(sales.value(i)), "annual_sales", i)?)
-                    },
-                    rating: Self::opt_text(rating, i),
-                    currency: self.parsed(
-                        Currency::new(&self.text(currency, "currency", i)?),
-                        "currency",
-                        i,
-                    )?,
-                })
-            })
-            .collect()
-    }
-
-    fn events(&self) -> Result<Vec<CreditEvent>, PoolError> {
-        let (firm, date, kind) = (self.utf8("firm_id")?, self.date32s("date")?, self.utf8("kind")?);
-        (0..self.rows())
-            .map(|i| {
-                Ok(CreditEvent {
-                    firm_id: self.parsed(
-                        FirmId::new(self.text(firm, "firm_id", i)?),
-                        "firm_id",
-                        i,
-                    )?,
-                    date: self.date(date, "date", i)?,
-                    kind: self.enum_value(self.text(kind, "kind", i)?, "kind", i)?,
-                })
-            })
-            .collect()
-    }
-
-    fn prices(&self) -> Result<Vec<PriceObservation>, PoolError> {
-        let (instrument, date, price) =
-            (self.utf8("instrument")?, self.date32s("date")?, self.f64s("price")?);
-        (0..self.rows())
-            .map(|i| {
-                Ok(PriceObservation {
-                    instrument: self.parsed(
-                        InstrumentId::new(self.text(instrument, "instrument", i)?),
-                        "instrument",
-                        i,
-                    )?,
-                    date: self.date(date, "date", i)?,
-                    price: self.float(price, "price", i)?,
-                })
-            })
-            .collect()
+impl ArrowColumn<'_> {
+    fn cell(&self, i: usize) -> Result<Cell, String> {
+        let null = match self {
+            ArrowColumn::Text(a) => a.is_null(i),
+            ArrowColumn::Date(a) => a.is_null(i),
+            ArrowColumn::Float(a) => a.is_null(i),
+            ArrowColumn::Count(a) => a.is_null(i),
+            ArrowColumn::Flag(a) => a.is_null(i),
+        };
+        if null {
+            return Ok(Cell::Null);
+        }
+        Ok(match self {
+            ArrowColumn::Text(a) => Cell::Text(a.value(i).to_owned()),
+            ArrowColumn::Date(a) => {
+                let days = a.value(i);
+                Cell::Date(
+                    days.checked_add(UNIX_EPOCH_CE)
+                        .and_then(NaiveDate::from_num_days_from_ce_opt)
+                        .ok_or_else(|| format!("date out of range: {days}"))?,
+                )
+            }
+            ArrowColumn::Float(a) => Cell::Float(a.value(i)),
+            ArrowColumn::Count(a) => Cell::Count(a.value(i)),
+            ArrowColumn::Flag(a) => Cell::Flag(a.value(i)),
+        })
     }
 }
 
@@ -1317,7 +903,7 @@ pub fn write_statements(
         statements,
         Some(("period_end", |s: &FinancialStatement| s.period_end.year())),
         options,
-        statements_batch,
+        encode::<FinancialStatement>,
     )
 }
 

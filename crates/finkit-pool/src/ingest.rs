@@ -37,21 +37,16 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::num::NonZeroUsize;
 use std::path::Path;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use finkit_schema::limits::{BoundedReader, LimitExceeded, limit_exceeded};
-use finkit_schema::{
-    Amount, ApplicationId, Collateral, CreditEvent, Currency, Exposure, FinancialStatement, Firm,
-    FirmId, Guarantee, IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents,
-    Probability, TechProfile,
-};
+use finkit_schema::{CreditEvent, Exposure, FinancialStatement, Firm, FirmId, LoanApplication};
 use serde::de::DeserializeOwned;
-use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use crate::PoolError;
 use crate::record::{EntityKind, PriceObservation, Record};
+use crate::table::{Cell, Column, ColumnType, Table, record_from_cells};
 
 /// How a batch with rejected rows is committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -456,7 +451,8 @@ struct CsvRows<R: Read> {
     kind: EntityKind,
     source: String,
     csv: csv::Reader<BoundedReader<R>>,
-    index: HashMap<String, usize>,
+    /// For each column of the entity's [`Table`], its position in the file's header.
+    positions: Vec<Option<usize>>,
     record: csv::StringRecord,
     done: bool,
 }
@@ -480,28 +476,32 @@ impl<R: Read> CsvRows<R> {
                 }));
             }
         };
-        let layout = Layout::of(kind);
-        let mut index = HashMap::new();
+        let table = Table::of(kind);
+        let mut positions = vec![None; table.columns.len()];
         for (i, name) in header.iter().enumerate() {
             let name = name.strip_suffix('\r').unwrap_or(name);
-            if !layout.required.contains(&name) && !layout.optional.contains(&name) {
+            let Some(at) = table.position(name) else {
+                let required: Vec<&str> =
+                    table.columns.iter().filter(|c| !c.csv_optional()).map(|c| c.name).collect();
                 return Err(format(format!(
                     "unknown column {name:?} for {kind} (expected {})",
-                    layout.required.join(", ")
+                    required.join(", ")
                 )));
-            }
-            if index.insert(name.to_owned(), i).is_some() {
+            };
+            if positions[at].replace(i).is_some() {
                 return Err(format(format!("duplicate column {name:?}")));
             }
         }
-        if let Some(missing) = layout.required.iter().find(|c| !index.contains_key(**c)) {
-            return Err(format(format!("missing column {missing:?} for {kind}")));
+        if let Some(missing) =
+            table.columns.iter().zip(&positions).find(|(c, p)| p.is_none() && !c.csv_optional())
+        {
+            return Err(format(format!("missing column {:?} for {kind}", missing.0.name)));
         }
         Ok(CsvRows {
             kind,
             source: source.into(),
             csv,
-            index,
+            positions,
             record: csv::StringRecord::new(),
             done: false,
         })
@@ -513,18 +513,7 @@ impl<R: Read> CsvRows<R> {
             Ok(true) => {
                 let position = self.record.position().map_or(0, |p| p.byte());
                 let line = self.csv.get_mut().line_at(position);
-                let mut cells = Cells {
-                    record: &self.record,
-                    index: &self.index,
-                    last: self.index.len().saturating_sub(1),
-                    line,
-                    errors: Vec::new(),
-                };
-                let parsed = parse_row(self.kind, &mut cells);
-                Ok(Some(match parsed {
-                    Some(record) if cells.errors.is_empty() => Parsed::Row(Row { line, record }),
-                    _ => Parsed::Rejected(cells.errors),
-                }))
+                Ok(Some(parse_csv_row(self.kind, &self.record, &self.positions, line)))
             }
             Err(e) => {
                 if let Some(limit) = limit_error(&e) {
@@ -830,136 +819,6 @@ fn json_element<T: DeserializeOwned>(text: &str) -> Result<T, (String, String)> 
     Ok(value)
 }
 
-/// The columns of each CSV layout.
-struct Layout {
-    required: &'static [&'static str],
-    optional: &'static [&'static str],
-}
-
-impl Layout {
-    fn of(kind: EntityKind) -> Layout {
-        match kind {
-            EntityKind::Firms => Layout {
-                required: &[
-                    "id",
-                    "name",
-                    "registration_number",
-                    "industry_scheme",
-                    "industry_code",
-                    "region",
-                    "founded",
-                    "employees",
-                    "high_tech_certified",
-                    "rd_expense",
-                    "rd_staff_share",
-                    "patents_invention",
-                    "patents_utility_model",
-                    "patents_design",
-                    "software_copyrights",
-                    "venture_funding",
-                ],
-                optional: &["certification_date", "contact_name", "contact_email", "contact_phone"],
-            },
-            EntityKind::Statements => Layout { required: &STATEMENT_FIELDS, optional: &[] },
-            EntityKind::Applications => Layout {
-                required: &[
-                    "id",
-                    "firm_id",
-                    "application_date",
-                    "amount",
-                    "currency",
-                    "tenor",
-                    "product",
-                    "purpose",
-                ],
-                optional: &["collateral", "guarantees"],
-            },
-            EntityKind::Exposures => Layout {
-                required: &[
-                    "loan_id", "firm_id", "pd", "lgd", "ead", "maturity", "sector", "currency",
-                ],
-                optional: &["annual_sales", "rating"],
-            },
-            EntityKind::CreditEvents => {
-                Layout { required: &["firm_id", "kind", "date"], optional: &[] }
-            }
-            EntityKind::Prices => {
-                Layout { required: &["instrument", "date", "price"], optional: &[] }
-            }
-        }
-    }
-}
-
-/// The cells of one CSV row, collecting a rejection for every cell that does not parse.
-struct Cells<'a> {
-    record: &'a csv::StringRecord,
-    index: &'a HashMap<String, usize>,
-    /// Index of the last column, whose cell carries the `\r` of a CRLF line ending.
-    last: usize,
-    line: u64,
-    errors: Vec<RejectedRow>,
-}
-
-impl Cells<'_> {
-    /// The raw cell; `None` when the (optional) column is absent.
-    fn raw(&self, name: &str) -> Option<&str> {
-        self.index.get(name).and_then(|&i| {
-            let cell = self.record.get(i)?;
-            Some(if i == self.last { cell.strip_suffix('\r').unwrap_or(cell) } else { cell })
-        })
-    }
-
-    fn text(&self, name: &str) -> String {
-        self.raw(name).unwrap_or_default().to_owned()
-    }
-
-    fn opt_text(&self, name: &str) -> Option<String> {
-        self.raw(name).filter(|s| !s.is_empty()).map(str::to_owned)
-    }
-
-    fn reject(&mut self, name: &str, reason: String) {
-        self.errors.push(RejectedRow::new(self.line, name, reason));
-    }
-
-    /// A required cell parsed with `f`; records a rejection and returns `None` when it fails.
-    fn req<T>(&mut self, name: &str, f: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
-        let raw = self.raw(name).unwrap_or_default();
-        if raw.is_empty() {
-            self.reject(name, "missing value".into());
-            return None;
-        }
-        match f(raw) {
-            Ok(v) => Some(v),
-            Err(reason) => {
-                self.reject(name, reason);
-                None
-            }
-        }
-    }
-
-    /// An optional cell: empty or absent is `Some(None)`, a bad value is `None`.
-    fn opt<T>(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Option<Option<T>> {
-        match self.raw(name) {
-            None | Some("") => Some(None),
-            Some(raw) => match f(raw) {
-                Ok(v) => Some(Some(v)),
-                Err(reason) => {
-                    self.reject(name, reason);
-                    None
-                }
-            },
-        }
-    }
-
-    fn f64(&mut self, name: &str) -> Option<f64> {
-        self.req(name, number)
-    }
-}
-
 fn number(s: &str) -> Result<f64, String> {
     s.parse::<f64>().map_err(|_| format!("not a number: {s:?}"))
 }
@@ -980,211 +839,63 @@ fn boolean(s: &str) -> Result<bool, String> {
     }
 }
 
-fn parsed<T: FromStr<Err = finkit_schema::SchemaError>>(s: &str) -> Result<T, String> {
-    s.parse::<T>().map_err(|e| e.to_string())
-}
-
-fn checked<T>(
-    s: &str,
-    make: impl FnOnce(f64) -> Result<T, finkit_schema::SchemaError>,
-) -> Result<T, String> {
-    make(number(s)?).map_err(|e| e.to_string())
-}
-
-/// A snake_case enum name through the type's serde representation.
-fn enum_name<T: DeserializeOwned>(s: &str) -> Result<T, String> {
-    let de: serde::de::value::StrDeserializer<'_, serde::de::value::Error> = s.into_deserializer();
-    T::deserialize(de).map_err(|e| e.to_string())
-}
-
-fn json_cell<T: DeserializeOwned>(s: &str) -> Result<T, String> {
-    serde_json::from_str(s).map_err(|e| format!("not a valid json array: {e}"))
-}
-
-fn parse_row(kind: EntityKind, c: &mut Cells<'_>) -> Option<Record> {
-    match kind {
-        EntityKind::Firms => parse_firm(c).map(Record::Firm),
-        EntityKind::Statements => parse_statement(c).map(Record::Statement),
-        EntityKind::Applications => parse_application(c).map(Record::Application),
-        EntityKind::Exposures => parse_exposure(c).map(Record::Exposure),
-        EntityKind::CreditEvents => {
-            let firm_id = c.req("firm_id", parsed::<FirmId>);
-            let kind = c.req("kind", enum_name);
-            let date = c.req("date", date);
-            Some(Record::CreditEvent(CreditEvent { firm_id: firm_id?, kind: kind?, date: date? }))
-        }
-        EntityKind::Prices => {
-            let instrument = c.req("instrument", parsed::<InstrumentId>);
-            let date = c.req("date", date);
-            let price = c.f64("price");
-            Some(Record::Price(PriceObservation {
-                instrument: instrument?,
-                date: date?,
-                price: price?,
-            }))
-        }
+/// One CSV cell as the stored value of its column: the CSV text format, written once.
+///
+/// An empty or absent cell is an empty string in a text column, "none" in a column the CSV may
+/// leave out ([`Column::csv_optional`]) and a missing value otherwise.
+fn csv_cell(column: &Column, raw: Option<&str>) -> Result<Cell, String> {
+    let raw = raw.unwrap_or_default();
+    if raw.is_empty() {
+        return match column.ty {
+            ColumnType::Text if !column.nullable => Ok(Cell::Text(String::new())),
+            _ if column.csv_optional() => Ok(Cell::Null),
+            _ => Err("missing value".into()),
+        };
     }
-}
-
-fn parse_firm(c: &mut Cells<'_>) -> Option<Firm> {
-    // Every cell is parsed before `?` so that each bad cell of the row is reported.
-    let id = c.req("id", parsed::<FirmId>);
-    let scheme = c.req("industry_scheme", enum_name);
-    let founded = c.req("founded", date);
-    let employees = c.req("employees", unsigned);
-    let certified = c.req("high_tech_certified", boolean);
-    let certification_date = c.opt("certification_date", date);
-    let rd_expense = c.req("rd_expense", |s| checked(s, Amount::new));
-    let rd_staff_share = c.req("rd_staff_share", |s| checked(s, Probability::new));
-    let invention = c.req("patents_invention", unsigned);
-    let utility_model = c.req("patents_utility_model", unsigned);
-    let design = c.req("patents_design", unsigned);
-    let software_copyrights = c.req("software_copyrights", unsigned);
-    let venture_funding = c.req("venture_funding", |s| checked(s, Amount::new));
-    Some(Firm {
-        id: id?,
-        name: c.text("name"),
-        registration_number: c.text("registration_number"),
-        industry: IndustryCode { scheme: scheme?, code: c.text("industry_code") },
-        region: c.text("region"),
-        founded: founded?,
-        employees: employees?,
-        tech: TechProfile {
-            high_tech_certified: certified?,
-            certification_date: certification_date?,
-            rd_expense: rd_expense?,
-            rd_staff_share: rd_staff_share?,
-            patents: Patents {
-                invention: invention?,
-                utility_model: utility_model?,
-                design: design?,
-            },
-            software_copyrights: software_copyrights?,
-            venture_funding: venture_funding?,
-        },
-        contact_name: c.opt_text("contact_name"),
-        contact_email: c.opt_text("contact_email"),
-        contact_phone: c.opt_text("contact_phone"),
+    Ok(match column.ty {
+        ColumnType::Date => Cell::Date(date(raw)?),
+        ColumnType::Float => Cell::Float(number(raw)?),
+        ColumnType::Count => Cell::Count(unsigned(raw)?),
+        ColumnType::Flag => Cell::Flag(boolean(raw)?),
+        _ => Cell::Text(raw.to_owned()),
     })
 }
 
-fn parse_statement(c: &mut Cells<'_>) -> Option<FinancialStatement> {
-    let firm_id = c.req("firm_id", parsed::<FirmId>);
-    let period_end = c.req("period_end", date);
-    let available_at = c.req("available_at", date);
-    let currency = c.req("currency", parsed::<Currency>);
-    let unit = c.req("unit", enum_name);
-    let mut v = [0.0f64; 17];
-    let mut ok = true;
-    for (slot, name) in v.iter_mut().zip(STATEMENT_AMOUNTS) {
-        match c.f64(name) {
-            Some(x) => *slot = x,
-            None => ok = false,
+/// One CSV row as a record of its kind, with a rejection for every cell at fault.
+fn parse_csv_row(
+    kind: EntityKind,
+    record: &csv::StringRecord,
+    positions: &[Option<usize>],
+    line: u64,
+) -> Parsed {
+    let table = Table::of(kind);
+    // The last cell carries the `\r` of a CRLF line ending.
+    let last = record.len().saturating_sub(1);
+    let mut cells = Vec::with_capacity(table.columns.len());
+    let mut errors = Vec::new();
+    for (column, position) in table.columns.iter().zip(positions) {
+        let raw = position.and_then(|i| {
+            let cell = record.get(i)?;
+            Some(if i == last { cell.strip_suffix('\r').unwrap_or(cell) } else { cell })
+        });
+        cells.push(csv_cell(column, raw).unwrap_or_else(|reason| {
+            errors.push(RejectedRow::new(line, column.name, reason));
+            Cell::Null
+        }));
+    }
+    match record_from_cells(kind, cells) {
+        Ok(record) if errors.is_empty() => Parsed::Row(Row { line, record }),
+        Ok(_) => Parsed::Rejected(errors),
+        Err(more) => {
+            // A cell that did not parse is reported once, by the CSV rule above.
+            for e in more {
+                if !errors.iter().any(|r| r.field == e.column) {
+                    errors.push(RejectedRow::new(line, e.column, e.reason));
+                }
+            }
+            Parsed::Rejected(errors)
         }
     }
-    if !ok {
-        return None;
-    }
-    Some(FinancialStatement {
-        firm_id: firm_id?,
-        period_end: period_end?,
-        available_at: available_at?,
-        currency: currency?,
-        unit: unit?,
-        cash: v[0],
-        current_assets: v[1],
-        total_assets: v[2],
-        current_liabilities: v[3],
-        total_liabilities: v[4],
-        short_term_debt: v[5],
-        long_term_debt: v[6],
-        retained_earnings: v[7],
-        book_equity: v[8],
-        revenue: v[9],
-        ebit: v[10],
-        ebitda: v[11],
-        interest_expense: v[12],
-        net_income: v[13],
-        rd_expense: v[14],
-        operating_cash_flow: v[15],
-        capex: v[16],
-    })
-}
-
-/// The CSV columns of a statement: five key columns, then the amounts.
-const STATEMENT_FIELDS: [&str; 22] = [
-    "firm_id",
-    "period_end",
-    "available_at",
-    "currency",
-    "unit",
-    "cash",
-    "current_assets",
-    "total_assets",
-    "current_liabilities",
-    "total_liabilities",
-    "short_term_debt",
-    "long_term_debt",
-    "retained_earnings",
-    "book_equity",
-    "revenue",
-    "ebit",
-    "ebitda",
-    "interest_expense",
-    "net_income",
-    "rd_expense",
-    "operating_cash_flow",
-    "capex",
-];
-
-/// The amount columns of a statement, in [`FinancialStatement`] declaration order.
-pub(crate) const STATEMENT_AMOUNTS: &[&str] = STATEMENT_FIELDS.split_at(5).1;
-
-fn parse_application(c: &mut Cells<'_>) -> Option<LoanApplication> {
-    let id = c.req("id", parsed::<ApplicationId>);
-    let firm_id = c.req("firm_id", parsed::<FirmId>);
-    let application_date = c.req("application_date", date);
-    let amount = c.req("amount", |s| checked(s, Amount::new));
-    let currency = c.req("currency", parsed::<Currency>);
-    let tenor = c.req("tenor", |s| checked(s, Maturity::new));
-    let product = c.req("product", enum_name);
-    let collateral = c.opt("collateral", json_cell::<Vec<Collateral>>);
-    let guarantees = c.opt("guarantees", json_cell::<Vec<Guarantee>>);
-    Some(LoanApplication {
-        id: id?,
-        firm_id: firm_id?,
-        application_date: application_date?,
-        amount: amount?,
-        currency: currency?,
-        tenor: tenor?,
-        product: product?,
-        purpose: c.text("purpose"),
-        collateral: collateral?.unwrap_or_default(),
-        guarantees: guarantees?.unwrap_or_default(),
-    })
-}
-
-fn parse_exposure(c: &mut Cells<'_>) -> Option<Exposure> {
-    let loan_id = c.req("loan_id", parsed::<LoanId>);
-    let firm_id = c.req("firm_id", parsed::<FirmId>);
-    let pd = c.req("pd", |s| checked(s, Probability::new));
-    let lgd = c.req("lgd", |s| checked(s, Lgd::new));
-    let ead = c.req("ead", |s| checked(s, Amount::new));
-    let maturity = c.req("maturity", |s| checked(s, Maturity::new));
-    let annual_sales = c.opt("annual_sales", |s| checked(s, Amount::new));
-    let currency = c.req("currency", parsed::<Currency>);
-    Some(Exposure {
-        loan_id: loan_id?,
-        firm_id: firm_id?,
-        pd: pd?,
-        lgd: lgd?,
-        ead: ead?,
-        maturity: maturity?,
-        sector: c.text("sector"),
-        annual_sales: annual_sales?,
-        rating: c.opt_text("rating"),
-        currency: currency?,
-    })
 }
 
 /// What happened when a backend stored one record.

@@ -112,6 +112,7 @@ mod sqlite;
 #[cfg(feature = "synthetic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "synthetic")))]
 pub mod synthetic;
+pub mod table;
 mod traits;
 
 #[cfg(feature = "postgres")]

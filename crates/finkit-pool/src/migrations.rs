@@ -300,6 +300,47 @@ mod tests {
         assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(SCHEMA_VERSION));
     }
 
+    /// The declared type of a descriptor column in the portable DDL.
+    fn declared(ty: crate::table::ColumnType) -> &'static str {
+        use crate::table::ColumnType;
+        match ty {
+            ColumnType::Date | ColumnType::Count => "BIGINT",
+            ColumnType::Float => "DOUBLE PRECISION",
+            ColumnType::Flag => "INTEGER",
+            _ => "TEXT",
+        }
+    }
+
+    /// The migrated tables have exactly the columns of the entity descriptors: names in order,
+    /// declared types and `NOT NULL` (a primary-key column counts as not null).
+    #[test]
+    fn migrated_tables_match_the_entity_descriptors() {
+        let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+        for m in MIGRATIONS {
+            conn.execute_batch(&m.sql(Dialect::Sqlite)).expect("migration");
+        }
+        for kind in crate::EntityKind::ALL {
+            let table = crate::table::Table::of(kind);
+            let mut stmt =
+                conn.prepare(&format!("PRAGMA table_info({})", table.table)).expect("pragma");
+            let stored: Vec<(String, String, bool)> = stmt
+                .query_map([], |r| {
+                    let notnull: i64 = r.get(3)?;
+                    let pk: i64 = r.get(5)?;
+                    Ok((r.get(1)?, r.get(2)?, notnull != 0 || pk != 0))
+                })
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            let described: Vec<(String, String, bool)> = table
+                .columns
+                .iter()
+                .map(|c| (c.name.to_owned(), declared(c.ty).to_owned(), !c.nullable))
+                .collect();
+            assert_eq!(stored, described, "table {}", table.table);
+        }
+    }
+
     #[test]
     fn dialects_differ_only_where_declared() {
         let s = MIGRATIONS[0].sql(Dialect::Sqlite);

@@ -61,7 +61,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDate;
 use finkit_schema::{
-    Amount, ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, InstrumentId,
+    ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, InstrumentId,
     LoanApplication, Portfolio, PortfolioColumns, PriceSeries,
 };
 use postgres::error::SqlState;
@@ -74,16 +74,18 @@ use crate::PoolError;
 use crate::audit::{AuditEntry, AuditEvent, AuditHead, AuditProblem, AuditStatus, verify_chain};
 use crate::backend::{allowed, select_as_of};
 use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
+use crate::ingest::natural_key;
 use crate::ingest::{IngestReport, IngestStore, Put, Row, RowSource, apply_rows};
 use crate::migrations::{Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers};
+use crate::record::EntityKind;
 use crate::record::Record;
 use crate::security::{Permission, Policy, Principal, Role};
 use crate::sql::{
-    APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
-    STATEMENT_COLUMNS, application_from_row, audit_from_row, corrupt, date_key, enum_text,
-    event_from_row, exposure_from_row, firm_from_row, instrument_from_row, json_text, key_date,
-    portfolio_row, price_series, schema, statement_from_row, unit_text,
+    APPLICATION_COLUMNS, AUDIT_SELECT, Columns, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
+    STATEMENT_COLUMNS, audit_from_row, corrupt, date_key, decode, instrument_from_row,
+    portfolio_row, price_series,
 };
+use crate::table::{Cell, ColumnType, Table, record_cells, spelled_name};
 use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
 
 /// The environment variable [`PostgresPool::from_env`] reads the connection URL from.
@@ -222,15 +224,6 @@ fn lock_key(purpose: &str, schema: &str) -> i64 {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(bytes)
-}
-
-fn price_from_row(row: &PgRow) -> Result<crate::PriceObservation, PoolError> {
-    let key: String = row.try_get(0).db()?;
-    Ok(crate::PriceObservation {
-        instrument: schema(InstrumentId::new(key.clone()), "price", &key)?,
-        date: key_date(row.try_get(1).db()?, "price", &key)?,
-        price: row.try_get(2).db()?,
-    })
 }
 
 fn collect<T>(
@@ -678,7 +671,7 @@ impl Key {
             Record::Application(a) => Key::Application(a.id.to_string()),
             Record::Exposure(e) => Key::Exposure(e.loan_id.to_string()),
             Record::CreditEvent(e) => {
-                Key::Event(e.firm_id.to_string(), date_key(e.date), enum_text(&e.kind))
+                Key::Event(e.firm_id.to_string(), date_key(e.date), spelled_name(&e.kind))
             }
             Record::Price(p) => Key::Price(p.instrument.to_string(), date_key(p.date)),
         }
@@ -752,7 +745,7 @@ impl Store {
                 tx,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ANY($1)"),
                 &[&chunk],
-                firm_from_row,
+                decode::<Firm, PgRow>,
             )?;
             for f in rows {
                 firms.insert(f.id.to_string());
@@ -771,7 +764,7 @@ impl Store {
                      (SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]))"
                 ),
                 &[&f, &p, &a],
-                statement_from_row,
+                decode::<FinancialStatement, PgRow>,
             )?;
             for s in rows {
                 stored.insert(Key::of(&Record::Statement(s.clone())), Record::Statement(s));
@@ -782,7 +775,7 @@ impl Store {
                 tx,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ANY($1)"),
                 &[&chunk],
-                application_from_row,
+                decode::<LoanApplication, PgRow>,
             )? {
                 stored.insert(Key::Application(a.id.to_string()), Record::Application(a));
             }
@@ -792,7 +785,7 @@ impl Store {
                 tx,
                 &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures WHERE loan_id = ANY($1)"),
                 &[&chunk],
-                exposure_from_row,
+                decode::<Exposure, PgRow>,
             )? {
                 stored.insert(Key::Exposure(e.loan_id.to_string()), Record::Exposure(e));
             }
@@ -800,13 +793,13 @@ impl Store {
         for chunk in events.chunks(LOOKUP_CHUNK) {
             let f: Vec<&str> = chunk.iter().map(|e| e.firm_id.as_str()).collect();
             let d: Vec<i64> = chunk.iter().map(|e| date_key(e.date)).collect();
-            let k: Vec<String> = chunk.iter().map(|e| enum_text(&e.kind)).collect();
+            let k: Vec<String> = chunk.iter().map(|e| spelled_name(&e.kind)).collect();
             for e in collect(
                 tx,
                 "SELECT firm_id, date, kind FROM credit_events WHERE (firm_id, date, kind) IN \
                  (SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]))",
                 &[&f, &d, &k],
-                event_from_row,
+                decode::<CreditEvent, PgRow>,
             )? {
                 let r = Record::CreditEvent(e);
                 stored.insert(Key::of(&r), r);
@@ -820,7 +813,7 @@ impl Store {
                 "SELECT instrument, date, price FROM prices WHERE (instrument, date) IN \
                  (SELECT * FROM unnest($1::text[], $2::bigint[]))",
                 &[&i, &d],
-                price_from_row,
+                decode::<crate::PriceObservation, PgRow>,
             )? {
                 let r = Record::Price(p);
                 stored.insert(Key::of(&r), r);
@@ -831,50 +824,11 @@ impl Store {
 
     /// Writes the buffered rows, kind by kind, in multi-row inserts of `chunk` rows.
     fn flush(&self, tx: &mut Transaction<'_>, chunk: usize) -> Result<(), PoolError> {
-        macro_rules! of_kind {
-            ($variant:ident) => {
-                self.pending
-                    .iter()
-                    .filter_map(|r| match r {
-                        Record::$variant(x) => Some(x),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-            };
-        }
-        for c in of_kind!(Firm).chunks(chunk) {
-            insert_firms(tx, c)?;
-        }
-        for c in of_kind!(Statement).chunks(chunk) {
-            insert_statements(tx, c)?;
-        }
-        for c in of_kind!(Application).chunks(chunk) {
-            insert_applications(tx, c)?;
-        }
-        for c in of_kind!(Exposure).chunks(chunk) {
-            insert_exposures(tx, c)?;
-        }
-        for c in of_kind!(CreditEvent).chunks(chunk) {
-            let f: Vec<&str> = c.iter().map(|e| e.firm_id.as_str()).collect();
-            let d: Vec<i64> = c.iter().map(|e| date_key(e.date)).collect();
-            let k: Vec<String> = c.iter().map(|e| enum_text(&e.kind)).collect();
-            tx.execute(
-                "INSERT INTO credit_events (firm_id, date, kind) \
-                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])",
-                &[&f, &d, &k],
-            )
-            .db()?;
-        }
-        for c in of_kind!(Price).chunks(chunk) {
-            let i: Vec<&str> = c.iter().map(|p| p.instrument.as_str()).collect();
-            let d: Vec<i64> = c.iter().map(|p| date_key(p.date)).collect();
-            let p: Vec<f64> = c.iter().map(|p| p.price).collect();
-            tx.execute(
-                "INSERT INTO prices (instrument, date, price) \
-                 SELECT * FROM unnest($1::text[], $2::bigint[], $3::float8[])",
-                &[&i, &d, &p],
-            )
-            .db()?;
+        for kind in EntityKind::ALL {
+            let rows: Vec<&Record> = self.pending.iter().filter(|r| r.kind() == kind).collect();
+            for c in rows.chunks(chunk) {
+                insert_rows(tx, Table::of(kind), c)?;
+            }
         }
         Ok(())
     }
@@ -930,143 +884,93 @@ impl IngestStore for Store {
     }
 }
 
-fn insert_firms(tx: &mut Transaction<'_>, c: &[&Firm]) -> Result<(), PoolError> {
-    let id: Vec<&str> = c.iter().map(|f| f.id.as_str()).collect();
-    let name: Vec<&str> = c.iter().map(|f| f.name.as_str()).collect();
-    let reg: Vec<&str> = c.iter().map(|f| f.registration_number.as_str()).collect();
-    let scheme: Vec<String> = c.iter().map(|f| enum_text(&f.industry.scheme)).collect();
-    let code: Vec<&str> = c.iter().map(|f| f.industry.code.as_str()).collect();
-    let region: Vec<&str> = c.iter().map(|f| f.region.as_str()).collect();
-    let founded: Vec<i64> = c.iter().map(|f| date_key(f.founded)).collect();
-    let employees: Vec<i64> = c.iter().map(|f| i64::from(f.employees)).collect();
-    let certified: Vec<i32> = c.iter().map(|f| i32::from(f.tech.high_tech_certified)).collect();
-    let cert_date: Vec<Option<i64>> =
-        c.iter().map(|f| f.tech.certification_date.map(date_key)).collect();
-    let rd: Vec<f64> = c.iter().map(|f| f.tech.rd_expense.get()).collect();
-    let rd_share: Vec<f64> = c.iter().map(|f| f.tech.rd_staff_share.get()).collect();
-    let inv: Vec<i64> = c.iter().map(|f| i64::from(f.tech.patents.invention)).collect();
-    let util: Vec<i64> = c.iter().map(|f| i64::from(f.tech.patents.utility_model)).collect();
-    let design: Vec<i64> = c.iter().map(|f| i64::from(f.tech.patents.design)).collect();
-    let soft: Vec<i64> = c.iter().map(|f| i64::from(f.tech.software_copyrights)).collect();
-    let venture: Vec<f64> = c.iter().map(|f| f.tech.venture_funding.get()).collect();
-    let cname: Vec<Option<&str>> = c.iter().map(|f| f.contact_name.as_deref()).collect();
-    let email: Vec<Option<&str>> = c.iter().map(|f| f.contact_email.as_deref()).collect();
-    let phone: Vec<Option<&str>> = c.iter().map(|f| f.contact_phone.as_deref()).collect();
-    tx.execute(
-        &format!(
-            "INSERT INTO firms ({FIRM_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], \
-             $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int4[], \
-             $10::bigint[], $11::float8[], $12::float8[], $13::bigint[], $14::bigint[], $15::bigint[], \
-             $16::bigint[], $17::float8[], $18::text[], $19::text[], $20::text[])"
-        ),
-        &[
-            &id, &name, &reg, &scheme, &code, &region, &founded, &employees, &certified,
-            &cert_date, &rd, &rd_share, &inv, &util, &design, &soft, &venture, &cname, &email,
-            &phone,
-        ],
-    ).db()?;
-    Ok(())
+/// A column of a multi-row insert: one typed array, `unnest`ed into rows.
+enum PgArray {
+    Text(Vec<Option<String>>),
+    Int8(Vec<Option<i64>>),
+    Float8(Vec<Option<f64>>),
+    Int4(Vec<Option<i32>>),
 }
 
-fn insert_statements(tx: &mut Transaction<'_>, c: &[&FinancialStatement]) -> Result<(), PoolError> {
-    let firm: Vec<&str> = c.iter().map(|s| s.firm_id.as_str()).collect();
-    let period: Vec<i64> = c.iter().map(|s| date_key(s.period_end)).collect();
-    let available: Vec<i64> = c.iter().map(|s| date_key(s.available_at)).collect();
-    let currency: Vec<&str> = c.iter().map(|s| s.currency.as_str()).collect();
-    let unit: Vec<&str> = c.iter().map(|s| unit_text(s.unit)).collect();
-    let fields: [fn(&FinancialStatement) -> f64; 17] = [
-        |s| s.cash,
-        |s| s.current_assets,
-        |s| s.total_assets,
-        |s| s.current_liabilities,
-        |s| s.total_liabilities,
-        |s| s.short_term_debt,
-        |s| s.long_term_debt,
-        |s| s.retained_earnings,
-        |s| s.book_equity,
-        |s| s.revenue,
-        |s| s.ebit,
-        |s| s.ebitda,
-        |s| s.interest_expense,
-        |s| s.net_income,
-        |s| s.rd_expense,
-        |s| s.operating_cash_flow,
-        |s| s.capex,
-    ];
-    let amounts: Vec<Vec<f64>> = fields.iter().map(|f| c.iter().map(|s| f(s)).collect()).collect();
-    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&firm, &period, &available, &currency, &unit];
-    params.extend(amounts.iter().map(|v| v as &(dyn ToSql + Sync)));
-    tx.execute(
-        &format!(
-            "INSERT INTO statements ({STATEMENT_COLUMNS}) SELECT * FROM unnest($1::text[], \
-             $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::float8[], $7::float8[], \
-             $8::float8[], $9::float8[], $10::float8[], $11::float8[], $12::float8[], $13::float8[], \
-             $14::float8[], $15::float8[], $16::float8[], $17::float8[], $18::float8[], $19::float8[], \
-             $20::float8[], $21::float8[], $22::float8[])"
-        ),
-        &params,
-    ).db()?;
-    Ok(())
-}
-
-fn insert_applications(tx: &mut Transaction<'_>, c: &[&LoanApplication]) -> Result<(), PoolError> {
-    let id: Vec<&str> = c.iter().map(|a| a.id.as_str()).collect();
-    let firm: Vec<&str> = c.iter().map(|a| a.firm_id.as_str()).collect();
-    let date: Vec<i64> = c.iter().map(|a| date_key(a.application_date)).collect();
-    let amount: Vec<f64> = c.iter().map(|a| a.amount.get()).collect();
-    let currency: Vec<&str> = c.iter().map(|a| a.currency.as_str()).collect();
-    let tenor: Vec<f64> = c.iter().map(|a| a.tenor.get()).collect();
-    let product: Vec<String> = c.iter().map(|a| enum_text(&a.product)).collect();
-    let purpose: Vec<&str> = c.iter().map(|a| a.purpose.as_str()).collect();
-    let mut collateral = Vec::with_capacity(c.len());
-    let mut guarantees = Vec::with_capacity(c.len());
-    for a in c {
-        collateral.push(json_text(&a.collateral, a.id.as_str())?);
-        guarantees.push(json_text(&a.guarantees, a.id.as_str())?);
+impl PgArray {
+    /// The array for a column type: dates as day numbers and counts as `bigint`, flags as `int4`.
+    fn of(ty: ColumnType, rows: usize) -> PgArray {
+        match ty {
+            ColumnType::Date | ColumnType::Count => PgArray::Int8(Vec::with_capacity(rows)),
+            ColumnType::Float => PgArray::Float8(Vec::with_capacity(rows)),
+            ColumnType::Flag => PgArray::Int4(Vec::with_capacity(rows)),
+            _ => PgArray::Text(Vec::with_capacity(rows)),
+        }
     }
-    tx.execute(
-        &format!(
-            "INSERT INTO applications ({APPLICATION_COLUMNS}) SELECT * FROM unnest($1::text[], \
-             $2::text[], $3::bigint[], $4::float8[], $5::text[], $6::float8[], $7::text[], \
-             $8::text[], $9::text[], $10::text[])"
-        ),
-        &[
-            &id,
-            &firm,
-            &date,
-            &amount,
-            &currency,
-            &tenor,
-            &product,
-            &purpose,
-            &collateral,
-            &guarantees,
-        ],
-    )
-    .db()?;
-    Ok(())
+
+    fn sql_type(&self) -> &'static str {
+        match self {
+            PgArray::Text(_) => "text[]",
+            PgArray::Int8(_) => "bigint[]",
+            PgArray::Float8(_) => "float8[]",
+            PgArray::Int4(_) => "int4[]",
+        }
+    }
+
+    /// Appends a cell; `false` when it does not fit the column.
+    fn push(&mut self, cell: Cell) -> bool {
+        match (self, cell) {
+            (PgArray::Text(v), Cell::Null) => v.push(None),
+            (PgArray::Int8(v), Cell::Null) => v.push(None),
+            (PgArray::Float8(v), Cell::Null) => v.push(None),
+            (PgArray::Int4(v), Cell::Null) => v.push(None),
+            (PgArray::Text(v), Cell::Text(s)) => v.push(Some(s)),
+            (PgArray::Int8(v), Cell::Date(d)) => v.push(Some(date_key(d))),
+            (PgArray::Int8(v), Cell::Count(n)) => v.push(Some(i64::from(n))),
+            (PgArray::Float8(v), Cell::Float(x)) => v.push(Some(x)),
+            (PgArray::Int4(v), Cell::Flag(b)) => v.push(Some(i32::from(b))),
+            _ => return false,
+        }
+        true
+    }
+
+    fn param(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            PgArray::Text(v) => v,
+            PgArray::Int8(v) => v,
+            PgArray::Float8(v) => v,
+            PgArray::Int4(v) => v,
+        }
+    }
 }
 
-fn insert_exposures(tx: &mut Transaction<'_>, c: &[&Exposure]) -> Result<(), PoolError> {
-    let loan: Vec<&str> = c.iter().map(|e| e.loan_id.as_str()).collect();
-    let firm: Vec<&str> = c.iter().map(|e| e.firm_id.as_str()).collect();
-    let pd: Vec<f64> = c.iter().map(|e| e.pd.get()).collect();
-    let lgd: Vec<f64> = c.iter().map(|e| e.lgd.get()).collect();
-    let ead: Vec<f64> = c.iter().map(|e| e.ead.get()).collect();
-    let maturity: Vec<f64> = c.iter().map(|e| e.maturity.get()).collect();
-    let sector: Vec<&str> = c.iter().map(|e| e.sector.as_str()).collect();
-    let sales: Vec<Option<f64>> = c.iter().map(|e| e.annual_sales.map(Amount::get)).collect();
-    let rating: Vec<Option<&str>> = c.iter().map(|e| e.rating.as_deref()).collect();
-    let currency: Vec<&str> = c.iter().map(|e| e.currency.as_str()).collect();
-    tx.execute(
-        &format!(
-            "INSERT INTO exposures ({EXPOSURE_COLUMNS}) SELECT * FROM unnest($1::text[], \
-             $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::text[], \
-             $8::float8[], $9::text[], $10::text[])"
-        ),
-        &[&loan, &firm, &pd, &lgd, &ead, &maturity, &sector, &sales, &rating, &currency],
-    )
-    .db()?;
+/// One multi-row insert of records of one table, a typed array per column of its descriptor.
+fn insert_rows(
+    tx: &mut Transaction<'_>,
+    table: &'static Table,
+    rows: &[&Record],
+) -> Result<(), PoolError> {
+    let mut arrays: Vec<PgArray> =
+        table.columns.iter().map(|c| PgArray::of(c.ty, rows.len())).collect();
+    for record in rows {
+        let key = || natural_key(record).1;
+        let cells =
+            record_cells(record).map_err(|e| corrupt(table.entity, &key(), e.to_string()))?;
+        for ((array, cell), column) in arrays.iter_mut().zip(cells).zip(table.columns) {
+            if !array.push(cell) {
+                return Err(corrupt(
+                    table.entity,
+                    &key(),
+                    format!("a value that does not fit column {}", column.name),
+                ));
+            }
+        }
+    }
+    let casts: Vec<String> =
+        arrays.iter().enumerate().map(|(i, a)| format!("${}::{}", i + 1, a.sql_type())).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) SELECT * FROM unnest({})",
+        table.table,
+        Columns(table),
+        casts.join(", ")
+    );
+    let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(PgArray::param).collect();
+    tx.execute(&sql, &params).db()?;
     Ok(())
 }
 
@@ -1091,13 +995,13 @@ impl ReadStore for PostgresStore {
                     "SELECT {FIRM_COLUMNS} FROM firms WHERE region = $1 ORDER BY id COLLATE \"C\""
                 ),
                 &[region],
-                firm_from_row,
+                decode::<Firm, PgRow>,
             ),
             None => collect(
                 tx,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id COLLATE \"C\""),
                 &[],
-                firm_from_row,
+                decode::<Firm, PgRow>,
             ),
         })
     }
@@ -1108,7 +1012,7 @@ impl ReadStore for PostgresStore {
                 tx,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = $1"),
                 &[&id.as_str()],
-                firm_from_row,
+                decode::<Firm, PgRow>,
             )?;
             Ok(v.pop())
         })
@@ -1132,7 +1036,7 @@ impl ReadStore for PostgresStore {
                          ORDER BY firm_id, period_end, available_at DESC"
                     ),
                     &[&day, &ids],
-                    statement_from_row,
+                    decode::<FinancialStatement, PgRow>,
                 )
             }
             None => collect(
@@ -1142,7 +1046,7 @@ impl ReadStore for PostgresStore {
                      WHERE available_at <= $1 ORDER BY firm_id, period_end, available_at DESC"
                 ),
                 &[&day],
-                statement_from_row,
+                decode::<FinancialStatement, PgRow>,
             ),
         })?;
         // Byte order of ids, whatever the database's collation.
@@ -1165,7 +1069,7 @@ impl ReadStore for PostgresStore {
                      ORDER BY period_end, available_at"
                 ),
                 &[&firm.as_str()],
-                statement_from_row,
+                decode::<FinancialStatement, PgRow>,
             )
         })
     }
@@ -1178,7 +1082,7 @@ impl ReadStore for PostgresStore {
                     "SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id COLLATE \"C\""
                 ),
                 &[],
-                application_from_row,
+                decode::<LoanApplication, PgRow>,
             )
         })?;
         Ok(all.into_iter().filter(|a| filter.matches(a)).collect())
@@ -1190,7 +1094,7 @@ impl ReadStore for PostgresStore {
                 tx,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1"),
                 &[&id.as_str()],
-                application_from_row,
+                decode::<LoanApplication, PgRow>,
             )?;
             Ok(v.pop())
         })
@@ -1202,7 +1106,7 @@ impl ReadStore for PostgresStore {
                 tx,
                 &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id COLLATE \"C\""),
                 &[],
-                exposure_from_row,
+                decode::<Exposure, PgRow>,
             )
         })
     }
@@ -1227,14 +1131,14 @@ impl ReadStore for PostgresStore {
                 "SELECT firm_id, date, kind FROM credit_events WHERE firm_id = $1 \
                  ORDER BY date, kind COLLATE \"C\"",
                 &[&f.as_str()],
-                event_from_row,
+                decode::<CreditEvent, PgRow>,
             ),
             None => collect(
                 tx,
                 "SELECT firm_id, date, kind FROM credit_events \
                  ORDER BY firm_id COLLATE \"C\", date, kind COLLATE \"C\"",
                 &[],
-                event_from_row,
+                decode::<CreditEvent, PgRow>,
             ),
         })
     }

@@ -5,15 +5,13 @@
 use crate::error::Backend as _;
 use chrono::{Datelike, NaiveDate};
 use finkit_schema::{
-    Amount, ApplicationId, CreditEvent, Currency, Exposure, FinancialStatement, Firm, FirmId,
-    IndustryCode, InstrumentId, Lgd, LoanApplication, LoanId, Maturity, Patents, PortfolioColumns,
-    PriceSeries, Probability, TechProfile, Unit,
+    Exposure, FinancialStatement, Firm, InstrumentId, LoanApplication, PortfolioColumns,
+    PriceSeries,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::PoolError;
 use crate::audit::AuditEntry;
+use crate::table::{Cell, ColumnType, Table, Tabular};
 
 /// A result row of either SQL driver, read by column index.
 pub(crate) trait SqlRow {
@@ -91,36 +89,6 @@ pub(crate) fn corrupt(entity: &'static str, key: &str, message: impl Into<String
     PoolError::Corrupt { entity, key: key.to_owned(), message: message.into() }
 }
 
-pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-fn text_enum<T: DeserializeOwned>(
-    text: &str,
-    entity: &'static str,
-    key: &str,
-) -> Result<T, PoolError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| corrupt(entity, key, e.to_string()))
-}
-
-pub(crate) fn unit_text(u: Unit) -> &'static str {
-    match u {
-        Unit::One => "one",
-        Unit::Thousand => "thousand",
-        Unit::Million => "million",
-    }
-}
-
-fn text_unit(t: &str, key: &str) -> Result<Unit, PoolError> {
-    match t {
-        "one" => Ok(Unit::One),
-        "thousand" => Ok(Unit::Thousand),
-        "million" => Ok(Unit::Million),
-        _ => Err(corrupt("statement", key, format!("unknown unit {t:?}"))),
-    }
-}
-
 pub(crate) fn schema<T>(
     r: Result<T, finkit_schema::SchemaError>,
     entity: &'static str,
@@ -133,24 +101,26 @@ fn count_u32(v: i64, entity: &'static str, key: &str) -> Result<u32, PoolError> 
     u32::try_from(v).map_err(|_| corrupt(entity, key, format!("count out of range: {v}")))
 }
 
-/// A stored JSON list (collateral, guarantees) as text.
-pub(crate) fn json_text<T: Serialize>(value: &T, key: &str) -> Result<String, PoolError> {
-    serde_json::to_string(value).map_err(|e| corrupt("application", key, e.to_string()))
+/// A table's column list for SQL (`a, b, c`), from its descriptor.
+#[derive(Clone, Copy)]
+pub(crate) struct Columns(pub(crate) &'static Table);
+
+impl std::fmt::Display for Columns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, name) in self.0.names().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
+    }
 }
 
-pub(crate) const FIRM_COLUMNS: &str = "id, name, registration_number, industry_scheme, industry_code, region, founded, \
-employees, high_tech_certified, certification_date, rd_expense, rd_staff_share, patents_invention, \
-patents_utility_model, patents_design, software_copyrights, venture_funding, contact_name, contact_email, \
-contact_phone";
-
-pub(crate) const STATEMENT_COLUMNS: &str = "firm_id, period_end, available_at, currency, unit, cash, current_assets, \
-total_assets, current_liabilities, total_liabilities, short_term_debt, long_term_debt, retained_earnings, \
-book_equity, revenue, ebit, ebitda, interest_expense, net_income, rd_expense, operating_cash_flow, capex";
-
-pub(crate) const APPLICATION_COLUMNS: &str = "id, firm_id, application_date, amount, currency, tenor, product, purpose, collateral, guarantees";
-
-pub(crate) const EXPOSURE_COLUMNS: &str =
-    "loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, rating, currency";
+pub(crate) const FIRM_COLUMNS: Columns = Columns(Firm::TABLE);
+pub(crate) const STATEMENT_COLUMNS: Columns = Columns(FinancialStatement::TABLE);
+pub(crate) const APPLICATION_COLUMNS: Columns = Columns(LoanApplication::TABLE);
+pub(crate) const EXPOSURE_COLUMNS: Columns = Columns(Exposure::TABLE);
 
 /// The columns of [`portfolio_row`], in loan-id order once the backend adds its `ORDER BY`.
 pub(crate) const PORTFOLIO_SELECT: &str =
@@ -159,114 +129,30 @@ pub(crate) const PORTFOLIO_SELECT: &str =
 pub(crate) const AUDIT_SELECT: &str = "SELECT seq, at, principal, role, action, entity, detail, outcome, prev_hash, hash \
 FROM audit_log ORDER BY seq";
 
-pub(crate) fn firm_from_row<R: SqlRow + ?Sized>(row: &R) -> Result<Firm, PoolError> {
-    const E: &str = "firm";
-    let key = row.text(0)?;
-    let cert = row.opt_int(9)?;
-    Ok(Firm {
-        id: schema(FirmId::new(key.clone()), E, &key)?,
-        name: row.text(1)?,
-        registration_number: row.text(2)?,
-        industry: IndustryCode { scheme: text_enum(&row.text(3)?, E, &key)?, code: row.text(4)? },
-        region: row.text(5)?,
-        founded: key_date(row.int(6)?, E, &key)?,
-        employees: count_u32(row.int(7)?, E, &key)?,
-        tech: TechProfile {
-            high_tech_certified: row.flag(8)?,
-            certification_date: cert.map(|d| key_date(d, E, &key)).transpose()?,
-            rd_expense: schema(Amount::new(row.float(10)?), E, &key)?,
-            rd_staff_share: schema(Probability::new(row.float(11)?), E, &key)?,
-            patents: Patents {
-                invention: count_u32(row.int(12)?, E, &key)?,
-                utility_model: count_u32(row.int(13)?, E, &key)?,
-                design: count_u32(row.int(14)?, E, &key)?,
+/// A record from a row selected with its table's [`Columns`], through the descriptor: one
+/// decoder for every entity and both SQL drivers.
+pub(crate) fn decode<T: Tabular, R: SqlRow + ?Sized>(row: &R) -> Result<T, PoolError> {
+    let table = T::TABLE;
+    let key = row.opt_text(0)?.unwrap_or_default();
+    let mut cells = Vec::with_capacity(table.columns.len());
+    for (i, column) in table.columns.iter().enumerate() {
+        cells.push(match column.ty {
+            ColumnType::Date => match row.opt_int(i)? {
+                Some(d) => Cell::Date(key_date(d, table.entity, &key)?),
+                None => Cell::Null,
             },
-            software_copyrights: count_u32(row.int(15)?, E, &key)?,
-            venture_funding: schema(Amount::new(row.float(16)?), E, &key)?,
-        },
-        contact_name: row.opt_text(17)?,
-        contact_email: row.opt_text(18)?,
-        contact_phone: row.opt_text(19)?,
-    })
-}
-
-pub(crate) fn statement_from_row<R: SqlRow + ?Sized>(
-    row: &R,
-) -> Result<FinancialStatement, PoolError> {
-    const E: &str = "statement";
-    let key = row.text(0)?;
-    Ok(FinancialStatement {
-        firm_id: schema(FirmId::new(key.clone()), E, &key)?,
-        period_end: key_date(row.int(1)?, E, &key)?,
-        available_at: key_date(row.int(2)?, E, &key)?,
-        currency: schema(Currency::new(&row.text(3)?), E, &key)?,
-        unit: text_unit(&row.text(4)?, &key)?,
-        cash: row.float(5)?,
-        current_assets: row.float(6)?,
-        total_assets: row.float(7)?,
-        current_liabilities: row.float(8)?,
-        total_liabilities: row.float(9)?,
-        short_term_debt: row.float(10)?,
-        long_term_debt: row.float(11)?,
-        retained_earnings: row.float(12)?,
-        book_equity: row.float(13)?,
-        revenue: row.float(14)?,
-        ebit: row.float(15)?,
-        ebitda: row.float(16)?,
-        interest_expense: row.float(17)?,
-        net_income: row.float(18)?,
-        rd_expense: row.float(19)?,
-        operating_cash_flow: row.float(20)?,
-        capex: row.float(21)?,
-    })
-}
-
-pub(crate) fn application_from_row<R: SqlRow + ?Sized>(
-    row: &R,
-) -> Result<LoanApplication, PoolError> {
-    const E: &str = "application";
-    let key = row.text(0)?;
-    Ok(LoanApplication {
-        id: schema(ApplicationId::new(key.clone()), E, &key)?,
-        firm_id: schema(FirmId::new(row.text(1)?), E, &key)?,
-        application_date: key_date(row.int(2)?, E, &key)?,
-        amount: schema(Amount::new(row.float(3)?), E, &key)?,
-        currency: schema(Currency::new(&row.text(4)?), E, &key)?,
-        tenor: schema(Maturity::new(row.float(5)?), E, &key)?,
-        product: text_enum(&row.text(6)?, E, &key)?,
-        purpose: row.text(7)?,
-        collateral: serde_json::from_str(&row.text(8)?)
-            .map_err(|e| corrupt(E, &key, e.to_string()))?,
-        guarantees: serde_json::from_str(&row.text(9)?)
-            .map_err(|e| corrupt(E, &key, e.to_string()))?,
-    })
-}
-
-pub(crate) fn exposure_from_row<R: SqlRow + ?Sized>(row: &R) -> Result<Exposure, PoolError> {
-    const E: &str = "exposure";
-    let key = row.text(0)?;
-    let sales = row.opt_float(7)?;
-    Ok(Exposure {
-        loan_id: schema(LoanId::new(key.clone()), E, &key)?,
-        firm_id: schema(FirmId::new(row.text(1)?), E, &key)?,
-        pd: schema(Probability::new(row.float(2)?), E, &key)?,
-        lgd: schema(Lgd::new(row.float(3)?), E, &key)?,
-        ead: schema(Amount::new(row.float(4)?), E, &key)?,
-        maturity: schema(Maturity::new(row.float(5)?), E, &key)?,
-        sector: row.text(6)?,
-        annual_sales: sales.map(|s| schema(Amount::new(s), E, &key)).transpose()?,
-        rating: row.opt_text(8)?,
-        currency: schema(Currency::new(&row.text(9)?), E, &key)?,
-    })
-}
-
-pub(crate) fn event_from_row<R: SqlRow + ?Sized>(row: &R) -> Result<CreditEvent, PoolError> {
-    const E: &str = "credit event";
-    let key = row.text(0)?;
-    Ok(CreditEvent {
-        firm_id: schema(FirmId::new(key.clone()), E, &key)?,
-        date: key_date(row.int(1)?, E, &key)?,
-        kind: text_enum(&row.text(2)?, E, &key)?,
+            ColumnType::Float => row.opt_float(i)?.map_or(Cell::Null, Cell::Float),
+            ColumnType::Count => match row.opt_int(i)? {
+                Some(n) => Cell::Count(count_u32(n, table.entity, &key)?),
+                None => Cell::Null,
+            },
+            ColumnType::Flag => Cell::Flag(row.flag(i)?),
+            _ => row.opt_text(i)?.map_or(Cell::Null, Cell::Text),
+        });
+    }
+    T::from_cells(cells).map_err(|errors| {
+        let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        corrupt(table.entity, &key, message)
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use finkit_schema::{
-    Amount, ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, InstrumentId,
+    ApplicationId, CreditEvent, Exposure, FinancialStatement, Firm, FirmId, InstrumentId,
     LoanApplication, Portfolio, PortfolioColumns, PriceSeries,
 };
 use rusqlite::{
@@ -21,18 +21,20 @@ use crate::audit::{
 };
 use crate::backend::{allowed, select_as_of};
 use crate::guard::{Commit, Guarded, ReadStore, Sealed, WriteStore};
+use crate::ingest::natural_key;
 use crate::ingest::{IngestReport, IngestStore, Put, RowSource, apply_rows};
 use crate::migrations::{
     APPLICATION_ID, Dialect, MIGRATIONS, SCHEMA_VERSION, audit_triggers, normalise_sql,
 };
+use crate::record::EntityKind;
 use crate::record::Record;
 use crate::security::{Permission, Policy, Principal, Role};
 use crate::sql::{
-    APPLICATION_COLUMNS, AUDIT_SELECT, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
-    STATEMENT_COLUMNS, application_from_row, audit_from_row, corrupt, date_key, enum_text,
-    event_from_row, exposure_from_row, firm_from_row, instrument_from_row, json_text,
-    portfolio_row, price_series, statement_from_row, unit_text,
+    APPLICATION_COLUMNS, AUDIT_SELECT, Columns, EXPOSURE_COLUMNS, FIRM_COLUMNS, PORTFOLIO_SELECT,
+    STATEMENT_COLUMNS, audit_from_row, corrupt, date_key, decode, instrument_from_row,
+    portfolio_row, price_series,
 };
+use crate::table::{Cell, Table, record_cells};
 use crate::traits::{ApplicationFilter, FirmFilter, StatementQuery};
 
 /// The secret that encrypts a pool file at rest (SQLCipher, finkit-pool's `sqlcipher`
@@ -746,175 +748,51 @@ impl IngestStore for Store<'_> {
     }
 
     fn put(&mut self, record: &Record) -> Result<Put, PoolError> {
-        let c = self.conn;
+        let table = Table::of(record.kind());
+        let cells = record_cells(record)
+            .map_err(|e| corrupt(table.entity, &natural_key(record).1, e.to_string()))?;
+        let n = self
+            .conn
+            .prepare_cached(insert_sql(table))
+            .db()?
+            .execute(rusqlite::params_from_iter(cells.iter().map(SqliteCell)))
+            .db()?;
+        if n == 1 {
+            return Ok(Put::Inserted);
+        }
         match record {
-            Record::Firm(f) => {
-                let n = c
-                    .prepare_cached(
-                        "INSERT INTO firms (id, name, registration_number, industry_scheme, industry_code, \
-                         region, founded, employees, high_tech_certified, certification_date, rd_expense, \
-                         rd_staff_share, patents_invention, patents_utility_model, patents_design, \
-                         software_copyrights, venture_funding, contact_name, contact_email, contact_phone) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-                         ?18, ?19, ?20) ON CONFLICT DO NOTHING",
-                    ).db()?
-                    .execute(params![
-                        f.id.as_str(),
-                        f.name,
-                        f.registration_number,
-                        enum_text(&f.industry.scheme),
-                        f.industry.code,
-                        f.region,
-                        date_key(f.founded),
-                        i64::from(f.employees),
-                        i64::from(f.tech.high_tech_certified),
-                        f.tech.certification_date.map(date_key),
-                        f.tech.rd_expense.get(),
-                        f.tech.rd_staff_share.get(),
-                        i64::from(f.tech.patents.invention),
-                        i64::from(f.tech.patents.utility_model),
-                        i64::from(f.tech.patents.design),
-                        i64::from(f.tech.software_copyrights),
-                        f.tech.venture_funding.get(),
-                        f.contact_name,
-                        f.contact_email,
-                        f.contact_phone,
-                    ]).db()?;
-                if n == 1 {
-                    return Ok(Put::Inserted);
-                }
-                self.compare(
-                    &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
-                    [f.id.as_str()],
-                    f,
-                    |r| firm_from_row(r),
-                )
-            }
-            Record::Statement(s) => {
-                let n = c
-                    .prepare_cached(
-                        "INSERT INTO statements (firm_id, period_end, available_at, currency, unit, cash, \
-                         current_assets, total_assets, current_liabilities, total_liabilities, short_term_debt, \
-                         long_term_debt, retained_earnings, book_equity, revenue, ebit, ebitda, interest_expense, \
-                         net_income, rd_expense, operating_cash_flow, capex) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-                         ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
-                         ON CONFLICT DO NOTHING",
-                    ).db()?
-                    .execute(params![
-                        s.firm_id.as_str(),
-                        date_key(s.period_end),
-                        date_key(s.available_at),
-                        s.currency.as_str(),
-                        unit_text(s.unit),
-                        s.cash,
-                        s.current_assets,
-                        s.total_assets,
-                        s.current_liabilities,
-                        s.total_liabilities,
-                        s.short_term_debt,
-                        s.long_term_debt,
-                        s.retained_earnings,
-                        s.book_equity,
-                        s.revenue,
-                        s.ebit,
-                        s.ebitda,
-                        s.interest_expense,
-                        s.net_income,
-                        s.rd_expense,
-                        s.operating_cash_flow,
-                        s.capex,
-                    ]).db()?;
-                if n == 1 {
-                    return Ok(Put::Inserted);
-                }
-                self.compare(
-                    &format!(
-                        "SELECT {STATEMENT_COLUMNS} FROM statements \
-                         WHERE firm_id = ?1 AND period_end = ?2 AND available_at = ?3"
-                    ),
-                    params![s.firm_id.as_str(), date_key(s.period_end), date_key(s.available_at)],
-                    s,
-                    |r| statement_from_row(r),
-                )
-            }
-            Record::Application(a) => {
-                let collateral = json_text(&a.collateral, a.id.as_str())?;
-                let guarantees = json_text(&a.guarantees, a.id.as_str())?;
-                let n = c
-                    .prepare_cached(
-                        "INSERT INTO applications (id, firm_id, application_date, amount, currency, tenor, \
-                         product, purpose, collateral, guarantees) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-                         ?10) ON CONFLICT DO NOTHING",
-                    ).db()?
-                    .execute(params![
-                        a.id.as_str(),
-                        a.firm_id.as_str(),
-                        date_key(a.application_date),
-                        a.amount.get(),
-                        a.currency.as_str(),
-                        a.tenor.get(),
-                        enum_text(&a.product),
-                        a.purpose,
-                        collateral,
-                        guarantees,
-                    ]).db()?;
-                if n == 1 {
-                    return Ok(Put::Inserted);
-                }
-                self.compare(
-                    &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
-                    [a.id.as_str()],
-                    a,
-                    |r| application_from_row(r),
-                )
-            }
-            Record::Exposure(e) => {
-                let n = c
-                    .prepare_cached(
-                        "INSERT INTO exposures (loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, \
-                         rating, currency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
-                    ).db()?
-                    .execute(params![
-                        e.loan_id.as_str(),
-                        e.firm_id.as_str(),
-                        e.pd.get(),
-                        e.lgd.get(),
-                        e.ead.get(),
-                        e.maturity.get(),
-                        e.sector,
-                        e.annual_sales.map(Amount::get),
-                        e.rating,
-                        e.currency.as_str(),
-                    ]).db()?;
-                if n == 1 {
-                    return Ok(Put::Inserted);
-                }
-                self.compare(
-                    &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures WHERE loan_id = ?1"),
-                    [e.loan_id.as_str()],
-                    e,
-                    |r| exposure_from_row(r),
-                )
-            }
-            Record::CreditEvent(e) => {
-                let n = c
-                    .prepare_cached(
-                        "INSERT INTO credit_events (firm_id, date, kind) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    ).db()?
-                    .execute(params![e.firm_id.as_str(), date_key(e.date), enum_text(&e.kind)]).db()?;
-                // The whole event is its key: a conflict is an identical event.
-                Ok(if n == 1 { Put::Inserted } else { Put::Unchanged })
-            }
+            Record::Firm(f) => self.compare(
+                &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
+                [f.id.as_str()],
+                f,
+                |r| decode(r),
+            ),
+            Record::Statement(s) => self.compare(
+                &format!(
+                    "SELECT {STATEMENT_COLUMNS} FROM statements \
+                     WHERE firm_id = ?1 AND period_end = ?2 AND available_at = ?3"
+                ),
+                params![s.firm_id.as_str(), date_key(s.period_end), date_key(s.available_at)],
+                s,
+                |r| decode(r),
+            ),
+            Record::Application(a) => self.compare(
+                &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
+                [a.id.as_str()],
+                a,
+                |r| decode(r),
+            ),
+            Record::Exposure(e) => self.compare(
+                &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures WHERE loan_id = ?1"),
+                [e.loan_id.as_str()],
+                e,
+                |r| decode(r),
+            ),
+            // The whole event is its key: a conflict is an identical event.
+            Record::CreditEvent(_) => Ok(Put::Unchanged),
             Record::Price(p) => {
-                let n = c
-                    .prepare_cached(
-                        "INSERT INTO prices (instrument, date, price) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-                    ).db()?
-                    .execute(params![p.instrument.as_str(), date_key(p.date), p.price]).db()?;
-                if n == 1 {
-                    return Ok(Put::Inserted);
-                }
-                let stored: f64 = c
+                let stored: f64 = self
+                    .conn
                     .prepare_cached("SELECT price FROM prices WHERE instrument = ?1 AND date = ?2")
                     .db()?
                     .query_row(params![p.instrument.as_str(), date_key(p.date)], |r| r.get(0))
@@ -927,6 +805,46 @@ impl IngestStore for Store<'_> {
             }
         }
     }
+}
+
+/// A cell as an SQLite value: dates as day numbers, counts and flags as integers.
+struct SqliteCell<'a>(&'a Cell);
+
+impl rusqlite::ToSql for SqliteCell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+        Ok(match self.0 {
+            Cell::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Cell::Date(d) => ToSqlOutput::Owned(Value::Integer(date_key(*d))),
+            Cell::Float(x) => ToSqlOutput::Owned(Value::Real(*x)),
+            Cell::Count(n) => ToSqlOutput::Owned(Value::Integer(i64::from(*n))),
+            Cell::Flag(b) => ToSqlOutput::Owned(Value::Integer(i64::from(*b))),
+            _ => ToSqlOutput::Owned(Value::Null),
+        })
+    }
+}
+
+/// The insert of one row of a table (`?1, ?2, …`), built once per table.
+fn insert_sql(table: &'static Table) -> &'static str {
+    static INSERTS: std::sync::LazyLock<Vec<(&'static str, String)>> =
+        std::sync::LazyLock::new(|| {
+            EntityKind::ALL
+                .iter()
+                .map(|&kind| {
+                    let t = Table::of(kind);
+                    let slots: Vec<String> =
+                        (1..=t.columns.len()).map(|i| format!("?{i}")).collect();
+                    let sql = format!(
+                        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+                        t.table,
+                        Columns(t),
+                        slots.join(", ")
+                    );
+                    (t.table, sql)
+                })
+                .collect()
+        });
+    INSERTS.iter().find(|(name, _)| *name == table.table).map_or("", |(_, sql)| sql.as_str())
 }
 
 fn collect<T>(
@@ -962,10 +880,10 @@ impl ReadStore for SqliteStore {
                 c,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE region = ?1 ORDER BY id"),
                 [region.as_str()],
-                |r| firm_from_row(r),
+                |r| decode(r),
             ),
             None => collect(c, &format!("SELECT {FIRM_COLUMNS} FROM firms ORDER BY id"), [], |r| {
-                firm_from_row(r)
+                decode(r)
             }),
         })
     }
@@ -976,7 +894,7 @@ impl ReadStore for SqliteStore {
                 c,
                 &format!("SELECT {FIRM_COLUMNS} FROM firms WHERE id = ?1"),
                 [id.as_str()],
-                |r| firm_from_row(r),
+                |r| decode(r),
             )?;
             Ok(v.pop())
         })
@@ -1034,7 +952,7 @@ impl ReadStore for SqliteStore {
                      ORDER BY firm_id, period_end, available_at"
                 ),
                 [firm.as_str()],
-                |r| statement_from_row(r),
+                |r| decode(r),
             )
         })
     }
@@ -1045,7 +963,7 @@ impl ReadStore for SqliteStore {
                 c,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications ORDER BY id"),
                 [],
-                |r| application_from_row(r),
+                |r| decode(r),
             )
         })?;
         Ok(all.into_iter().filter(|a| filter.matches(a)).collect())
@@ -1057,7 +975,7 @@ impl ReadStore for SqliteStore {
                 c,
                 &format!("SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = ?1"),
                 [id.as_str()],
-                |r| application_from_row(r),
+                |r| decode(r),
             )?;
             Ok(v.pop())
         })
@@ -1069,7 +987,7 @@ impl ReadStore for SqliteStore {
                 c,
                 &format!("SELECT {EXPOSURE_COLUMNS} FROM exposures ORDER BY loan_id"),
                 [],
-                |r| exposure_from_row(r),
+                |r| decode(r),
             )
         })
     }
@@ -1094,13 +1012,13 @@ impl ReadStore for SqliteStore {
                 c,
                 "SELECT firm_id, date, kind FROM credit_events WHERE firm_id = ?1 ORDER BY firm_id, date, kind",
                 [f.as_str()],
-                |r| event_from_row(r),
+                |r| decode(r),
             ),
             None => collect(
                 c,
                 "SELECT firm_id, date, kind FROM credit_events ORDER BY firm_id, date, kind",
                 [],
-                |r| event_from_row(r),
+                |r| decode(r),
             ),
         })
     }
@@ -1162,7 +1080,7 @@ pub(crate) fn known_versions(
             last.as_ref().is_some_and(|(f, p)| f == firm && (latest_period_only || *p == period));
         if !same {
             last = Some((firm.to_owned(), period));
-            out.push(statement_from_row(row)?);
+            out.push(decode(row)?);
         }
     }
     out.reverse();

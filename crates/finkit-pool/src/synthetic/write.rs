@@ -4,10 +4,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::SyntheticDataset;
-use crate::{EntityKind, PoolError};
+use crate::table::{Cell, Tabular};
+use crate::{EntityKind, PoolError, PriceObservation};
 
 /// The files written by [`SyntheticDataset::write_csv`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +43,13 @@ impl SyntheticCsvFiles {
     }
 }
 
-/// A snake_case enum name through the type's serde representation, as ingestion parses it.
-fn name_of<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
+/// Writes one entity's file with the columns of its [`Table`](crate::table::Table).
+fn write_table<T: Tabular>(dir: &Path, name: &str, records: &[T]) -> Result<PathBuf, PoolError> {
+    let mut sheet = Sheet::create(dir, name, T::TABLE.names())?;
+    for record in records {
+        sheet.record(record)?;
     }
+    sheet.finish()
 }
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -63,13 +63,26 @@ struct Sheet {
 }
 
 impl Sheet {
-    fn create(dir: &Path, name: &str, header: &[&str]) -> Result<Sheet, PoolError> {
+    fn create<'h>(
+        dir: &Path,
+        name: &str,
+        header: impl IntoIterator<Item = &'h str>,
+    ) -> Result<Sheet, PoolError> {
         let path = dir.join(name);
         let file =
             File::create(&path).map_err(|source| PoolError::Io { path: path.clone(), source })?;
         let mut sheet = Sheet { path, csv: csv::Writer::from_writer(BufWriter::new(file)) };
-        sheet.row(header.iter().copied())?;
+        sheet.row(header)?;
         Ok(sheet)
+    }
+
+    /// One record as a row of its table's columns, in the CSV text of [`Cell`].
+    fn record<T: Tabular>(&mut self, record: &T) -> Result<(), PoolError> {
+        let cells = record.to_cells().map_err(|e| PoolError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        self.row(cells.iter().map(Cell::to_string))
     }
 
     fn row<I, S>(&mut self, cells: I) -> Result<(), PoolError>
@@ -118,170 +131,35 @@ impl SyntheticDataset {
     }
 
     fn write_firms(&self, dir: &Path) -> Result<PathBuf, PoolError> {
-        let mut sheet = Sheet::create(
-            dir,
-            "firms.csv",
-            &[
-                "id",
-                "name",
-                "registration_number",
-                "industry_scheme",
-                "industry_code",
-                "region",
-                "founded",
-                "employees",
-                "high_tech_certified",
-                "certification_date",
-                "rd_expense",
-                "rd_staff_share",
-                "patents_invention",
-                "patents_utility_model",
-                "patents_design",
-                "software_copyrights",
-                "venture_funding",
-                "contact_name",
-                "contact_email",
-                "contact_phone",
-            ],
-        )?;
-        for f in &self.firms {
-            let t = &f.tech;
-            sheet.row([
-                f.id.to_string(),
-                f.name.clone(),
-                f.registration_number.clone(),
-                name_of(&f.industry.scheme),
-                f.industry.code.clone(),
-                f.region.clone(),
-                f.founded.to_string(),
-                f.employees.to_string(),
-                t.high_tech_certified.to_string(),
-                opt(t.certification_date),
-                t.rd_expense.to_string(),
-                t.rd_staff_share.to_string(),
-                t.patents.invention.to_string(),
-                t.patents.utility_model.to_string(),
-                t.patents.design.to_string(),
-                t.software_copyrights.to_string(),
-                t.venture_funding.to_string(),
-                opt(f.contact_name.as_ref()),
-                opt(f.contact_email.as_ref()),
-                opt(f.contact_phone.as_ref()),
-            ])?;
-        }
-        sheet.finish()
+        write_table(dir, "firms.csv", &self.firms)
     }
 
     fn write_statements(&self, dir: &Path) -> Result<PathBuf, PoolError> {
-        let mut header = vec!["firm_id", "period_end", "available_at", "currency", "unit"];
-        header.extend(crate::ingest::STATEMENT_AMOUNTS.iter().copied());
-        let mut sheet = Sheet::create(dir, "statements.csv", &header)?;
-        for s in &self.statements {
-            let mut cells = vec![
-                s.firm_id.to_string(),
-                s.period_end.to_string(),
-                s.available_at.to_string(),
-                s.currency.to_string(),
-                name_of(&s.unit),
-            ];
-            let amounts = s.amounts();
-            for &name in crate::ingest::STATEMENT_AMOUNTS {
-                let value = amounts.iter().find(|(field, _)| *field == name).map(|(_, v)| *v);
-                cells.push(opt(value));
-            }
-            sheet.row(cells)?;
-        }
-        sheet.finish()
+        write_table(dir, "statements.csv", &self.statements)
     }
 
     fn write_applications(&self, dir: &Path) -> Result<PathBuf, PoolError> {
-        let mut sheet = Sheet::create(
-            dir,
-            "applications.csv",
-            &[
-                "id",
-                "firm_id",
-                "application_date",
-                "amount",
-                "currency",
-                "tenor",
-                "product",
-                "purpose",
-                "collateral",
-                "guarantees",
-            ],
-        )?;
-        for a in &self.applications {
-            let json = |value: Result<String, serde_json::Error>| {
-                value.map_err(|e| PoolError::Io {
-                    path: dir.join("applications.csv"),
-                    source: std::io::Error::other(e),
-                })
-            };
-            sheet.row([
-                a.id.to_string(),
-                a.firm_id.to_string(),
-                a.application_date.to_string(),
-                a.amount.to_string(),
-                a.currency.to_string(),
-                a.tenor.to_string(),
-                name_of(&a.product),
-                a.purpose.clone(),
-                json(serde_json::to_string(&a.collateral))?,
-                json(serde_json::to_string(&a.guarantees))?,
-            ])?;
-        }
-        sheet.finish()
+        write_table(dir, "applications.csv", &self.applications)
     }
 
     fn write_exposures(&self, dir: &Path) -> Result<PathBuf, PoolError> {
-        let mut sheet = Sheet::create(
-            dir,
-            "exposures.csv",
-            &[
-                "loan_id",
-                "firm_id",
-                "pd",
-                "lgd",
-                "ead",
-                "maturity",
-                "sector",
-                "annual_sales",
-                "rating",
-                "currency",
-            ],
-        )?;
-        for e in &self.exposures {
-            sheet.row([
-                e.loan_id.to_string(),
-                e.firm_id.to_string(),
-                e.pd.to_string(),
-                e.lgd.to_string(),
-                e.ead.to_string(),
-                e.maturity.to_string(),
-                e.sector.clone(),
-                opt(e.annual_sales),
-                opt(e.rating.as_ref()),
-                e.currency.to_string(),
-            ])?;
-        }
-        sheet.finish()
+        write_table(dir, "exposures.csv", &self.exposures)
     }
 
     fn write_events(&self, dir: &Path) -> Result<PathBuf, PoolError> {
-        let mut sheet = Sheet::create(dir, "credit_events.csv", &["firm_id", "kind", "date"])?;
-        for e in &self.events {
-            sheet.row([e.firm_id.to_string(), name_of(&e.kind), e.date.to_string()])?;
-        }
-        sheet.finish()
+        write_table(dir, "credit_events.csv", &self.events)
     }
 
     fn write_prices(&self, dir: &Path) -> Result<PathBuf, PoolError> {
-        let mut sheet = Sheet::create(dir, "prices.csv", &["instrument", "date", "price"])?;
+        let mut sheet = Sheet::create(dir, "prices.csv", PriceObservation::TABLE.names())?;
         for series in &self.prices {
-            let instrument = series.instrument().to_string();
             for (date, price) in series.dates().iter().zip(series.prices()) {
-                sheet.row([instrument.clone(), date.to_string(), price.to_string()])?;
+                let observation = PriceObservation {
+                    instrument: series.instrument().clone(),
+                    date: *date,
+                    price: *price,
+                };
+                sheet.record(&observation)?;
             }
         }
         sheet.finish()
@@ -291,7 +169,7 @@ impl SyntheticDataset {
         let mut sheet = Sheet::create(
             dir,
             "synthetic_truth.csv",
-            &[
+            [
                 "firm_id",
                 "segment",
                 "tech",
