@@ -17,7 +17,7 @@
 //! | statements | `firm_id, period_end, available_at, currency, unit, cash, current_assets, total_assets, current_liabilities, total_liabilities, short_term_debt, long_term_debt, retained_earnings, book_equity, revenue, ebit, ebitda, interest_expense, net_income, rd_expense, operating_cash_flow, capex` |
 //! | applications | `id, firm_id, application_date, amount, currency, tenor, product, purpose, collateral, guarantees` — the last two optional, each a JSON array in one cell, e.g. `[{"kind":"real_estate","value":250000}]` and `[{"kind":"personal","guarantor":"Li Wei","coverage":0.5}]` |
 //! | exposures | `loan_id, firm_id, pd, lgd, ead, maturity, sector, annual_sales, rating, currency` (`annual_sales` and `rating` optional) |
-//! | credit_events | `firm_id, kind, date` |
+//! | credit_events | `firm_id, date, kind` |
 //! | prices | `instrument, date, price` (one observation per row) |
 //!
 //! # JSON

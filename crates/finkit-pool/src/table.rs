@@ -879,6 +879,25 @@ mod tests {
         assert_eq!(names, schema[..schema.len() - 1]);
     }
 
+    /// The CSV layouts documented in the `ingest` module list each table's columns in order.
+    #[test]
+    fn the_documented_csv_layouts_are_the_descriptors() {
+        let docs = include_str!("ingest.rs");
+        for kind in EntityKind::ALL {
+            let table = Table::of(kind);
+            let prefix = format!("//! | {} | ", table.table);
+            let line = docs.lines().find(|l| l.starts_with(&prefix)).expect("documented");
+            let mut rest = line;
+            for name in table.names() {
+                let at = rest
+                    .find(&format!("{name},"))
+                    .or_else(|| rest.find(&format!("{name}`")))
+                    .unwrap_or_else(|| panic!("{}: {name} missing or out of order", table.table));
+                rest = &rest[at + name.len()..];
+            }
+        }
+    }
+
     #[test]
     fn bad_cells_are_each_named() {
         let mut cells = Exposure::TABLE.columns.iter().map(|_| Cell::Null).collect::<Vec<_>>();
