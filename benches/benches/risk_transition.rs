@@ -3,6 +3,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use finkit_risk::ifrs9::{EadSchedule, PdTermStructure, expected_credit_loss};
+use finkit_risk::schema::Lgd;
 use finkit_risk::schema::ndarray::Array2;
 use finkit_risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
 use std::hint::black_box;
@@ -65,7 +66,7 @@ fn ifrs9(c: &mut Criterion) {
         (0..7).map(|s| PdTermStructure::from_transition(&tm, s, 10).expect("rating")).collect();
     let mut rng = SplitMix(20240607);
     // (rating, years, EAD0, LGD, EIR)
-    let loans: Vec<(usize, u32, f64, f64, f64)> = (0..N_LOANS)
+    let loans: Vec<(usize, u32, f64, Lgd, f64)> = (0..N_LOANS)
         .map(|_| {
             let rating = (rng.next_u64() % 7) as usize;
             let years = 1 + (rng.next_u64() % 10) as u32;
@@ -73,7 +74,7 @@ fn ifrs9(c: &mut Criterion) {
                 rating,
                 years,
                 1e5 + 9.9e6 * rng.uniform(),
-                0.2 + 0.5 * rng.uniform(),
+                Lgd::new(0.2 + 0.5 * rng.uniform()).expect("lgd in [0.2, 0.7]"),
                 0.02 + 0.06 * rng.uniform(),
             )
         })

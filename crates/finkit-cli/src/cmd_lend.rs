@@ -9,7 +9,7 @@ use finkit::lending::pool::{load_application, load_book};
 use finkit::lending::pricing::{LoanPricer, PricingConfig};
 use finkit::lending::{Decision, Engine, LendingPolicy};
 use finkit::pool::{PoolRead, Principal, SqliteOptions, SqlitePool};
-use finkit::schema::ApplicationId;
+use finkit::schema::{ApplicationId, Lgd, Maturity, Probability};
 use serde_json::{Value, json};
 
 use crate::Output;
@@ -224,7 +224,9 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
 
 fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
     let pricer = LoanPricer::new(PricingConfig::default())?;
-    let risk = pricer.loan_risk(args.pd, args.lgd, args.maturity, args.sales)?;
+    let (pd, lgd, maturity) =
+        (Probability::new(args.pd)?, Lgd::new(args.lgd)?, Maturity::new(args.maturity)?);
+    let risk = pricer.loan_risk(pd, lgd, maturity, args.sales)?;
     let quote = pricer.quote_risk(&risk, args.maturity);
     let proposed = match args.rate {
         Some(rate) => Some(pricer.raroc_of_rate(&risk, rate)?),

@@ -16,8 +16,8 @@ use finkit::risk::portfolio::{
 use finkit::risk::transition::{
     GeneratorMethod, LabelledMatrix, TransitionMatrix, TransitionOptions, read_matrix_csv,
 };
-use finkit::schema::Portfolio;
 use finkit::schema::ndarray::{Array1, Array2};
+use finkit::schema::{Lgd, Maturity, Portfolio, Probability};
 use serde_json::{Value, json};
 
 use crate::error::CliError;
@@ -390,8 +390,13 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn irb(args: &IrbArgs, out: Output) -> Result<(), CliError> {
-    let result =
-        irb_corporate(args.pd, args.lgd, args.maturity, args.sales, &args.capital.options()?)?;
+    let result = irb_corporate(
+        Probability::new(args.pd)?,
+        Lgd::new(args.lgd)?,
+        Maturity::new(args.maturity)?,
+        args.sales,
+        &args.capital.options()?,
+    )?;
     let maturity_used = args.maturity.min(MAX_MATURITY);
     if out.json {
         return out.print_json(&json!({

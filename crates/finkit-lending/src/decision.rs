@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use chrono::NaiveDate;
 use finkit_credit::master_scale::MasterScale;
-use finkit_schema::{FinancialStatement, Firm, LoanApplication, Validate};
+use finkit_schema::{FinancialStatement, Firm, Lgd, LoanApplication, Validate};
 use rayon::prelude::*;
 
 use crate::LendingError;
@@ -288,12 +288,12 @@ impl<M: RatingModel> Engine<M> {
         }
         let features = Features::build(app, input.firm, input.statements)?;
         scratch.reasons.clear();
-        let pd = if reasons {
+        let rated = if reasons {
             self.model.assess(&features, input.market, &mut scratch.reasons)?
         } else {
             self.model.pd(&features, input.market)?
-        }
-        .get();
+        };
+        let pd = rated.get();
         let grade = self.config.scale.grade_index(pd)?;
         let amount = app.amount.get();
         let tenor = app.tenor.get();
@@ -302,7 +302,7 @@ impl<M: RatingModel> Engine<M> {
         let fin = features.financials.unwrap_or_default();
         let sales =
             features.financials.map(|f| f.revenue.max(0.0) * self.config.sales_to_eur_millions);
-        let quote = self.pricer.quote(pd, lgd, tenor, sales)?;
+        let quote = self.pricer.quote(rated, Lgd::new(lgd)?, app.tenor, sales)?;
         let capacity = DebtCapacityInputs {
             revenue: fin.revenue,
             ebitda: fin.ebitda,

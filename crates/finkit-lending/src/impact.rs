@@ -6,7 +6,7 @@
 //! sees the book's totals before and after and the sector share.
 
 use finkit_risk::portfolio::{irb_corporate, irb_portfolio};
-use finkit_schema::Portfolio;
+use finkit_schema::{Lgd, Maturity, Portfolio, Probability};
 
 use crate::LendingError;
 use crate::error::{check_amount, check_tenor};
@@ -61,8 +61,8 @@ pub struct PortfolioImpact {
 ///
 /// # Errors
 ///
-/// [`LendingError::InvalidAmount`], [`LendingError::InvalidTenor`], or [`LendingError::Risk`]
-/// for a bad PD, LGD or sales figure.
+/// [`LendingError::InvalidAmount`], [`LendingError::InvalidTenor`], [`LendingError::Schema`]
+/// for a PD or LGD outside [0, 1], or [`LendingError::Risk`] for a bad sales figure.
 pub fn portfolio_impact(
     book: &Portfolio,
     loan: &NewLoan,
@@ -72,8 +72,10 @@ pub fn portfolio_impact(
     check_tenor(loan.maturity)?;
     let irb = pricer.irb_options();
     let before = irb_portfolio(book, irb)?;
-    let one = irb_corporate(loan.pd, loan.lgd, loan.maturity, loan.sales_eur_m, irb)?;
-    let risk = pricer.loan_risk(loan.pd, loan.lgd, loan.maturity, loan.sales_eur_m)?;
+    let (pd, lgd, m) =
+        (Probability::new(loan.pd)?, Lgd::new(loan.lgd)?, Maturity::new(loan.maturity)?);
+    let one = irb_corporate(pd, lgd, m, loan.sales_eur_m, irb)?;
+    let risk = pricer.loan_risk(pd, lgd, m, loan.sales_eur_m)?;
     let marginal_raroc = pricer.raroc_of_rate(&risk, loan.rate)?;
     let marginal_expected_loss = loan.pd * loan.lgd * loan.ead;
     let marginal_capital = one.k * loan.ead;

@@ -17,11 +17,11 @@
 //! `r_c` is the return earned on the allocated capital; with `r_c = 0` the capital charge is the
 //! plain `K × hurdle`. The reference (`ifrs9_pricing_examples.json`) uses `r_c` = 3 %.
 
-use finkit_risk::portfolio::{IrbOptions, PdFloor, irb_corporate};
+use finkit_risk::portfolio::{IrbOptions, PdFloor};
 use finkit_risk::raroc::{LoanRisk, Pricer, PricingParams, RateComponents};
+use finkit_schema::{Lgd, Maturity, Probability};
 
 use crate::LendingError;
-use crate::error::check_tenor;
 
 /// Validated pricing configuration: the bank's rates and the IRB options.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,7 +86,9 @@ impl Quote {
 /// ```
 /// use finkit_lending::pricing::{LoanPricer, PricingConfig};
 /// let pricer = LoanPricer::new(PricingConfig::default())?;
-/// let q = pricer.quote(0.01, 0.45, 2.5, None)?;
+/// use finkit_lending::schema::{Lgd, Maturity, Probability};
+/// let (pd, lgd, tenor) = (Probability::new(0.01)?, Lgd::new(0.45)?, Maturity::new(2.5)?);
+/// let q = pricer.quote(pd, lgd, tenor, None)?;
 /// assert!(q.rate() > 0.03 + 0.0045);
 /// assert!((q.raroc - (0.12 + 0.0025 / q.capital)).abs() < 1e-12);
 /// # Ok::<(), finkit_lending::LendingError>(())
@@ -123,18 +125,16 @@ impl LoanPricer {
     ///
     /// # Errors
     ///
-    /// [`LendingError::InvalidTenor`] for a maturity outside (0, 100]; [`LendingError::Risk`]
-    /// for a PD or LGD outside [0, 1], negative sales, or a loan with no capital (PD = 1).
+    /// [`LendingError::Risk`] for negative or non-finite sales, or a loan with no capital
+    /// (PD = 1).
     pub fn loan_risk(
         &self,
-        pd: f64,
-        lgd: f64,
-        maturity: f64,
+        pd: Probability,
+        lgd: Lgd,
+        maturity: Maturity,
         sales_eur_m: Option<f64>,
     ) -> Result<LoanRisk, LendingError> {
-        check_tenor(maturity)?;
-        let irb = irb_corporate(pd, lgd, maturity, sales_eur_m, &self.irb)?;
-        Ok(LoanRisk::new(irb.pd, lgd, irb.k)?)
+        Ok(LoanRisk::from_irb(pd, lgd, maturity, sales_eur_m, &self.irb)?)
     }
 
     /// The risk-based rate of a loan, with its components, break-even spread and RAROC.
@@ -145,14 +145,14 @@ impl LoanPricer {
     /// As [`LoanPricer::loan_risk`].
     pub fn quote(
         &self,
-        pd: f64,
-        lgd: f64,
-        maturity: f64,
+        pd: Probability,
+        lgd: Lgd,
+        maturity: Maturity,
         sales_eur_m: Option<f64>,
     ) -> Result<Quote, LendingError> {
-        let m = check_tenor(maturity)?.min(5.0);
+        let m = Maturity::new(maturity.get().min(5.0))?;
         let risk = self.loan_risk(pd, lgd, m, sales_eur_m)?;
-        Ok(self.quote_risk(&risk, m))
+        Ok(self.quote_risk(&risk, m.get()))
     }
 
     /// Quote for a loan whose risk is already known.
@@ -196,11 +196,21 @@ impl LoanPricer {
 mod tests {
     use super::*;
 
+    fn quote(
+        p: &LoanPricer,
+        pd: f64,
+        lgd: f64,
+        m: f64,
+        sales: Option<f64>,
+    ) -> Result<Quote, LendingError> {
+        p.quote(Probability::new(pd)?, Lgd::new(lgd)?, Maturity::new(m)?, sales)
+    }
+
     #[test]
     fn higher_pd_costs_more() {
         let p = LoanPricer::new(PricingConfig::default()).unwrap();
-        let a = p.quote(0.005, 0.4, 3.0, Some(20.0)).unwrap();
-        let b = p.quote(0.02, 0.4, 3.0, Some(20.0)).unwrap();
+        let a = quote(&p, 0.005, 0.4, 3.0, Some(20.0)).unwrap();
+        let b = quote(&p, 0.02, 0.4, 3.0, Some(20.0)).unwrap();
         assert!(b.rate() > a.rate());
         assert!((a.raroc - (0.12 + 0.0025 / a.capital)).abs() < 1e-12);
     }
@@ -208,8 +218,9 @@ mod tests {
     #[test]
     fn bad_inputs_are_typed() {
         let p = LoanPricer::new(PricingConfig::default()).unwrap();
-        assert!(matches!(p.quote(0.01, 0.4, 0.0, None), Err(LendingError::InvalidTenor { .. })));
-        assert!(matches!(p.quote(1.5, 0.4, 1.0, None), Err(LendingError::Risk(_))));
-        assert!(matches!(p.quote(1.0, 0.4, 1.0, None), Err(LendingError::Risk(_))));
+        assert!(matches!(quote(&p, 0.01, 0.4, 0.0, None), Err(LendingError::Schema(_))));
+        assert!(matches!(quote(&p, 1.5, 0.4, 1.0, None), Err(LendingError::Schema(_))));
+        assert!(matches!(quote(&p, 1.0, 0.4, 1.0, None), Err(LendingError::Risk(_))));
+        assert!(matches!(quote(&p, 0.01, 0.4, 1.0, Some(-1.0)), Err(LendingError::Risk(_))));
     }
 }

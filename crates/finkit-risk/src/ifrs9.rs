@@ -15,7 +15,7 @@
 //!
 //! let pd = PdTermStructure::from_cumulative(&array![0.01, 0.025, 0.045])?;
 //! let ead = EadSchedule::linear_amortising(9.0, 3)?;
-//! let ecl = expected_credit_loss(&pd, &ead, 0.45, 0.05)?;
+//! let ecl = expected_credit_loss(&pd, &ead, finkit_risk::schema::Lgd::new(0.45)?, 0.05)?;
 //! assert!((ecl.twelve_month() - 0.01 * 0.45 * 9.0 / 1.05).abs() < 1e-15);
 //! assert!(ecl.lifetime() > ecl.twelve_month());
 //! assert_eq!(ecl.for_stage(Stage::Stage2), ecl.lifetime());
@@ -587,15 +587,14 @@ impl Ecl {
 /// # Errors
 ///
 /// [`RiskError::LengthMismatch`] when the PD term structure is shorter than the schedule (a
-/// longer one is truncated); [`RiskError::Schema`] for an LGD outside [0, 1] or NaN;
-/// [`RiskError::InvalidParameter`] for an EIR that is not finite or not above −1.
+/// longer one is truncated); [`RiskError::InvalidParameter`] for an EIR that is not finite or not above −1.
 pub fn expected_credit_loss(
     pd: &PdTermStructure,
     ead: &EadSchedule,
-    lgd: f64,
+    lgd: finkit_schema::Lgd,
     eir: f64,
 ) -> Result<Ecl, RiskError> {
-    let lgd = finkit_schema::Lgd::new(lgd)?.get();
+    let lgd = lgd.get();
     if !eir.is_finite() || eir <= -1.0 {
         return Err(RiskError::InvalidParameter {
             name: "eir",
@@ -629,6 +628,7 @@ pub fn expected_credit_loss(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use finkit_schema::Lgd;
     use ndarray::array;
 
     #[test]
@@ -739,11 +739,11 @@ mod tests {
         let pd = PdTermStructure::from_cumulative(&array![0.01]).unwrap();
         let ead = EadSchedule::bullet(1.0, 2).unwrap();
         assert!(matches!(
-            expected_credit_loss(&pd, &ead, 0.4, 0.05),
+            expected_credit_loss(&pd, &ead, Lgd::new(0.4).unwrap(), 0.05),
             Err(RiskError::LengthMismatch { .. })
         ));
         let ead1 = EadSchedule::bullet(1.0, 1).unwrap();
-        assert!(expected_credit_loss(&pd, &ead1, 1.4, 0.05).is_err());
-        assert!(expected_credit_loss(&pd, &ead1, 0.4, f64::NAN).is_err());
+        assert!(Lgd::new(1.4).is_err());
+        assert!(expected_credit_loss(&pd, &ead1, Lgd::new(0.4).unwrap(), f64::NAN).is_err());
     }
 }

@@ -19,7 +19,6 @@
 //!
 //! ```
 //! use finkit_risk::raroc::{LoanRisk, Pricer, PricingParams};
-//!
 //! let pricer = Pricer::new(PricingParams {
 //!     funding_cost: 0.025,
 //!     operating_cost: 0.004,
@@ -27,13 +26,17 @@
 //!     capital_return_rate: 0.03,
 //!     margin: 0.0,
 //! })?;
-//! let loan = LoanRisk::new(0.01, 0.45, 0.07385344111364114)?; // PD 1 %, LGD 45 %, IRB K
+//! use finkit_risk::schema::{Lgd, Probability};
+//! let (pd, lgd) = (Probability::new(0.01)?, Lgd::new(0.45)?);
+//! let loan = LoanRisk::new(pd, lgd, 0.07385344111364114)?; // PD 1 %, LGD 45 %, IRB K
 //! let spread = pricer.break_even_spread(&loan);
 //! assert!((spread - 0.015146809700227703).abs() < 1e-15);
 //! assert!((pricer.raroc_of_spread(&loan, spread)? - 0.12).abs() < 1e-14);
 //! assert!((pricer.rate_components(&loan).total - (0.025 + spread)).abs() < 1e-15);
 //! # Ok::<(), finkit_risk::RiskError>(())
 //! ```
+
+use finkit_schema::{Lgd, Maturity, Probability};
 
 use crate::RiskError;
 
@@ -60,21 +63,19 @@ struct LoanRiskData {
 impl TryFrom<LoanRiskData> for LoanRisk {
     type Error = RiskError;
     fn try_from(d: LoanRiskData) -> Result<Self, RiskError> {
-        LoanRisk::new(d.pd, d.lgd, d.capital)
+        LoanRisk::new(Probability::new(d.pd)?, Lgd::new(d.lgd)?, d.capital)
     }
 }
 
 impl LoanRisk {
-    /// Validates PD and LGD in [0, 1] and the capital `K` per unit of exposure in (0, 1].
+    /// A loan's risk from its PD, LGD and the capital `K` per unit of exposure in (0, 1].
     ///
     /// # Errors
     ///
-    /// [`RiskError::Schema`] for a PD or LGD that is NaN, infinite or outside [0, 1];
     /// [`RiskError::InvalidParameter`] for `K` that is not finite or not in (0, 1] (RAROC
     /// divides by it).
-    pub fn new(pd: f64, lgd: f64, capital: f64) -> Result<LoanRisk, RiskError> {
-        let pd = finkit_schema::Probability::new(pd)?.get();
-        let lgd = finkit_schema::Lgd::new(lgd)?.get();
+    pub fn new(pd: Probability, lgd: Lgd, capital: f64) -> Result<LoanRisk, RiskError> {
+        let (pd, lgd) = (pd.get(), lgd.get());
         if !(capital.is_finite() && capital > 0.0 && capital <= 1.0) {
             return Err(RiskError::InvalidParameter {
                 name: "capital",
@@ -95,14 +96,14 @@ impl LoanRisk {
     /// As [`crate::portfolio::irb_corporate`]; [`RiskError::InvalidParameter`] when `K` is 0
     /// (PD 0 or 1), for which RAROC is undefined.
     pub fn from_irb(
-        pd: f64,
-        lgd: f64,
-        maturity: f64,
+        pd: Probability,
+        lgd: Lgd,
+        maturity: Maturity,
         sales_eur_m: Option<f64>,
         options: &crate::portfolio::IrbOptions,
     ) -> Result<LoanRisk, RiskError> {
         let irb = crate::portfolio::irb_corporate(pd, lgd, maturity, sales_eur_m, options)?;
-        LoanRisk::new(irb.pd, lgd, irb.k)
+        LoanRisk::new(Probability::new(irb.pd)?, lgd, irb.k)
     }
 
     /// Probability of default.
@@ -334,6 +335,10 @@ impl Pricer {
 mod tests {
     use super::*;
 
+    fn risk(pd: f64, lgd: f64, k: f64) -> Result<LoanRisk, RiskError> {
+        LoanRisk::new(Probability::new(pd)?, Lgd::new(lgd)?, k)
+    }
+
     fn pricer() -> Pricer {
         Pricer::new(PricingParams {
             funding_cost: 0.02,
@@ -348,7 +353,7 @@ mod tests {
     #[test]
     fn components_add_up_and_raroc_inverts() {
         let p = pricer();
-        let loan = LoanRisk::new(0.02, 0.4, 0.08).unwrap();
+        let loan = risk(0.02, 0.4, 0.08).unwrap();
         let c = p.rate_components(&loan);
         let sum = c.funding_cost
             + c.operating_cost
@@ -369,7 +374,7 @@ mod tests {
     #[cfg(feature = "serde")]
     #[test]
     fn deserialisation_revalidates() {
-        let loan = LoanRisk::new(0.02, 0.4, 0.08).unwrap();
+        let loan = risk(0.02, 0.4, 0.08).unwrap();
         let text = serde_json::to_string(&loan).unwrap();
         assert_eq!(serde_json::from_str::<LoanRisk>(&text).unwrap(), loan);
         assert!(
@@ -382,10 +387,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        assert!(LoanRisk::new(1.2, 0.4, 0.1).is_err());
-        assert!(LoanRisk::new(0.1, f64::NAN, 0.1).is_err());
+        assert!(risk(1.2, 0.4, 0.1).is_err());
+        assert!(risk(0.1, f64::NAN, 0.1).is_err());
         assert!(matches!(
-            LoanRisk::new(0.1, 0.4, 0.0),
+            risk(0.1, 0.4, 0.0),
             Err(RiskError::InvalidParameter { name: "capital", .. })
         ));
         let bad = PricingParams {
@@ -399,7 +404,7 @@ mod tests {
             Pricer::new(bad),
             Err(RiskError::InvalidParameter { name: "operating_cost", .. })
         ));
-        let loan = LoanRisk::new(0.02, 0.4, 0.08).unwrap();
+        let loan = risk(0.02, 0.4, 0.08).unwrap();
         assert!(pricer().raroc_of_rate(&loan, f64::INFINITY).is_err());
         assert!(pricer().spread_for_raroc(&loan, f64::NAN).is_err());
     }

@@ -230,9 +230,6 @@ fn bad_input_is_typed() {
 
     // The raw-number entry points check amounts and tenors themselves.
     let p = e.pricer();
-    assert!(
-        matches!(p.quote(0.01, 0.4, 0.0, None), Err(LendingError::InvalidTenor { value }) if value == 0.0)
-    );
     let book = finkit_schema::Portfolio::new(finkit_schema::PortfolioColumns::default()).unwrap();
     let loan = finkit_lending::impact::NewLoan {
         pd: 0.01,
@@ -245,6 +242,11 @@ fn bad_input_is_typed() {
     };
     let err = finkit_lending::impact::portfolio_impact(&book, &loan, p).unwrap_err();
     assert_eq!(err.to_string(), "invalid amount -5: must be positive");
+    let zero_tenor = finkit_lending::impact::NewLoan { ead: 1e6, maturity: 0.0, ..loan };
+    assert!(matches!(
+        finkit_lending::impact::portfolio_impact(&book, &zero_tenor, p),
+        Err(LendingError::InvalidTenor { value }) if value == 0.0
+    ));
 
     // No statement on the application date: a referral with the missing-statement rule.
     let mut early = application("B1", 1e6, 3.0, Vec::new());

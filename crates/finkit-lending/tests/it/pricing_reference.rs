@@ -7,6 +7,7 @@ use common::{K_REL_TOL, PRICING_ABS_TOL};
 use finkit_lending::pricing::{LoanPricer, PricingConfig};
 use finkit_risk::portfolio::{IrbOptions, PdFloor};
 use finkit_risk::raroc::PricingParams;
+use finkit_schema::{Lgd, Maturity, Probability};
 
 fn rows() -> Vec<serde_json::Value> {
     let text = include_str!("../data/ifrs9_pricing_examples.json");
@@ -30,6 +31,11 @@ fn pricer(row: &serde_json::Value) -> LoanPricer {
     .unwrap()
 }
 
+/// Reference PD, LGD and maturity as the schema's checked types.
+fn typed(pd: f64, lgd: f64, m: f64) -> (Probability, Lgd, Maturity) {
+    (Probability::new(pd).unwrap(), Lgd::new(lgd).unwrap(), Maturity::new(m).unwrap())
+}
+
 #[test]
 fn required_spreads_match_the_reference() {
     let rows = rows();
@@ -37,7 +43,8 @@ fn required_spreads_match_the_reference() {
     for row in &rows {
         let f = |k: &str| row[k].as_f64().unwrap();
         let p = pricer(row);
-        let q = p.quote(f("pd"), f("lgd"), f("m"), row["sales_eur_m"].as_f64()).unwrap();
+        let (pd, lgd, m) = typed(f("pd"), f("lgd"), f("m"));
+        let q = p.quote(pd, lgd, m, row["sales_eur_m"].as_f64()).unwrap();
         assert!((q.capital - f("K")).abs() <= K_REL_TOL * f("K"), "K {} vs {}", q.capital, f("K"));
         assert!((q.components.expected_loss - f("EL")).abs() <= 1e-15);
         assert!(
@@ -49,7 +56,7 @@ fn required_spreads_match_the_reference() {
         // With zero funding and margin the rate is the spread and the RAROC the hurdle.
         assert!((q.rate() - f("required_spread")).abs() <= PRICING_ABS_TOL);
         assert!((q.raroc - f("raroc_check")).abs() <= PRICING_ABS_TOL);
-        let risk = p.loan_risk(f("pd"), f("lgd"), f("m"), row["sales_eur_m"].as_f64()).unwrap();
+        let risk = p.loan_risk(pd, lgd, m, row["sales_eur_m"].as_f64()).unwrap();
         let r = p.raroc_of_rate(&risk, f("required_spread")).unwrap();
         assert!((r - f("raroc_check")).abs() <= PRICING_ABS_TOL);
     }
@@ -59,7 +66,8 @@ fn required_spreads_match_the_reference() {
 fn a_proposed_rate_above_break_even_beats_the_hurdle() {
     let row = &rows()[1];
     let p = pricer(row);
-    let risk = p.loan_risk(0.01, 0.45, 2.5, None).unwrap();
+    let (pd, lgd, m) = typed(0.01, 0.45, 2.5);
+    let risk = p.loan_risk(pd, lgd, m, None).unwrap();
     let spread = p.break_even_spread(&risk);
     let r = p.raroc_of_rate(&risk, spread + 0.001).unwrap();
     // One more basis point of spread adds 0.001 / K of RAROC.

@@ -6,7 +6,7 @@ use common::build::{application, firm, statement, tech};
 use finkit_lending::limits::{DebtCapacityInputs, LimitParams, size_limit};
 use finkit_lending::pricing::{LoanPricer, PricingConfig};
 use finkit_lending::{DecisionInput, DecisionOutcome, Engine, LendingPolicy, Severity};
-use finkit_schema::{Amount, Collateral, CollateralKind};
+use finkit_schema::{Amount, Collateral, CollateralKind, Lgd, Maturity, Probability};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -94,8 +94,9 @@ proptest! {
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
         // PD = 1 has no IRB capital (a typed error); stay just below it.
         let (lo, hi) = (lo.min(0.999), hi.min(0.999));
-        let ql = p.quote(lo, lgd, m, sales).unwrap();
-        let qh = p.quote(hi, lgd, m, sales).unwrap();
+        let (lgd, m) = (Lgd::new(lgd).unwrap(), Maturity::new(m).unwrap());
+        let ql = p.quote(Probability::new(lo).unwrap(), lgd, m, sales).unwrap();
+        let qh = p.quote(Probability::new(hi).unwrap(), lgd, m, sales).unwrap();
         prop_assert!(qh.rate() >= ql.rate() - 1e-15, "pd {lo} → {}, pd {hi} → {}", ql.rate(), qh.rate());
     }
 

@@ -3,7 +3,7 @@
 use finkit_schema::Portfolio;
 use statrs::distribution::{ContinuousCDF, Gamma};
 
-use super::irb::{IrbOptions, irb_corporate};
+use super::irb::{IrbOptions, irb_exposure};
 use super::math::check_level;
 use crate::RiskError;
 
@@ -157,7 +157,7 @@ pub fn granularity_adjustment(
     for i in 0..portfolio.len() {
         let s = ead[i] / total;
         let e = lgd[i];
-        let x = irb_corporate(pd[i], e, 2.5, sales[i], &opts)?;
+        let x = irb_exposure(pd[i], e, 2.5, sales[i], &opts);
         let k = e * (x.conditional_pd - x.pd);
         let r = e * x.pd;
         k_star += s * k;

@@ -1,6 +1,6 @@
 //! Basel IRB capital for corporate exposures (BCBS 2006 ¶272–273 = Basel Framework CRE31.4–31.6).
 
-use finkit_schema::{Portfolio, Probability};
+use finkit_schema::{Lgd, Maturity, Portfolio, Probability};
 
 use super::math::{check_level, norm_cdf, norm_inv};
 use crate::RiskError;
@@ -312,34 +312,50 @@ pub const MAX_MATURITY: f64 = 5.0;
 ///
 /// # Errors
 ///
-/// [`RiskError::InvalidParameter`] for a PD or LGD outside [0, 1], a maturity that is not
-/// positive and finite, or negative / non-finite sales.
+/// [`RiskError::InvalidParameter`] for negative or non-finite sales (PD, LGD and maturity are
+/// checked by their types).
+///
+/// ```
+/// use finkit_risk::portfolio::{IrbOptions, irb_corporate};
+/// use finkit_risk::schema::{Lgd, Maturity, Probability};
+/// let x = irb_corporate(
+///     Probability::new(0.01)?,
+///     Lgd::new(0.45)?,
+///     Maturity::new(2.5)?,
+///     None,
+///     &IrbOptions::default(),
+/// )?;
+/// assert!((x.risk_weight - 0.923_168).abs() < 1e-6);
+/// # Ok::<(), finkit_risk::RiskError>(())
+/// ```
 pub fn irb_corporate(
+    pd: Probability,
+    lgd: Lgd,
+    maturity: Maturity,
+    sales_eur_m: Option<f64>,
+    options: &IrbOptions,
+) -> Result<IrbExposure, RiskError> {
+    if let Some(s) = sales_eur_m {
+        check_sales(s)?;
+    }
+    Ok(irb_exposure(pd.get(), lgd.get(), maturity.get(), sales_eur_m, options))
+}
+
+/// [`irb_corporate`] on values already known to be valid (PD and LGD in `[0, 1]`, a positive
+/// finite maturity, finite non-negative sales), as a validated `Portfolio` guarantees: the one
+/// copy of the formula.
+pub(crate) fn irb_exposure(
     pd: f64,
     lgd: f64,
     maturity: f64,
     sales_eur_m: Option<f64>,
     options: &IrbOptions,
-) -> Result<IrbExposure, RiskError> {
-    let bad =
-        |name, v: f64, reason| RiskError::InvalidParameter { name, value: v.to_string(), reason };
-    if !(pd.is_finite() && (0.0..=1.0).contains(&pd)) {
-        return Err(bad("pd", pd, "must lie in [0, 1]"));
-    }
-    if !(lgd.is_finite() && (0.0..=1.0).contains(&lgd)) {
-        return Err(bad("lgd", lgd, "must lie in [0, 1]"));
-    }
-    if !(maturity.is_finite() && maturity > 0.0) {
-        return Err(bad("maturity", maturity, "must be positive and finite"));
-    }
-    if let Some(s) = sales_eur_m {
-        check_sales(s)?;
-    }
+) -> IrbExposure {
     let pd = pd.max(options.pd_floor().value());
     let sales = if options.sme_adjustment() { sales_eur_m } else { None };
     let r = basel_correlation(pd, sales);
     if pd == 0.0 {
-        return Ok(IrbExposure {
+        return IrbExposure {
             pd,
             correlation: r,
             b: 0.0,
@@ -347,14 +363,14 @@ pub fn irb_corporate(
             conditional_pd: 0.0,
             k: 0.0,
             risk_weight: 0.0,
-        });
+        };
     }
     let b = (0.11852 - 0.05478 * pd.ln()).powi(2);
     let ma = (1.0 + (maturity.min(MAX_MATURITY) - 2.5) * b) / (1.0 - 1.5 * b);
     let cond =
         norm_cdf((norm_inv(pd) + r.sqrt() * norm_inv(options.confidence())) / (1.0 - r).sqrt());
     let k = (lgd * cond - pd * lgd) * ma;
-    Ok(IrbExposure {
+    IrbExposure {
         pd,
         correlation: r,
         b,
@@ -362,7 +378,7 @@ pub fn irb_corporate(
         conditional_pd: cond,
         k,
         risk_weight: 12.5 * k * options.scaling(),
-    })
+    }
 }
 
 /// Per-obligor and total IRB results of a portfolio.
@@ -445,7 +461,7 @@ pub fn irb_portfolio(
         total_ead: portfolio.total_ead(),
     };
     for i in 0..n {
-        let x = irb_corporate(pd[i], lgd[i], m[i], sales[i], options)?;
+        let x = irb_exposure(pd[i], lgd[i], m[i], sales[i], options);
         let el = x.pd * lgd[i] * ead[i];
         let rwa = x.risk_weight * ead[i];
         let cap = x.k * options.scaling() * ead[i];
@@ -467,26 +483,39 @@ pub fn irb_portfolio(
 mod tests {
     use super::*;
 
+    /// `irb_corporate` from plain numbers, each checked by its type.
+    fn irb(
+        pd: f64,
+        lgd: f64,
+        m: f64,
+        sales: Option<f64>,
+        o: &IrbOptions,
+    ) -> Result<IrbExposure, RiskError> {
+        irb_corporate(Probability::new(pd)?, Lgd::new(lgd)?, Maturity::new(m)?, sales, o)
+    }
+
     #[test]
     fn published_bcbs_point() {
         let o = IrbOptions::default();
-        let x = irb_corporate(0.01, 0.45, 2.5, None, &o).unwrap();
+        let x = irb(0.01, 0.45, 2.5, None, &o).unwrap();
         assert!((x.risk_weight * 100.0 - 92.3168).abs() < 1e-4);
-        let x = irb_corporate(0.01, 0.45, 2.5, Some(5.0), &o).unwrap();
+        let x = irb(0.01, 0.45, 2.5, Some(5.0), &o).unwrap();
         assert!((x.risk_weight * 100.0 - 72.3947).abs() < 1e-4);
     }
 
     #[test]
     fn floors_scaling_and_edges() {
         let o = IrbOptions::params().pd_floor(PdFloor::Basel3).scaling_106(true).build().unwrap();
-        let x = irb_corporate(0.0001, 0.45, 2.5, None, &o).unwrap();
-        let y = irb_corporate(0.0005, 0.45, 2.5, None, &IrbOptions::default()).unwrap();
+        let x = irb(0.0001, 0.45, 2.5, None, &o).unwrap();
+        let y = irb(0.0005, 0.45, 2.5, None, &IrbOptions::default()).unwrap();
         assert_eq!(x.pd, 0.0005);
         assert!((x.risk_weight - 1.06 * y.risk_weight).abs() < 1e-15);
-        let z = irb_corporate(0.0, 0.45, 2.5, None, &IrbOptions::default()).unwrap();
+        let z = irb(0.0, 0.45, 2.5, None, &IrbOptions::default()).unwrap();
         assert_eq!(z.k, 0.0);
         assert_eq!((z.b, z.maturity_adjustment), (0.0, 1.0));
-        assert!(irb_corporate(1.2, 0.45, 2.5, None, &o).is_err());
+        assert!(irb(1.2, 0.45, 2.5, None, &o).is_err());
+        assert!(irb(0.01, 0.45, 2.5, Some(f64::NAN), &o).is_err());
+        assert!(irb(0.01, 0.45, 2.5, Some(-1.0), &o).is_err());
         assert!(IrbOptions::params().confidence(1.0).build().is_err());
         assert!(IrbOptions::params().pd_floor(PdFloor::Custom(-0.1)).build().is_err());
         assert!(IrbOptions::params().pd_floor(PdFloor::Custom(f64::NAN)).build().is_err());
@@ -505,15 +534,15 @@ mod tests {
     #[test]
     fn maturity_is_capped_at_five_years() {
         let o = IrbOptions::default();
-        let five = irb_corporate(0.0003, 0.45, 5.0, None, &o).unwrap();
-        for m in [5.5, 30.0, 1000.0, 1e300] {
-            let x = irb_corporate(0.0003, 0.45, m, None, &o).unwrap();
+        let five = irb(0.0003, 0.45, 5.0, None, &o).unwrap();
+        for m in [5.5, 30.0, 100.0] {
+            let x = irb(0.0003, 0.45, m, None, &o).unwrap();
             assert_eq!(x.k.to_bits(), five.k.to_bits(), "M = {m}");
         }
         // K stays below LGD over the whole PD range at any maturity
         for j in 1..=1000 {
             let pd = f64::from(j) / 1000.0;
-            let x = irb_corporate(pd, 1.0, 1000.0, None, &o).unwrap();
+            let x = irb(pd, 1.0, 100.0, None, &o).unwrap();
             assert!(x.k <= 1.0, "pd {pd}: K {}", x.k);
         }
     }

@@ -25,7 +25,8 @@ use crate::RiskError;
 /// use finkit_risk::portfolio::VasicekDistribution;
 /// let v = VasicekDistribution::new(0.01, 0.12)?;
 /// let x = v.quantile(0.999)?;
-/// assert!((v.cdf(x) - 0.999).abs() < 1e-12);
+/// assert!((v.cdf(x)? - 0.999).abs() < 1e-12);
+/// assert!(v.cdf(f64::NAN).is_err());
 /// # Ok::<(), finkit_risk::RiskError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,26 +64,34 @@ impl VasicekDistribution {
     pub fn rho(&self) -> f64 {
         self.rho
     }
-    /// P(loss rate ≤ x); 0 below 0 and 1 at or above 1.
-    #[must_use]
-    pub fn cdf(&self, x: f64) -> f64 {
-        if x <= 0.0 {
+    /// P(loss rate ≤ x); 0 below 0 and 1 at or above 1 (also for infinite `x`).
+    ///
+    /// # Errors
+    ///
+    /// [`RiskError::NonFinite`] when `x` is NaN.
+    pub fn cdf(&self, x: f64) -> Result<f64, RiskError> {
+        check_point(x)?;
+        Ok(if x <= 0.0 {
             0.0
         } else if x >= 1.0 {
             1.0
         } else {
             norm_cdf(((1.0 - self.rho).sqrt() * norm_inv(x) - norm_inv(self.pd)) / self.rho.sqrt())
-        }
+        })
     }
     /// Density of the loss rate (0 outside (0, 1)).
-    #[must_use]
-    pub fn pdf(&self, x: f64) -> f64 {
+    ///
+    /// # Errors
+    ///
+    /// [`RiskError::NonFinite`] when `x` is NaN.
+    pub fn pdf(&self, x: f64) -> Result<f64, RiskError> {
+        check_point(x)?;
         if x <= 0.0 || x >= 1.0 {
-            return 0.0;
+            return Ok(0.0);
         }
         let g = norm_inv(x);
         let y = ((1.0 - self.rho).sqrt() * g - norm_inv(self.pd)) / self.rho.sqrt();
-        ((1.0 - self.rho) / self.rho).sqrt() * norm_pdf(y) / norm_pdf(g)
+        Ok(((1.0 - self.rho) / self.rho).sqrt() * norm_pdf(y) / norm_pdf(g))
     }
     /// The q-quantile of the loss rate.
     ///
@@ -98,6 +107,14 @@ impl VasicekDistribution {
     pub fn mean(&self) -> f64 {
         self.pd
     }
+}
+
+/// A loss rate at which to evaluate the distribution: anything but NaN (±∞ are below 0 and above 1).
+fn check_point(x: f64) -> Result<(), RiskError> {
+    if x.is_nan() {
+        return Err(RiskError::NonFinite { what: "loss rate", index: 0, value: x });
+    }
+    Ok(())
 }
 
 /// PD conditional on the systematic factor taking the *adverse* value `g` (`g = G(q)`):
@@ -172,11 +189,11 @@ mod tests {
     fn cdf_inverts_quantile_and_pdf_integrates() {
         let v = VasicekDistribution::new(0.02, 0.15).unwrap();
         for q in [0.01, 0.5, 0.99, 0.999] {
-            assert!((v.cdf(v.quantile(q).unwrap()) - q).abs() < 1e-12);
+            assert!((v.cdf(v.quantile(q).unwrap()).unwrap() - q).abs() < 1e-12);
         }
         // midpoint rule on a fine grid in the loss rate
         let n = 200_000;
-        let s: f64 = (0..n).map(|k| v.pdf((k as f64 + 0.5) / n as f64) / n as f64).sum();
+        let s: f64 = (0..n).map(|k| v.pdf((k as f64 + 0.5) / n as f64).unwrap() / n as f64).sum();
         assert!((s - 1.0).abs() < 1e-4, "{s}");
         assert!(VasicekDistribution::new(0.0, 0.1).is_err());
         assert!(VasicekDistribution::new(0.1, 1.0).is_err());

@@ -7,7 +7,7 @@ use finkit_risk::market::GarchParams;
 use finkit_risk::portfolio::{
     IrbOptions, PdFloor, VasicekDistribution, asset_correlation, conditional_pd, irb_corporate,
 };
-use finkit_risk::schema::Probability;
+use finkit_risk::schema::{Lgd, Maturity, Probability};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -71,6 +71,8 @@ proptest! {
                 IrbOptions::default()
             }
         };
+        let typed = (Probability::new(pd), Lgd::new(lgd), Maturity::new(m));
+        let (Ok(pd), Ok(lgd), Ok(m)) = typed else { return Ok(()) };
         match irb_corporate(pd, lgd, m, Some(sales), &options) {
             Ok(x) => {
                 for v in [x.pd, x.correlation, x.b, x.maturity_adjustment, x.conditional_pd, x.k,
@@ -86,8 +88,18 @@ proptest! {
     fn vasicek_is_finite_or_an_error(pd in any_f64(), rho in any_f64(), q in any_f64(), x in any_f64()) {
         if let Ok(v) = VasicekDistribution::new(pd, rho) {
             check_finite_or_error(v.quantile(q), "quantile")?;
-            prop_assert!((0.0..=1.0).contains(&v.cdf(x)) || x.is_nan(), "cdf({x}) = {}", v.cdf(x));
-            prop_assert!(v.pdf(x).is_finite() || x.is_nan(), "pdf({x}) = {}", v.pdf(x));
+            match (v.cdf(x), v.pdf(x)) {
+                (Ok(c), Ok(d)) => {
+                    prop_assert!(!x.is_nan());
+                    prop_assert!((0.0..=1.0).contains(&c), "cdf({x}) = {c}");
+                    prop_assert!(d.is_finite() && d >= 0.0, "pdf({x}) = {d}");
+                }
+                (Err(e), Err(_)) => {
+                    prop_assert!(x.is_nan(), "cdf({x}): {e}");
+                    prop_assert!(matches!(e, RiskError::NonFinite { .. }), "{e}");
+                }
+                (c, d) => prop_assert!(false, "cdf and pdf disagree at {x}: {c:?} {d:?}"),
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ use finkit_risk::ifrs9::{
     expected_credit_loss,
 };
 use finkit_risk::raroc::{LoanRisk, Pricer, PricingParams};
+use finkit_risk::schema::{Lgd, Probability};
 use finkit_risk::transition::{GeneratorMethod, TransitionMatrix, TransitionOptions};
 use ndarray::Array2;
 use proptest::prelude::*;
@@ -113,7 +114,7 @@ proptest! {
                   eir in 0.0f64..0.2, ead0 in 0.0f64..1e7) {
         let pd = PdTermStructure::from_marginal(&ndarray::Array1::from(marg.clone())).unwrap();
         let ead = EadSchedule::linear_amortising(ead0, marg.len() as u32).unwrap();
-        let ecl = expected_credit_loss(&pd, &ead, lgd, eir).unwrap();
+        let ecl = expected_credit_loss(&pd, &ead, Lgd::new(lgd).unwrap(), eir).unwrap();
         prop_assert!(ecl.twelve_month() >= 0.0);
         prop_assert!(ecl.lifetime() >= ecl.twelve_month());
         prop_assert!(ecl.lifetime() <= lgd * ead0 * pd.cumulative()[marg.len() - 1] * (1.0 + 1e-12));
@@ -125,11 +126,11 @@ proptest! {
         let pricer = Pricer::new(PricingParams {
             funding_cost: 0.02, operating_cost: 0.004, hurdle_rate: hurdle, capital_return_rate: rf, margin: 0.0,
         }).unwrap();
-        let loan = LoanRisk::new(pd, lgd, k).unwrap();
+        let loan = LoanRisk::new(Probability::new(pd).unwrap(), Lgd::new(lgd).unwrap(), k).unwrap();
         let raroc = pricer.raroc_of_rate(&loan, pricer.risk_based_rate(&loan)).unwrap();
         prop_assert!((raroc - hurdle).abs() <= 1e-12 / k);
         // A higher PD never lowers the break-even spread (same K).
-        let riskier = LoanRisk::new((pd + 0.1).min(1.0), lgd, k).unwrap();
+        let riskier = LoanRisk::new(Probability::new((pd + 0.1).min(1.0)).unwrap(), Lgd::new(lgd).unwrap(), k).unwrap();
         prop_assert!(pricer.break_even_spread(&riskier) >= pricer.break_even_spread(&loan));
     }
 }

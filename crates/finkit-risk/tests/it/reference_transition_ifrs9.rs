@@ -8,6 +8,7 @@ use finkit_risk::RiskError;
 use finkit_risk::ifrs9::{EadSchedule, PdTermStructure, Stage, expected_credit_loss};
 use finkit_risk::portfolio::IrbOptions;
 use finkit_risk::raroc::{LoanRisk, Pricer, PricingParams};
+use finkit_risk::schema::{Lgd, Maturity, Probability};
 use finkit_risk::transition::{
     DefaultState, Generator, GeneratorMethod, TransitionMatrix, TransitionOptions,
 };
@@ -243,7 +244,7 @@ fn ifrs9_ecl_matches_reference() {
     for (rating, state) in [("BBB", 3), ("BB", 4)] {
         let want = &r["ecl"][rating];
         let pd = PdTermStructure::from_transition(&tm, state, years).unwrap();
-        let ecl = expected_credit_loss(&pd, &ead, lgd, eir).unwrap();
+        let ecl = expected_credit_loss(&pd, &ead, Lgd::new(lgd).unwrap(), eir).unwrap();
         let vectors = [
             ("cumulative_pd", pd.cumulative()),
             ("marginal_pd", ecl.marginal_pd()),
@@ -290,7 +291,9 @@ fn raroc_spreads_match_reference() {
             margin: 0.0,
         })
         .unwrap();
-        let loan = LoanRisk::new(f("pd"), f("lgd"), f("K")).unwrap();
+        let loan =
+            LoanRisk::new(Probability::new(f("pd")).unwrap(), Lgd::new(f("lgd")).unwrap(), f("K"))
+                .unwrap();
         let spread = pricer.break_even_spread(&loan);
         let raroc = pricer.raroc_of_spread(&loan, f("required_spread")).unwrap();
         let checks = [
@@ -311,8 +314,14 @@ fn raroc_spreads_match_reference() {
         }
         // K from the crate's IRB formula reproduces the spread within the IRB tolerance.
         let sales = ex["sales_eur_m"].as_f64();
-        let irb =
-            LoanRisk::from_irb(f("pd"), f("lgd"), f("m"), sales, &IrbOptions::default()).unwrap();
+        let irb = LoanRisk::from_irb(
+            Probability::new(f("pd")).unwrap(),
+            Lgd::new(f("lgd")).unwrap(),
+            Maturity::new(f("m")).unwrap(),
+            sales,
+            &IrbOptions::default(),
+        )
+        .unwrap();
         let e = rel_err(pricer.break_even_spread(&irb), f("required_spread"));
         worst_irb = worst_irb.max(e);
         assert!(e <= IRB_REL, "pd {} spread from IRB K: rel err {e}", f("pd"));
@@ -396,8 +405,9 @@ fn bad_input_gives_typed_errors() {
     assert!(PdTermStructure::from_cumulative(&array![0.1, 1.2]).is_err());
     let pd = PdTermStructure::from_transition(&tm, 3, 5).unwrap();
     let ead = EadSchedule::linear_amortising(10.0, 5).unwrap();
-    assert!(expected_credit_loss(&pd, &ead, -0.1, 0.06).is_err());
-    assert!(expected_credit_loss(&pd, &ead, 0.45, -1.0).is_err());
-    assert!(LoanRisk::new(-0.01, 0.45, 0.07).is_err());
-    assert!(LoanRisk::new(0.01, 0.45, f64::NAN).is_err());
+    assert!(Lgd::new(-0.1).is_err());
+    let lgd = Lgd::new(0.45).unwrap();
+    assert!(expected_credit_loss(&pd, &ead, lgd, -1.0).is_err());
+    assert!(Probability::new(-0.01).is_err());
+    assert!(LoanRisk::new(Probability::new(0.01).unwrap(), lgd, f64::NAN).is_err());
 }
