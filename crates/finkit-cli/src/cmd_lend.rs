@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::Output;
 use crate::cmd_pool::acting_principal;
-use crate::error::CliError;
+use crate::error::{CliError, flag_value};
 use crate::table::{escape, print_pairs, print_table};
 
 /// Loan decisions, pricing and financing plans.
@@ -224,8 +224,9 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
 
 fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
     let pricer = LoanPricer::new(PricingConfig::default())?;
-    let (pd, lgd, maturity) =
-        (Probability::new(args.pd)?, Lgd::new(args.lgd)?, Maturity::new(args.maturity)?);
+    let pd = flag_value("pd", args.pd, Probability::new)?;
+    let lgd = flag_value("lgd", args.lgd, Lgd::new)?;
+    let maturity = flag_value("maturity", args.maturity, Maturity::new)?;
     let risk = pricer.loan_risk(pd, lgd, maturity, args.sales)?;
     let quote = pricer.quote_risk(&risk, args.maturity);
     let proposed = match args.rate {

@@ -20,7 +20,7 @@ use finkit::schema::ndarray::{Array1, Array2};
 use finkit::schema::{Lgd, Maturity, Portfolio, Probability};
 use serde_json::{Value, json};
 
-use crate::error::CliError;
+use crate::error::{CliError, flag_value};
 use crate::options::{self, spelled};
 use crate::table::{print_pairs, print_table};
 use crate::{Output, progress};
@@ -390,14 +390,17 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
 }
 
 fn irb(args: &IrbArgs, out: Output) -> Result<(), CliError> {
+    // Basel caps the effective maturity at 5 years: a longer finite one is used as 5 (and
+    // shown as capped); zero, negative and non-finite values are refused by `Maturity`.
+    let maturity_used =
+        if args.maturity.is_finite() { args.maturity.min(MAX_MATURITY) } else { args.maturity };
     let result = irb_corporate(
-        Probability::new(args.pd)?,
-        Lgd::new(args.lgd)?,
-        Maturity::new(args.maturity)?,
+        flag_value("pd", args.pd, Probability::new)?,
+        flag_value("lgd", args.lgd, Lgd::new)?,
+        flag_value("maturity", maturity_used, Maturity::new)?,
         args.sales,
         &args.capital.options()?,
     )?;
-    let maturity_used = args.maturity.min(MAX_MATURITY);
     if out.json {
         return out.print_json(&json!({
             "correlation": result.correlation,

@@ -45,6 +45,16 @@ impl From<finkit::schema::SchemaError> for CliError {
     }
 }
 
+/// A numeric flag checked by its schema type (`Probability::new`, `Lgd::new`, …); the error
+/// names the flag.
+pub(crate) fn flag_value<T>(
+    flag: &str,
+    value: f64,
+    make: impl FnOnce(f64) -> Result<T, finkit::schema::SchemaError>,
+) -> Result<T, CliError> {
+    make(value).map_err(|e| CliError::input(format!("--{flag}: {e}")))
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         CliError::internal(format!("i/o error: {e}"))
