@@ -12,7 +12,7 @@ use finkit::credit::scorecard::Scorecard;
 use finkit::credit::{FeatureRecord, Fit, PdModel, Value};
 use finkit::schema::{Column, CsvOptions, Dataset};
 use rayon::prelude::*;
-use serde_json::{Value as Json, json};
+use serde::Serialize;
 
 use crate::Output;
 use crate::cmd_credit::load_table;
@@ -162,8 +162,9 @@ pub(crate) fn load_model(path: &Path) -> Result<AnyModel, CliError> {
     }
     // Bounded also for devices and pipes, whose metadata gives no length (`/dev/zero`).
     let text = crate::source::read_to_string_limited(path, MAX_MODEL_BYTES)?;
-    let doc: Json = serde_json::from_str(&text).map_err(|e| fail(format!("not JSON: {e}")))?;
-    let format = doc.get("format").and_then(Json::as_str);
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| fail(format!("not JSON: {e}")))?;
+    let format = doc.get("format").and_then(serde_json::Value::as_str);
     let model = if format == Some("finkit-scorecard/1") {
         AnyModel::Card(Scorecard::from_json(&text).map_err(|e| fail(e.to_string()))?)
     } else if format == Some(boosting::FORMAT) {
@@ -250,7 +251,7 @@ impl<R: Read> RowSource<R> {
 }
 
 /// One scored row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct Scored {
     pub(crate) row: usize,
     pub(crate) score: f64,
@@ -436,8 +437,8 @@ pub(crate) fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
         write!(
             console,
             "{{\n  \"card\": {},\n  \"kind\": {},\n  \"scores\": [",
-            json!(model.name()),
-            json!(model.kind())
+            serde_json::to_string(model.name())?,
+            serde_json::to_string(model.kind())?
         )?;
     } else if print_rows {
         writeln!(console, "{:>8}  {:>22}  {:>8}  top reasons", "row", "score", "pd")?;
@@ -454,8 +455,8 @@ pub(crate) fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
             ])?;
         }
         if out.json {
-            let obj = json!({"row": s.row, "score": s.score, "pd": s.pd, "reasons": s.reasons});
-            write!(console, "{}\n    {obj}", if first { "" } else { "," })?;
+            let line = crate::output::json_line(s)?;
+            write!(console, "{}\n    {line}", if first { "" } else { "," })?;
         } else if print_rows {
             writeln!(
                 console,
@@ -484,6 +485,17 @@ pub(crate) fn score(args: &ScoreArgs, out: Output) -> Result<(), CliError> {
     std::io::copy(&mut printed, &mut lock)?;
     lock.flush()?;
     Ok(())
+}
+
+/// `credit explain --json`: what was explained and where the contributions went.
+#[derive(Serialize)]
+struct ExplainReport<'a> {
+    /// The model file.
+    model: String,
+    rows: usize,
+    features: &'a [String],
+    /// The contributions CSV.
+    out: String,
 }
 
 /// `credit explain`: TreeSHAP contributions of every row, streamed.
@@ -550,12 +562,12 @@ pub(crate) fn explain(args: &ExplainArgs, out: Output) -> Result<(), CliError> {
     }
     w.commit()?;
     if out.json {
-        return out.print_json(&json!({
-            "model": args.model.display().to_string(),
-            "rows": rows,
-            "features": model.features(),
-            "out": args.out.display().to_string(),
-        }));
+        return out.print_json(&ExplainReport {
+            model: args.model.display().to_string(),
+            rows,
+            features: model.features(),
+            out: args.out.display().to_string(),
+        });
     }
     println!("explained {rows} rows ({p} features) into {}", args.out.display());
     Ok(())
@@ -613,6 +625,20 @@ fn text_columns(data: &Dataset, exclude: &[String], file: &Path) -> Result<Vec<S
     Ok(ignored)
 }
 
+/// `credit fit-boosting --json`.
+#[derive(Serialize)]
+struct FitBoostingReport<'a> {
+    /// Where the model JSON was written.
+    model: String,
+    trees: usize,
+    features: &'a [String],
+    /// Identifier-like text columns left out.
+    ignored: &'a [String],
+    /// The non-zero monotone constraints by feature: 1 increasing, −1 decreasing.
+    monotone: &'a BTreeMap<&'a str, i8>,
+    training: &'a finkit::credit::validation::PdMetrics,
+}
+
 /// `credit fit-boosting`.
 pub(crate) fn fit_boosting(args: &FitBoostingArgs, out: Output) -> Result<(), CliError> {
     let data = load_table(&args.csv, &args.target)?;
@@ -642,22 +668,22 @@ pub(crate) fn fit_boosting(args: &FitBoostingArgs, out: Output) -> Result<(), Cl
     let pd = model.pd_batch(&data)?;
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
     let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
-    let signs: serde_json::Map<String, Json> = model
+    let signs: BTreeMap<&str, i8> = model
         .features()
         .iter()
         .zip(model.monotone())
         .filter(|(_, s)| **s != 0)
-        .map(|(f, s)| (f.clone(), json!(s)))
+        .map(|(f, s)| (f.as_str(), *s))
         .collect();
     if out.json {
-        return out.print_json(&json!({
-            "model": args.out.display().to_string(),
-            "trees": model.trees().len(),
-            "features": model.features(),
-            "ignored": ignored,
-            "monotone": signs,
-            "training": m,
-        }));
+        return out.print_json(&FitBoostingReport {
+            model: args.out.display().to_string(),
+            trees: model.trees().len(),
+            features: model.features(),
+            ignored: &ignored,
+            monotone: &signs,
+            training: &m,
+        });
     }
     print_pairs(&[
         ("model written to", args.out.display().to_string()),

@@ -7,11 +7,14 @@ use finkit::credit::LogisticParams;
 use finkit::credit::binning::{
     BinKind, BinningParams, BinningProcessParams, MonotonicTrend, PreBinning,
 };
-use finkit::credit::pipeline::{ScorecardParams, Selection, VariableStatus};
+use finkit::credit::pipeline::{ScorecardParams, Selection, VariableReport, VariableStatus};
 use finkit::credit::scorecard::{OddsDirection, ScalingParams};
+use finkit::credit::validation::PdMetrics;
 use finkit::schema::ndarray::Array2;
 use finkit::schema::{Column, CsvOptions, Dataset};
-use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 use crate::Output;
 use crate::error::CliError;
@@ -191,6 +194,65 @@ pub(crate) fn run(command: CreditCommand, out: Output) -> Result<(), CliError> {
     }
 }
 
+/// `credit bin --json`.
+#[derive(Serialize)]
+struct BinReport<'a> {
+    /// One entry per binned variable.
+    variables: Vec<VariableBins<'a>>,
+}
+
+/// The bins of one variable.
+#[derive(Serialize)]
+struct VariableBins<'a> {
+    name: &'a str,
+    iv: f64,
+    /// The regular bins, and the special and missing bins that hold rows.
+    bins: Vec<BinRow<'a>>,
+}
+
+/// One bin: its span, counts and WoE.
+#[derive(Serialize)]
+struct BinRow<'a> {
+    #[serde(flatten)]
+    span: BinSpan<'a>,
+    count: u64,
+    events: u64,
+    woe: f64,
+}
+
+/// What a bin covers: an interval of a numeric variable (`null` edge = infinite), categories,
+/// or a label (`missing`, `special: v`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum BinSpan<'a> {
+    Interval { lower: Option<f64>, upper: Option<f64> },
+    Categories { categories: &'a [String] },
+    Label { label: &'a str },
+}
+
+impl<'a> VariableBins<'a> {
+    fn new(b: &'a finkit::credit::binning::FittedBinning) -> Self {
+        let bins = b
+            .bins()
+            .iter()
+            .filter(|bin| bin.kind == BinKind::Regular || bin.count > 0)
+            .map(|bin| BinRow {
+                span: if bin.kind == BinKind::Regular && bin.categories.is_empty() {
+                    BinSpan::Interval { lower: bin.lower, upper: bin.upper }
+                } else if !bin.categories.is_empty() {
+                    BinSpan::Categories { categories: &bin.categories }
+                } else {
+                    BinSpan::Label { label: &bin.label }
+                },
+                count: bin.count,
+                events: bin.events,
+                woe: bin.woe,
+            })
+            .collect();
+        VariableBins { name: b.name(), iv: b.iv(), bins }
+    }
+}
+
 fn bin(args: &BinArgs, out: Output) -> Result<(), CliError> {
     let data = load_table(&args.table.csv, &args.table.target)?;
     let process = BinningProcessParams::new()
@@ -198,35 +260,9 @@ fn bin(args: &BinArgs, out: Output) -> Result<(), CliError> {
         .exclude(args.exclude.clone())
         .build()
         .and_then(|p| p.fit(&data))?;
-    let variables: Vec<Value> = process
-        .binnings()
-        .iter()
-        .map(|b| {
-            let bins: Vec<Value> = b
-                .bins()
-                .iter()
-                .filter(|bin| bin.kind == BinKind::Regular || bin.count > 0)
-                .map(|bin| {
-                    let mut m = Map::new();
-                    if bin.kind == BinKind::Regular && bin.categories.is_empty() {
-                        m.insert("lower".into(), json!(bin.lower));
-                        m.insert("upper".into(), json!(bin.upper));
-                    } else if !bin.categories.is_empty() {
-                        m.insert("categories".into(), json!(bin.categories));
-                    } else {
-                        m.insert("label".into(), json!(bin.label));
-                    }
-                    m.insert("count".into(), json!(bin.count));
-                    m.insert("events".into(), json!(bin.events));
-                    m.insert("woe".into(), json!(bin.woe));
-                    Value::Object(m)
-                })
-                .collect();
-            json!({"name": b.name(), "iv": b.iv(), "bins": bins})
-        })
-        .collect();
     if out.json {
-        return out.print_json(&json!({ "variables": variables }));
+        let variables = process.binnings().iter().map(VariableBins::new).collect();
+        return out.print_json(&BinReport { variables });
     }
     let mut rows: Vec<Vec<String>> = process
         .binnings()
@@ -279,6 +315,16 @@ pub(crate) fn design_matrix(
     Ok(x)
 }
 
+/// `credit logit --json`: the coefficients and standard errors by feature name.
+#[derive(Serialize)]
+struct LogitReport<'a> {
+    intercept: f64,
+    coefficients: BTreeMap<&'a str, f64>,
+    std_errors: BTreeMap<&'a str, f64>,
+    log_likelihood: f64,
+    iterations: usize,
+}
+
 fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
     let data = load_table(&args.table.csv, &args.table.target)?;
     let names: Vec<String> = match &args.features {
@@ -293,20 +339,21 @@ fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
     // std_errors holds the intercept first, then one per feature.
     let offset = std_errors.len() - coefficients.len();
     if out.json {
-        let coef: Map<String, Value> =
-            names.iter().zip(coefficients.iter()).map(|(n, c)| (n.clone(), json!(c))).collect();
-        let se: Map<String, Value> = names
-            .iter()
-            .zip(std_errors.iter().skip(offset))
-            .map(|(n, s)| (n.clone(), json!(s)))
-            .collect();
-        return out.print_json(&json!({
-            "intercept": model.intercept(),
-            "coefficients": coef,
-            "std_errors": se,
-            "log_likelihood": model.log_likelihood(),
-            "iterations": model.iterations(),
-        }));
+        return out.print_json(&LogitReport {
+            intercept: model.intercept(),
+            coefficients: names
+                .iter()
+                .map(String::as_str)
+                .zip(coefficients.iter().copied())
+                .collect(),
+            std_errors: names
+                .iter()
+                .map(String::as_str)
+                .zip(std_errors.iter().skip(offset).copied())
+                .collect(),
+            log_likelihood: model.log_likelihood(),
+            iterations: model.iterations(),
+        });
     }
     let mut rows = vec![vec![
         "(intercept)".to_owned(),
@@ -336,6 +383,46 @@ fn logit(args: &LogitArgs, out: Output) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `credit fit-scorecard --json`.
+#[derive(Serialize)]
+struct FitScorecardReport<'a> {
+    /// Where the scorecard JSON was written.
+    card: String,
+    characteristics: &'a [&'a str],
+    base_points: f64,
+    training: &'a PdMetrics,
+    /// The fate of every variable, in column order.
+    report: Vec<VariableLine<'a>>,
+}
+
+/// One variable of the fit report.
+#[derive(Serialize)]
+struct VariableLine<'a> {
+    name: &'a str,
+    iv: Option<f64>,
+    bins: Option<usize>,
+    kept: bool,
+    /// A stable one-word code (see [`status_code`]).
+    status: &'static str,
+    /// The status in words.
+    reason: String,
+    coefficient: Option<f64>,
+}
+
+impl<'a> VariableLine<'a> {
+    fn new(v: &'a VariableReport) -> Self {
+        VariableLine {
+            name: &v.name,
+            iv: v.iv,
+            bins: v.bins,
+            kept: v.status == VariableStatus::Kept,
+            status: status_code(&v.status),
+            reason: v.status.to_string(),
+            coefficient: v.coefficient,
+        }
+    }
+}
+
 fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
     let data = load_table(&args.table.csv, &args.table.target)?;
     let scaling =
@@ -363,28 +450,13 @@ fn fit_scorecard(args: &FitScorecardArgs, out: Output) -> Result<(), CliError> {
         scorecard.characteristics().iter().map(|c| c.binning().name()).collect();
     let report = fitted.report();
     if out.json {
-        let variables: Vec<Value> = report
-            .variables
-            .iter()
-            .map(|v| {
-                json!({
-                    "name": v.name,
-                    "iv": v.iv,
-                    "bins": v.bins,
-                    "kept": v.status == VariableStatus::Kept,
-                    "status": status_code(&v.status),
-                    "reason": v.status.to_string(),
-                    "coefficient": v.coefficient,
-                })
-            })
-            .collect();
-        return out.print_json(&json!({
-            "card": args.out.display().to_string(),
-            "characteristics": characteristics,
-            "base_points": scorecard.base_points(),
-            "training": m,
-            "report": variables,
-        }));
+        return out.print_json(&FitScorecardReport {
+            card: args.out.display().to_string(),
+            characteristics: &characteristics,
+            base_points: scorecard.base_points(),
+            training: &m,
+            report: report.variables.iter().map(VariableLine::new).collect(),
+        });
     }
     print_pairs(&[
         ("scorecard written to", args.out.display().to_string()),
@@ -450,7 +522,7 @@ fn validate(args: &ValidateArgs, out: Output) -> Result<(), CliError> {
     let target = data.target().map(|t| t.to_owned()).ok_or_else(|| CliError::input("no target"))?;
     let m = finkit::credit::validation::pd_metrics(&pd, &target)?;
     if out.json {
-        return out.print_json(&serde_json::to_value(&m)?);
+        return out.print_json(&m);
     }
     print_pairs(&[
         ("observations / events", format!("{} / {}", m.observations, m.events)),

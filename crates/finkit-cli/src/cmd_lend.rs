@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use finkit::lending::learned::{PoolRatingModel, engine_for_pool};
 use finkit::lending::model::DefaultRatingModel;
+use finkit::lending::plan::FinancingPlan;
 use finkit::lending::pool::{load_application, load_book};
-use finkit::lending::pricing::{LoanPricer, PricingConfig};
-use finkit::lending::{Decision, Engine, LendingPolicy};
+use finkit::lending::pricing::{LoanPricer, PricingConfig, Quote};
+use finkit::lending::{Decision, DecisionOutcome, Engine, LendingPolicy};
 use finkit::pool::{PoolRead, Principal, SqliteOptions, SqlitePool};
 use finkit::schema::{ApplicationId, Lgd, Maturity, Probability};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::Output;
 use crate::cmd_pool::acting_principal;
@@ -159,6 +160,33 @@ pub(crate) fn run(command: LendCommand, out: Output) -> Result<(), CliError> {
     }
 }
 
+/// `lend decide --json`: the model and policy that decided, and every decision.
+#[derive(Serialize)]
+struct DecideReport<'a> {
+    model: &'a str,
+    /// Where the rating model came from (the pool's own model or the built-in one).
+    model_source: &'static str,
+    policy: &'a str,
+    decisions: &'a [Decision],
+}
+
+/// `lend price --json`: the quote, and the RAROC of `--rate` when one was given.
+#[derive(Serialize)]
+struct PriceReport<'a> {
+    #[serde(flatten)]
+    quote: &'a Quote,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raroc_of_proposed_rate: Option<f64>,
+}
+
+/// `lend plan --json`: the financing plan of one application (`null` when none is proposed).
+#[derive(Serialize)]
+struct PlanReport<'a> {
+    application_id: &'a str,
+    outcome: DecisionOutcome,
+    plan: Option<&'a FinancingPlan>,
+}
+
 fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     let pool = open_pool(&args.engine)?;
     let who = officer(&pool, &args.engine)?;
@@ -178,12 +206,12 @@ fn decide(args: &DecideArgs, out: Output) -> Result<(), CliError> {
     }
     bar.finish_and_clear();
     if out.json {
-        return out.print_json(&json!({
-            "model": engine.model_id(),
-            "model_source": engine.model().source(),
-            "policy": engine.policy().id(),
-            "decisions": serde_json::to_value(&decisions)?,
-        }));
+        return out.print_json(&DecideReport {
+            model: engine.model_id(),
+            model_source: engine.model().source(),
+            policy: engine.policy().id(),
+            decisions: &decisions,
+        });
     }
     let rows: Vec<Vec<String>> = decisions
         .iter()
@@ -234,11 +262,7 @@ fn price(args: &PriceArgs, out: Output) -> Result<(), CliError> {
         None => None,
     };
     if out.json {
-        let mut doc = serde_json::to_value(quote)?;
-        if let (Some(r), Value::Object(map)) = (proposed, &mut doc) {
-            map.insert("raroc_of_proposed_rate".into(), json!(r));
-        }
-        return out.print_json(&doc);
+        return out.print_json(&PriceReport { quote: &quote, raroc_of_proposed_rate: proposed });
     }
     let c = &quote.components;
     let mut pairs = vec![
@@ -270,11 +294,11 @@ fn plan(args: &PlanArgs, out: Output) -> Result<(), CliError> {
     let id = ApplicationId::new(args.application.as_str())?;
     let decision = decide_one(&engine, &pool, &who, book.as_ref(), &id)?;
     if out.json {
-        return out.print_json(&json!({
-            "application_id": decision.application_id,
-            "outcome": decision.core.outcome,
-            "plan": decision.plan,
-        }));
+        return out.print_json(&PlanReport {
+            application_id: &decision.application_id,
+            outcome: decision.core.outcome,
+            plan: decision.plan.as_ref(),
+        });
     }
     let Some(plan) = &decision.plan else {
         println!(

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use finkit::credit::monitoring::{MonitoringParams, MonitoringReport, monitor_scorecard};
 use finkit::credit::scorecard::Scorecard;
-use finkit::pool::dataset::PointInTimeParams;
+use finkit::pool::dataset::{DateSummary, PointInTimeParams};
 use finkit::schema::chrono::NaiveDate;
 use finkit::schema::{CsvOptions, Dataset};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::Output;
 use crate::cmd_pool::{AccessArgs, open, principal};
@@ -76,6 +76,40 @@ pub(crate) struct MonitorArgs {
     target: Option<String>,
 }
 
+/// `credit dataset --json`: what was written, with one summary per observation date.
+#[derive(Serialize)]
+struct DatasetReport<'a> {
+    /// The CSV written.
+    out: String,
+    rows: usize,
+    /// Rows whose target is 1.
+    defaults: usize,
+    horizon_months: u32,
+    /// The feature columns, in file order.
+    features: Vec<&'static str>,
+    dates: &'a [DateSummary],
+}
+
+/// `lend develop --json`: the stored model, its version and its development report.
+#[derive(Serialize)]
+struct DevelopReport<'a> {
+    /// `<model_id>/v<version>`.
+    model: &'a str,
+    version: u32,
+    characteristics: &'a [&'a str],
+    report: &'a finkit::lending::learned::DevelopmentReport,
+}
+
+/// `credit monitor --json`: the monitoring report and the files it compared.
+#[derive(Serialize)]
+struct MonitorReport<'a> {
+    #[serde(flatten)]
+    report: &'a MonitoringReport,
+    card: String,
+    reference: String,
+    current: String,
+}
+
 /// Runs `credit dataset`.
 pub(crate) fn dataset(args: &DatasetArgs, out: Output) -> Result<(), CliError> {
     let params = PointInTimeParams::new(args.as_of.clone(), args.horizon_months)
@@ -89,14 +123,14 @@ pub(crate) fn dataset(args: &DatasetArgs, out: Output) -> Result<(), CliError> {
         .map_err(|e| CliError::input(e.to_string()))?;
     let defaults: usize = set.summary.iter().map(|s| s.defaults).sum();
     if out.json {
-        return out.print_json(&json!({
-            "out": args.out.display().to_string(),
-            "rows": set.data.n_rows(),
-            "defaults": defaults,
-            "horizon_months": args.horizon_months,
-            "features": finkit::pool::dataset::feature_names(),
-            "dates": set.summary,
-        }));
+        return out.print_json(&DatasetReport {
+            out: args.out.display().to_string(),
+            rows: set.data.n_rows(),
+            defaults,
+            horizon_months: args.horizon_months,
+            features: finkit::pool::dataset::feature_names(),
+            dates: &set.summary,
+        });
     }
     let rows: Vec<Vec<String>> = set
         .summary
@@ -138,12 +172,12 @@ pub(crate) fn develop(args: &DevelopArgs, out: Output) -> Result<(), CliError> {
     let r = &dev.report;
     let names: Vec<&str> = dev.model.characteristics().iter().map(|c| c.binning().name()).collect();
     if out.json {
-        return out.print_json(&json!({
-            "model": stored.id,
-            "version": version,
-            "characteristics": names,
-            "report": r,
-        }));
+        return out.print_json(&DevelopReport {
+            model: &stored.id,
+            version,
+            characteristics: &names,
+            report: r,
+        });
     }
     let v = &r.validation;
     print_pairs(&[
@@ -245,13 +279,12 @@ pub(crate) fn monitor(args: &MonitorArgs, out: Output) -> Result<(), CliError> {
             CliError { message: format!("{}: {}", args.current.display(), c.message), ..c }
         })?;
     if out.json {
-        let mut doc = serde_json::to_value(&report)?;
-        if let Some(map) = doc.as_object_mut() {
-            map.insert("card".into(), json!(args.card.display().to_string()));
-            map.insert("reference".into(), json!(args.reference.display().to_string()));
-            map.insert("current".into(), json!(args.current.display().to_string()));
-        }
-        return out.print_json(&doc);
+        return out.print_json(&MonitorReport {
+            report: &report,
+            card: args.card.display().to_string(),
+            reference: args.reference.display().to_string(),
+            current: args.current.display().to_string(),
+        });
     }
     print_report(&report);
     Ok(())

@@ -15,7 +15,7 @@ use finkit::pool::{
     Pseudonymiser, Role, RowSource, SqliteOptions, SqlitePool, StatementQuery, anonymise::Privacy,
     audit::AuditHead,
 };
-use serde_json::json;
+use serde::Serialize;
 
 use crate::Output;
 use crate::error::CliError;
@@ -378,6 +378,63 @@ fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// `pool init --json` and `pool upgrade --json`: the pool file and its schema version.
+#[derive(Serialize)]
+struct PoolReport {
+    db: String,
+    schema_version: i64,
+}
+
+/// A user of the pool and its role (`pool users --json` lists them; `pool user-set --json`
+/// prints the one set).
+#[derive(Serialize)]
+struct UserReport<'a> {
+    name: &'a str,
+    role: Role,
+}
+
+/// `pool user-remove --json`.
+#[derive(Serialize)]
+struct UserRemoved<'a> {
+    name: &'a str,
+    removed: bool,
+}
+
+/// `pool audit-verify --json`.
+#[derive(Serialize)]
+struct AuditVerifyReport<'a> {
+    intact: bool,
+    entries: u64,
+    /// The hash of the last entry.
+    head: &'a str,
+    /// Every problem found, in words.
+    problems: &'a [String],
+}
+
+/// `pool ingest --json`: the ingest report and, after a commit, the audit head (`COUNT:HASH`).
+#[derive(Serialize)]
+struct IngestReportDoc<'a> {
+    #[serde(flatten)]
+    report: &'a finkit::pool::IngestReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit_head: Option<String>,
+}
+
+/// `pool export --json`: the file written, its contents and its k-anonymity.
+#[derive(Serialize)]
+struct ExportReport<'a> {
+    file: String,
+    as_of: NaiveDate,
+    firms: usize,
+    statements: usize,
+    credit_events: usize,
+    k: usize,
+    generalisation_level: u8,
+    generalisation: &'a str,
+    suppressed_firms: usize,
+    smallest_class: usize,
+}
+
 /// Runs a `pool` subcommand.
 pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
     match command {
@@ -388,9 +445,10 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
             let admin = pool.bootstrap_admin(&name)?;
             let version = pool.schema_version()?;
             if out.json {
-                return out.print_json(
-                    &json!({"db": a.db.display().to_string(), "schema_version": version}),
-                );
+                return out.print_json(&PoolReport {
+                    db: a.db.display().to_string(),
+                    schema_version: version,
+                });
             }
             println!("pool {} at schema version {version}", a.db.display());
             if admin {
@@ -406,7 +464,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
             let (pool, _) = open_admin(&a)?;
             let policy = pool.policy();
             if out.json {
-                return out.print_json(&serde_json::to_value(&policy)?);
+                return out.print_json(&policy);
             }
             let rows: Vec<Vec<String>> = Role::ALL
                 .iter()
@@ -424,7 +482,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
             let policy = Policy::from_file(&a.file).map_err(|e| input_naming(&a.file, &e))?;
             pool.set_policy(&who, &policy)?;
             if out.json {
-                return out.print_json(&serde_json::to_value(&policy)?);
+                return out.print_json(&policy);
             }
             println!(
                 "policy of {} replaced from {} (audited)",
@@ -437,9 +495,9 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
             let (pool, who) = open_admin(&a)?;
             let users = pool.users(&who)?;
             if out.json {
-                let doc: Vec<serde_json::Value> =
-                    users.iter().map(|(n, r)| json!({"name": n, "role": r})).collect();
-                return out.print_json(&serde_json::Value::Array(doc));
+                let doc: Vec<UserReport> =
+                    users.iter().map(|(name, role)| UserReport { name, role: *role }).collect();
+                return out.print_json(&doc);
             }
             let rows: Vec<Vec<String>> = users
                 .iter()
@@ -453,7 +511,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
             let role = role_of(a.role);
             pool.set_user(&who, &a.name, role)?;
             if out.json {
-                return out.print_json(&json!({"name": a.name, "role": role}));
+                return out.print_json(&UserReport { name: &a.name, role });
             }
             println!("user {:?} now has role {role} (audited)", a.name);
             Ok(())
@@ -465,7 +523,7 @@ pub(crate) fn run(command: PoolCommand, out: Output) -> Result<(), CliError> {
                 return Err(CliError::input(format!("user {:?} is not registered", a.name)));
             }
             if out.json {
-                return out.print_json(&json!({"name": a.name, "removed": true}));
+                return out.print_json(&UserRemoved { name: &a.name, removed: true });
             }
             println!("user {:?} removed (audited)", a.name);
             Ok(())
@@ -503,7 +561,8 @@ fn init(a: &InitArgs, out: Output) -> Result<(), CliError> {
     let who = acting_principal(&pool, Some(&name), a.access.role.map(role_of))?;
     let version = pool.schema_version()?;
     if out.json {
-        return out.print_json(&json!({"db": db.display().to_string(), "schema_version": version}));
+        return out
+            .print_json(&PoolReport { db: db.display().to_string(), schema_version: version });
     }
     println!("pool {} ready (schema version {version})", db.display());
     if admin {
@@ -529,10 +588,12 @@ fn audit_verify(a: &AuditVerifyArgs, out: Output) -> Result<(), CliError> {
     }
     let problems: Vec<String> = status.problems.iter().map(|p| format!("{p:?}")).collect();
     if out.json {
-        out.print_json(&json!({
-            "intact": status.is_intact(), "entries": status.entries,
-            "head": status.head.hash, "problems": problems,
-        }))?;
+        out.print_json(&AuditVerifyReport {
+            intact: status.is_intact(),
+            entries: status.entries,
+            head: &status.head.hash,
+            problems: &problems,
+        })?;
     } else {
         print_pairs(&[
             ("entries", status.entries.to_string()),
@@ -658,11 +719,8 @@ fn print_report(
     out: Output,
 ) -> Result<(), CliError> {
     if out.json {
-        let mut doc = serde_json::to_value(report)?;
-        if let (Some(head), serde_json::Value::Object(map)) = (head, &mut doc) {
-            map.insert("audit_head".into(), json!(head.to_string()));
-        }
-        return out.print_json(&doc);
+        return out
+            .print_json(&IngestReportDoc { report, audit_head: head.map(ToString::to_string) });
     }
     if let Some(head) = head {
         println!(
@@ -690,7 +748,7 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
     let pool = open(&args.access)?;
     let who = principal(&pool, &args.access)?;
     let as_of = args.as_of.unwrap_or_else(today);
-    let (header, rows, doc): (Vec<&str>, Vec<Vec<String>>, serde_json::Value) = match args.what {
+    let (header, rows): (Vec<&str>, Vec<Vec<String>>) = match args.what {
         QueryWhat::Firms => {
             let filter = FirmFilter {
                 industry_prefix: args.industry.clone(),
@@ -699,6 +757,9 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                 ..FirmFilter::all()
             };
             let firms = pool.firms(&who, &filter)?;
+            if out.json {
+                return out.print_json(&firms);
+            }
             let rows = firms
                 .iter()
                 .map(|f| {
@@ -724,11 +785,13 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                     "high-tech",
                 ],
                 rows,
-                serde_json::to_value(&firms)?,
             )
         }
         QueryWhat::Statements => {
             let statements = pool.statements_as_of(&who, as_of, &StatementQuery::all())?;
+            if out.json {
+                return out.print_json(&statements);
+            }
             let rows = statements
                 .iter()
                 .map(|s| {
@@ -745,11 +808,13 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
             (
                 vec!["firm", "period end", "available at", "total assets", "revenue", "net income"],
                 rows,
-                serde_json::to_value(&statements)?,
             )
         }
         QueryWhat::Applications => {
             let apps = pool.applications(&who, &Default::default())?;
+            if out.json {
+                return out.print_json(&apps);
+            }
             let rows = apps
                 .iter()
                 .map(|a| {
@@ -763,14 +828,13 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                     ]
                 })
                 .collect();
-            (
-                vec!["id", "firm", "date", "amount", "currency", "product"],
-                rows,
-                serde_json::to_value(&apps)?,
-            )
+            (vec!["id", "firm", "date", "amount", "currency", "product"], rows)
         }
         QueryWhat::Exposures => {
             let exposures = pool.exposures(&who)?;
+            if out.json {
+                return out.print_json(&exposures);
+            }
             let rows = exposures
                 .iter()
                 .map(|e| {
@@ -784,47 +848,41 @@ fn query(args: &QueryArgs, out: Output) -> Result<(), CliError> {
                     ]
                 })
                 .collect();
-            (
-                vec!["loan", "firm", "pd", "lgd", "ead", "sector"],
-                rows,
-                serde_json::to_value(&exposures)?,
-            )
+            (vec!["loan", "firm", "pd", "lgd", "ead", "sector"], rows)
         }
         QueryWhat::Events => {
             let events = pool.credit_events(&who, None)?;
+            if out.json {
+                return out.print_json(&events);
+            }
             let rows = events
                 .iter()
                 .map(|e| vec![e.firm_id.to_string(), format!("{:?}", e.kind), e.date.to_string()])
                 .collect();
-            (vec!["firm", "kind", "date"], rows, serde_json::to_value(&events)?)
+            (vec!["firm", "kind", "date"], rows)
         }
         QueryWhat::Audit => {
             let log = pool.audit_log(&who)?;
-            let doc = serde_json::to_value(&log)?;
-            let rows = doc
-                .as_array()
-                .map(|entries| {
-                    entries
-                        .iter()
-                        .map(|e| {
-                            ["seq", "at", "principal", "role", "action", "entity", "outcome"]
-                                .iter()
-                                .map(|k| {
-                                    e.get(*k).map_or(String::new(), |v| {
-                                        v.as_str().map_or(v.to_string(), str::to_owned)
-                                    })
-                                })
-                                .collect()
-                        })
-                        .collect()
+            if out.json {
+                return out.print_json(&log);
+            }
+            let rows = log
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        e.at.clone(),
+                        e.principal.clone(),
+                        e.role.clone(),
+                        e.action.clone(),
+                        e.entity.clone(),
+                        e.outcome.clone(),
+                    ]
                 })
-                .unwrap_or_default();
-            (vec!["seq", "at", "principal", "role", "action", "entity", "outcome"], rows, doc)
+                .collect();
+            (vec!["seq", "at", "principal", "role", "action", "entity", "outcome"], rows)
         }
     };
-    if out.json {
-        return out.print_json(&doc);
-    }
     let total = rows.len();
     print_table(&header, &rows.into_iter().take(args.limit).collect::<Vec<_>>());
     if total > args.limit {
@@ -855,12 +913,18 @@ fn export(args: &ExportArgs, out: Output) -> Result<(), CliError> {
     std::fs::write(&path, serde_json::to_string_pretty(&export)?)
         .map_err(|e| CliError::input(format!("{}: cannot write: {e}", path.display())))?;
     if out.json {
-        return out.print_json(&json!({
-            "file": path.display().to_string(), "as_of": as_of.to_string(),
-            "firms": export.firms.len(), "statements": export.statements.len(), "credit_events": export.credit_events.len(),
-            "k": p.k, "generalisation_level": p.level, "generalisation": p.generalisation,
-            "suppressed_firms": p.suppressed_firms, "smallest_class": p.smallest_class,
-        }));
+        return out.print_json(&ExportReport {
+            file: path.display().to_string(),
+            as_of,
+            firms: export.firms.len(),
+            statements: export.statements.len(),
+            credit_events: export.credit_events.len(),
+            k: p.k,
+            generalisation_level: p.level,
+            generalisation: &p.generalisation,
+            suppressed_firms: p.suppressed_firms,
+            smallest_class: p.smallest_class,
+        });
     }
     println!(
         "wrote {} ({} firms, {} statements, {} credit events; ids pseudonymised, no names or contacts)",

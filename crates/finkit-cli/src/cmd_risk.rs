@@ -4,21 +4,21 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use finkit::risk::market::{
-    self, GarchParams, Innovation, RollingMethod, RollingParams, TrafficLightZone, VarMethod,
-    VarParams,
+    self, GarchParams, Innovation, RollingMethod, RollingParams, TrafficLightZone, VarEstimate,
+    VarMethod, VarParams,
 };
 use finkit::risk::portfolio::{
-    AssetCorrelation, ExactOneFactor, ExactResult, ImportanceSampling, IrbOptions, LatticeUnit,
-    MAX_MATURITY, McRun, MonteCarloParams, OutOfRange, PdFloor, PrecisionTarget, RiskSummary,
-    SectorShock, TailEstimate, concentration, irb_corporate, irb_portfolio, macro_scenario,
-    stress_by_sector,
+    AssetCorrelation, CappedValue, ExactOneFactor, ExactResult, ImportanceSampling, IrbOptions,
+    LatticeUnit, MAX_MATURITY, McRun, MonteCarloParams, OutOfRange, PdFloor, PrecisionTarget,
+    RiskSummary, SectorShock, TailEstimate, concentration, irb_corporate, irb_portfolio,
+    macro_scenario, stress_by_sector,
 };
 use finkit::risk::transition::{
     GeneratorMethod, LabelledMatrix, TransitionMatrix, TransitionOptions, read_matrix_csv,
 };
 use finkit::schema::ndarray::{Array1, Array2};
 use finkit::schema::{Lgd, Maturity, Portfolio, Probability};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::error::{CliError, flag_value};
 use crate::options::{self, spelled};
@@ -266,6 +266,73 @@ pub(crate) fn run(command: RiskCommand, out: Output) -> Result<(), CliError> {
     }
 }
 
+/// `risk var --json`: VaR and ES (`null` for Cornish–Fisher) over the sample.
+#[derive(Serialize)]
+struct VarReport {
+    #[serde(flatten)]
+    estimate: VarEstimate,
+    observations: usize,
+}
+
+/// `risk backtest --json`: exceptions, Kupiec's and Christoffersen's tests, and the Basel
+/// traffic light of the last 250 forecasts (`null` with fewer).
+#[derive(Serialize)]
+struct BacktestReport {
+    forecasts: usize,
+    exceptions: usize,
+    kupiec_lr: f64,
+    kupiec_p: f64,
+    christoffersen_lr: f64,
+    christoffersen_p: f64,
+    last250_exceptions: Option<usize>,
+    zone: Option<&'static str>,
+}
+
+/// `risk garch --json`: the coefficients (percent units), `nu` only for Student-t innovations.
+#[derive(Serialize)]
+struct GarchReport {
+    mu: f64,
+    omega: f64,
+    alpha: f64,
+    beta: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nu: Option<f64>,
+    log_likelihood: f64,
+    /// The last conditional volatility, % per day.
+    last_vol: f64,
+}
+
+/// `risk irb --json`.
+#[derive(Serialize)]
+struct IrbReport {
+    correlation: f64,
+    /// The maturity after the 5-year cap.
+    maturity_used: f64,
+    maturity_adjustment: f64,
+    k: f64,
+    risk_weight: f64,
+}
+
+/// `risk stress --json`: EL and capital before and after, and the values capped.
+#[derive(Serialize)]
+struct StressReport<'a> {
+    before: &'a RiskSummary,
+    after: &'a RiskSummary,
+    capped: &'a [CappedValue],
+}
+
+/// `risk transition --json`: the n-year power, cumulative PDs and the (regularised) generator,
+/// row by row.
+#[derive(Serialize)]
+struct TransitionReport<'a> {
+    states: &'a [String],
+    years: u32,
+    power: Vec<Vec<f64>>,
+    cumulative_pd: Vec<Vec<f64>>,
+    generator: Vec<Vec<f64>>,
+    generator_regularised: bool,
+}
+
 fn var(args: &VarArgs, out: Output) -> Result<(), CliError> {
     check_level(args.level)?;
     let returns = load_returns(&args.prices)?;
@@ -276,9 +343,7 @@ fn var(args: &VarArgs, out: Output) -> Result<(), CliError> {
     };
     let estimate = VarParams::new(args.level, method)?.estimate(&returns)?;
     if out.json {
-        return out.print_json(&json!({
-            "var": estimate.var, "es": estimate.es, "observations": returns.len()
-        }));
+        return out.print_json(&VarReport { estimate, observations: returns.len() });
     }
     print_pairs(&[
         ("method", format!("{:?}", args.method)),
@@ -320,16 +385,16 @@ fn backtest(args: &BacktestArgs, out: Output) -> Result<(), CliError> {
     });
     let last250 = result.traffic_light.map(|t| t.exceptions);
     if out.json {
-        return out.print_json(&json!({
-            "forecasts": forecast.var.len(),
-            "exceptions": result.kupiec.exceptions,
-            "kupiec_lr": result.kupiec.lr,
-            "kupiec_p": result.kupiec.p_value,
-            "christoffersen_lr": result.christoffersen.lr_ind,
-            "christoffersen_p": result.christoffersen.p_value_ind,
-            "last250_exceptions": last250,
-            "zone": zone,
-        }));
+        return out.print_json(&BacktestReport {
+            forecasts: forecast.var.len(),
+            exceptions: result.kupiec.exceptions,
+            kupiec_lr: result.kupiec.lr,
+            kupiec_p: result.kupiec.p_value,
+            christoffersen_lr: result.christoffersen.lr_ind,
+            christoffersen_p: result.christoffersen.p_value_ind,
+            last250_exceptions: last250,
+            zone,
+        });
     }
     print_pairs(&[
         ("method", format!("{:?}, window {}, level {}", args.method, args.window, args.level)),
@@ -362,14 +427,15 @@ fn garch(args: &GarchArgs, out: Output) -> Result<(), CliError> {
     let c = &fit.coefficients;
     let last_vol = fit.conditional_variance.last().map_or(f64::NAN, |v| v.sqrt());
     if out.json {
-        let mut doc = json!({
-            "mu": c.mu, "omega": c.omega, "alpha": c.alpha, "beta": c.beta,
-            "log_likelihood": fit.loglik, "last_vol": last_vol,
+        return out.print_json(&GarchReport {
+            mu: c.mu,
+            omega: c.omega,
+            alpha: c.alpha,
+            beta: c.beta,
+            nu: c.nu,
+            log_likelihood: fit.loglik,
+            last_vol,
         });
-        if let (Some(nu), Value::Object(map)) = (c.nu, &mut doc) {
-            map.insert("nu".into(), json!(nu));
-        }
-        return out.print_json(&doc);
     }
     let mut pairs = vec![
         ("innovations", args.dist.to_string()),
@@ -402,13 +468,13 @@ fn irb(args: &IrbArgs, out: Output) -> Result<(), CliError> {
         &args.capital.options()?,
     )?;
     if out.json {
-        return out.print_json(&json!({
-            "correlation": result.correlation,
-            "maturity_used": maturity_used,
-            "maturity_adjustment": result.maturity_adjustment,
-            "k": result.k,
-            "risk_weight": result.risk_weight,
-        }));
+        return out.print_json(&IrbReport {
+            correlation: result.correlation,
+            maturity_used,
+            maturity_adjustment: result.maturity_adjustment,
+            k: result.k,
+            risk_weight: result.risk_weight,
+        });
     }
     print_pairs(&[
         ("asset correlation R", format!("{:.6}", result.correlation)),
@@ -711,16 +777,12 @@ fn stress(args: &StressArgs, out: Output) -> Result<(), CliError> {
             stress_by_sector(&portfolio, &shocks, rule, &options)?
         }
     };
-    let summary = |r: &RiskSummary| json!({"expected_loss": r.expected_loss, "capital": r.capital, "rwa": r.rwa, "asrf_loss": r.asrf_loss});
     if out.json {
-        let capped: Vec<Value> = result
-            .capped
-            .iter()
-            .map(|c| json!({"id": c.id, "what": c.what, "raw": c.raw, "capped": c.capped}))
-            .collect();
-        return out.print_json(&json!({
-            "before": summary(&result.before), "after": summary(&result.after), "capped": capped,
-        }));
+        return out.print_json(&StressReport {
+            before: &result.before,
+            after: &result.after,
+            capped: &result.capped,
+        });
     }
     let row = |name: &str, b: f64, a: f64| {
         vec![
@@ -770,14 +832,14 @@ fn transition(args: &TransitionArgs, out: Output) -> Result<(), CliError> {
         if generator.is_valid(1e-9) { generator.clone() } else { generator.regularise_irw() };
     let rows = |a: &Array2<f64>| -> Vec<Vec<f64>> { a.outer_iter().map(|r| r.to_vec()).collect() };
     if out.json {
-        return out.print_json(&json!({
-            "states": labels,
-            "years": args.years,
-            "power": rows(&power),
-            "cumulative_pd": rows(&cumulative),
-            "generator": rows(&regularised.matrix()),
-            "generator_regularised": !generator.is_valid(1e-9),
-        }));
+        return out.print_json(&TransitionReport {
+            states: &labels,
+            years: args.years,
+            power: rows(&power),
+            cumulative_pd: rows(&cumulative),
+            generator: rows(&regularised.matrix()),
+            generator_regularised: !generator.is_valid(1e-9),
+        });
     }
     println!("{}-year cumulative PD by initial state:", args.years);
     let header: Vec<String> = std::iter::once("state".to_owned())

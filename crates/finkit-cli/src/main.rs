@@ -17,6 +17,7 @@ mod demo;
 mod demo_loop;
 mod error;
 mod options;
+mod output;
 mod progress;
 mod report;
 mod source;
@@ -27,6 +28,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::error::CliError;
+pub(crate) use crate::output::Output;
 
 /// Corporate lending and risk: data pool, credit scoring, risk, lending decisions.
 #[derive(Debug, Parser)]
@@ -63,23 +65,11 @@ enum Command {
     },
 }
 
-/// How a command's result is printed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Output {
-    /// `--json` was given.
-    pub(crate) json: bool,
-}
-
-impl Output {
-    /// Prints `value` as one JSON document.
-    ///
-    /// A failed write (a full disk, `/dev/full`) is an i/o error, never a panic.
-    pub(crate) fn print_json(&self, value: &impl serde::Serialize) -> Result<(), CliError> {
-        use std::io::Write;
-        let text = serde_json::to_string_pretty(value)?;
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{text}").and_then(|()| stdout.flush()).map_err(stdout_error)
-    }
+/// `demo --json`: where the report was written.
+#[derive(serde::Serialize)]
+struct DemoReport {
+    /// The path of `report.html`.
+    report: String,
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -96,9 +86,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => {
             let dir = demo::run(&args)?;
             if out.json {
-                out.print_json(
-                    &serde_json::json!({ "report": dir.join("report.html").display().to_string() }),
-                )
+                out.print_json(&DemoReport {
+                    report: dir.join("report.html").display().to_string(),
+                })
             } else {
                 println!("report written to {}", dir.join("report.html").display());
                 Ok(())

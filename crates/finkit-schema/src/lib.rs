@@ -49,6 +49,8 @@
 //!
 //! - `serde` (default): `Serialize` / `Deserialize` for every type. Deserialisation runs the
 //!   same validation as the constructors, so a file cannot smuggle in a PD of 1.7.
+//! - `testkit` (tests only, hidden): the proptest strategy of hostile CSV-like bytes that the
+//!   reader fuzz tests of the workspace share (`testkit::csvish`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(attr(deny(warnings))))]
 
@@ -66,6 +68,10 @@ pub mod notebook;
 mod portfolio;
 mod ratios;
 mod spelling;
+#[cfg(feature = "testkit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testkit")))]
+#[doc(hidden)]
+pub mod testkit;
 mod validate;
 mod value;
 

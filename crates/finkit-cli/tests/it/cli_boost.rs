@@ -118,6 +118,39 @@ fn fit_boosting_then_score_and_explain() {
 }
 
 #[test]
+fn explain_json_names_the_model_the_rows_the_features_and_the_output() {
+    let s = Scratch::new();
+    let contribs = arg(&s.path("contribs.csv"));
+    let model = polish("xgb_year1.json");
+    let doc = finkit(&[
+        "credit",
+        "explain",
+        "--model",
+        &model,
+        "--csv",
+        &polish("year1_test.csv"),
+        "--out",
+        &contribs,
+        "--json",
+    ])
+    .json();
+    let keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["features", "model", "out", "rows"], "sorted keys: {doc}");
+    assert_eq!(
+        (doc["model"].as_str(), doc["out"].as_str()),
+        (Some(&model[..]), Some(&contribs[..]))
+    );
+    let (header, lines) = csv_rows(&std::fs::read_to_string(&contribs).unwrap());
+    assert_eq!(doc["rows"], lines.len());
+    let features: Vec<&str> =
+        doc["features"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+    assert_eq!(
+        features,
+        header[1..header.len() - 3].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn an_xgboost_model_scores_and_explains_as_xgboost() {
     let s = Scratch::new();
     let contribs = arg(&s.path("contribs.csv"));

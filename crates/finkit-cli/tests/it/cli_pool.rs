@@ -407,6 +407,64 @@ fn access_comes_from_the_pool_not_from_flags() {
     pool(&db, &["user-remove", "--name", "tester"]).bad_input(&["last admin"]);
 }
 
+/// The JSON documents of the user and policy administration commands, and the audit table
+/// printed from the same entries as `query audit --json`.
+#[test]
+fn administration_commands_print_their_json_contract() {
+    let s = Scratch::new();
+    let (db, _data, _files) = synthetic_pool(&s);
+    let set = pool(&db, &["user-set", "--name", "ann", "--role", "analyst", "--json"]).json();
+    assert_eq!(set, serde_json::json!({"name": "ann", "role": "analyst"}));
+    let users = pool(&db, &["users", "--json"]).json();
+    assert_eq!(
+        users,
+        serde_json::json!([{"name": "ann", "role": "analyst"}, {"name": "tester", "role": "admin"}])
+    );
+
+    let shown = pool(&db, &["policy-show", "--json"]).json();
+    let roles = shown["roles"].as_object().expect("roles by name");
+    let analyst = roles["analyst"].as_array().expect("the analyst's permissions");
+    let narrower = s.write(
+        "narrower.toml",
+        &format!(
+            "[roles]\n{}\nanalyst = [\"read_firms\"]\n",
+            roles
+                .iter()
+                .filter(|(name, _)| *name != "analyst")
+                .map(|(name, perms)| format!("{name} = {perms}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    assert!(analyst.len() > 1, "{shown}");
+    let replaced = pool(&db, &["policy-set", "--file", &narrower, "--json"]).json();
+    assert_eq!(replaced["roles"]["analyst"], serde_json::json!(["read_firms"]), "{replaced}");
+    assert_eq!(replaced, pool(&db, &["policy-show", "--json"]).json());
+
+    let removed = pool(&db, &["user-remove", "--name", "ann", "--json"]).json();
+    assert_eq!(removed, serde_json::json!({"name": "ann", "removed": true}));
+    let upgraded = pool(&db, &["upgrade", "--json"]).json();
+    assert_eq!(keys(&upgraded), ["db", "schema_version"].iter().map(|s| (*s).to_owned()).collect());
+    assert_eq!(upgraded["db"], db);
+    assert_eq!(upgraded["schema_version"], pool(&db, &["init", "--json"]).json()["schema_version"]);
+
+    // The audit table lists every entry of the JSON log, with the same fields.
+    let log = pool(&db, &["query", "audit", "--json"]).json();
+    let entries = log.as_array().expect("entries");
+    assert!(!entries.is_empty(), "{log}");
+    let table = pool(&db, &["query", "audit", "--limit", "100000"]);
+    let text = &table.ok().stdout;
+    // The table read itself is audited too: at least the entries of the JSON log are listed.
+    for e in entries {
+        let row = ["seq", "at", "principal", "role", "action", "entity", "outcome"]
+            .map(|k| e[k].as_str().map_or_else(|| e[k].to_string(), str::to_owned));
+        assert!(
+            text.lines().any(|l| row.iter().all(|cell| l.split_whitespace().any(|w| w == cell))),
+            "no table line for {e}\n{text}"
+        );
+    }
+}
+
 #[test]
 fn reads_never_migrate_and_foreign_databases_are_refused() {
     let s = Scratch::new();

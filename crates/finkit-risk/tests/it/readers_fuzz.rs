@@ -8,23 +8,14 @@ use finkit_risk::portfolio::parse_portfolio_csv;
 use finkit_risk::transition::read_matrix_csv;
 use proptest::prelude::*;
 
-/// Bytes that look like CSV often enough to reach deep into the readers.
+/// Bytes that look like CSV often enough to reach deep into the readers (the workspace's shared
+/// alphabet, plus a probability and the portfolio header).
 fn csvish() -> impl Strategy<Value = Vec<u8>> {
-    let token = prop_oneof![
-        Just(b",".to_vec()),
-        Just(b"\"".to_vec()),
-        Just(b"\n".to_vec()),
-        Just(b"\r\n".to_vec()),
-        Just(b"\xEF\xBB\xBF".to_vec()),
-        Just(b"\0".to_vec()),
-        Just(b"\xFF".to_vec()),
-        Just(b"0.5".to_vec()),
-        Just(b"1e308".to_vec()),
-        Just(b"obligor_id,sector,grade,pd,lgd,ead_eur_m,sales_eur_m,maturity_y\n".to_vec()),
-        "[a-z0-9.]{1,6}".prop_map(String::into_bytes),
-        prop::collection::vec(any::<u8>(), 1..8),
-    ];
-    prop::collection::vec(token, 0..60).prop_map(|t| t.concat())
+    finkit_schema::testkit::csvish(
+        &[b"0.5", b"obligor_id,sector,grade,pd,lgd,ead_eur_m,sales_eur_m,maturity_y\n"],
+        "[a-z0-9.]{1,6}",
+        60,
+    )
 }
 
 proptest! {

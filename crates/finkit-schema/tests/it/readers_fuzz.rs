@@ -7,23 +7,10 @@ use finkit_schema::limits::{BoundedReader, MAX_LINE_BYTES, limit_exceeded, read_
 use finkit_schema::{CsvOptions, Dataset, SchemaError};
 use proptest::prelude::*;
 
-/// Bytes that look like CSV often enough to reach deep into the reader: delimiters, quotes,
-/// line breaks, a BOM, NUL, invalid UTF-8 and digits, mixed with anything.
+/// Bytes that look like CSV often enough to reach deep into the reader (the workspace's shared
+/// alphabet, plus `NA`).
 fn csvish() -> impl Strategy<Value = Vec<u8>> {
-    let token = prop_oneof![
-        Just(b",".to_vec()),
-        Just(b"\"".to_vec()),
-        Just(b"\n".to_vec()),
-        Just(b"\r\n".to_vec()),
-        Just(b"\xEF\xBB\xBF".to_vec()),
-        Just(b"\0".to_vec()),
-        Just(b"\xFF".to_vec()),
-        Just(b"NA".to_vec()),
-        Just(b"1e308".to_vec()),
-        "[a-z0-9.]{1,6}".prop_map(String::into_bytes),
-        prop::collection::vec(any::<u8>(), 1..8),
-    ];
-    prop::collection::vec(token, 0..60).prop_map(|t| t.concat())
+    finkit_schema::testkit::csvish(&[b"NA"], "[a-z0-9.]{1,6}", 60)
 }
 
 proptest! {
