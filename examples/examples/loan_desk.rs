@@ -16,6 +16,7 @@ use finkit_lending::pool::load_application;
 use finkit_lending::{DecisionOutcome, Engine, LendingPolicy};
 use finkit_pool::synthetic::SyntheticParams;
 use finkit_pool::{Batch, IngestMode, MemoryPool, PoolRead, PoolWrite, Principal, Record, Role};
+use finkit_schema::{Lgd, Probability};
 
 fn main() -> Result<(), Box<dyn Error>> {
     // The pool, as a service would have it.
@@ -86,10 +87,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             let impact = portfolio_impact(
                 &book,
                 &NewLoan {
-                    pd: decision.core.pd,
-                    lgd: decision.core.lgd,
+                    pd: Probability::new(decision.core.pd)?,
+                    lgd: Lgd::new(decision.core.lgd)?,
                     ead: decision.core.offered_amount,
-                    maturity: application.tenor.get(),
+                    maturity: application.tenor,
                     sales_eur_m: None,
                     sector: loaded.firm.industry.code.clone(),
                     rate: decision.core.quote.rate(),

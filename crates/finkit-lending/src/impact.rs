@@ -9,7 +9,7 @@ use finkit_risk::portfolio::{irb_corporate, irb_portfolio};
 use finkit_schema::{Lgd, Maturity, Portfolio, Probability};
 
 use crate::LendingError;
-use crate::error::{check_amount, check_tenor};
+use crate::error::check_amount;
 use crate::pricing::LoanPricer;
 
 /// The loan to add.
@@ -17,13 +17,13 @@ use crate::pricing::LoanPricer;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct NewLoan {
     /// One-year PD.
-    pub pd: f64,
+    pub pd: Probability,
     /// LGD.
-    pub lgd: f64,
-    /// Exposure at default.
+    pub lgd: Lgd,
+    /// Exposure at default (positive).
     pub ead: f64,
     /// Effective maturity in years.
-    pub maturity: f64,
+    pub maturity: Maturity,
     /// Annual sales in EUR millions (SME adjustment).
     pub sales_eur_m: Option<f64>,
     /// Sector (industry code).
@@ -61,23 +61,21 @@ pub struct PortfolioImpact {
 ///
 /// # Errors
 ///
-/// [`LendingError::InvalidAmount`], [`LendingError::InvalidTenor`], [`LendingError::Schema`]
-/// for a PD or LGD outside [0, 1], or [`LendingError::Risk`] for a bad sales figure.
+/// [`LendingError::InvalidAmount`] for an EAD that is not positive, or [`LendingError::Risk`]
+/// for a bad sales figure or rate.
 pub fn portfolio_impact(
     book: &Portfolio,
     loan: &NewLoan,
     pricer: &LoanPricer,
 ) -> Result<PortfolioImpact, LendingError> {
     check_amount(loan.ead)?;
-    check_tenor(loan.maturity)?;
     let irb = pricer.irb_options();
     let before = irb_portfolio(book, irb)?;
-    let (pd, lgd, m) =
-        (Probability::new(loan.pd)?, Lgd::new(loan.lgd)?, Maturity::new(loan.maturity)?);
+    let (pd, lgd, m) = (loan.pd, loan.lgd, loan.maturity);
     let one = irb_corporate(pd, lgd, m, loan.sales_eur_m, irb)?;
     let risk = pricer.loan_risk(pd, lgd, m, loan.sales_eur_m)?;
     let marginal_raroc = pricer.raroc_of_rate(&risk, loan.rate)?;
-    let marginal_expected_loss = loan.pd * loan.lgd * loan.ead;
+    let marginal_expected_loss = pd.get() * lgd.get() * loan.ead;
     let marginal_capital = one.k * loan.ead;
     let pos = crate::plan::sector_position(book, &loan.sector);
     let share = |s: f64, t: f64| if t > 0.0 { s / t } else { 0.0 };
@@ -115,10 +113,10 @@ mod tests {
         .unwrap();
         let pricer = LoanPricer::new(PricingConfig::default()).unwrap();
         let loan = NewLoan {
-            pd: 0.01,
-            lgd: 0.45,
+            pd: Probability::new(0.01).unwrap(),
+            lgd: Lgd::new(0.45).unwrap(),
             ead: 100.0,
-            maturity: 2.5,
+            maturity: Maturity::new(2.5).unwrap(),
             sales_eur_m: None,
             sector: "C26".into(),
             rate: 0.06,

@@ -232,20 +232,20 @@ fn bad_input_is_typed() {
     let p = e.pricer();
     let book = finkit_schema::Portfolio::new(finkit_schema::PortfolioColumns::default()).unwrap();
     let loan = finkit_lending::impact::NewLoan {
-        pd: 0.01,
-        lgd: 0.4,
+        pd: finkit_schema::Probability::new(0.01).unwrap(),
+        lgd: finkit_schema::Lgd::new(0.4).unwrap(),
         ead: -5.0,
-        maturity: 3.0,
+        maturity: finkit_schema::Maturity::new(3.0).unwrap(),
         sales_eur_m: None,
         sector: "C26".into(),
         rate: 0.05,
     };
     let err = finkit_lending::impact::portfolio_impact(&book, &loan, p).unwrap_err();
     assert_eq!(err.to_string(), "invalid amount -5: must be positive");
-    let zero_tenor = finkit_lending::impact::NewLoan { ead: 1e6, maturity: 0.0, ..loan };
+    let nan_rate = finkit_lending::impact::NewLoan { ead: 1e6, rate: f64::NAN, ..loan };
     assert!(matches!(
-        finkit_lending::impact::portfolio_impact(&book, &zero_tenor, p),
-        Err(LendingError::InvalidTenor { value }) if value == 0.0
+        finkit_lending::impact::portfolio_impact(&book, &nan_rate, p),
+        Err(LendingError::Risk(_))
     ));
 
     // No statement on the application date: a referral with the missing-statement rule.
