@@ -595,11 +595,7 @@ impl Tabular for FinancialStatement {
             text(self.currency.as_str()),
             spelled(&self.unit),
         ]);
-        let amounts = self.amounts();
-        for column in &STATEMENT_COLUMNS[STATEMENT_KEYS..] {
-            let value = amounts.iter().find(|(name, _)| *name == column.name).map(|(_, v)| *v);
-            cells.push(value.map_or(Cell::Null, Cell::Float));
-        }
+        cells.extend(self.stored_amounts().map(Cell::Float));
         Ok(cells)
     }
 
@@ -610,7 +606,7 @@ impl Tabular for FinancialStatement {
         let available_at = r.date("available_at");
         let currency = r.code("currency", |s| Currency::new(&s));
         let unit = r.spelled("unit");
-        let mut v = [0.0f64; STATEMENT_COLUMNS.len() - STATEMENT_KEYS];
+        let mut v = [0.0f64; FinancialStatement::AMOUNT_FIELDS.len()];
         let mut complete = true;
         for (slot, column) in v.iter_mut().zip(&STATEMENT_COLUMNS[STATEMENT_KEYS..]) {
             match r.float(column.name) {
@@ -620,30 +616,14 @@ impl Tabular for FinancialStatement {
         }
         r.finish(|| {
             complete.then_some(())?;
-            Some(FinancialStatement {
-                firm_id: firm_id?,
-                period_end: period_end?,
-                available_at: available_at?,
-                currency: currency?,
-                unit: unit?,
-                cash: v[0],
-                current_assets: v[1],
-                total_assets: v[2],
-                current_liabilities: v[3],
-                total_liabilities: v[4],
-                short_term_debt: v[5],
-                long_term_debt: v[6],
-                retained_earnings: v[7],
-                book_equity: v[8],
-                revenue: v[9],
-                ebit: v[10],
-                ebitda: v[11],
-                interest_expense: v[12],
-                net_income: v[13],
-                rd_expense: v[14],
-                operating_cash_flow: v[15],
-                capex: v[16],
-            })
+            Some(FinancialStatement::from_amounts(
+                firm_id?,
+                period_end?,
+                available_at?,
+                currency?,
+                unit?,
+                v,
+            ))
         })
     }
 }

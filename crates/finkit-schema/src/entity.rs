@@ -233,29 +233,117 @@ impl FinancialStatement {
     /// with a floor of one reporting unit for rounding in small statements.
     pub const BALANCE_TOLERANCE: f64 = 0.005;
 
-    /// The statement's amounts as `(field name, value)` pairs, in declaration order.
+    /// The names of the stored amounts, in declaration order: the columns after the five key
+    /// fields wherever a statement is stored.
+    pub const AMOUNT_FIELDS: [&'static str; 17] = [
+        "cash",
+        "current_assets",
+        "total_assets",
+        "current_liabilities",
+        "total_liabilities",
+        "short_term_debt",
+        "long_term_debt",
+        "retained_earnings",
+        "book_equity",
+        "revenue",
+        "ebit",
+        "ebitda",
+        "interest_expense",
+        "net_income",
+        "rd_expense",
+        "operating_cash_flow",
+        "capex",
+    ];
+
+    /// A statement from its key fields and its amounts in [`Self::AMOUNT_FIELDS`] order.
+    #[must_use]
+    pub fn from_amounts(
+        firm_id: FirmId,
+        period_end: NaiveDate,
+        available_at: NaiveDate,
+        currency: Currency,
+        unit: Unit,
+        v: [f64; 17],
+    ) -> Self {
+        let [
+            cash,
+            current_assets,
+            total_assets,
+            current_liabilities,
+            total_liabilities,
+            short_term_debt,
+            long_term_debt,
+            retained_earnings,
+            book_equity,
+            revenue,
+            ebit,
+            ebitda,
+            interest_expense,
+            net_income,
+            rd_expense,
+            operating_cash_flow,
+            capex,
+        ] = v;
+        FinancialStatement {
+            firm_id,
+            period_end,
+            available_at,
+            currency,
+            unit,
+            cash,
+            current_assets,
+            total_assets,
+            current_liabilities,
+            total_liabilities,
+            short_term_debt,
+            long_term_debt,
+            retained_earnings,
+            book_equity,
+            revenue,
+            ebit,
+            ebitda,
+            interest_expense,
+            net_income,
+            rd_expense,
+            operating_cash_flow,
+            capex,
+        }
+    }
+
+    /// The stored amounts in [`Self::AMOUNT_FIELDS`] order.
+    #[must_use]
+    pub fn stored_amounts(&self) -> [f64; 17] {
+        [
+            self.cash,
+            self.current_assets,
+            self.total_assets,
+            self.current_liabilities,
+            self.total_liabilities,
+            self.short_term_debt,
+            self.long_term_debt,
+            self.retained_earnings,
+            self.book_equity,
+            self.revenue,
+            self.ebit,
+            self.ebitda,
+            self.interest_expense,
+            self.net_income,
+            self.rd_expense,
+            self.operating_cash_flow,
+            self.capex,
+        ]
+    }
+
+    /// The statement's amounts as `(field name, value)` pairs: the stored amounts in
+    /// declaration order, then the derived `total_debt`.
     #[must_use]
     pub fn amounts(&self) -> [(&'static str, f64); 18] {
-        [
-            ("cash", self.cash),
-            ("current_assets", self.current_assets),
-            ("total_assets", self.total_assets),
-            ("current_liabilities", self.current_liabilities),
-            ("total_liabilities", self.total_liabilities),
-            ("short_term_debt", self.short_term_debt),
-            ("long_term_debt", self.long_term_debt),
-            ("retained_earnings", self.retained_earnings),
-            ("book_equity", self.book_equity),
-            ("revenue", self.revenue),
-            ("ebit", self.ebit),
-            ("ebitda", self.ebitda),
-            ("interest_expense", self.interest_expense),
-            ("net_income", self.net_income),
-            ("rd_expense", self.rd_expense),
-            ("operating_cash_flow", self.operating_cash_flow),
-            ("capex", self.capex),
-            ("total_debt", self.short_term_debt + self.long_term_debt),
-        ]
+        let v = self.stored_amounts();
+        let mut out = [("total_debt", self.short_term_debt + self.long_term_debt); 18];
+        for ((slot, name), value) in out.iter_mut().zip(Self::AMOUNT_FIELDS).zip(v) {
+            *slot = (name, value);
+        }
+        out
     }
 }
 

@@ -40,30 +40,16 @@ fn amount() -> impl Strategy<Value = Amount> {
 }
 
 fn statement() -> impl Strategy<Value = FinancialStatement> {
-    (id(), date(), 0i64..400, proptest::collection::vec(any_f64(), 17)).prop_map(
-        |(firm, period_end, lag, v)| FinancialStatement {
-            firm_id: FirmId::new(firm).expect("strategy yields valid ids"),
-            period_end,
-            available_at: period_end + chrono::Duration::days(lag - 30),
-            currency: Currency::EUR,
-            unit: Unit::Thousand,
-            cash: v[0],
-            current_assets: v[1],
-            total_assets: v[2],
-            current_liabilities: v[3],
-            total_liabilities: v[4],
-            short_term_debt: v[5],
-            long_term_debt: v[6],
-            retained_earnings: v[7],
-            book_equity: v[8],
-            revenue: v[9],
-            ebit: v[10],
-            ebitda: v[11],
-            interest_expense: v[12],
-            net_income: v[13],
-            rd_expense: v[14],
-            operating_cash_flow: v[15],
-            capex: v[16],
+    (id(), date(), 0i64..400, proptest::array::uniform17(any_f64())).prop_map(
+        |(firm, period_end, lag, v)| {
+            FinancialStatement::from_amounts(
+                FirmId::new(firm).expect("strategy yields valid ids"),
+                period_end,
+                period_end + chrono::Duration::days(lag - 30),
+                Currency::EUR,
+                Unit::Thousand,
+                v,
+            )
         },
     )
 }
