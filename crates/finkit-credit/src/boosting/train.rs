@@ -87,20 +87,6 @@ impl Workspace {
 /// Most split candidates of one feature (bins `0..n_regular - 1`; `max_bins <= 255`).
 const MAX_CANDS: usize = 256;
 
-/// Prefix sums of a feature's histogram: gradient, hessian and count of bins `0..=b`, and
-/// whether bin `b` is the first or non-empty (1.0) or repeats the partition before it (0.0).
-struct Prefix<'a> {
-    g: &'a [f64],
-    h: &'a [f64],
-    n: &'a [f64],
-    keep: &'a [f64],
-}
-
-/// The row count of prefix `b` (exact: counts are integers below 2^32).
-fn nl_at(pn: &[f64; MAX_CANDS], b: usize) -> u32 {
-    pn[b] as u32
-}
-
 /// Feature columns binned for training.
 struct Binned {
     bins: Vec<FeatureBins>,
@@ -240,6 +226,20 @@ fn feature_slices<'b>(
     out
 }
 
+/// `parent -= child`, bin by bin; a bin left without rows gets exact zeros (not rounding
+/// residues), so the split search sees it repeat the partition of the bin before.
+fn subtract(parent: &mut [HistBin], child: &[HistBin]) {
+    for (a, b) in parent.iter_mut().zip(child) {
+        a.n -= b.n;
+        if a.n == 0 {
+            (a.g, a.h) = (0.0, 0.0);
+        } else {
+            a.g -= b.g;
+            a.h -= b.h;
+        }
+    }
+}
+
 /// The better of two candidates: the larger gain, the earlier one on a tie.
 fn better(a: Option<Split>, b: Option<Split>) -> Option<Split> {
     match (a, b) {
@@ -307,8 +307,10 @@ impl Trainer<'_> {
 
     /// The unconstrained search: the best split maximises
     /// `gl²/(hl+λ) + gr²/(hr+λ) = (gl²·(hr+λ) + gr²·(hl+λ)) / ((hl+λ)·(hr+λ))` (the gain up to
-    /// the parent's constant), scored for every candidate in a branch-free loop the compiler
-    /// vectorises, then the first maximum is taken.
+    /// the parent's constant), scored in a branch-free loop the compiler vectorises over the
+    /// candidates whose row counts satisfy `min_child_samples` (an interval, counts being
+    /// monotone), then the first maximum is taken. An empty bin holds exact zeros (see
+    /// [`subtract`]), so it repeats the score of the bin before and never wins.
     fn scan_free(
         &self,
         cands: &[HistBin],
@@ -316,10 +318,25 @@ impl Trainer<'_> {
         s: &NodeStats,
     ) -> Option<(usize, bool, f64, f64, u32)> {
         let m = cands.len();
-        let (mut pg, mut ph, mut pn, mut keep) =
-            ([0.0; MAX_CANDS], [0.0; MAX_CANDS], [0.0; MAX_CANDS], [0.0; MAX_CANDS]);
-        // Prefix sums, two bins per step on the running sum (half the dependency chain).
+        let min_n = self.p.min_child_samples.max(1) as u32;
+        let mut pg = [0.0; MAX_CANDS];
+        let mut ph = [0.0; MAX_CANDS];
+        // Prefix sums, two bins per step on the running sum (half the dependency chain), and
+        // the intervals of candidates with enough rows on both sides, missing values right
+        // (`r`) or left (`l`).
         let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0u32);
+        let (mut r_lo, mut r_hi, mut l_lo, mut l_hi) = (m, 0, m, 0);
+        let mut note = |b: usize, nl: u32| {
+            if nl >= min_n && s.n - nl >= min_n {
+                r_lo = r_lo.min(b);
+                r_hi = b + 1;
+            }
+            let nm = nl + miss.n;
+            if nm >= min_n && s.n - nm >= min_n {
+                l_lo = l_lo.min(b);
+                l_hi = b + 1;
+            }
+        };
         let mut b = 0;
         while b < m {
             let x = cands[b];
@@ -328,36 +345,38 @@ impl Trainer<'_> {
                 (pg[b], ph[b]) = (gl + x.g, hl + x.h);
                 (gl, hl) = (gl + (x.g + y.g), hl + (x.h + y.h));
                 (pg[b + 1], ph[b + 1]) = (gl, hl);
-                pn[b] = f64::from(nl + x.n);
+                note(b, nl + x.n);
                 nl += x.n + y.n;
-                pn[b + 1] = f64::from(nl);
-                keep[b] = if x.n > 0 || b == 0 { 1.0 } else { 0.0 };
-                keep[b + 1] = if y.n > 0 { 1.0 } else { 0.0 };
+                note(b + 1, nl);
             } else {
                 (gl, hl) = (gl + x.g, hl + x.h);
                 (pg[b], ph[b]) = (gl, hl);
                 nl += x.n;
-                pn[b] = f64::from(nl);
-                keep[b] = if x.n > 0 || b == 0 { 1.0 } else { 0.0 };
+                note(b, nl);
             }
             b += 2;
         }
-        let prefix = Prefix { g: &pg[..m], h: &ph[..m], n: &pn[..m], keep: &keep[..m] };
-        let mut right = [0.0; MAX_CANDS];
-        self.score_free(&prefix, (0.0, 0.0, 0.0), s, &mut right[..m]);
+        let mut right = [f64::NEG_INFINITY; MAX_CANDS];
+        let mut left = [f64::NEG_INFINITY; MAX_CANDS];
+        let (lo, hi) = if miss.n > 0 {
+            self.score_free(&pg, &ph, (0.0, 0.0), s, r_lo..r_hi, &mut right);
+            self.score_free(&pg, &ph, (miss.g, miss.h), s, l_lo..l_hi, &mut left);
+            (r_lo.min(l_lo), r_hi.max(l_hi))
+        } else {
+            self.score_free(&pg, &ph, (0.0, 0.0), s, r_lo..r_hi, &mut right);
+            (r_lo, r_hi)
+        };
         let mut best = f64::NEG_INFINITY;
         let mut at = None;
         if miss.n == 0 {
-            for (b, &r) in right[..m].iter().enumerate() {
+            for (b, &r) in right.iter().enumerate().take(hi).skip(lo) {
                 if r > best {
                     best = r;
                     at = Some((b, false));
                 }
             }
         } else {
-            let mut left = [0.0; MAX_CANDS];
-            self.score_free(&prefix, (miss.g, miss.h, f64::from(miss.n)), s, &mut left[..m]);
-            for (b, (&r, &l)) in right[..m].iter().zip(&left[..m]).enumerate() {
+            for (b, (&r, &l)) in right.iter().zip(&left).enumerate().take(hi).skip(lo) {
                 if r > best {
                     best = r;
                     at = Some((b, false));
@@ -369,33 +388,37 @@ impl Trainer<'_> {
             }
         }
         let (b, missing_left) = at?;
+        let n_at = cands[..=b].iter().map(|c| c.n).sum::<u32>();
         Some(if missing_left {
-            (b, true, pg[b] + miss.g, ph[b] + miss.h, nl_at(&pn, b) + miss.n)
+            (b, true, pg[b] + miss.g, ph[b] + miss.h, n_at + miss.n)
         } else {
-            (b, false, pg[b], ph[b], nl_at(&pn, b))
+            (b, false, pg[b], ph[b], n_at)
         })
     }
 
-    /// Scores of the candidates with `extra` (missing values) added to the left side;
-    /// `-inf` where a candidate breaks a limit or repeats the partition of the bin before.
-    fn score_free(&self, pre: &Prefix<'_>, extra: (f64, f64, f64), s: &NodeStats, out: &mut [f64]) {
+    /// Scores of the candidates in `range` with `extra` (missing values) added to the left
+    /// side; `-inf` where a side's hessian is below `min_child_weight`.
+    fn score_free(
+        &self,
+        pg: &[f64; MAX_CANDS],
+        ph: &[f64; MAX_CANDS],
+        extra: (f64, f64),
+        s: &NodeStats,
+        range: std::ops::Range<usize>,
+        out: &mut [f64; MAX_CANDS],
+    ) {
+        if range.is_empty() {
+            return;
+        }
         let lam = self.p.l2;
         let mcw = self.p.min_child_weight;
-        let min_n = self.p.min_child_samples.max(1) as f64;
-        let (gt, ht, nt) = (s.g, s.h, f64::from(s.n));
-        for ((((o, &g), &h), &n), &k) in
-            out.iter_mut().zip(pre.g).zip(pre.h).zip(pre.n).zip(pre.keep)
-        {
-            let (g, h, n) = (g + extra.0, h + extra.1, n + extra.2);
-            let (gr, hr, nr) = (gt - g, ht - h, nt - n);
+        let (gt, ht) = (s.g, s.h);
+        let (pg, ph, out) = (&pg[range.clone()], &ph[range.clone()], &mut out[range]);
+        for ((o, &g), &h) in out.iter_mut().zip(pg).zip(ph) {
+            let (g, h) = (g + extra.0, h + extra.1);
+            let (gr, hr) = (gt - g, ht - h);
             let (dl, dr) = (h + lam, hr + lam);
-            let ok = (k > 0.0)
-                & (n >= min_n)
-                & (nr >= min_n)
-                & (h >= mcw)
-                & (hr >= mcw)
-                & (dl > 0.0)
-                & (dr > 0.0);
+            let ok = (h >= mcw) & (hr >= mcw) & (dl > 0.0) & (dr > 0.0);
             let score = (g * g * dr + gr * gr * dl) / (dl * dr);
             *o = if ok { score } else { f64::NEG_INFINITY };
         }
@@ -490,11 +513,7 @@ impl Trainer<'_> {
                 out[0] = self.best_in_feature(f, hs, s);
             }
             if let Some(hp) = hp {
-                for (a, b) in hp.iter_mut().zip(hs.iter()) {
-                    a.g -= b.g;
-                    a.h -= b.h;
-                    a.n -= b.n;
-                }
+                subtract(hp, hs);
                 if let Some(s) = &stats[1] {
                     out[1] = self.best_in_feature(f, hp, s);
                 }
