@@ -321,22 +321,9 @@ impl Trainer<'_> {
         let min_n = self.p.min_child_samples.max(1) as u32;
         let mut pg = [0.0; MAX_CANDS];
         let mut ph = [0.0; MAX_CANDS];
-        // Prefix sums, two bins per step on the running sum (half the dependency chain), and
-        // the intervals of candidates with enough rows on both sides, missing values right
-        // (`r`) or left (`l`).
+        let mut pn = [0u32; MAX_CANDS];
+        // Prefix sums, two bins per step on the running sum (half the dependency chain).
         let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0u32);
-        let (mut r_lo, mut r_hi, mut l_lo, mut l_hi) = (m, 0, m, 0);
-        let mut note = |b: usize, nl: u32| {
-            if nl >= min_n && s.n - nl >= min_n {
-                r_lo = r_lo.min(b);
-                r_hi = b + 1;
-            }
-            let nm = nl + miss.n;
-            if nm >= min_n && s.n - nm >= min_n {
-                l_lo = l_lo.min(b);
-                l_hi = b + 1;
-            }
-        };
         let mut b = 0;
         while b < m {
             let x = cands[b];
@@ -345,17 +332,30 @@ impl Trainer<'_> {
                 (pg[b], ph[b]) = (gl + x.g, hl + x.h);
                 (gl, hl) = (gl + (x.g + y.g), hl + (x.h + y.h));
                 (pg[b + 1], ph[b + 1]) = (gl, hl);
-                note(b, nl + x.n);
+                pn[b] = nl + x.n;
                 nl += x.n + y.n;
-                note(b + 1, nl);
+                pn[b + 1] = nl;
             } else {
                 (gl, hl) = (gl + x.g, hl + x.h);
                 (pg[b], ph[b]) = (gl, hl);
                 nl += x.n;
-                note(b, nl);
+                pn[b] = nl;
             }
             b += 2;
         }
+        // The candidates with at least `min_n` rows on each side when `extra` rows (the
+        // missing ones) go left: an interval, the counts being non-decreasing.
+        let counts = &pn[..m];
+        let interval = |extra: u32| -> (usize, usize) {
+            let Some(top) = s.n.checked_sub(min_n + extra) else {
+                return (0, 0);
+            };
+            let lo = counts.partition_point(|&c| c + extra < min_n);
+            let hi = counts.partition_point(|&c| c <= top);
+            (lo, hi.max(lo))
+        };
+        let (r_lo, r_hi) = interval(0);
+        let (l_lo, l_hi) = interval(miss.n);
         let mut right = [f64::NEG_INFINITY; MAX_CANDS];
         let mut left = [f64::NEG_INFINITY; MAX_CANDS];
         let (lo, hi) = if miss.n > 0 {
@@ -388,7 +388,7 @@ impl Trainer<'_> {
             }
         }
         let (b, missing_left) = at?;
-        let n_at = cands[..=b].iter().map(|c| c.n).sum::<u32>();
+        let n_at = pn[b];
         Some(if missing_left {
             (b, true, pg[b] + miss.g, ph[b] + miss.h, n_at + miss.n)
         } else {
