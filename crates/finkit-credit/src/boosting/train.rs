@@ -935,6 +935,7 @@ pub(crate) fn fit(
 
 #[cfg(test)]
 mod tests {
+    use super::super::params::BoostingParams;
     use super::*;
 
     #[test]
@@ -949,6 +950,77 @@ mod tests {
     #[test]
     fn ranks_average_ties() {
         assert_eq!(ranks(&[10.0, 20.0, 10.0, 30.0]), vec![1.5, 3.0, 1.5, 4.0]);
+    }
+
+    /// A random histogram of `m` regular bins and a missing bin (some bins empty).
+    fn random_hist(rng: &mut ChaCha8Rng, m: usize, with_missing: bool) -> Vec<HistBin> {
+        (0..=m)
+            .map(|b| {
+                let empty = uniform(rng) < 0.3 || (b == m && !with_missing);
+                if empty {
+                    return HistBin::default();
+                }
+                let n = 1 + (rng.next_u64() % 12) as u32;
+                let nf = f64::from(n);
+                HistBin {
+                    g: (uniform(rng) * 2.0 - 1.0) * nf,
+                    h: (0.05 + 0.2 * uniform(rng)) * nf,
+                    n,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn vectorised_search_finds_the_split_of_the_direct_gain_formula() {
+        let binned = Binned { bins: Vec::new(), codes: Vec::new() };
+        for (case, (min_n, mcw, l2)) in
+            [(1, 0.0, 1.0), (5, 0.5, 1.0), (3, 1e-3, 0.0), (10, 0.1, 4.0)].into_iter().enumerate()
+        {
+            let p = BoostingParams::new().min_child_samples(min_n).min_child_weight(mcw).l2(l2);
+            let t =
+                Trainer { p: &p, binned: &binned, monotone: &[0], max_leaves: 15, offsets: vec![] };
+            let mut rng = stream(7, case as u64);
+            let mut agreed = 0;
+            for k in 0..400 {
+                let m = 2 + (rng.next_u64() % 60) as usize;
+                let hist = random_hist(&mut rng, m, k % 2 == 0);
+                let s = NodeStats {
+                    g: hist.iter().map(|b| b.g).sum(),
+                    h: hist.iter().map(|b| b.h).sum(),
+                    n: hist.iter().map(|b| b.n).sum(),
+                    lower: f64::NEG_INFINITY,
+                    upper: f64::INFINITY,
+                };
+                let miss = hist[m];
+                let fast = t.scan_free(&hist[..m - 1], miss, &s);
+                // The reference: each candidate's gain from the leaf weights, one by one.
+                let direct = t.scan_bounded(&hist[..m - 1], miss, &s, 0);
+                let (a, b) = (t.finish(0, &s, fast, miss.n), t.finish(0, &s, direct, miss.n));
+                match (a, b) {
+                    (None, None) => {}
+                    (Some(a), Some(b)) => {
+                        assert!((a.gain - b.gain).abs() <= 1e-9 * b.gain.abs().max(1.0), "{k}");
+                        if (a.bin, a.default_left) == (b.bin, b.default_left) {
+                            assert_eq!(a.left.2, b.left.2);
+                            agreed += 1;
+                        }
+                    }
+                    _ => panic!("case {case}, histogram {k}: {fast:?} vs {direct:?}"),
+                }
+            }
+            assert!(agreed > 100, "case {case}: only {agreed} identical splits");
+        }
+    }
+
+    #[test]
+    fn subtraction_leaves_exact_zeros_in_emptied_bins() {
+        let mut parent =
+            vec![HistBin { g: 0.1 + 0.2, h: 0.3, n: 2 }, HistBin { g: 1.0, h: 0.5, n: 3 }];
+        let child = [HistBin { g: 0.3, h: 0.1 + 0.2, n: 2 }, HistBin { g: 0.25, h: 0.125, n: 1 }];
+        subtract(&mut parent, &child);
+        assert_eq!((parent[0].g, parent[0].h, parent[0].n), (0.0, 0.0, 0));
+        assert_eq!((parent[1].g, parent[1].h, parent[1].n), (0.75, 0.375, 2));
     }
 
     #[test]
