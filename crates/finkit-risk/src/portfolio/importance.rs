@@ -147,25 +147,46 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
     if !(x.is_finite() && x > book.expected_loss(&origin) && x < total) {
         return none;
     }
-    // the smallest t with E[L | t·d] = x along a direction d (E grows along d near the optimum)
+    // the smallest t with E[L | t·d] = x along a direction d (E grows along d near the
+    // optimum): a bracket by doubling, then the Illinois variant of regula falsi, which keeps
+    // the bracket (E[L | hi·d] ≥ x always holds for the returned hi)
     let reach = |d: &[f64]| -> Option<f64> {
+        let g = |t: f64| book.expected_loss(&along(d, t)) - x;
         let (mut lo, mut hi) = (0.0, 1.0);
-        while book.expected_loss(&along(d, hi)) < x {
-            lo = hi;
+        let (mut glo, mut ghi) = (g(lo), g(hi));
+        while ghi < 0.0 {
+            (lo, glo) = (hi, ghi);
             hi *= 2.0;
             if hi > 64.0 {
                 return None;
             }
+            ghi = g(hi);
         }
+        let mut side = 0;
         for _ in 0..100 {
-            let mid = 0.5 * (lo + hi);
-            if book.expected_loss(&along(d, mid)) < x {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
             if hi - lo < 1e-13 {
                 break;
+            }
+            let mut m = (lo * ghi - hi * glo) / (ghi - glo);
+            if !(m > lo && m < hi) {
+                m = 0.5 * (lo + hi);
+            }
+            let gm = g(m);
+            if gm < 0.0 {
+                (lo, glo) = (m, gm);
+                if side < 0 {
+                    ghi *= 0.5;
+                }
+                side = -1;
+            } else {
+                (hi, ghi) = (m, gm);
+                if gm <= 1e-13 * x {
+                    break; // on the target from above
+                }
+                if side > 0 {
+                    glo *= 0.5;
+                }
+                side = 1;
             }
         }
         Some(hi)
@@ -175,6 +196,9 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
     let Some(mut t) = reach(&d) else { return none };
     for _ in 0..50 {
         let Some(next) = unit(&book.gradient(&along(&d, t))) else { break };
+        if next == d {
+            break; // the same ray (always so with one factor): t is already known
+        }
         let Some(tn) = reach(&next) else { break };
         let moved = next.iter().zip(&d).map(|(a, b)| (a * tn - b * t).abs()).fold(0.0, f64::max);
         (d, t) = (next, tn);
@@ -183,7 +207,8 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
         }
     }
     let twist = book.c.len() <= is.twist_max_obligors;
-    // maximise F along the ray on [0, t] (golden section); beyond t, θ = 0 and F = −s²/2
+    // maximise F along the ray on [0, t] (golden section to 1e-2: F is flat at its maximum, and
+    // any shift keeps the estimator unbiased); beyond t, θ = 0 and F = −s²/2
     let objective = |s: f64| -> f64 {
         let eta = along(&d, s);
         let p = book.probabilities(&eta);
@@ -207,7 +232,7 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
             c2 = a + g * (b - a);
             f2 = objective(c2);
         }
-        if b - a < 1e-6 {
+        if b - a < 1e-2 {
             break;
         }
     }
@@ -235,6 +260,19 @@ pub(crate) fn twisted(p: f64, tau: f64) -> (f64, f64) {
     }
 }
 
+/// The twisted default probability alone (see [`twisted`]).
+#[inline]
+fn twisted_p(p: f64, tau: f64) -> f64 {
+    if tau <= 0.0 {
+        p
+    } else if tau <= 30.0 {
+        let em1 = tau.exp_m1();
+        p * (1.0 + em1) / (1.0 + p * em1)
+    } else {
+        p / (p + (1.0 - p) * (-tau).exp())
+    }
+}
+
 /// θ ≥ 0 with `Σ wᵢ pᵢ,θ = x` (0 when `Σ wᵢ pᵢ ≥ x`); Newton steps safeguarded by bisection.
 /// Any deterministic θ keeps the estimator unbiased; the iteration stops at a relative residual
 /// of 1e-10 or after 100 steps.
@@ -242,7 +280,7 @@ pub(crate) fn solve_theta(p: &[f64], w: &[f64], x: f64) -> f64 {
     let h = |theta: f64| -> (f64, f64) {
         let (mut m, mut d) = (0.0, 0.0);
         for (&p, &w) in p.iter().zip(w) {
-            let (pt, _) = twisted(p, theta * w);
+            let pt = twisted_p(p, theta * w);
             m += w * pt;
             d += w * w * pt * (1.0 - pt);
         }
@@ -303,6 +341,9 @@ mod tests {
         // the two branches of `twisted` agree at the switch
         let (a, b) = (twisted(0.3, 30.0), twisted(0.3, 30.0 + 1e-12));
         assert!((a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-9);
+        for (p, tau) in [(0.3, 0.0), (0.01, 0.7), (0.2, 29.0), (0.2, 31.0)] {
+            assert_eq!(twisted_p(p, tau), twisted(p, tau).0);
+        }
         // ψ is the log of the Bernoulli mgf
         let (_, psi) = twisted(0.2, 0.7);
         assert!((psi - (1.0 + 0.2 * (0.7f64.exp() - 1.0)).ln()).abs() < 1e-15);

@@ -1043,8 +1043,11 @@ impl MonteCarlo {
     }
 
     /// Simulates until the relative standard error of the ES at `target.level` is below
-    /// `target.rel_error`, in rounds of whole blocks: first `4·block_size` scenarios (at most
-    /// `max_scenarios`), then doubling, capped at `max_scenarios`.
+    /// `target.rel_error`, in rounds of whole blocks: first `2·block_size` scenarios (at most
+    /// `max_scenarios`); then, from the relative error `r` reached with `n` scenarios, the
+    /// count predicted to meet the target with a 10 % margin, `1.1·n·(r / target)²`, rounded up
+    /// to whole blocks and kept between one more block and `4n` (capped at `max_scenarios`).
+    /// The rounds are a deterministic function of the seeded results.
     ///
     /// The result is exactly the run of a model with `scenarios` set to the final count (same
     /// losses, weights and fingerprint), so it is reproducible from the seed, independent of
@@ -1080,7 +1083,7 @@ impl MonteCarlo {
         let pr = self.prepare(portfolio)?;
         let bs = self.params.block_size;
         let max = target.max_scenarios;
-        let mut n = bs.saturating_mul(4).min(max);
+        let mut n = bs.saturating_mul(2).min(max);
         let (mut losses, mut weights) = self.simulate(&pr, 0, n);
         loop {
             let fp = self.fingerprint(&pr, portfolio.len(), n);
@@ -1091,7 +1094,7 @@ impl MonteCarlo {
                 return Ok(PrecisionRun { run, rel_error: rel, met: rel < target.rel_error });
             }
             // whole blocks, so that the next round starts on a block boundary
-            let next = n.saturating_mul(2).min(max);
+            let next = next_round(n, bs, rel / target.rel_error).min(max);
             let McRun { losses: l, weights: w, .. } = run;
             (losses, weights) = (l, w);
             let (more, more_w) = self.simulate(&pr, n, next);
@@ -1415,6 +1418,16 @@ pub struct PrecisionRun {
     pub met: bool,
 }
 
+/// The scenario count of the next round of a precision run after `n` scenarios reached `ratio`
+/// times the target relative error: `1.1·n·ratio²` in whole blocks of `bs`, at least one block
+/// more and at most `4n` (also when the ratio is infinite or NaN).
+fn next_round(n: u64, bs: u64, ratio: f64) -> u64 {
+    let most = n.saturating_mul(4);
+    let want = 1.1 * n as f64 * ratio * ratio;
+    let want = if want.is_finite() && want < most as f64 { want.ceil() as u64 } else { most };
+    want.div_ceil(bs).saturating_mul(bs).clamp(n.saturating_add(bs), most.max(n.saturating_add(bs)))
+}
+
 /// The generator of the next scenario of a block stream (32 bytes = 8 ChaCha words).
 #[inline]
 fn scenario_rng(stream: &mut ChaCha8Rng) -> Xoshiro256PlusPlus {
@@ -1565,6 +1578,18 @@ mod tests {
                 assert!((got - mean).abs() <= 5.0 * sd + 3.0, "z {z} obligor {i}: {got} vs {mean}");
             }
         }
+    }
+
+    #[test]
+    fn precision_rounds_grow_by_whole_blocks() {
+        assert_eq!(next_round(2048, 1024, 1.1), 3072); // 1.1·2048·1.21 = 2726 → 3 blocks
+        assert_eq!(next_round(2048, 1024, 1.0), 3072);
+        assert_eq!(next_round(2048, 1024, 0.5), 3072); // at least one block more
+        assert_eq!(next_round(2048, 1024, 10.0), 8192); // at most 4n
+        assert_eq!(next_round(2048, 1024, f64::INFINITY), 8192);
+        assert_eq!(next_round(2048, 1024, f64::NAN), 8192);
+        assert_eq!(next_round(1, 1, 3.0), 4);
+        assert_eq!(next_round(u64::MAX - 1, 1024, 2.0), u64::MAX);
     }
 
     #[test]
