@@ -252,8 +252,9 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<f64>> {
 /// probability `pᵢ/q` (thinning) — exactly Bernoulli(pᵢ), independent across obligors given the
 /// factors, i.e. the same model as comparing one normal per obligor, at a cost of about
 /// `m ≈ log₂(1/q) + 4` words per bucket and one uniform per likely default. Buckets whose bound
-/// would need more than [`MAX_WORDS`] words (q below about 1e-11) draw their candidates by
-/// geometric gaps instead. Comparisons `U < Φ(t)` use a table of Φ (step 1/64) that brackets
+/// would need more than [`MAX_WORDS`] words (q below about 1/32) draw their candidates by
+/// geometric gaps instead: one uniform decides whether the bucket has a candidate at all
+/// (probability `1 − (1 − q)^64`, tabulated), and only then are gaps `⌊ln U / ln(1 − q)⌋` taken. Comparisons `U < Φ(t)` use a table of Φ (step 1/64) that brackets
 /// `Φ(t)` and evaluate Φ (Cody) only in the rare undecided case.
 /// Uniforms are 53-bit from Xoshiro256++; factors (and W) are drawn with rand_distr's
 /// `StandardNormal` / `ChiSquared`. Each scenario's loss is summed in f64 in a fixed order.
