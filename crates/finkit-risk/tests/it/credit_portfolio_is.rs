@@ -336,8 +336,8 @@ use crate::portfolio_common::synthetic;
 /// Issue 17's target on the 10,000-obligor portfolio of `benches/compare/risk_portfolio.sh`:
 /// VaR and ES at 99.9 % within 1 % of the exact one-factor distribution in at least 95 % of
 /// seeded importance-sampled runs (19 of 20), each run stopping at a relative ES standard error
-/// of 0.2 % (the VaR is about twice as noisy as the ES: stopping at 0.4 % left 2 of 20 VaRs
-/// just outside 1 %). The exact distribution is computed here too (400 nodes; lattice unit 0.25 against
+/// of 0.2 % (the VaR is noisier than the ES: stopping at 0.4 % left 4 of 20 VaRs just outside
+/// 1 %, stopping at 0.3 % none, with generator version 3). The exact distribution is computed here too (400 nodes; lattice unit 0.25 against
 /// a total LGD·EAD of about 8,300: the rounding errors of about 500 defaulted exposures in the
 /// tail, uniform in ±0.125, move VaR by about 1.6, 0.3 % — the worst-case bound is far larger),
 /// which takes tens of seconds: a release-mode test,
