@@ -245,17 +245,18 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<f64>> {
 /// the t copula, 1 otherwise), i.e. with conditional PD `pᵢ = Φ(tᵢ)`. Obligors are sorted by
 /// factor and threshold and grouped in buckets of 64; per scenario each bucket gets a bound
 /// `q ≥ pᵢ` of its members, read from a table (no Φ): `q` is a dyadic number `K/2^m` with
-/// [`BOUND_BITS`] significant bits above `Φ` at the next grid point (step 1/128) of the
-/// bucket's largest threshold. The 64 candidate bits of a bucket are drawn at once as
+/// 4 significant bits above `Φ` at the next grid point (step 1/128) of the bucket's largest
+/// threshold. The 64 candidate bits of a bucket are drawn at once as
 /// independent Bernoulli(q) bits from `m` random 64-bit words (combining them with `|` and `&`
 /// along the binary digits of `q`, lowest digit first), and each candidate is kept with
 /// probability `pᵢ/q` (thinning) — exactly Bernoulli(pᵢ), independent across obligors given the
 /// factors, i.e. the same model as comparing one normal per obligor, at a cost of about
 /// `m ≈ log₂(1/q) + 4` words per bucket and one uniform per likely default. Buckets whose bound
-/// would need more than [`MAX_WORDS`] words (q below about 1/32) draw their candidates by
-/// geometric gaps instead: one uniform decides whether the bucket has a candidate at all
-/// (probability `1 − (1 − q)^64`, tabulated), and only then are gaps `⌊ln U / ln(1 − q)⌋` taken. Comparisons `U < Φ(t)` use a table of Φ (step 1/64) that brackets
-/// `Φ(t)` and evaluate Φ (Cody) only in the rare undecided case.
+/// would need more than 8 words (q below about 1/32) draw their candidates by geometric gaps
+/// instead: one uniform decides whether the bucket has a candidate at all (probability
+/// `1 − (1 − q)^64`, tabulated), and only then are gaps `⌊ln U / ln(1 − q)⌋` taken.
+/// Comparisons `U < Φ(t)` use a table of Φ (step 1/64) that brackets `Φ(t)` and evaluate Φ
+/// (Cody) only in the rare undecided case.
 /// Uniforms are 53-bit from Xoshiro256++; factors (and W) are drawn with rand_distr's
 /// `StandardNormal` / `ChiSquared`. Each scenario's loss is summed in f64 in a fixed order.
 /// Obligors with PD = 0 or LGD·EAD = 0 never contribute and are skipped.
