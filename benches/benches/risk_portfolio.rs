@@ -59,7 +59,8 @@ fn exact(c: &mut Criterion) {
 }
 
 /// Importance sampling to a stated precision on the 10,000-obligor portfolio: seeded blocks
-/// until the relative standard error of ES 99.9 % is below 0.4 % (a 95 % interval of ±0.8 %).
+/// until the relative standard error of ES 99.9 % is below 0.4 % (a 95 % interval of ±0.8 %)
+/// or 0.3 %.
 fn importance_sampling(c: &mut Criterion) {
     let (p, rho) = synthetic(10_000, 1);
     let model = MonteCarloParams {
@@ -71,12 +72,16 @@ fn importance_sampling(c: &mut Criterion) {
     }
     .build()
     .expect("params");
-    let target = PrecisionTarget { level: 0.999, rel_error: 0.004, max_scenarios: 1 << 22 };
     let mut group = c.benchmark_group("risk_portfolio");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
-    group.bench_function("mc_is_10000_es999_rel_se_0.004", |b| {
-        b.iter(|| model.run_to_precision(black_box(&p), &target).expect("run"))
-    });
+    // 0.4 %: ES 99.9 % within 1 % of exact in 20/20 seeds; 0.3 %: VaR and ES 99.9 % both
+    // (the ignored accuracy test of credit_portfolio_is.rs, with its stop set to these values)
+    for rel_error in [0.004, 0.003] {
+        let target = PrecisionTarget { level: 0.999, rel_error, max_scenarios: 1 << 22 };
+        group.bench_function(format!("mc_is_10000_es999_rel_se_{rel_error}"), |b| {
+            b.iter(|| model.run_to_precision(black_box(&p), &target).expect("run"))
+        });
+    }
     group.finish();
 }
 

@@ -111,13 +111,14 @@ print("== ratios (numpy time / finkit time; target in brackets)")
 mc = finkit("mc_one_factor_10000x100000")
 ex = finkit("exact_one_factor_100")
 print(f"  MC one-factor 10000x100000  numpy f32 {py['mc_f32']:7.3f} s  finkit {mc:7.3f} s  "
-      f"ratio {py['mc_f32'] / mc:6.1f}x  [>= 15x] {'ok' if py['mc_f32'] / mc >= 15 else 'BELOW TARGET'}")
-print(f"      finkit {mc * 1e9 / 1e9:.3f} ns per obligor-scenario (wall, all cores); numpy {py['mc_f32']:.3f} ns")
+      f"ratio {py['mc_f32'] / mc:6.1f}x  [>= 30x and <= 0.45 s] "
+      f"{'ok' if py['mc_f32'] / mc >= 30 and mc <= 0.45 else 'BELOW TARGET'}")
+print(f"      finkit {mc:.3f} ns per obligor-scenario (wall, all cores); numpy {py['mc_f32']:.3f} ns")
 print(f"  exact one-factor, 100 names numpy {py['exact']:7.3f} s  finkit {ex * 1e3:7.1f} ms "
       f"ratio {py['exact'] / ex:6.1f}x  [>= 100x] {'ok' if py['exact'] / ex >= 100 else 'BELOW TARGET'}")
 kernel = finkit("draw_compare_kernel_10000x100000")
-print(f"  machine limit (draw-and-compare kernel, 2 threads) {kernel:7.3f} s; finkit plain MC is "
-      f"{mc / kernel:5.2f}x of it  [plain target <= 0.45 s and >= 30x numpy]")
+print(f"  machine limit (draw-and-compare kernel, 2 threads) {kernel:7.3f} s; finkit plain MC takes "
+      f"{mc / kernel:5.2f}x its time")
 isr = finkit("mc_is_10000_es999_rel_se_0.004")
 # plain scenarios for a relative SE of 0.4 % of ES 99.9 %, from the numpy run's own SE
 need = 100_000 * (py["plain_rel_se"] / 0.004) ** 2
@@ -126,4 +127,13 @@ print(f"  time to rel. SE 0.4 % of ES 99.9 %: plain needs {need:,.0f} scenarios:
       f"finkit plain {plain_ttp:6.2f} s; finkit importance sampling {isr:6.3f} s  "
       f"ratio vs numpy {np_ttp / isr:7.0f}x  [IS <= 0.1 s, >= 100x] "
       f"{'ok' if isr <= 0.1 and np_ttp / isr >= 100 else 'BELOW TARGET'}")
+# the stop at which VaR and ES 99.9 % are both within 1 % of exact in 20/20 seeds (the ignored
+# accuracy test of credit_portfolio_is.rs, stop set to 0.3 %)
+is3 = finkit("mc_is_10000_es999_rel_se_0.003")
+need3 = 100_000 * (py["plain_rel_se"] / 0.003) ** 2
+np3 = py["mc_f32"] * need3 / 100_000
+print(f"  time to rel. SE 0.3 % (VaR and ES 99.9 % within 1 %): numpy {np3:8.1f} s, finkit plain "
+      f"{mc * need3 / 100_000:6.2f} s; finkit importance sampling {is3:6.3f} s  ratio vs numpy "
+      f"{np3 / is3:7.0f}x  [IS <= 0.1 s, >= 100x] "
+      f"{'ok' if is3 <= 0.1 and np3 / is3 >= 100 else 'BELOW TARGET'}")
 PY

@@ -1,8 +1,29 @@
 //! Importance sampling for the Gaussian factor copula (Glasserman & Li 2005): a mean shift of
 //! the systematic factors and exponential twisting of the conditional default probabilities.
 
+use rayon::prelude::*;
+
 use super::math::{norm_cdf, norm_inv, norm_pdf};
 use crate::RiskError;
+
+/// Obligors per chunk of the plan's parallel sums.
+const CHUNK: usize = 2048;
+
+/// `(Σ a(i), Σ b(i))` over `(a(i), b(i)) = f(i)`, `i < n`, summed within fixed chunks of
+/// [`CHUNK`] and then over the chunks in order: the same value for any number of threads (and
+/// the plain sequential sum up to one chunk).
+fn chunked_sums(n: usize, f: impl Fn(usize) -> (f64, f64) + Sync) -> (f64, f64) {
+    let chunk = |c: usize| {
+        (c * CHUNK..((c + 1) * CHUNK).min(n))
+            .map(&f)
+            .fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y))
+    };
+    if n <= CHUNK {
+        return chunk(0);
+    }
+    let parts: Vec<(f64, f64)> = (0..n.div_ceil(CHUNK)).into_par_iter().map(chunk).collect();
+    parts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y))
+}
 
 /// Importance sampling of the Gaussian factor copula, after Glasserman & Li (2005),
 /// "Importance sampling for portfolio credit risk", Management Science 51(11).
@@ -86,7 +107,11 @@ impl Book<'_> {
     /// Conditional default probabilities given `η`.
     fn probabilities(&self, eta: &[f64]) -> Vec<f64> {
         let f = self.factors(eta);
-        (0..self.c.len()).map(|i| norm_cdf(self.c[i] - self.load[i] * f[self.factor[i]])).collect()
+        (0..self.c.len())
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .map(|i| norm_cdf(self.c[i] - self.load[i] * f[self.factor[i]]))
+            .collect()
     }
 
     /// E[L | η].
@@ -147,25 +172,46 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
     if !(x.is_finite() && x > book.expected_loss(&origin) && x < total) {
         return none;
     }
-    // the smallest t with E[L | t·d] = x along a direction d (E grows along d near the optimum)
+    // the smallest t with E[L | t·d] = x along a direction d (E grows along d near the
+    // optimum): a bracket by doubling, then the Illinois variant of regula falsi, which keeps
+    // the bracket (E[L | hi·d] ≥ x always holds for the returned hi)
     let reach = |d: &[f64]| -> Option<f64> {
+        let g = |t: f64| book.expected_loss(&along(d, t)) - x;
         let (mut lo, mut hi) = (0.0, 1.0);
-        while book.expected_loss(&along(d, hi)) < x {
-            lo = hi;
+        let (mut glo, mut ghi) = (g(lo), g(hi));
+        while ghi < 0.0 {
+            (lo, glo) = (hi, ghi);
             hi *= 2.0;
             if hi > 64.0 {
                 return None;
             }
+            ghi = g(hi);
         }
+        let mut side = 0;
         for _ in 0..100 {
-            let mid = 0.5 * (lo + hi);
-            if book.expected_loss(&along(d, mid)) < x {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
             if hi - lo < 1e-13 {
                 break;
+            }
+            let mut m = (lo * ghi - hi * glo) / (ghi - glo);
+            if !(m > lo && m < hi) {
+                m = 0.5 * (lo + hi);
+            }
+            let gm = g(m);
+            if gm < 0.0 {
+                (lo, glo) = (m, gm);
+                if side < 0 {
+                    ghi *= 0.5;
+                }
+                side = -1;
+            } else {
+                (hi, ghi) = (m, gm);
+                if gm <= 1e-13 * x {
+                    break; // on the target from above
+                }
+                if side > 0 {
+                    glo *= 0.5;
+                }
+                side = 1;
             }
         }
         Some(hi)
@@ -175,6 +221,9 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
     let Some(mut t) = reach(&d) else { return none };
     for _ in 0..50 {
         let Some(next) = unit(&book.gradient(&along(&d, t))) else { break };
+        if next == d {
+            break; // the same ray (always so with one factor): t is already known
+        }
         let Some(tn) = reach(&next) else { break };
         let moved = next.iter().zip(&d).map(|(a, b)| (a * tn - b * t).abs()).fold(0.0, f64::max);
         (d, t) = (next, tn);
@@ -183,12 +232,13 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
         }
     }
     let twist = book.c.len() <= is.twist_max_obligors;
-    // maximise F along the ray on [0, t] (golden section); beyond t, θ = 0 and F = −s²/2
+    // maximise F along the ray on [0, t] (golden section to 1e-2: F is flat at its maximum, and
+    // any shift keeps the estimator unbiased); beyond t, θ = 0 and F = −s²/2
     let objective = |s: f64| -> f64 {
         let eta = along(&d, s);
         let p = book.probabilities(&eta);
         let theta = solve_theta(&p, book.w, x);
-        let psi: f64 = p.iter().zip(book.w).map(|(&p, &w)| twisted(p, theta * w).1).sum();
+        let (psi, _) = chunked_sums(p.len(), |i| (twisted(p[i], theta * book.w[i]).1, 0.0));
         -theta * x + psi - 0.5 * s * s
     };
     let g = 0.5 * (5f64.sqrt() - 1.0);
@@ -207,7 +257,7 @@ pub(crate) fn plan(book: &Book<'_>, is: &ImportanceSampling) -> Plan {
             c2 = a + g * (b - a);
             f2 = objective(c2);
         }
-        if b - a < 1e-6 {
+        if b - a < 1e-2 {
             break;
         }
     }
@@ -235,17 +285,28 @@ pub(crate) fn twisted(p: f64, tau: f64) -> (f64, f64) {
     }
 }
 
+/// The twisted default probability alone (see [`twisted`]).
+#[inline]
+fn twisted_p(p: f64, tau: f64) -> f64 {
+    if tau <= 0.0 {
+        p
+    } else if tau <= 30.0 {
+        let em1 = tau.exp_m1();
+        p * (1.0 + em1) / (1.0 + p * em1)
+    } else {
+        p / (p + (1.0 - p) * (-tau).exp())
+    }
+}
+
 /// θ ≥ 0 with `Σ wᵢ pᵢ,θ = x` (0 when `Σ wᵢ pᵢ ≥ x`); Newton steps safeguarded by bisection.
 /// Any deterministic θ keeps the estimator unbiased; the iteration stops at a relative residual
 /// of 1e-10 or after 100 steps.
 pub(crate) fn solve_theta(p: &[f64], w: &[f64], x: f64) -> f64 {
     let h = |theta: f64| -> (f64, f64) {
-        let (mut m, mut d) = (0.0, 0.0);
-        for (&p, &w) in p.iter().zip(w) {
-            let (pt, _) = twisted(p, theta * w);
-            m += w * pt;
-            d += w * w * pt * (1.0 - pt);
-        }
+        let (m, d) = chunked_sums(p.len().min(w.len()), |i| {
+            let pt = twisted_p(p[i], theta * w[i]);
+            (w[i] * pt, w[i] * w[i] * pt * (1.0 - pt))
+        });
         (m - x, d)
     };
     let (h0, d0) = h(0.0);
@@ -303,9 +364,28 @@ mod tests {
         // the two branches of `twisted` agree at the switch
         let (a, b) = (twisted(0.3, 30.0), twisted(0.3, 30.0 + 1e-12));
         assert!((a.0 - b.0).abs() < 1e-12 && (a.1 - b.1).abs() < 1e-9);
+        for (p, tau) in [(0.3, 0.0), (0.01, 0.7), (0.2, 29.0), (0.2, 31.0)] {
+            assert_eq!(twisted_p(p, tau), twisted(p, tau).0);
+        }
         // ψ is the log of the Bernoulli mgf
         let (_, psi) = twisted(0.2, 0.7);
         assert!((psi - (1.0 + 0.2 * (0.7f64.exp() - 1.0)).ln()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn chunked_sums_do_not_depend_on_the_threads() {
+        let n = 5 * CHUNK + 17;
+        let f = |i: usize| ((i as f64).sin(), 1.0 / (1.0 + i as f64));
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let (a, b) = (one.install(|| chunked_sums(n, f)), two.install(|| chunked_sums(n, f)));
+        assert_eq!(a.0.to_bits(), b.0.to_bits());
+        assert_eq!(a.1.to_bits(), b.1.to_bits());
+        let seq: f64 = (0..n).map(|i| f(i).0).sum();
+        assert!((a.0 - seq).abs() < 1e-9);
+        // up to one chunk: the sequential sum
+        let small = chunked_sums(100, f);
+        assert_eq!(small.0, (0..100).map(|i| f(i).0).fold(0.0, |s, x| s + x));
     }
 
     #[test]

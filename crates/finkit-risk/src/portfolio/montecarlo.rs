@@ -16,7 +16,7 @@ use super::math::{Fnv64, KahanSum, check_level, norm_cdf, norm_inv};
 use crate::RiskError;
 
 /// Version tag mixed into run fingerprints; bump when the scenario generator changes.
-const GENERATOR_VERSION: u64 = 2;
+const GENERATOR_VERSION: u64 = 3;
 
 /// The dependence structure of the latent asset values.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -243,13 +243,20 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<f64>> {
 /// Numerics (all f64): thresholds are precomputed as `cᵢ = G(PDᵢ)/√(1−ρᵢ)` and
 /// `aᵢ = √ρᵢ/√(1−ρᵢ)`, so obligor i defaults when `εᵢ < tᵢ = cᵢ·s − aᵢ·Z` (`s = √(W/ν)` for
 /// the t copula, 1 otherwise), i.e. with conditional PD `pᵢ = Φ(tᵢ)`. Obligors are sorted by
-/// factor and threshold and grouped in buckets of 64; per scenario each bucket gets the bound
-/// `q ≥ pᵢ` of its members (one Φ per bucket), candidates are drawn as Bernoulli(q) by geometric
-/// gaps and each candidate is kept with probability `pᵢ/q` (thinning) — exactly Bernoulli(pᵢ),
-/// independent across obligors given the factors, i.e. the same model as comparing one normal
-/// per obligor, at a cost proportional to the number of likely defaults. Buckets with
-/// `q > 0.25` are tested obligor by obligor (`Uᵢ < Φ(tᵢ)`). Comparisons `U < Φ(t)` use a table
-/// of Φ (step 1/64) that brackets `Φ(t)` and evaluate Φ (Cody) only in the rare undecided case.
+/// factor and threshold and grouped in buckets of 64; per scenario each bucket gets a bound
+/// `q ≥ pᵢ` of its members, read from a table (no Φ): `q` is a dyadic number `K/2^m` with
+/// 4 significant bits above `Φ` at the next grid point (step 1/128) of the bucket's largest
+/// threshold. The 64 candidate bits of a bucket are drawn at once as
+/// independent Bernoulli(q) bits from `m` random 64-bit words (combining them with `|` and `&`
+/// along the binary digits of `q`, lowest digit first), and each candidate is kept with
+/// probability `pᵢ/q` (thinning) — exactly Bernoulli(pᵢ), independent across obligors given the
+/// factors, i.e. the same model as comparing one normal per obligor, at a cost of about
+/// `m ≈ log₂(1/q) + 4` words per bucket and one uniform per likely default. Buckets whose bound
+/// would need more than 8 words (q below about 1/32) draw their candidates by geometric gaps
+/// instead: one uniform decides whether the bucket has a candidate at all (probability
+/// `1 − (1 − q)^64`, tabulated), and only then are gaps `⌊ln U / ln(1 − q)⌋` taken.
+/// Comparisons `U < Φ(t)` use a table of Φ (step 1/64) that brackets `Φ(t)` and evaluate Φ
+/// (Cody) only in the rare undecided case.
 /// Uniforms are 53-bit from Xoshiro256++; factors (and W) are drawn with rand_distr's
 /// `StandardNormal` / `ChiSquared`. Each scenario's loss is summed in f64 in a fixed order.
 /// Obligors with PD = 0 or LGD·EAD = 0 never contribute and are skipped.
@@ -267,6 +274,114 @@ const PHI_STEPS_PER_UNIT: f64 = 64.0;
 fn phi_table() -> Vec<f64> {
     let k = (2.0 * PHI_T * PHI_STEPS_PER_UNIT) as usize;
     (0..=k).map(|j| norm_cdf(-PHI_T + j as f64 / PHI_STEPS_PER_UNIT)).collect()
+}
+
+/// Resolution of the table of bucket bounds (grid `−PHI_T + k/128`).
+const BOUND_STEPS_PER_UNIT: f64 = 128.0;
+/// Significant bits of a bucket bound: the bound exceeds Φ at the grid point by less than
+/// `2^−(BOUND_BITS−1)` relative (fewer bits: fewer random words per bucket, more candidates).
+const BOUND_BITS: u32 = 4;
+/// Bounds that need more random words than this use geometric gaps (for small q, a bucket
+/// rarely holds a candidate, and one uniform usually settles that).
+const MAX_WORDS: u32 = 8;
+
+/// A bucket bound `q = num / 2^words` (`num` odd; `words = 0, num = 1` is q = 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct DyadicBound {
+    num: u64,
+    words: u32,
+    /// `num / 2^words` as f64 (exact).
+    q: f64,
+}
+
+impl DyadicBound {
+    /// The smallest `K/2^m ≥ p` with `K < 2^BOUND_BITS` significant bits (p in (0, 1]).
+    fn above(p: f64) -> DyadicBound {
+        if p >= 1.0 {
+            return DyadicBound { num: 1, words: 0, q: 1.0 };
+        }
+        let lo = f64::from(1u32 << (BOUND_BITS - 1));
+        let mut m = BOUND_BITS;
+        while p * 2f64.powi(m as i32) < lo {
+            m += 1;
+        }
+        let mut num = (p * 2f64.powi(m as i32)).ceil() as u64;
+        while num.is_multiple_of(2) && m > 0 {
+            num /= 2;
+            m -= 1;
+        }
+        DyadicBound { num, words: m, q: num as f64 / 2f64.powi(m as i32) }
+    }
+
+    /// 64 independent Bernoulli(q) bits: with `q = 0.b₁b₂…b_m` (binary), start from 0 and for
+    /// `i = m, …, 1` combine a fresh random word `x` as `r | x` when `bᵢ = 1`, `r & x` when
+    /// `bᵢ = 0`; by induction each bit is 1 with probability `0.bᵢ…b_m`.
+    #[inline(always)]
+    fn candidates(self, rng: &mut Xoshiro256PlusPlus) -> u64 {
+        if self.words == 0 {
+            return u64::MAX;
+        }
+        let mut num = self.num;
+        let mut r = 0u64;
+        for _ in 0..self.words {
+            let x = rng.next_u64();
+            // branch-free: the digits of q are as good as random to a branch predictor
+            let or = (num & 1).wrapping_neg();
+            r = ((r | x) & or) | (r & x & !or);
+            num >>= 1;
+        }
+        r
+    }
+}
+
+/// A small bucket bound for geometric gaps between candidates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct GapBound {
+    /// The bound q.
+    q: f64,
+    /// ln(1 − q)
+    log_keep: f64,
+    /// (1 − q)^64: the probability that a full bucket has no candidate.
+    none: f64,
+}
+
+impl GapBound {
+    fn new(q: f64) -> GapBound {
+        let log_keep = (-q).ln_1p();
+        GapBound { q, log_keep, none: (log_keep * BUCKET as f64).exp() }
+    }
+}
+
+/// How the candidates of a bucket are drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum BucketBound {
+    /// All at once from random words.
+    Bits(DyadicBound),
+    /// By geometric gaps.
+    Gaps(GapBound),
+}
+
+impl BucketBound {
+    fn above(p: f64) -> BucketBound {
+        let bits = DyadicBound::above(p);
+        if bits.words <= MAX_WORDS {
+            BucketBound::Bits(bits)
+        } else {
+            BucketBound::Gaps(GapBound::new(p))
+        }
+    }
+}
+
+/// Bucket bounds on the grid `t_k = −PHI_T + k/128`: entry k bounds Φ on `[t_k, t_{k+1})`
+/// (it is built from `Φ(t_{k+1})`, raised by 1e-12 relative against round-off).
+fn bound_table() -> Vec<BucketBound> {
+    let k = (2.0 * PHI_T * BOUND_STEPS_PER_UNIT) as usize;
+    (0..k)
+        .map(|j| {
+            let t = -PHI_T + (j + 1) as f64 / BOUND_STEPS_PER_UNIT;
+            BucketBound::above((norm_cdf(t) * (1.0 + 1e-12)).min(1.0))
+        })
+        .collect()
 }
 
 /// Whether `Φ⁻¹(u) < t`, i.e. `u < Φ(t)`, for a uniform `u`: decided by the bracketing table
@@ -312,6 +427,8 @@ struct Prepared {
     chi2: Option<(ChiSquared<f64>, f64)>,
     /// See [`phi_table`].
     table: Vec<f64>,
+    /// See [`bound_table`].
+    bounds: Vec<BucketBound>,
     /// Runs of obligors (sorted by factor and threshold) that share a default-probability bound.
     buckets: Vec<Bucket>,
     /// The importance-sampling plan, if any.
@@ -331,10 +448,8 @@ struct Bucket {
     a_max: f64,
 }
 
-/// Obligors per bucket of the thinning sampler.
+/// Obligors per bucket of the thinning sampler (the bits of one candidate word).
 const BUCKET: usize = 64;
-/// Above this bucket bound, obligors are tested one by one instead of by geometric skips.
-const DIRECT_ABOVE: f64 = 0.25;
 
 /// The per-scenario losses of a complete run, with its identity.
 #[derive(Debug, Clone, PartialEq)]
@@ -723,6 +838,7 @@ impl MonteCarlo {
             k: self.chol.len().isqrt(),
             chi2,
             table: phi_table(),
+            bounds: bound_table(),
             buckets: Vec::new(),
             plan: None,
             fingerprint: 0,
@@ -929,8 +1045,11 @@ impl MonteCarlo {
     }
 
     /// Simulates until the relative standard error of the ES at `target.level` is below
-    /// `target.rel_error`, in rounds of whole blocks: first `4·block_size` scenarios (at most
-    /// `max_scenarios`), then doubling, capped at `max_scenarios`.
+    /// `target.rel_error`, in rounds of whole blocks: first `2·block_size` scenarios (at most
+    /// `max_scenarios`); then, from the relative error `r` reached with `n` scenarios, the
+    /// count predicted to meet the target with a 10 % margin, `1.1·n·(r / target)²`, rounded up
+    /// to whole blocks and kept between one more block and `4n` (capped at `max_scenarios`).
+    /// The rounds are a deterministic function of the seeded results.
     ///
     /// The result is exactly the run of a model with `scenarios` set to the final count (same
     /// losses, weights and fingerprint), so it is reproducible from the seed, independent of
@@ -966,7 +1085,7 @@ impl MonteCarlo {
         let pr = self.prepare(portfolio)?;
         let bs = self.params.block_size;
         let max = target.max_scenarios;
-        let mut n = bs.saturating_mul(4).min(max);
+        let mut n = bs.saturating_mul(2).min(max);
         let (mut losses, mut weights) = self.simulate(&pr, 0, n);
         loop {
             let fp = self.fingerprint(&pr, portfolio.len(), n);
@@ -977,7 +1096,7 @@ impl MonteCarlo {
                 return Ok(PrecisionRun { run, rel_error: rel, met: rel < target.rel_error });
             }
             // whole blocks, so that the next round starts on a block boundary
-            let next = n.saturating_mul(2).min(max);
+            let next = next_round(n, bs, rel / target.rel_error).min(max);
             let McRun { losses: l, weights: w, .. } = run;
             (losses, weights) = (l, w);
             let (more, more_w) = self.simulate(&pr, n, next);
@@ -1071,44 +1190,69 @@ impl MonteCarlo {
         let table = &pr.table[..];
         let mut loss = 0.0;
         let mut defaults = defaults;
+        let last = pr.bounds.len() as f64;
         for b in &pr.buckets {
             let zf = f[b.factor];
             let bound = b.c_max * scale - if zf >= 0.0 { b.a_min } else { b.a_max } * zf;
-            let q = norm_cdf(bound);
-            if q <= 0.0 {
-                continue;
-            }
             let mut hit = |j: usize, loss: &mut f64| {
                 *loss += pr.w[j];
                 if let Some(d) = defaults.as_deref_mut() {
                     d[pr.index[j]] += pr.w[j];
                 }
             };
-            if q > DIRECT_ABOVE {
-                for j in b.start..b.end {
-                    if below(uniform53(rng), pr.c[j] * scale - pr.load[j] * zf, table) {
-                        hit(j, &mut loss);
+            let x = (bound + PHI_T) * BOUND_STEPS_PER_UNIT;
+            let entry = if x >= last {
+                BucketBound::Bits(DyadicBound { num: 1, words: 0, q: 1.0 })
+            } else if x >= 0.0 {
+                pr.bounds[x as usize]
+            } else {
+                // far below the table (Φ < 1e-17; also NaN): the exact bound
+                let q = norm_cdf(bound);
+                if q.is_nan() || q <= 0.0 {
+                    continue;
+                }
+                BucketBound::Gaps(GapBound::new(q))
+            };
+            let len = b.end - b.start;
+            // Thinning: candidates are Bernoulli(q), each kept with probability p_j/q, so
+            // obligor j defaults with probability exactly p_j.
+            match entry {
+                BucketBound::Bits(q) => {
+                    let mut mask = q.candidates(rng);
+                    if len < BUCKET {
+                        mask &= (1u64 << len) - 1;
+                    }
+                    while mask != 0 {
+                        let j = b.start + mask.trailing_zeros() as usize;
+                        mask &= mask - 1;
+                        if below(uniform53(rng) * q.q, pr.c[j] * scale - pr.load[j] * zf, table) {
+                            hit(j, &mut loss);
+                        }
                     }
                 }
-                continue;
-            }
-            // Thinning: candidates are Bernoulli(q) (geometric gaps), each kept with
-            // probability p_j/q, so obligor j defaults with probability exactly p_j.
-            let log_keep = (-q).ln_1p();
-            let mut j = b.start;
-            loop {
-                let u = 1.0 - uniform53(rng);
-                let gap = (u.ln() / log_keep).floor();
-                if gap >= (b.end - j) as f64 {
-                    break;
-                }
-                j += gap as usize;
-                if below(uniform53(rng) * q, pr.c[j] * scale - pr.load[j] * zf, table) {
-                    hit(j, &mut loss);
-                }
-                j += 1;
-                if j >= b.end {
-                    break;
+                BucketBound::Gaps(g) => {
+                    // the first gap reaches past the bucket with probability (1 − q)^len
+                    let none = if len == BUCKET { g.none } else { (g.log_keep * len as f64).exp() };
+                    let mut u = 1.0 - uniform53(rng);
+                    if u <= none {
+                        continue;
+                    }
+                    let mut j = b.start;
+                    loop {
+                        let gap = (u.ln() / g.log_keep).floor();
+                        if gap >= (b.end - j) as f64 {
+                            break;
+                        }
+                        j += gap as usize;
+                        if below(uniform53(rng) * g.q, pr.c[j] * scale - pr.load[j] * zf, table) {
+                            hit(j, &mut loss);
+                        }
+                        j += 1;
+                        if j >= b.end {
+                            break;
+                        }
+                        u = 1.0 - uniform53(rng);
+                    }
                 }
             }
         }
@@ -1276,6 +1420,16 @@ pub struct PrecisionRun {
     pub met: bool,
 }
 
+/// The scenario count of the next round of a precision run after `n` scenarios reached `ratio`
+/// times the target relative error: `1.1·n·ratio²` in whole blocks of `bs`, at least one block
+/// more and at most `4n` (also when the ratio is infinite or NaN).
+fn next_round(n: u64, bs: u64, ratio: f64) -> u64 {
+    let most = n.saturating_mul(4);
+    let want = 1.1 * n as f64 * ratio * ratio;
+    let want = if want.is_finite() && want < most as f64 { want.ceil() as u64 } else { most };
+    want.div_ceil(bs).saturating_mul(bs).clamp(n.saturating_add(bs), most.max(n.saturating_add(bs)))
+}
+
 /// The generator of the next scenario of a block stream (32 bytes = 8 ChaCha words).
 #[inline]
 fn scenario_rng(stream: &mut ChaCha8Rng) -> Xoshiro256PlusPlus {
@@ -1341,6 +1495,103 @@ mod tests {
             };
             assert_eq!(below(u, t, &table), u < norm_cdf(t), "t {t} u {u}");
         }
+    }
+
+    #[test]
+    fn dyadic_bounds_are_tight_upper_bounds() {
+        for p in [1e-15, 3.7e-9, 1e-4, 0.0123, 0.25, 0.3, 0.5, 0.77, 0.999, 1.0] {
+            let b = DyadicBound::above(p);
+            assert!(b.q >= p && b.q <= 1.0, "{p}: {b:?}");
+            assert!(b.q <= p * (1.0 + 0.5f64.powi(BOUND_BITS as i32 - 1)), "{p}: {b:?}");
+            assert_eq!(b.q, b.num as f64 / 2f64.powi(b.words as i32));
+            assert!(b.num % 2 == 1);
+        }
+        // every table entry bounds Φ over its whole interval
+        let table = bound_table();
+        for (k, e) in table.iter().enumerate() {
+            let t = -PHI_T + (k as f64 + 0.999_999) / BOUND_STEPS_PER_UNIT;
+            let q = match e {
+                BucketBound::Bits(b) => b.q,
+                BucketBound::Gaps(g) => g.q,
+            };
+            assert!(q >= norm_cdf(t), "entry {k}");
+        }
+    }
+
+    #[test]
+    fn candidate_bits_are_bernoulli_q() {
+        // each of the 64 bits of a candidate word is 1 with probability q
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for p in [0.011, 0.2, 0.3, 0.77] {
+            let b = DyadicBound::above(p);
+            let n = 20_000;
+            let mut ones = [0u32; 64];
+            for _ in 0..n {
+                let m = b.candidates(&mut rng);
+                for (i, o) in ones.iter_mut().enumerate() {
+                    *o += ((m >> i) & 1) as u32;
+                }
+            }
+            let sd = (b.q * (1.0 - b.q) / n as f64).sqrt();
+            let total: f64 = ones.iter().map(|&o| f64::from(o)).sum::<f64>() / (64 * n) as f64;
+            assert!((total - b.q).abs() < 5.0 * sd / 8.0, "{p}: {total} vs {}", b.q);
+            for &o in &ones {
+                assert!((f64::from(o) / n as f64 - b.q).abs() < 5.0 * sd, "{p}: {o}");
+            }
+        }
+    }
+
+    #[test]
+    fn thinning_defaults_each_obligor_with_its_conditional_pd() {
+        use finkit_schema::PortfolioColumns;
+        // 100 obligors (two buckets, one short), PDs from 1e-4 to 0.5; factor values that send
+        // the buckets through the random-word path, the gap path (from the table and below it)
+        // and q = 1
+        let n = 100;
+        let pd: Vec<f64> = (0..n).map(|i| 1e-4 * (5000f64).powf(i as f64 / 99.0)).collect();
+        let p = Portfolio::new(PortfolioColumns {
+            ids: (0..n).map(|i| format!("O{i}")).collect(),
+            sectors: vec!["A".into(); n],
+            grades: vec![None; n],
+            pd: pd.clone(),
+            lgd: vec![0.5; n],
+            ead: vec![1.0; n],
+            maturity: vec![1.0; n],
+            annual_sales: vec![None; n],
+        })
+        .unwrap();
+        let m =
+            MonteCarloParams { correlation: AssetCorrelation::Constant(0.2), ..Default::default() }
+                .build()
+                .unwrap();
+        let pr = m.prepare(&p).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        for z in [14.0, 2.5, 0.0, -3.0, -9.0] {
+            let draws = 40_000;
+            let mut count = vec![0.0; n];
+            for _ in 0..draws {
+                m.thinning_loss(&pr, &mut rng, &[z], 1.0, Some(&mut count));
+            }
+            for (i, &c) in count.iter().enumerate() {
+                let cp = norm_cdf((norm_inv(pd[i]) - 0.2f64.sqrt() * z) / 0.8f64.sqrt());
+                // counts: within 5 sd of the binomial mean (plus 3 for the Poisson-like tiny ones)
+                let (got, mean) = (c / 0.5, cp * draws as f64);
+                let sd = (mean * (1.0 - cp)).sqrt();
+                assert!((got - mean).abs() <= 5.0 * sd + 3.0, "z {z} obligor {i}: {got} vs {mean}");
+            }
+        }
+    }
+
+    #[test]
+    fn precision_rounds_grow_by_whole_blocks() {
+        assert_eq!(next_round(2048, 1024, 1.1), 3072); // 1.1·2048·1.21 = 2726 → 3 blocks
+        assert_eq!(next_round(2048, 1024, 1.0), 3072);
+        assert_eq!(next_round(2048, 1024, 0.5), 3072); // at least one block more
+        assert_eq!(next_round(2048, 1024, 10.0), 8192); // at most 4n
+        assert_eq!(next_round(2048, 1024, f64::INFINITY), 8192);
+        assert_eq!(next_round(2048, 1024, f64::NAN), 8192);
+        assert_eq!(next_round(1, 1, 3.0), 4);
+        assert_eq!(next_round(u64::MAX - 1, 1024, 2.0), u64::MAX);
     }
 
     #[test]

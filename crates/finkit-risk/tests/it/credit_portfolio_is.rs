@@ -151,8 +151,8 @@ fn a_precision_run_is_the_fixed_run_of_its_length() {
     let t = r.run.tail(0.999).unwrap();
     assert!((t.es_se / t.es - r.rel_error).abs() < 1e-15);
     eprintln!("precision run: {n} scenarios, ES 99.9 {:.4} ± {:.4}", t.es, t.es_se);
-    // doubling rounds from 4 blocks: n = 4·256·2^k
-    assert_eq!(n % (4 * 256), 0);
+    // rounds of whole blocks, at least the first round's two
+    assert!(n.is_multiple_of(256) && n >= 2 * 256, "{n}");
     let fixed = MonteCarloParams {
         scenarios: n,
         seed: 5,
@@ -214,12 +214,16 @@ fn importance_sampled_euler_contributions_add_up() {
             pc.es_contributions[b[k]]
         );
     }
-    // the three largest contributors are the same obligors (their order is within the noise
-    // of the plain run's 200 tail scenarios)
-    let (mut a3, mut b3) = (a[..3].to_vec(), b[..3].to_vec());
-    a3.sort_unstable();
-    b3.sort_unstable();
-    assert_eq!(a3, b3, "largest ES contributors");
+    // the two largest contributors are the same obligors (their order is within the noise of
+    // the plain run's 200 tail scenarios), and the IS run's next three are among the plain
+    // run's top five (the third to fifth lie within about 2 % of each other in both runs)
+    let (mut a2, mut b2) = (a[..2].to_vec(), b[..2].to_vec());
+    a2.sort_unstable();
+    b2.sort_unstable();
+    assert_eq!(a2, b2, "largest ES contributors");
+    for i in &a[2..5] {
+        assert!(b[..5].contains(i), "IS contributor {i} is not in the plain top five");
+    }
     let total: f64 = pc.es_contributions.iter().sum();
     let diff: f64 =
         c.es_contributions.iter().zip(&pc.es_contributions).map(|(x, y)| (x - y).abs()).sum();
@@ -332,8 +336,8 @@ use crate::portfolio_common::synthetic;
 /// Issue 17's target on the 10,000-obligor portfolio of `benches/compare/risk_portfolio.sh`:
 /// VaR and ES at 99.9 % within 1 % of the exact one-factor distribution in at least 95 % of
 /// seeded importance-sampled runs (19 of 20), each run stopping at a relative ES standard error
-/// of 0.2 % (the VaR is about twice as noisy as the ES: stopping at 0.4 % left 2 of 20 VaRs
-/// just outside 1 %). The exact distribution is computed here too (400 nodes; lattice unit 0.25 against
+/// of 0.2 % (the VaR is noisier than the ES: stopping at 0.4 % left 4 of 20 VaRs just outside
+/// 1 %, stopping at 0.3 % none, with generator version 3). The exact distribution is computed here too (400 nodes; lattice unit 0.25 against
 /// a total LGD·EAD of about 8,300: the rounding errors of about 500 defaulted exposures in the
 /// tail, uniform in ±0.125, move VaR by about 1.6, 0.3 % — the worst-case bound is far larger),
 /// which takes tens of seconds: a release-mode test,
