@@ -97,7 +97,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, StringArray, UInt32Array,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Date32Array, Date32Builder, Float64Array,
+    Float64Builder, StringArray, StringBuilder, UInt32Array, UInt32Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
@@ -607,47 +608,57 @@ fn schema_of(table: &Table) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// One column of cells as an Arrow array of its column's type.
-fn arrow_array<'c>(
-    column: &Column,
-    cells: impl ExactSizeIterator<Item = &'c Cell>,
-) -> Result<ArrayRef, &'c Cell> {
-    fn typed<'c, T>(
-        cells: impl Iterator<Item = &'c Cell>,
-        get: impl Fn(&'c Cell) -> Option<T>,
-    ) -> Result<Vec<Option<T>>, &'c Cell> {
-        cells
-            .map(|c| match c {
-                Cell::Null => Ok(None),
-                other => get(other).map(Some).ok_or(other),
-            })
-            .collect()
-    }
-    Ok(match column.ty {
-        ColumnType::Date => Arc::new(Date32Array::from(typed(cells, |c| match c {
-            Cell::Date(d) => Some(date32(*d)),
-            _ => None,
-        })?)),
-        ColumnType::Float => Arc::new(Float64Array::from(typed(cells, |c| match c {
-            Cell::Float(x) => Some(*x),
-            _ => None,
-        })?)),
-        ColumnType::Count => Arc::new(UInt32Array::from(typed(cells, |c| match c {
-            Cell::Count(n) => Some(*n),
-            _ => None,
-        })?)),
-        ColumnType::Flag => Arc::new(BooleanArray::from(typed(cells, |c| match c {
-            Cell::Flag(b) => Some(*b),
-            _ => None,
-        })?)),
-        _ => Arc::new(StringArray::from(typed(cells, |c| match c {
-            Cell::Text(t) => Some(t.as_str()),
-            _ => None,
-        })?)),
-    })
+/// One column being built, in its column's Arrow type.
+enum ArrowBuilder {
+    Text(StringBuilder),
+    Date(Date32Builder),
+    Float(Float64Builder),
+    Count(UInt32Builder),
+    Flag(BooleanBuilder),
 }
 
-/// A record batch of any entity, through its descriptor.
+impl ArrowBuilder {
+    fn of(ty: ColumnType, rows: usize) -> ArrowBuilder {
+        match ty {
+            ColumnType::Date => ArrowBuilder::Date(Date32Builder::with_capacity(rows)),
+            ColumnType::Float => ArrowBuilder::Float(Float64Builder::with_capacity(rows)),
+            ColumnType::Count => ArrowBuilder::Count(UInt32Builder::with_capacity(rows)),
+            ColumnType::Flag => ArrowBuilder::Flag(BooleanBuilder::with_capacity(rows)),
+            _ => ArrowBuilder::Text(StringBuilder::new()),
+        }
+    }
+
+    /// Appends a cell; `false` when it does not fit the column.
+    fn push(&mut self, cell: &Cell) -> bool {
+        match (self, cell) {
+            (ArrowBuilder::Text(b), Cell::Null) => b.append_null(),
+            (ArrowBuilder::Date(b), Cell::Null) => b.append_null(),
+            (ArrowBuilder::Float(b), Cell::Null) => b.append_null(),
+            (ArrowBuilder::Count(b), Cell::Null) => b.append_null(),
+            (ArrowBuilder::Flag(b), Cell::Null) => b.append_null(),
+            (ArrowBuilder::Text(b), Cell::Text(t)) => b.append_value(t),
+            (ArrowBuilder::Date(b), Cell::Date(d)) => b.append_value(date32(*d)),
+            (ArrowBuilder::Float(b), Cell::Float(x)) => b.append_value(*x),
+            (ArrowBuilder::Count(b), Cell::Count(n)) => b.append_value(*n),
+            (ArrowBuilder::Flag(b), Cell::Flag(v)) => b.append_value(*v),
+            _ => return false,
+        }
+        true
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            ArrowBuilder::Text(b) => Arc::new(b.finish()),
+            ArrowBuilder::Date(b) => Arc::new(b.finish()),
+            ArrowBuilder::Float(b) => Arc::new(b.finish()),
+            ArrowBuilder::Count(b) => Arc::new(b.finish()),
+            ArrowBuilder::Flag(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+/// A record batch of any entity, through its descriptor: each record's cells are appended to
+/// one Arrow builder per column, so memory is the batch's arrays plus one row of cells.
 fn encode<T: Tabular>(rows: &[&T]) -> Result<RecordBatch, PoolError> {
     let table = T::TABLE;
     let bad = |column: &str, message: String| PoolError::Corrupt {
@@ -655,16 +666,23 @@ fn encode<T: Tabular>(rows: &[&T]) -> Result<RecordBatch, PoolError> {
         key: column.to_owned(),
         message,
     };
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| r.to_cells().map_err(|e| bad(e.column, e.reason)))
-        .collect::<Result<_, _>>()?;
-    let mut columns = Vec::with_capacity(table.columns.len());
-    for (j, column) in table.columns.iter().enumerate() {
-        let array = arrow_array(column, cells.iter().map(|row| &row[j]))
-            .map_err(|cell| bad(column.name, format!("{cell:?} does not fit the column")))?;
-        columns.push(array);
+    let mut builders: Vec<ArrowBuilder> =
+        table.columns.iter().map(|c| ArrowBuilder::of(c.ty, rows.len())).collect();
+    for row in rows {
+        let cells = row.to_cells().map_err(|e| bad(e.column, e.reason))?;
+        if cells.len() != table.columns.len() {
+            return Err(bad(
+                table.table,
+                format!("{} cells for the {} columns", cells.len(), table.columns.len()),
+            ));
+        }
+        for ((builder, cell), column) in builders.iter_mut().zip(&cells).zip(table.columns) {
+            if !builder.push(cell) {
+                return Err(bad(column.name, format!("{cell:?} does not fit the column")));
+            }
+        }
     }
+    let columns: Vec<ArrayRef> = builders.iter_mut().map(ArrowBuilder::finish).collect();
     RecordBatch::try_new(schema_of(table), columns).db()
 }
 

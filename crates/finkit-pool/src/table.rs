@@ -217,11 +217,14 @@ struct Row {
     table: &'static Table,
     cells: Vec<Cell>,
     errors: Vec<CellError>,
+    /// The column after the one read last: `from_cells` reads in order, so this is usually
+    /// the next one asked for and no search is needed.
+    next: usize,
 }
 
 impl Row {
     fn new(table: &'static Table, cells: Vec<Cell>) -> Row {
-        let mut row = Row { table, cells, errors: Vec::new() };
+        let mut row = Row { table, cells, errors: Vec::new(), next: 0 };
         if row.cells.len() != table.columns.len() {
             let n = row.cells.len();
             row.fail(
@@ -238,9 +241,15 @@ impl Row {
 
     /// The cell of a column, taken out of the row.
     fn take(&mut self, name: &'static str) -> Option<(&'static str, Cell)> {
-        match self.table.position(name) {
+        let columns = self.table.columns;
+        let at = match columns.get(self.next) {
+            Some(c) if c.name == name => Some(self.next),
+            _ => self.table.position(name),
+        };
+        match at {
             Some(i) if i < self.cells.len() => {
-                Some((self.table.columns[i].name, std::mem::take(&mut self.cells[i])))
+                self.next = i + 1;
+                Some((columns[i].name, std::mem::take(&mut self.cells[i])))
             }
             _ => {
                 self.fail(name, format!("not a column of {}", self.table.table));
