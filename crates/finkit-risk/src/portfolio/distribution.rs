@@ -3,6 +3,10 @@
 use super::math::{KahanSum, check_level};
 use crate::RiskError;
 use finkit_numerics::tail::{self, Tail};
+use rayon::slice::ParallelSliceMut;
+
+/// Samples at least this long are sorted on the rayon pool.
+const PAR_SORT_MIN: usize = 1 << 15;
 
 /// Slack on the CDF when locating a lattice VaR: the smallest lattice point with
 /// `F(x) ≥ q − LATTICE_CDF_SLACK` (guards against round-off when `F` hits `q` exactly; the
@@ -113,7 +117,12 @@ impl LossDistribution {
         if let Some((index, &value)) = losses.iter().enumerate().find(|(_, x)| !x.is_finite()) {
             return Err(RiskError::NonFinite { what: "loss sample", index, value });
         }
-        losses.sort_unstable_by(f64::total_cmp);
+        // total_cmp orders bit patterns, so the parallel sort gives the same vector
+        if losses.len() >= PAR_SORT_MIN {
+            losses.par_sort_unstable_by(f64::total_cmp);
+        } else {
+            losses.sort_unstable_by(f64::total_cmp);
+        }
         Ok(LossDistribution { repr: Repr::Sample { sorted: losses } })
     }
 

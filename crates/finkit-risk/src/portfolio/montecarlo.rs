@@ -255,8 +255,10 @@ fn cholesky(a: &[Vec<f64>]) -> Option<Vec<f64>> {
 /// would need more than 8 words (q below about 1/32) draw their candidates by geometric gaps
 /// instead: one uniform decides whether the bucket has a candidate at all (probability
 /// `1 − (1 − q)^64`, tabulated), and only then are gaps `⌊ln U / ln(1 − q)⌋` taken.
-/// Comparisons `U < Φ(t)` use a table of Φ (step 1/64) that brackets `Φ(t)` and evaluate Φ
-/// (Cody) only in the rare undecided case.
+/// Comparisons `U < Φ(t)` use a table of Φ (step 1/64) that brackets `Φ(t)`; when `U` falls
+/// inside the bracket (about φ(t)/(64q) of the candidates), the chord of the interval with a
+/// bound on its distance to Φ decides, and Φ (Cody) is evaluated only when `U` falls inside
+/// that hundredfold narrower band.
 /// Uniforms are 53-bit from Xoshiro256++; factors (and W) are drawn with rand_distr's
 /// `StandardNormal` / `ChiSquared`. Each scenario's loss is summed in f64 in a fixed order.
 /// Obligors with PD = 0 or LGD·EAD = 0 never contribute and are skipped.
@@ -270,10 +272,43 @@ pub struct MonteCarlo {
 const PHI_T: f64 = 8.5;
 const PHI_STEPS_PER_UNIT: f64 = 64.0;
 
-/// `Φ(t_k)` on `t_k = −PHI_T + k/64`: bracketing values for the default decision.
-fn phi_table() -> Vec<f64> {
-    let k = (2.0 * PHI_T * PHI_STEPS_PER_UNIT) as usize;
-    (0..=k).map(|j| norm_cdf(-PHI_T + j as f64 / PHI_STEPS_PER_UNIT)).collect()
+/// `Φ(t_k)` on the grid `t_k = −PHI_T + k/64`, with, per interval, a bound on the distance
+/// between Φ and its chord: the decision `u < Φ(t)` of [`below`].
+#[derive(Debug)]
+struct PhiTable {
+    /// `Φ(t_k)`, k = 0 ..= 2·PHI_T·64.
+    at: Vec<f64>,
+    /// `band[k] ≥ |Φ(t) − chord_k(t)|` on `[t_k, t_{k+1}]`, including the rounding of the
+    /// chord's evaluation and the computed Φ's own error.
+    band: Vec<f64>,
+}
+
+impl PhiTable {
+    fn new() -> PhiTable {
+        let k = (2.0 * PHI_T * PHI_STEPS_PER_UNIT) as usize;
+        let grid = |j: usize| -PHI_T + j as f64 / PHI_STEPS_PER_UNIT;
+        let at: Vec<f64> = (0..=k).map(|j| norm_cdf(grid(j))).collect();
+        // |Φ''(t)| = |t|·φ(t) rises on |t| < 1 and falls beyond: its maximum over an interval is
+        // at an end point, or φ(1) when the interval holds ±1. Linear interpolation is then
+        // within h²/8 · max|Φ''| of Φ (h = 1/64).
+        let curvature =
+            |t: f64| t.abs() * (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let h = 1.0 / PHI_STEPS_PER_UNIT;
+        let band = (0..k)
+            .map(|j| {
+                let (a, b) = (grid(j), grid(j + 1));
+                let mut m = curvature(a).max(curvature(b));
+                if (a..=b).contains(&-1.0) || (a..=b).contains(&1.0) {
+                    m = m.max(curvature(1.0));
+                }
+                // 5 % on the curvature bound; the position's rounding (x is exact to ~1e-13 of a
+                // step) times the step's rise; 1e-13 relative for the evaluation of the chord
+                // and of Φ itself (both are good to a few ulps)
+                1.05 * h * h / 8.0 * m + 1e-12 * (at[j + 1] - at[j]) + 1e-13 * at[j + 1]
+            })
+            .collect();
+        PhiTable { at, band }
+    }
 }
 
 /// Resolution of the table of bucket bounds (grid `−PHI_T + k/128`).
@@ -386,18 +421,34 @@ fn bound_table() -> Vec<BucketBound> {
 
 /// Whether `Φ⁻¹(u) < t`, i.e. `u < Φ(t)`, for a uniform `u`: decided by the bracketing table
 /// values `Φ(t_k) ≤ Φ(t) ≤ Φ(t_{k+1})` and, only when `u` falls between them (probability
-/// ≈ φ(t)/64), by evaluating Φ(t) exactly.
+/// ≈ φ(t)/64 relative), by the interval's chord ± its band, then by evaluating Φ(t) exactly.
+/// The answer is always `u < norm_cdf(t)`; the tables only save the evaluation.
 #[inline(always)]
-fn below(u: f64, t: f64, table: &[f64]) -> bool {
+fn below(u: f64, t: f64, phi: &PhiTable) -> bool {
     let x = (t + PHI_T) * PHI_STEPS_PER_UNIT;
-    if x >= 0.0 && x < (table.len() - 1) as f64 {
+    if x >= 0.0 && x < (phi.band.len()) as f64 {
         let k = x as usize;
-        if u < table[k] {
-            return true;
+        if let (Some(&lo), Some(&hi)) = (phi.at.get(k), phi.at.get(k + 1)) {
+            // both compared without a branch on the (unpredictable) answer
+            let (yes, no) = (u < lo, u >= hi);
+            if yes | no {
+                return yes;
+            }
+            return between(u, t, x - k as f64, lo, hi, phi.band[k]);
         }
-        if u >= table[k + 1] {
-            return false;
-        }
+    }
+    u < norm_cdf(t)
+}
+
+/// The undecided case of [`below`]: `lo ≤ u < hi`, `frac` the position of t in its interval.
+#[inline(never)]
+fn between(u: f64, t: f64, frac: f64, lo: f64, hi: f64, band: f64) -> bool {
+    let chord = lo + frac * (hi - lo);
+    if u < chord - band {
+        return true;
+    }
+    if u >= chord + band {
+        return false;
     }
     u < norm_cdf(t)
 }
@@ -425,8 +476,8 @@ struct Prepared {
     /// Number of factors.
     k: usize,
     chi2: Option<(ChiSquared<f64>, f64)>,
-    /// See [`phi_table`].
-    table: Vec<f64>,
+    /// See [`PhiTable`].
+    phi: PhiTable,
     /// See [`bound_table`].
     bounds: Vec<BucketBound>,
     /// Runs of obligors (sorted by factor and threshold) that share a default-probability bound.
@@ -837,7 +888,7 @@ impl MonteCarlo {
             factor: Vec::new(),
             k: self.chol.len().isqrt(),
             chi2,
-            table: phi_table(),
+            phi: PhiTable::new(),
             bounds: bound_table(),
             buckets: Vec::new(),
             plan: None,
@@ -1177,7 +1228,8 @@ impl MonteCarlo {
         (loss, log_lr.exp())
     }
 
-    /// Loss given the factors, by the bucketed thinning sampler (see [`MonteCarlo`]).
+    /// Loss given the factors, by the bucketed thinning sampler (see [`MonteCarlo`]); when
+    /// `defaults` is given, adds each defaulted obligor's loss to it.
     #[inline]
     fn thinning_loss(
         &self,
@@ -1187,76 +1239,10 @@ impl MonteCarlo {
         scale: f64,
         defaults: Option<&mut [f64]>,
     ) -> f64 {
-        let table = &pr.table[..];
-        let mut loss = 0.0;
-        let mut defaults = defaults;
-        let last = pr.bounds.len() as f64;
-        for b in &pr.buckets {
-            let zf = f[b.factor];
-            let bound = b.c_max * scale - if zf >= 0.0 { b.a_min } else { b.a_max } * zf;
-            let mut hit = |j: usize, loss: &mut f64| {
-                *loss += pr.w[j];
-                if let Some(d) = defaults.as_deref_mut() {
-                    d[pr.index[j]] += pr.w[j];
-                }
-            };
-            let x = (bound + PHI_T) * BOUND_STEPS_PER_UNIT;
-            let entry = if x >= last {
-                BucketBound::Bits(DyadicBound { num: 1, words: 0, q: 1.0 })
-            } else if x >= 0.0 {
-                pr.bounds[x as usize]
-            } else {
-                // far below the table (Φ < 1e-17; also NaN): the exact bound
-                let q = norm_cdf(bound);
-                if q.is_nan() || q <= 0.0 {
-                    continue;
-                }
-                BucketBound::Gaps(GapBound::new(q))
-            };
-            let len = b.end - b.start;
-            // Thinning: candidates are Bernoulli(q), each kept with probability p_j/q, so
-            // obligor j defaults with probability exactly p_j.
-            match entry {
-                BucketBound::Bits(q) => {
-                    let mut mask = q.candidates(rng);
-                    if len < BUCKET {
-                        mask &= (1u64 << len) - 1;
-                    }
-                    while mask != 0 {
-                        let j = b.start + mask.trailing_zeros() as usize;
-                        mask &= mask - 1;
-                        if below(uniform53(rng) * q.q, pr.c[j] * scale - pr.load[j] * zf, table) {
-                            hit(j, &mut loss);
-                        }
-                    }
-                }
-                BucketBound::Gaps(g) => {
-                    // the first gap reaches past the bucket with probability (1 − q)^len
-                    let none = if len == BUCKET { g.none } else { (g.log_keep * len as f64).exp() };
-                    let mut u = 1.0 - uniform53(rng);
-                    if u <= none {
-                        continue;
-                    }
-                    let mut j = b.start;
-                    loop {
-                        let gap = (u.ln() / g.log_keep).floor();
-                        if gap >= (b.end - j) as f64 {
-                            break;
-                        }
-                        j += gap as usize;
-                        if below(uniform53(rng) * g.q, pr.c[j] * scale - pr.load[j] * zf, table) {
-                            hit(j, &mut loss);
-                        }
-                        j += 1;
-                        if j >= b.end {
-                            break;
-                        }
-                        u = 1.0 - uniform53(rng);
-                    }
-                }
-            }
+        match defaults {
+            None => thinning::<false>(pr, rng, f, scale, &mut []),
+            Some(d) => thinning::<true>(pr, rng, f, scale, d),
         }
-        loss
     }
 
     /// Re-simulates scenario `s` and adds each obligor's loss, times the scenario's likelihood
@@ -1430,6 +1416,89 @@ fn next_round(n: u64, bs: u64, ratio: f64) -> u64 {
     want.div_ceil(bs).saturating_mul(bs).clamp(n.saturating_add(bs), most.max(n.saturating_add(bs)))
 }
 
+/// The thinning sampler of [`MonteCarlo::thinning_loss`]; `RECORD` adds each defaulted
+/// obligor's loss to `defaults` (indexed by original obligor), otherwise `defaults` is unused.
+/// The loop decides each candidate without a branch on the answer (a miss adds exactly 0.0).
+#[inline(always)]
+fn thinning<const RECORD: bool>(
+    pr: &Prepared,
+    rng: &mut Xoshiro256PlusPlus,
+    f: &[f64],
+    scale: f64,
+    defaults: &mut [f64],
+) -> f64 {
+    let phi = &pr.phi;
+    let mut loss = 0.0;
+    let last = pr.bounds.len() as f64;
+    let mut hit = |j: usize, yes: bool, loss: &mut f64| {
+        let add = if yes { pr.w[j] } else { 0.0 };
+        *loss += add;
+        if RECORD {
+            defaults[pr.index[j]] += add;
+        }
+    };
+    for b in &pr.buckets {
+        let zf = f[b.factor];
+        let bound = b.c_max * scale - if zf >= 0.0 { b.a_min } else { b.a_max } * zf;
+        let x = (bound + PHI_T) * BOUND_STEPS_PER_UNIT;
+        let entry = if x >= last {
+            BucketBound::Bits(DyadicBound { num: 1, words: 0, q: 1.0 })
+        } else if x >= 0.0 {
+            pr.bounds[x as usize]
+        } else {
+            // far below the table (Φ < 1e-17; also NaN): the exact bound
+            let q = norm_cdf(bound);
+            if q.is_nan() || q <= 0.0 {
+                continue;
+            }
+            BucketBound::Gaps(GapBound::new(q))
+        };
+        let len = b.end - b.start;
+        // Thinning: candidates are Bernoulli(q), each kept with probability p_j/q, so
+        // obligor j defaults with probability exactly p_j.
+        match entry {
+            BucketBound::Bits(q) => {
+                let mut mask = q.candidates(rng);
+                if len < BUCKET {
+                    mask &= (1u64 << len) - 1;
+                }
+                while mask != 0 {
+                    let j = b.start + mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    let yes = below(uniform53(rng) * q.q, pr.c[j] * scale - pr.load[j] * zf, phi);
+                    hit(j, yes, &mut loss);
+                }
+            }
+            BucketBound::Gaps(g) => {
+                // the first gap reaches past the bucket with probability (1 − q)^len
+                let none = if len == BUCKET { g.none } else { (g.log_keep * len as f64).exp() };
+                let mut u = 1.0 - uniform53(rng);
+                if u <= none {
+                    continue;
+                }
+                let mut j = b.start;
+                loop {
+                    // the gap ⌊ln u / ln(1 − q)⌋ (≥ 0): it reaches past the bucket exactly when
+                    // the unrounded ratio does, and `as usize` truncates it
+                    let gap = u.ln() / g.log_keep;
+                    if gap >= (b.end - j) as f64 {
+                        break;
+                    }
+                    j += gap as usize;
+                    let yes = below(uniform53(rng) * g.q, pr.c[j] * scale - pr.load[j] * zf, phi);
+                    hit(j, yes, &mut loss);
+                    j += 1;
+                    if j >= b.end {
+                        break;
+                    }
+                    u = 1.0 - uniform53(rng);
+                }
+            }
+        }
+    }
+    loss
+}
+
 /// The generator of the next scenario of a block stream (32 bytes = 8 ChaCha words).
 #[inline]
 fn scenario_rng(stream: &mut ChaCha8Rng) -> Xoshiro256PlusPlus {
@@ -1484,7 +1553,7 @@ mod tests {
 
     #[test]
     fn table_decision_equals_exact_comparison() {
-        let table = phi_table();
+        let table = PhiTable::new();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
         for j in 0..200_000 {
             let t = -10.0 + 20.0 * (j as f64) / 200_000.0;
@@ -1494,6 +1563,49 @@ mod tests {
                 norm_cdf(t) * (1.0 + 1e-9 * (uniform53(&mut rng) - 0.5))
             };
             assert_eq!(below(u, t, &table), u < norm_cdf(t), "t {t} u {u}");
+        }
+        // u inside the bracket of t's interval: the chord-and-band step decides (or Φ does)
+        let mut by_chord = 0;
+        for j in 0..400_000 {
+            let t = -9.0 + 18.0 * uniform53(&mut rng);
+            let x = (t + PHI_T) * PHI_STEPS_PER_UNIT;
+            if !(0.0..table.band.len() as f64).contains(&x) {
+                continue;
+            }
+            let k = x as usize;
+            let (lo, hi) = (table.at[k], table.at[k + 1]);
+            let u = if j % 2 == 0 {
+                lo + uniform53(&mut rng) * (hi - lo)
+            } else {
+                // right at Φ(t), where only the exact evaluation can decide
+                norm_cdf(t) * (1.0 + 1e-13 * (uniform53(&mut rng) - 0.5))
+            };
+            let chord = lo + (x - k as f64) * (hi - lo);
+            if (u - chord).abs() > table.band[k] {
+                by_chord += 1;
+            }
+            assert_eq!(below(u, t, &table), u < norm_cdf(t), "t {t} u {u}");
+        }
+        // the band is narrow: most of the bracket is decided by the chord
+        assert!(by_chord > 150_000, "{by_chord}");
+    }
+
+    #[test]
+    fn chord_band_bounds_phi_with_margin() {
+        // the band holds the computed Φ with room to spare on a fine grid of every interval
+        let table = PhiTable::new();
+        for (k, &band) in table.band.iter().enumerate() {
+            let (lo, hi) = (table.at[k], table.at[k + 1]);
+            for i in 0..=64 {
+                let frac = f64::from(i) / 64.0;
+                let t = -PHI_T + (k as f64 + frac) / PHI_STEPS_PER_UNIT;
+                let chord = lo + frac * (hi - lo);
+                assert!((norm_cdf(t) - chord).abs() <= band / 1.04, "interval {k} frac {frac}");
+            }
+            // and is far narrower than the bracket where the bracket is not negligible
+            if hi - lo > 1e-10 {
+                assert!(band < 0.02 * (hi - lo), "interval {k}: {band} vs {}", hi - lo);
+            }
         }
     }
 
