@@ -3,6 +3,7 @@
 use finkit_schema::{Column, Dataset, Probability};
 use ndarray::{Array1, Array2, ArrayView2};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::fastshap::LeafTables;
 use super::shap::{ShapScratch, tree_shap};
@@ -64,192 +65,298 @@ pub struct BoostedModel {
 /// Batches of at least this many rows get TreeSHAP from per-leaf tables.
 const TABLE_ROWS: usize = 64;
 
-/// Rows per block of batch prediction: 64 rows as `f32` (16 KiB at 64 features) stay in the
-/// first-level cache while every tree passes over them.
+/// The most features a model may have (a split's place in a [`Block`] group is a `u32`).
+const MAX_FEATURES: usize = 1 << 24;
+
+/// Rows per block of batch prediction: 64 rows as two `f32` copies (32 KiB at 64 features)
+/// stay in the first-level cache while every tree passes over them.
 const PREDICT_ROWS: usize = 64;
 
-/// A compact copy of the trees for batch prediction: 16-byte nodes in one array.
+/// A compact copy of the trees for batch prediction over [`Block`]s.
+///
+/// A tree with at most 64 leaves is evaluated as in QuickScorer (Lucchese et al., SIGIR 2015):
+/// its leaves are numbered left to right, each split carries the mask of the leaves that
+/// survive when a row goes right (every leaf of its left subtree cleared), and a row's exit
+/// leaf is the lowest bit left after ANDing the masks of the splits it goes right at. Every
+/// split is tested (about twice the comparisons of a walk) but without a chain of dependent
+/// loads, eight rows at a time on contiguous lanes, so the compiler vectorises it. The exit
+/// leaf is the one the walk reaches: each leaf left of it lies in the left subtree of a split
+/// on the row's path where the row went right, and the exit itself is never cleared. Deeper
+/// trees are walked node by node.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Forest {
+    /// Features of the model (the width of a block's copies).
+    p: usize,
+    /// Per tree: its QuickScorer form, or `None` (walked from `roots`).
+    scored: Vec<Option<Scored>>,
+    /// The splits of the QuickScorer trees, tree after tree.
+    splits: Vec<MaskSplit>,
+    /// The leaves of the QuickScorer trees, each tree's left to right.
+    scored_leaves: Vec<f64>,
+    /// Trees walked node by node.
     nodes: Vec<FlatNode>,
-    /// Each tree's root in `nodes`.
+    /// Each walked tree's root in `nodes`.
     roots: Vec<u32>,
-    /// Leaf values, indexed by a leaf's `left`.
+    /// Leaf values of the walked trees, indexed by a leaf's `left`.
     leaves: Vec<f64>,
-    /// Per tree: its complete (padded) form when the tree is at most [`COMPLETE_DEPTH`] deep.
-    complete: Vec<Option<Complete>>,
-    /// The splits of the complete trees, each tree's in heap order (children of `i` at
-    /// `2i + 1` and `2i + 2`).
-    splits: Vec<HeapSplit>,
-    /// The leaves of the complete trees, left to right.
-    heap_leaves: Vec<f64>,
 }
 
-/// Rows walked side by side through a complete tree.
+/// Rows tested side by side (one group of a [`Block`]).
 const LANES: usize = 8;
 
-/// The deepest tree walked in its complete form (`2^d` leaves).
-const COMPLETE_DEPTH: u32 = 8;
+/// The most leaves of a tree evaluated by leaf masks (the bits of a `u64`).
+const MASK_LEAVES: usize = 64;
 
-/// Where a complete tree lives in [`Forest::splits`] and [`Forest::heap_leaves`].
+/// Where a tree lives in [`Forest::splits`] and [`Forest::scored_leaves`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Complete {
-    depth: u32,
+struct Scored {
     splits: u32,
+    n_splits: u32,
     leaves: u32,
+    /// Leaf count (up to [`MASK_LEAVES`]): picks the mask width.
+    n_leaves: u32,
 }
 
-/// A split of a complete tree: `x < threshold` goes left, a missing `x` goes left when
-/// `default_left`. A leaf above the full depth becomes splits that send every row left
-/// (threshold +∞, default left) over copies of its value, so every row takes exactly `depth`
-/// steps and the walk needs no branch.
+/// A split of a QuickScorer tree: lane `r` goes left when `group[offset + r] < threshold`
+/// (see [`Block`]); a row that goes right keeps only the leaves set in `keep`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct HeapSplit {
-    feature: u32,
+struct MaskSplit {
+    offset: u32,
     threshold: f32,
-    default_left: bool,
+    keep: u64,
 }
 
-impl Complete {
-    /// Lays `tree` out complete, or `None` when it is deeper than [`COMPLETE_DEPTH`].
-    fn build(tree: &Tree, splits: &mut Vec<HeapSplit>, leaves: &mut Vec<f64>) -> Option<Self> {
-        let depth = u32::try_from(tree.depth()).ok().filter(|&d| d <= COMPLETE_DEPTH)?;
-        let c = Complete { depth, splits: splits.len() as u32, leaves: leaves.len() as u32 };
-        let inner = (1usize << depth) - 1;
-        let always_left = HeapSplit { feature: 0, threshold: f32::INFINITY, default_left: true };
-        splits.resize(splits.len() + inner, always_left);
-        leaves.resize(leaves.len() + inner + 1, 0.0);
-        // (node of the tree, heap position, level); a leaf above the last level fills both
-        // sides below it with its value, so even a row whose `f32` value overflows to +∞
-        // (and so goes right at a padding split) finds the same leaf.
-        let mut stack = vec![(0usize, 0usize, 0u32)];
-        while let Some((node, h, level)) = stack.pop() {
-            let n = tree.nodes[node];
-            if level == depth {
-                leaves[c.leaves as usize + h - inner] = n.value;
+/// Where split `feature` with a default direction reads a lane's value in a group of a
+/// [`Block`]: the copy whose missing value (−∞ or +∞) goes that way under `x < threshold`.
+fn lane_offset(feature: u32, default_left: bool, p: usize) -> u32 {
+    let copy = if default_left { 0 } else { p as u32 };
+    (copy + feature) * LANES as u32
+}
+
+impl Scored {
+    /// Lays `tree` out for QuickScorer, or `None` when it has more than [`MASK_LEAVES`] leaves.
+    fn build(
+        tree: &Tree,
+        p: usize,
+        splits: &mut Vec<MaskSplit>,
+        leaves: &mut Vec<f64>,
+    ) -> Option<Self> {
+        let n_leaves = tree.n_leaves();
+        if n_leaves > MASK_LEAVES {
+            return None;
+        }
+        let s = Scored {
+            splits: splits.len() as u32,
+            n_splits: 0,
+            leaves: leaves.len() as u32,
+            n_leaves: n_leaves as u32,
+        };
+        // Leaves numbered left to right; a split's left subtree holds the leaves numbered from
+        // the count before it to the count after it (children come after their parents, so a
+        // depth-first walk with an explicit stack visits left subtrees first).
+        let mut first = vec![0u32; tree.nodes.len()];
+        let mut end = vec![0u32; tree.nodes.len()];
+        let mut count = 0u32;
+        // (node, whether its subtree is done)
+        let mut stack = vec![(0usize, false)];
+        while let Some((i, done)) = stack.pop() {
+            let n = tree.nodes[i];
+            if done {
+                end[i] = count;
                 continue;
             }
+            first[i] = count;
             if n.is_leaf() {
-                stack.push((node, 2 * h + 1, level + 1));
-                stack.push((node, 2 * h + 2, level + 1));
+                leaves.push(n.value);
+                count += 1;
+                end[i] = count;
             } else {
-                splits[c.splits as usize + h] = HeapSplit {
-                    feature: n.feature,
-                    threshold: n.threshold,
-                    default_left: n.default_left,
-                };
-                stack.push((n.left as usize, 2 * h + 1, level + 1));
-                stack.push((n.right as usize, 2 * h + 2, level + 1));
+                stack.push((i, true));
+                stack.push((n.right as usize, false));
+                stack.push((n.left as usize, false));
             }
         }
-        Some(c)
+        let mut n_splits = 0;
+        for n in tree.nodes.iter().filter(|n| !n.is_leaf()) {
+            let l = n.left as usize;
+            let cleared = (u64::MAX >> (64 - (end[l] - first[l]))) << first[l];
+            splits.push(MaskSplit {
+                offset: lane_offset(n.feature, n.default_left, p),
+                threshold: n.threshold,
+                keep: !cleared,
+            });
+            n_splits += 1;
+        }
+        Some(Scored { n_splits, ..s })
     }
 }
 
-/// A split (`feature`, with [`FlatNode::DEFAULT_LEFT`] set when a missing value goes left) or a
-/// leaf (`feature == LEAF`, `left` = index of its value).
+/// The leaf mask of a QuickScorer tree, as narrow as its leaves allow (eight `u16` lanes fill
+/// one SSE register).
+trait LeafMask: Copy + std::ops::BitAndAssign {
+    const ALL: Self;
+    fn of(keep: u64) -> Self;
+    fn exit(self) -> usize;
+}
+
+macro_rules! leaf_mask {
+    ($($t:ty),*) => {$(
+        impl LeafMask for $t {
+            const ALL: Self = <$t>::MAX;
+            #[inline(always)]
+            fn of(keep: u64) -> Self {
+                // the tree's leaves fit the width, so the dropped bits are the unused ones
+                keep as $t
+            }
+            #[inline(always)]
+            fn exit(self) -> usize {
+                self.trailing_zeros() as usize
+            }
+        }
+    )*};
+}
+leaf_mask!(u16, u32, u64);
+
+/// A node of a walked tree: a split (`offset` as in [`MaskSplit`]) or a leaf
+/// (`offset == LEAF`, `left` = index of its value).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct FlatNode {
-    feature: u32,
+    offset: u32,
     threshold: f32,
     left: u32,
     right: u32,
 }
 
-impl FlatNode {
-    const DEFAULT_LEFT: u32 = 1 << 31;
+/// Rows of a prediction batch laid out for the forest, in groups of [`LANES`] rows: each
+/// group holds, feature-major, two `f32` copies of every feature, the first with a missing
+/// value as −∞ and the second with it as +∞, then the lanes side by side
+/// (`group[(copy·p + feature)·LANES + lane]`). A split reads the copy whose missing value goes
+/// its default way under `x < threshold` (−∞ goes left, +∞ right), so a step is one load and
+/// one comparison, and the eight lanes' loads share one base address. Every split compares
+/// `x as f32` (as [`super::tree::Node::child`] does), so nothing changes; the last group is
+/// padded with zeros, whose results are discarded.
+#[derive(Debug, Clone, Default)]
+struct Block {
+    data: Vec<f32>,
+    rows: usize,
+}
+
+impl Block {
+    /// Lays out `rows` (row-major, `p` per row); false when a value is infinite (the block is
+    /// then incomplete).
+    fn fill(&mut self, rows: &[f64], p: usize) -> bool {
+        let n = rows.len() / p;
+        let group = 2 * p * LANES;
+        self.rows = n;
+        self.data.clear();
+        self.data.resize(n.div_ceil(LANES) * group, 0.0);
+        for (dst, src) in self.data.chunks_exact_mut(group).zip(rows.chunks(LANES * p)) {
+            let (lo, hi) = dst.split_at_mut(p * LANES);
+            for (r, row) in src.chunks_exact(p).enumerate() {
+                for (f, &v) in row.iter().enumerate() {
+                    if v.is_infinite() {
+                        return false;
+                    }
+                    let x = v as f32;
+                    let nan = x.is_nan();
+                    lo[f * LANES + r] = if nan { f32::NEG_INFINITY } else { x };
+                    hi[f * LANES + r] = if nan { f32::INFINITY } else { x };
+                }
+            }
+        }
+        true
+    }
 }
 
 impl Forest {
-    fn new(trees: &[Tree]) -> Forest {
-        let mut f = Forest::default();
+    fn new(trees: &[Tree], p: usize) -> Forest {
+        let mut f = Forest { p, ..Forest::default() };
         for t in trees {
-            let complete = Complete::build(t, &mut f.splits, &mut f.heap_leaves);
-            f.complete.push(complete);
+            let scored = Scored::build(t, p, &mut f.splits, &mut f.scored_leaves);
             let base = f.nodes.len() as u32;
             f.roots.push(base);
-            for n in &t.nodes {
-                f.nodes.push(if n.is_leaf() {
-                    f.leaves.push(n.value);
-                    FlatNode {
-                        feature: super::tree::LEAF,
-                        threshold: 0.0,
-                        left: (f.leaves.len() - 1) as u32,
-                        right: 0,
-                    }
-                } else {
-                    FlatNode {
-                        feature: n.feature
-                            | if n.default_left { FlatNode::DEFAULT_LEFT } else { 0 },
-                        threshold: n.threshold,
-                        left: base + n.left,
-                        right: base + n.right,
-                    }
-                });
+            if scored.is_none() {
+                for n in &t.nodes {
+                    f.nodes.push(if n.is_leaf() {
+                        f.leaves.push(n.value);
+                        FlatNode {
+                            offset: super::tree::LEAF,
+                            threshold: 0.0,
+                            left: (f.leaves.len() - 1) as u32,
+                            right: 0,
+                        }
+                    } else {
+                        FlatNode {
+                            offset: lane_offset(n.feature, n.default_left, p),
+                            threshold: n.threshold,
+                            left: base + n.left,
+                            right: base + n.right,
+                        }
+                    });
+                }
             }
+            f.scored.push(scored);
         }
         f
     }
 
-    /// Adds tree `t`'s leaf values to the margins of a block of `f32` rows of `p` features.
+    /// Adds tree `t`'s leaf values to the margins of the block's rows.
     #[inline]
-    fn add_tree(&self, t: usize, rows: &[f32], p: usize, margins: &mut [f64]) {
-        match self.complete[t] {
-            Some(c) => {
-                let splits = &self.splits[c.splits as usize..];
-                let leaves = &self.heap_leaves[c.leaves as usize..];
-                let inner = (1usize << c.depth) - 1;
-                // NaN compares false, so `left` is the default direction exactly for a missing
-                // value: no branch on the data.
-                let step = |h: usize, row: &[f32]| {
-                    let s = splits[h];
-                    let x = row[s.feature as usize];
-                    let left = (x < s.threshold) | (x.is_nan() & s.default_left);
-                    2 * h + 2 - usize::from(left)
-                };
-                // Eight rows walk side by side, so their independent chains of loads overlap.
-                let mut groups = margins.chunks_exact_mut(LANES).zip(rows.chunks_exact(LANES * p));
-                for (m, block) in &mut groups {
-                    let mut h = [0usize; LANES];
-                    for _ in 0..c.depth {
-                        for (r, h) in h.iter_mut().enumerate() {
-                            *h = step(*h, &block[r * p..(r + 1) * p]);
-                        }
-                    }
-                    for (m, h) in m.iter_mut().zip(h) {
-                        *m += leaves[h - inner];
-                    }
-                }
-                let done = margins.len() / LANES * LANES;
-                for (m, row) in margins[done..].iter_mut().zip(rows[done * p..].chunks_exact(p)) {
-                    let mut h = 0usize;
-                    for _ in 0..c.depth {
-                        h = step(h, row);
-                    }
-                    *m += leaves[h - inner];
-                }
-            }
+    fn add_tree(&self, t: usize, block: &Block, margins: &mut [f64]) {
+        match self.scored[t] {
+            Some(s) if s.n_leaves <= 16 => self.add_scored::<u16>(s, block, margins),
+            Some(s) if s.n_leaves <= 32 => self.add_scored::<u32>(s, block, margins),
+            Some(s) => self.add_scored::<u64>(s, block, margins),
             None => {
-                for (m, row) in margins.iter_mut().zip(rows.chunks_exact(p)) {
-                    *m += self.leaf_value(t, row);
+                let group = 2 * self.p * LANES;
+                for (m, g) in margins.chunks_mut(LANES).zip(block.data.chunks_exact(group)) {
+                    for (r, m) in m.iter_mut().enumerate() {
+                        *m += self.leaf_value(t, g, r);
+                    }
                 }
             }
         }
     }
 
-    /// The leaf value of tree `t` for a row of `f32` features (the comparison
+    /// [`Forest::add_tree`] for a QuickScorer tree with masks of type `M`: split by split over
+    /// the block's groups, so a split's threshold and mask are broadcast once per block.
+    #[inline(always)]
+    fn add_scored<M: LeafMask>(&self, s: Scored, block: &Block, margins: &mut [f64]) {
+        let group = 2 * self.p * LANES;
+        let splits = &self.splits[s.splits as usize..(s.splits + s.n_splits) as usize];
+        let leaves = &self.scored_leaves[s.leaves as usize..(s.leaves + s.n_leaves) as usize];
+        const GROUPS: usize = PREDICT_ROWS / LANES;
+        for (margins, data) in
+            margins.chunks_mut(PREDICT_ROWS).zip(block.data.chunks(GROUPS * group))
+        {
+            let mut v = [[M::ALL; LANES]; GROUPS];
+            for sp in splits {
+                let (o, keep) = (sp.offset as usize, M::of(sp.keep));
+                for (v, g) in v.iter_mut().zip(data.chunks_exact(group)) {
+                    for (v, &x) in v.iter_mut().zip(&g[o..o + LANES]) {
+                        *v &= if x < sp.threshold { M::ALL } else { keep };
+                    }
+                }
+            }
+            for (m, v) in margins.chunks_mut(LANES).zip(v) {
+                for (m, v) in m.iter_mut().zip(v) {
+                    *m += leaves[v.exit()];
+                }
+            }
+        }
+    }
+
+    /// The leaf value of walked tree `t` for lane `r` of a block's group (the comparison
     /// [`super::tree::Node::child`] makes, on the same `f32` value).
     #[inline]
-    fn leaf_value(&self, t: usize, row: &[f32]) -> f64 {
+    fn leaf_value(&self, t: usize, group: &[f32], r: usize) -> f64 {
         let mut i = self.roots[t] as usize;
         loop {
             let n = self.nodes[i];
-            if n.feature == super::tree::LEAF {
+            if n.offset == super::tree::LEAF {
                 return self.leaves[n.left as usize];
             }
-            let x = row[(n.feature & !FlatNode::DEFAULT_LEFT) as usize];
-            let left =
-                if x.is_nan() { n.feature & FlatNode::DEFAULT_LEFT != 0 } else { x < n.threshold };
+            let left = group[n.offset as usize + r] < n.threshold;
             i = if left { n.left } else { n.right } as usize;
         }
     }
@@ -268,6 +375,12 @@ impl BoostedModel {
     ) -> Result<BoostedModel, CreditError> {
         if features.is_empty() {
             return Err(CreditError::InvalidModel("the model has no features".into()));
+        }
+        if features.len() > MAX_FEATURES {
+            return Err(CreditError::InvalidModel(format!(
+                "{} features; at most {MAX_FEATURES} are supported",
+                features.len()
+            )));
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(dup) = features.iter().find(|f| !seen.insert(f.as_str())) {
@@ -293,8 +406,7 @@ impl BoostedModel {
         }
         let depth = trees.iter().map(Tree::depth).max().unwrap_or(0);
         let expected = base_margin + trees.iter().map(|t| t.mean_values()[0]).sum::<f64>();
-        let trees_for_forest = &trees;
-        let forest = Forest::new(trees_for_forest);
+        let forest = Forest::new(&trees, features.len());
         Ok(BoostedModel {
             name,
             features,
@@ -427,28 +539,34 @@ impl BoostedModel {
                 owned.as_slice().unwrap_or(&[])
             }
         };
-        if let Some(i) = data.iter().position(|v| v.is_infinite()) {
+        let mut out = vec![self.base_margin; x.nrows()];
+        let trees = self.forest.roots.len();
+        // Infinite values are checked while the blocks are laid out; the first one is then
+        // found in order for the error.
+        let infinite = AtomicBool::new(false);
+        out.par_chunks_mut(PREDICT_ROWS).zip(data.par_chunks(PREDICT_ROWS * p)).for_each_init(
+            Block::default,
+            |block, (o, rows)| {
+                // tree-major: a tree stays in cache while the block's rows pass; each row still
+                // sums its trees in model order
+                if !block.fill(rows, p) {
+                    infinite.store(true, Ordering::Relaxed);
+                    return;
+                }
+                for t in 0..trees {
+                    self.forest.add_tree(t, block, o);
+                }
+            },
+        );
+        if infinite.into_inner()
+            && let Some(i) = data.iter().position(|v| v.is_infinite())
+        {
             let (r, j) = (i / p, i % p);
             return Err(CreditError::UnusableColumn {
                 name: self.features[j].clone(),
                 reason: format!("value {} at row {r} is not finite (use NaN for missing)", data[i]),
             });
         }
-        let mut out = vec![self.base_margin; x.nrows()];
-        let trees = self.forest.roots.len();
-        out.par_chunks_mut(PREDICT_ROWS).zip(data.par_chunks(PREDICT_ROWS * p)).for_each_init(
-            || Vec::with_capacity(PREDICT_ROWS * p),
-            |block, (o, rows)| {
-                // The block as f32 (every split compares `x as f32`, so nothing changes), then
-                // tree-major: a tree stays in cache while the block's rows pass; each row still
-                // sums its trees in model order.
-                block.clear();
-                block.extend(rows.iter().map(|&v| v as f32));
-                for t in 0..trees {
-                    self.forest.add_tree(t, block, p, o);
-                }
-            },
-        );
         Ok(Array1::from(out))
     }
 
@@ -458,7 +576,9 @@ impl BoostedModel {
     ///
     /// As [`BoostedModel::margins`].
     pub fn pds(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>, CreditError> {
-        Ok(self.margins(x)?.mapv(logistic))
+        let mut m = self.margins(x)?;
+        m.mapv_inplace(logistic);
+        Ok(m)
     }
 
     /// Exact TreeSHAP contributions of one row: one value per feature, then the bias
