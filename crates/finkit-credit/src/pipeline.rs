@@ -65,7 +65,7 @@
 //! 6. **Scaling** to points with [`ScalingParams`] {600 points at good:bad odds 50:1, PDO 20}.
 
 use finkit_schema::Dataset;
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::binning::{
@@ -521,12 +521,13 @@ impl ScorecardPipeline {
         // previous fit without its coefficient (the optimum is the same from any start; a near
         // one saves most Newton iterations).
         let mut start: Option<Vec<f64>> = None;
+        let mut design: Vec<f64> = Vec::new();
         loop {
             if chosen.is_empty() {
                 return Err(CreditError::Selection(no_characteristic(&lines)));
             }
             let cols: Vec<String> = chosen.iter().map(|&c| names[c].clone()).collect();
-            let x = woe.select(Axis(1), &chosen);
+            let x = columns(&woe, &chosen, &mut design)?;
             let mut params = self.logistic(&cols, 1e-8);
             if let Some(start) = start.take() {
                 params = params.start(start);
@@ -631,7 +632,9 @@ impl ScorecardPipeline {
                     let mut cols = chosen.clone();
                     cols.push(kept[r]);
                     let names: Vec<String> = cols.iter().map(|c| format!("v{c}")).collect();
-                    let x = woe.select(Axis(1), &cols);
+                    let mut design = Vec::new();
+                    let x = columns(woe, &cols, &mut design)
+                        .map_err(|e| format!("fit failed when added: {e}"))?;
                     let model = self
                         .logistic(&names, SEARCH_TOL)
                         .fit(&x, y)
@@ -715,6 +718,27 @@ fn certain_drop(e: &crate::logistic::Estimate, sign: f64) -> Option<usize> {
     let lowest = |j: usize| (sign * coef[j] - bound[j]) * f / se[j];
     let top = highest(first);
     wrong.iter().all(|&j| j == first || top < lowest(j)).then_some(first)
+}
+
+/// The columns `cols` of `x`, row-major in `buffer` (reused from fit to fit, so the design
+/// of every refit needs no new allocation).
+fn columns<'b>(
+    x: &Array2<f64>,
+    cols: &[usize],
+    buffer: &'b mut Vec<f64>,
+) -> Result<ArrayView2<'b, f64>, CreditError> {
+    let (n, k) = (x.nrows(), cols.len());
+    buffer.clear();
+    buffer.reserve(n * k);
+    for row in x.rows() {
+        buffer.extend(cols.iter().map(|&c| row[c]));
+    }
+    let found = buffer.len();
+    ArrayView2::from_shape((n, k), buffer.as_slice()).map_err(|_| CreditError::LengthMismatch {
+        what: "WoE design",
+        expected: n * k,
+        found,
+    })
 }
 
 /// Each column centred and scaled to unit root-mean-square (`None`: constant column).
