@@ -49,6 +49,9 @@ const SATURATED_ETA: f64 = 36.0;
 /// Smallest reciprocal condition number (of the diagonally equilibrated information matrix)
 /// accepted before the matrix is called singular.
 const MIN_RCOND: f64 = 1e-13;
+/// Largest change of any linear predictor over a Newton step for which an early-stop rule is
+/// offered the estimate (see [`Estimate`]): the quadratic-convergence region.
+const EARLY_MAX_ETA: f64 = 0.25;
 
 /// Hyper-parameters of [`LogisticModel`]; built with chained setters and validated by
 /// [`LogisticParams::check`] (which [`LogisticParams::fit`] calls first).
@@ -210,6 +213,20 @@ impl LogisticParams {
         x: &ArrayRef2<f64>,
         y: &ArrayRef1<f64>,
     ) -> Result<LogisticModel, CreditError> {
+        self.fit_until(x, y, None).map(|(model, _)| model)
+    }
+
+    /// [`LogisticParams::fit`] that may stop before convergence: at every Newton iterate in the
+    /// quadratic-convergence region (see [`Estimate`]) `stop` sees the next estimate with
+    /// bounds on its distance to the optimum, and ends the fit by returning `true`. The model
+    /// is then that estimate (its covariance at the iterate), and the flag is `true`; else the
+    /// fit runs to convergence as [`LogisticParams::fit`] does, flag `false`.
+    pub(crate) fn fit_until(
+        &self,
+        x: &ArrayRef2<f64>,
+        y: &ArrayRef1<f64>,
+        mut stop: Option<&mut dyn FnMut(&Estimate) -> bool>,
+    ) -> Result<(LogisticModel, bool), CreditError> {
         self.check()?;
         let (n, p) = x.dim();
         if n == 0 {
@@ -276,14 +293,39 @@ impl LogisticParams {
                 if let Some(bad) = start.iter().find(|v| !v.is_finite()) {
                     return Err(invalid("start", bad, "every starting parameter must be finite"));
                 }
-                problem.newton_from(self.tolerance, self.max_iterations, &names, start.clone())?
+                problem.iterate(
+                    self.tolerance,
+                    self.max_iterations,
+                    &names,
+                    Some(start.clone()),
+                    None,
+                    stop.take(),
+                )?
             }
             None => {
                 let start = problem.warm_start(self.tolerance, self.max_iterations, &names);
-                problem.newton(self.tolerance, self.max_iterations, &names, start)?
+                match start {
+                    Some(s) => problem.iterate(
+                        self.tolerance,
+                        self.max_iterations,
+                        &names,
+                        Some(s.beta),
+                        Some(s.factor),
+                        stop.take(),
+                    )?,
+                    None => problem.iterate(
+                        self.tolerance,
+                        self.max_iterations,
+                        &names,
+                        None,
+                        None,
+                        stop.take(),
+                    )?,
+                }
             }
         };
-        Ok(problem.model(solution, names, self.l2))
+        let early = solution.early;
+        Ok((problem.model(solution, names, self.l2), early))
     }
 }
 
@@ -806,6 +848,37 @@ struct Solution {
     beta: Vec<f64>,
     eval: Eval,
     iterations: usize,
+    /// Ended by an early-stop rule (see [`Estimate`]), not by convergence.
+    early: bool,
+}
+
+/// A Newton estimate near the optimum, with bounds on how far the optimum can be: what an
+/// early-stop rule of [`LogisticParams::fit_until`] decides on.
+///
+/// At an iterate β̂ with information matrix H = H(β̂) and Newton step δ = H⁻¹∇, the estimate
+/// is `β̂ + δ` (what a converged fit returns, one step further). The optimum β* satisfies
+/// `H̄ (β* − β̂) = H δ` with H̄ the mean information matrix on the segment; the weights
+/// p(1 − p) change by at most a factor e^{±D} when every linear predictor moves by at most D
+/// (d ln[p(1 − p)]/dη = 1 − 2p), so `e^{−D} H ⪯ H̄ ⪯ e^{D} H` and
+/// `‖β* − β̂ − δ‖_H ≤ (e^{D} − 1)·‖δ‖_H`, hence `|β*_j − (β̂ + δ)_j| ≤ se_j (e^{D} − 1) λ`
+/// with λ = ‖δ‖_H the Newton decrement and se_j² = (H⁻¹)_jj. D is taken as twice the
+/// largest |Δη| of the step, m (the optimum is δ away up to a term of order δ²), and the
+/// estimate is offered only when m ≤ `EARLY_MAX_ETA`, in the quadratic region where that
+/// holds; the bounds then carry a further factor 2. The standard errors at β* are within a
+/// factor e^{±D/2} of those at β̂.
+#[derive(Debug)]
+pub(crate) struct Estimate {
+    /// β̂ + δ (intercept first when fitted).
+    pub(crate) params: Vec<f64>,
+    /// Standard errors at β̂ (the square roots of the diagonal of H⁻¹).
+    pub(crate) se: Vec<f64>,
+    /// Bound on |β*_j − params_j| for every term.
+    pub(crate) bound: Vec<f64>,
+    /// Bound f ≥ 1 on the ratio of the standard errors at the optimum to `se`: within
+    /// [se/f, se·f].
+    pub(crate) se_factor: f64,
+    /// Whether the first term is the intercept.
+    pub(crate) intercept: bool,
 }
 
 impl Problem<'_> {
@@ -1037,24 +1110,16 @@ impl Problem<'_> {
         start: Option<Start>,
     ) -> Result<Solution, CreditError> {
         match start {
-            Some(start) => self.iterate(tol, max_iter, names, Some(start.beta), Some(start.factor)),
-            None => self.iterate(tol, max_iter, names, None, None),
+            Some(start) => {
+                self.iterate(tol, max_iter, names, Some(start.beta), Some(start.factor), None)
+            }
+            None => self.iterate(tol, max_iter, names, None, None, None),
         }
     }
 
-    /// Newton–Raphson from caller-given parameters (a fresh information matrix first).
-    fn newton_from(
-        &self,
-        tol: f64,
-        max_iter: usize,
-        names: &[String],
-        beta: Vec<f64>,
-    ) -> Result<Solution, CreditError> {
-        self.iterate(tol, max_iter, names, Some(beta), None)
-    }
-
     /// The Newton loop of [`Problem::newton`]: from `beta` (default: the intercept-only fit),
-    /// with `factor` as the information matrix at it when known.
+    /// with `factor` as the information matrix at it when known; `stop` may end it early (see
+    /// [`Estimate`]).
     fn iterate(
         &self,
         tol: f64,
@@ -1062,6 +1127,7 @@ impl Problem<'_> {
         names: &[String],
         start_beta: Option<Vec<f64>>,
         start_factor: Option<Factor>,
+        mut stop: Option<&mut dyn FnMut(&Estimate) -> bool>,
     ) -> Result<Solution, CreditError> {
         let k = self.k();
         let off = usize::from(self.intercept);
@@ -1108,12 +1174,17 @@ impl Problem<'_> {
             }
             let step = current.solve(&grad);
             let change = step.iter().fold(0.0_f64, |m, s| m.max(s.abs()));
-            if fresh && change < tol {
+            let early = fresh
+                && change >= tol
+                && stop.as_mut().is_some_and(|rule| {
+                    self.estimate(&beta, &step, &grad, current).is_some_and(|e| rule(&e))
+                });
+            if fresh && (change < tol || early) {
                 let hs = mat_vec(&eval.hess, &step);
                 let gain: f64 = (0..k).map(|j| step[j] * (eval.grad[j] - 0.5 * hs[j])).sum();
                 eval.ll += gain;
                 let beta: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + s).collect();
-                return Ok(Solution { beta, eval, iterations: iteration });
+                return Ok(Solution { beta, eval, iterations: iteration, early });
             }
             // A chord step (reusing `factor`) only right after a full, unhalved step that moved
             // the linear predictor little; otherwise the candidate gets a fresh matrix.
@@ -1167,6 +1238,37 @@ impl Problem<'_> {
             iterations: max_iter,
             last_change: steps.last().copied().unwrap_or(f64::NAN),
         })
+    }
+
+    /// The [`Estimate`] of the Newton step `step` from `beta` (`grad` the penalised gradient,
+    /// `factor` the information matrix at `beta`), or `None` outside the quadratic region
+    /// (largest change of a linear predictor above `EARLY_MAX_ETA`).
+    fn estimate(
+        &self,
+        beta: &[f64],
+        step: &[f64],
+        grad: &[f64],
+        factor: &Factor,
+    ) -> Option<Estimate> {
+        let (p, off) = (self.p, usize::from(self.intercept));
+        let d0 = if self.intercept { step[0] } else { 0.0 };
+        let slopes = &step[off..];
+        let m = (0..self.n)
+            .filter(|&i| self.w.is_none_or(|w| w[i] > 0.0))
+            .fold(0.0_f64, |m, i| m.max((d0 + dot(&self.data[i * p..(i + 1) * p], slopes)).abs()));
+        if m.is_nan() || m > EARLY_MAX_ETA {
+            return None;
+        }
+        let decrement = step.iter().zip(grad).map(|(s, g)| s * g).sum::<f64>().max(0.0).sqrt();
+        let d = 2.0 * m;
+        let inv = factor.inverse();
+        let se: Vec<f64> = inv.diag().iter().map(|v| v.max(0.0).sqrt()).collect();
+        let bound: Vec<f64> = se.iter().map(|s| 2.0 * s * d.exp_m1() * decrement).collect();
+        let params: Vec<f64> = beta.iter().zip(step).map(|(b, s)| b + s).collect();
+        if !(params.iter().chain(&se).chain(&bound).all(|v| v.is_finite())) {
+            return None;
+        }
+        Some(Estimate { params, se, bound, se_factor: (0.5 * d).exp(), intercept: self.intercept })
     }
 
     /// Whether the data are (quasi-)separated, by the exact test of [`crate::separation`]
@@ -1405,6 +1507,46 @@ mod tests {
         let one = fit_on(1);
         assert_eq!(one, fit_on(2));
         assert_eq!(one, fit_on(3));
+    }
+
+    #[test]
+    fn early_estimates_keep_their_bounds() {
+        // Every estimate offered to an early-stop rule is within its bounds of the converged
+        // fit, and its standard errors within the stated factor; the converged fit itself
+        // never sees a rule.
+        for (n, p, l2) in [(3000, 4, 0.0), (1500, 7, 0.0), (800, 3, 2.0), (5000, 10, 0.0)] {
+            let (x, y) = large_problem(n, p);
+            let exact = LogisticParams::new().l2(l2).tolerance(1e-12).fit(&x, &y).unwrap();
+            let mut offered = 0;
+            let mut rule = |e: &Estimate| {
+                offered += 1;
+                assert!(e.intercept);
+                for j in 0..=p {
+                    let err = (e.params[j] - exact.params()[j]).abs();
+                    assert!(err <= e.bound[j], "n {n} term {j}: error {err:e} > {:e}", e.bound[j]);
+                    let ratio = exact.std_errors()[j] / e.se[j];
+                    assert!(ratio <= e.se_factor && ratio >= 1.0 / e.se_factor, "se {ratio}");
+                }
+                false
+            };
+            let (model, early) =
+                LogisticParams::new().l2(l2).fit_until(&x, &y, Some(&mut rule)).unwrap();
+            assert!(!early);
+            assert!(offered >= 1, "n {n}: the last iterates are in the quadratic region");
+            for j in 0..=p {
+                assert!((model.params()[j] - exact.params()[j]).abs() < 1e-8);
+            }
+            // A rule that stops at once returns the first estimate offered.
+            let mut first = None;
+            let mut stop = |e: &Estimate| {
+                first = Some(e.params.clone());
+                true
+            };
+            let (model, early) =
+                LogisticParams::new().l2(l2).fit_until(&x, &y, Some(&mut stop)).unwrap();
+            assert!(early);
+            assert_eq!(model.params().to_vec(), first.unwrap());
+        }
     }
 
     #[test]

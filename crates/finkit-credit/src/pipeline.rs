@@ -59,11 +59,13 @@
 //!    {0}), then **sign checks** {on}: with WoE `ln(%bad/%good)` a coefficient must be
 //!    positive (negative with the opposite sign convention); while one is not, the variable
 //!    with the most contradicting z value is [`VariableStatus::WrongSign`] and the model is
-//!    refitted.
+//!    refitted. A fit that drops a variable stops as soon as its Newton estimate, with error
+//!    bounds on the coefficients and standard errors, makes the decision certain (the same as
+//!    at convergence); the refit starts from it, and the final fit is run to convergence.
 //! 6. **Scaling** to points with [`ScalingParams`] {600 points at good:bad odds 50:1, PDO 20}.
 
 use finkit_schema::Dataset;
-use ndarray::{Array1, Array2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::binning::{
@@ -274,7 +276,9 @@ pub enum VariableStatus {
     },
     /// Its coefficient contradicts its WoE.
     WrongSign {
-        /// The coefficient in the fit that dropped it.
+        /// The coefficient in the fit that dropped it: the Newton estimate the decision was
+        /// taken on (the fit stops once the decision is certain), within about 1e-4 of the
+        /// converged coefficient.
         coefficient: f64,
     },
 }
@@ -517,19 +521,34 @@ impl ScorecardPipeline {
         // previous fit without its coefficient (the optimum is the same from any start; a near
         // one saves most Newton iterations).
         let mut start: Option<Vec<f64>> = None;
+        let mut design: Vec<f64> = Vec::new();
         loop {
             if chosen.is_empty() {
                 return Err(CreditError::Selection(no_characteristic(&lines)));
             }
             let cols: Vec<String> = chosen.iter().map(|&c| names[c].clone()).collect();
-            let x = woe.select(Axis(1), &chosen);
+            let x = columns(&woe, &chosen, &mut design)?;
             let mut params = self.logistic(&cols, 1e-8);
             if let Some(start) = start.take() {
                 params = params.start(start);
             }
-            let model = params.fit(&x, &y)?;
+            // With sign checks, the fit may end as soon as its Newton estimate decides which
+            // characteristic goes (certainly the same as at convergence, see `certain_drop`);
+            // only the fit that drops nothing runs to convergence.
+            let mut decided: Option<usize> = None;
+            let mut rule = |e: &crate::logistic::Estimate| {
+                decided = certain_drop(e, sign);
+                decided.is_some()
+            };
+            let (model, early) = if p.sign_check {
+                params.fit_until(&x, &y, Some(&mut rule))?
+            } else {
+                (params.fit(&x, &y)?, false)
+            };
             let coef = model.coefficients();
-            let wrong = if p.sign_check {
+            let wrong = if early {
+                decided
+            } else if p.sign_check {
                 let z = model.z_values();
                 let off = z.len() - coef.len();
                 (0..coef.len()).filter(|&j| sign * coef[j] <= 0.0).min_by(|&a, &b| {
@@ -613,7 +632,9 @@ impl ScorecardPipeline {
                     let mut cols = chosen.clone();
                     cols.push(kept[r]);
                     let names: Vec<String> = cols.iter().map(|c| format!("v{c}")).collect();
-                    let x = woe.select(Axis(1), &cols);
+                    let mut design = Vec::new();
+                    let x = columns(woe, &cols, &mut design)
+                        .map_err(|e| format!("fit failed when added: {e}"))?;
                     let model = self
                         .logistic(&names, SEARCH_TOL)
                         .fit(&x, y)
@@ -673,6 +694,53 @@ impl VariableReport {
     }
 }
 
+/// The characteristic the sign check drops, when the Newton estimate `e` already decides it:
+/// every coefficient's sign is certain (|β_j| above its bound), some have the wrong sign, and
+/// among those the one with the most contradicting z value at the optimum is certain (its
+/// interval of z values, from the coefficient bounds and the standard-error factor, lies
+/// below every other's). `None` when nothing is to be dropped or the decision is not yet
+/// certain: the fit then continues, and a converged fit decides by the same rule with point
+/// values (ties: the first).
+fn certain_drop(e: &crate::logistic::Estimate, sign: f64) -> Option<usize> {
+    let off = usize::from(e.intercept);
+    let coef = &e.params[off..];
+    let (se, bound) = (&e.se[off..], &e.bound[off..]);
+    if coef.iter().zip(bound).any(|(c, b)| c.abs() <= *b || c.is_nan()) {
+        return None;
+    }
+    let wrong: Vec<usize> = (0..coef.len()).filter(|&j| sign * coef[j] < 0.0).collect();
+    let z = |j: usize| sign * coef[j] / se[j];
+    let first = *wrong.iter().min_by(|&&a, &&b| z(a).total_cmp(&z(b)).then(a.cmp(&b)))?;
+    // sign·β_j < 0 lies in [sign·β_j − b_j, sign·β_j + b_j] (all negative) and the standard
+    // error in [se_j / f, se_j · f].
+    let f = e.se_factor;
+    let highest = |j: usize| (sign * coef[j] + bound[j]) / (se[j] * f);
+    let lowest = |j: usize| (sign * coef[j] - bound[j]) * f / se[j];
+    let top = highest(first);
+    wrong.iter().all(|&j| j == first || top < lowest(j)).then_some(first)
+}
+
+/// The columns `cols` of `x`, row-major in `buffer` (reused from fit to fit, so the design
+/// of every refit needs no new allocation).
+fn columns<'b>(
+    x: &Array2<f64>,
+    cols: &[usize],
+    buffer: &'b mut Vec<f64>,
+) -> Result<ArrayView2<'b, f64>, CreditError> {
+    let (n, k) = (x.nrows(), cols.len());
+    buffer.clear();
+    buffer.reserve(n * k);
+    for row in x.rows() {
+        buffer.extend(cols.iter().map(|&c| row[c]));
+    }
+    let found = buffer.len();
+    ArrayView2::from_shape((n, k), buffer.as_slice()).map_err(|_| CreditError::LengthMismatch {
+        what: "WoE design",
+        expected: n * k,
+        found,
+    })
+}
+
 /// Each column centred and scaled to unit root-mean-square (`None`: constant column).
 fn standardise(x: &Array2<f64>) -> Vec<Option<Array1<f64>>> {
     x.axis_iter(Axis(1))
@@ -721,6 +789,41 @@ mod tests {
         assert!(ScorecardParams::new().l2(-1.0).build().is_err());
         assert!(ScorecardParams::new().binning(BinningParams::new().prebins(1)).build().is_err());
         assert!(ScorecardParams::new().build().is_ok());
+    }
+
+    fn estimate(coef: &[f64], se: &[f64], bound: f64, f: f64) -> crate::logistic::Estimate {
+        let mut params = vec![-1.0];
+        params.extend_from_slice(coef);
+        let mut s = vec![1.0];
+        s.extend_from_slice(se);
+        crate::logistic::Estimate {
+            params,
+            bound: vec![bound; s.len()],
+            se: s,
+            se_factor: f,
+            intercept: true,
+        }
+    }
+
+    #[test]
+    fn a_drop_is_decided_early_only_when_certain() {
+        // z values: 0.8/0.1 = 8, −0.2/0.1 = −2, −0.3/0.05 = −6 → the third goes.
+        let se = [0.1, 0.1, 0.05];
+        assert_eq!(certain_drop(&estimate(&[0.8, -0.2, -0.3], &se, 1e-6, 1.0001), 1.0), Some(2));
+        // With the opposite sign convention the first is the only contradicting one.
+        assert_eq!(certain_drop(&estimate(&[0.8, -0.2, -0.3], &se, 1e-6, 1.0001), -1.0), Some(0));
+        // No wrong sign: nothing to decide early (the fit converges).
+        assert_eq!(certain_drop(&estimate(&[0.8, 0.2, 0.3], &se, 1e-6, 1.0), 1.0), None);
+        // A sign within its bound of zero is not certain.
+        assert_eq!(certain_drop(&estimate(&[0.8, -0.2, 1e-7], &se, 1e-6, 1.0), 1.0), None);
+        // Overlapping z intervals (−6 vs −5.9 with a 5 % standard-error factor): not certain.
+        let close = estimate(&[0.8, -0.295, -0.3], &[0.1, 0.05, 0.05], 1e-6, 1.05);
+        assert_eq!(certain_drop(&close, 1.0), None);
+        let tight = estimate(&[0.8, -0.295, -0.3], &[0.1, 0.05, 0.05], 1e-6, 1.000_01);
+        assert_eq!(certain_drop(&tight, 1.0), Some(2));
+        // Equal z values are never certain.
+        let tie = estimate(&[0.8, -0.3, -0.3], &[0.1, 0.05, 0.05], 0.0, 1.0);
+        assert_eq!(certain_drop(&tie, 1.0), None);
     }
 
     #[test]

@@ -248,26 +248,29 @@ impl<R: Read> BoundedReader<R> {
         )
     }
 
-    /// Whether `b` neither ends a line nor, for CSV, starts or ends a field or a quote.
+    /// Whether `b` neither ends a line nor, for CSV, starts or ends a quote. (A CSV delimiter
+    /// is plain: it only moves the quote state, which [`Self::account_plain_run`] follows.)
     fn is_plain(&self, b: u8) -> bool {
         b != b'\n'
             && b != b'\r'
             && match self.framing {
                 Framing::Lines => true,
-                Framing::Csv(delimiter) => b != b'"' && b != delimiter,
+                Framing::Csv(_) => b != b'"',
             }
     }
 
-    /// Accounts for `run` plain bytes (see [`BoundedReader::is_plain`]) as [`Self::account`]
-    /// would one by one; the caller checked that the unit stays within the limit.
-    fn account_plain_run(&mut self, run: usize) {
+    /// Accounts for `run` plain bytes ending with `last` (see [`BoundedReader::is_plain`]) as
+    /// [`Self::account`] would one by one; the caller checked that the unit stays within the
+    /// limit.
+    fn account_plain_run(&mut self, run: usize, last: u8) {
         if run == 0 {
             return;
         }
-        if let Framing::Csv(_) = self.framing {
-            // Inside quotes a plain byte keeps the state; anywhere else it makes it unquoted.
+        if let Framing::Csv(delimiter) = self.framing {
+            // Inside quotes plain bytes keep the state. Anywhere else a delimiter starts a field
+            // and any other plain byte makes it unquoted, so the last byte decides.
             if self.quote != Quote::Quoted {
-                self.quote = Quote::Unquoted;
+                self.quote = if last == delimiter { Quote::FieldStart } else { Quote::Unquoted };
             }
         }
         self.offset += run as u64;
@@ -340,9 +343,10 @@ impl<R: Read> Read for BoundedReader<R> {
         let mut used = 0;
         while n < buf.len() && used < self.pending.len() {
             let b = self.pending[used];
-            // Fast path: a run of bytes that end no line, field or quote is copied at once (the
-            // same accounting as byte by byte; a run that would pass the limit takes the slow
-            // path, which fails at the exact byte).
+            // Fast path: a run of bytes that end no line and open or close no quote (for CSV: a
+            // whole unquoted record but its newline) is copied at once (the same accounting as
+            // byte by byte; a run that would pass the limit takes the slow path, which fails at
+            // the exact byte).
             if self.is_plain(b) {
                 let limit = (self.pending.len() - used).min(buf.len() - n);
                 let run = self.pending[used..used + limit]
@@ -350,8 +354,10 @@ impl<R: Read> Read for BoundedReader<R> {
                     .position(|&c| !self.is_plain(c))
                     .unwrap_or(limit);
                 if self.unit_len + run <= self.max {
-                    self.account_plain_run(run);
-                    buf[n..n + run].copy_from_slice(&self.pending[used..used + run]);
+                    let bytes = &self.pending[used..used + run];
+                    buf[n..n + run].copy_from_slice(bytes);
+                    let last = bytes.last().copied().unwrap_or(b);
+                    self.account_plain_run(run, last);
                     n += run;
                     used += run;
                     continue;
@@ -479,6 +485,48 @@ mod tests {
         assert!(all(BoundedReader::csv(text.as_bytes(), b',').with_limit(12)).is_ok());
         let err = all(BoundedReader::csv(text.as_bytes(), b',').with_limit(11)).unwrap_err();
         assert_eq!(limit_exceeded(&err).map(|l| l.line), Some(Some(2)));
+    }
+
+    #[test]
+    fn csv_runs_account_as_byte_by_byte() {
+        // Reading whole runs (delimiters included) must give the text, the over-long record
+        // (by line) and the line of every output offset that `account` gives byte by byte.
+        let alphabet = b"ab,;\"\n\r";
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m as u64) as usize
+        };
+        type Outcome = Result<(Vec<u8>, Vec<u64>), Option<(Option<u64>, &'static str)>>;
+        let lines_of = |r: &mut BoundedReader<&[u8]>, len: usize| -> Vec<u64> {
+            (0..len as u64).map(|o| r.line_at(o)).collect()
+        };
+        for _ in 0..5000 {
+            let len = next(40);
+            let text: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let limit = 2 + next(12);
+            let mut reader = BoundedReader::csv(&text[..], b',').with_limit(limit);
+            let mut out = Vec::new();
+            let got: Outcome = match reader.read_to_end(&mut out) {
+                Ok(_) => Ok((out.clone(), lines_of(&mut reader, out.len()))),
+                Err(e) => Err(limit_exceeded(&e).map(|l| (l.line, l.what))),
+            };
+            // Byte by byte: `\r\n` is one `\n`, every other byte is accounted.
+            let mut normalised = Vec::new();
+            for (i, &b) in text.iter().enumerate() {
+                if !(b == b'\r' && text.get(i + 1) == Some(&b'\n')) {
+                    normalised.push(b);
+                }
+            }
+            let mut slow = BoundedReader::csv(&[][..], b',').with_limit(limit);
+            let want: Outcome = match normalised.iter().try_for_each(|&b| slow.account(b)) {
+                Ok(()) => Ok((normalised.clone(), lines_of(&mut slow, normalised.len()))),
+                Err(e) => Err(limit_exceeded(&e).map(|l| (l.line, l.what))),
+            };
+            assert_eq!(got, want, "{:?} limit {limit}", String::from_utf8_lossy(&text));
+        }
     }
 
     #[test]

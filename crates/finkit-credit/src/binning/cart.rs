@@ -65,6 +65,11 @@ struct Tree<'a> {
     groups: &'a [Group],
     /// `prefix[g]` = counts of groups `0..g`.
     prefix: Vec<Cell>,
+    /// The same prefix counts as floating-point numbers (exact: counts are below 2^53), for
+    /// the split search: goods, bads, and rows.
+    prefix_good: Vec<f64>,
+    prefix_bad: Vec<f64>,
+    prefix_rows: Vec<f64>,
     /// Total weight of the rows the tree is grown on.
     total: f64,
     /// scikit-learn's `min_weight_leaf`.
@@ -78,28 +83,48 @@ impl Tree<'_> {
 
     /// scikit-learn's `BestFirstTreeBuilder._add_split_node` and `BestSplitter.node_split`:
     /// `None` when the node is a leaf.
-    fn best_split(&self, lo: usize, hi: usize, impurity: f64) -> Option<Split> {
+    ///
+    /// The positions that leave both children at least `min_leaf` rows form one range (the
+    /// left count grows with the position); the proxy improvement of every position in it is
+    /// computed branch-free into `proxies` (so the divisions vectorise), with the operations
+    /// of [`gini`] in its order, and the first position of the largest proxy wins, as in
+    /// scikit-learn's strictly-better scan.
+    fn best_split(
+        &self,
+        lo: usize,
+        hi: usize,
+        impurity: f64,
+        proxies: &mut Vec<f64>,
+    ) -> Option<Split> {
         let node = self.cell(lo, hi);
         let n = node.count() as f64;
         // min_samples_split = 2 and min_samples_leaf = 1 (weights carry the leaf size).
         if node.count() < 2 || n < 2.0 * self.min_leaf || impurity <= f64::EPSILON {
             return None;
         }
-        let mut best: Option<(usize, f64)> = None;
-        for pos in lo + 1..hi {
-            let left = self.cell(lo, pos);
-            let right = sub(node, left);
-            let (n_left, n_right) = (left.count() as f64, right.count() as f64);
-            if n_left < self.min_leaf || n_right < self.min_leaf {
-                continue;
-            }
-            let proxy = -n_right * gini(right) - n_left * gini(left);
-            // Strictly better: the first position (smallest threshold) wins a tie.
-            if best.is_none_or(|(_, b)| proxy > b) {
-                best = Some((pos, proxy));
-            }
+        // Valid positions: n_left = rows[pos] − rows[lo] ≥ min_leaf and
+        // n_right = rows[hi] − rows[pos] ≥ min_leaf, each monotone in `pos`.
+        let rows = &self.prefix_rows;
+        let first = lo + 1 + rows[lo + 1..hi].partition_point(|&r| r - rows[lo] < self.min_leaf);
+        let end = lo + 1 + rows[lo + 1..hi].partition_point(|&r| rows[hi] - r >= self.min_leaf);
+        if first >= end {
+            return None;
         }
-        let (pos, _) = best?;
+        let (g0, b0) = (self.prefix_good[lo], self.prefix_bad[lo]);
+        let (node_good, node_bad) = (node.good as f64, node.bad as f64);
+        proxies.clear();
+        proxies.extend(self.prefix_good[first..end].iter().zip(&self.prefix_bad[first..end]).map(
+            |(g, b)| {
+                let (good_l, bad_l) = (g - g0, b - b0);
+                let (good_r, bad_r) = (node_good - good_l, node_bad - bad_l);
+                let (n_l, n_r) = (good_l + bad_l, good_r + bad_r);
+                let gini_l = 0.0 + (1.0 - (0.0 + good_l * good_l + bad_l * bad_l) / (n_l * n_l));
+                let gini_r = 0.0 + (1.0 - (0.0 + good_r * good_r + bad_r * bad_r) / (n_r * n_r));
+                -n_r * gini_r - n_l * gini_l
+            },
+        ));
+        let best = proxies.iter().fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+        let pos = first + proxies.iter().position(|&v| v == best)?;
         let left = self.cell(lo, pos);
         let right = sub(node, left);
         let (impurity_left, impurity_right) = (gini(left), gini(right));
@@ -160,7 +185,19 @@ pub(crate) fn cart_prebins(
     }
     let total = acc.count() as f64;
     let fraction = (min_leaf_rows as f64 / total).min(0.5);
-    let tree = Tree { groups: &groups, prefix, total, min_leaf: fraction * total };
+    let prefix_good: Vec<f64> = prefix.iter().map(|c| c.good as f64).collect();
+    let prefix_bad: Vec<f64> = prefix.iter().map(|c| c.bad as f64).collect();
+    let prefix_rows: Vec<f64> = prefix.iter().map(|c| c.count() as f64).collect();
+    let tree = Tree {
+        groups: &groups,
+        prefix,
+        prefix_good,
+        prefix_bad,
+        prefix_rows,
+        total,
+        min_leaf: fraction * total,
+    };
+    let mut proxies: Vec<f64> = Vec::with_capacity(groups.len());
 
     // Best-first growth: the frontier node with the largest improvement is split next (ties:
     // the node created first), until max_leaves − 1 splits are made or no node can split.
@@ -168,7 +205,7 @@ pub(crate) fn cart_prebins(
     let mut frontier: Vec<Node> = Vec::new();
     let mut next_id = 0;
     let mut push = |frontier: &mut Vec<Node>, lo: usize, hi: usize, impurity: f64| {
-        if let Some(split) = tree.best_split(lo, hi, impurity) {
+        if let Some(split) = tree.best_split(lo, hi, impurity, &mut proxies) {
             frontier.push(Node { lo, hi, split, id: next_id });
         }
         next_id += 1;

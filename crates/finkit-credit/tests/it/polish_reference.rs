@@ -144,3 +144,81 @@ fn default_binning_params_are_optbinnings() {
     assert_eq!(p, BinningParams::new().prebinning(finkit_credit::binning::PreBinning::Cart));
     assert_eq!(p, p.clone().prebins(20).min_prebin_share(0.05).min_bin_share(0.05));
 }
+
+#[test]
+fn early_sign_check_decisions_equal_converged_ones() {
+    // The pipeline decides a wrong-sign drop from a Newton estimate once the decision is
+    // certain. Replaying the sign checks with every fit converged (cold, tolerance 1e-10)
+    // must drop the same characteristics in the same order with the same coefficients (to
+    // the accuracy of the estimate), and end on the same model.
+    use finkit_credit::LogisticParams;
+    let train = polish("year1_train.csv");
+    let fitted = ScorecardParams::new().exclude(["firm"]).build().unwrap().fit(&train).unwrap();
+    let report = fitted.report();
+    let process =
+        BinningProcessParams::new().exclude(["firm"]).build().unwrap().fit(&train).unwrap();
+    // The characteristics that entered the sign checks, strongest IV first (ties: columns).
+    let columns = train.feature_names();
+    let mut entered: Vec<&finkit_credit::pipeline::VariableReport> = report
+        .variables
+        .iter()
+        .filter(|v| matches!(v.status, VariableStatus::Kept | VariableStatus::WrongSign { .. }))
+        .collect();
+    entered.sort_by(|a, b| {
+        let pos = |n: &str| columns.iter().position(|c| *c == n).unwrap();
+        b.iv.unwrap().total_cmp(&a.iv.unwrap()).then(pos(&a.name).cmp(&pos(&b.name)))
+    });
+    let mut names: Vec<String> = entered.iter().map(|v| v.name.clone()).collect();
+    let y = train.target().unwrap().to_owned();
+    let mut dropped = Vec::new();
+    let model = loop {
+        let x = process.with_selection(&names).unwrap().transform(&train).unwrap().values;
+        let model = LogisticParams::new()
+            .tolerance(1e-10)
+            .feature_names(names.clone())
+            .fit(&x, &y)
+            .unwrap();
+        let coef = model.coefficients();
+        let z = model.z_values();
+        let wrong = (0..coef.len())
+            .filter(|&j| coef[j] <= 0.0)
+            .min_by(|&a, &b| z[a + 1].total_cmp(&z[b + 1]).then(a.cmp(&b)));
+        match wrong {
+            Some(j) => dropped.push((names.remove(j), coef[j])),
+            None => break model,
+        }
+    };
+    assert!(!dropped.is_empty(), "the Polish data exercise the sign checks");
+    let reported: Vec<(&str, f64)> = report
+        .variables
+        .iter()
+        .filter_map(|v| match v.status {
+            VariableStatus::WrongSign { coefficient } => Some((v.name.as_str(), coefficient)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reported.len(), dropped.len());
+    for (name, coefficient) in &dropped {
+        let (_, got) = reported.iter().find(|(n, _)| n == name).expect("dropped in the pipeline");
+        // The estimate the decision was taken on: within its error bound of the optimum.
+        let tol = 1e-4 * coefficient.abs().max(1.0);
+        assert!((got - coefficient).abs() < tol, "{name}: {got} vs converged {coefficient}");
+    }
+    assert_eq!(report.kept(), names.iter().map(String::as_str).collect::<Vec<_>>());
+    let final_model = fitted.model();
+    for (a, b) in final_model.params().iter().zip(model.params()) {
+        assert!((a - b).abs() < 1e-8, "final model {a} vs cold fit {b}");
+    }
+}
+
+#[test]
+fn scorecard_pipeline_is_the_same_on_one_and_two_threads() {
+    let train = polish("year1_train.csv");
+    let fit_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            ScorecardParams::new().exclude(["firm"]).build().unwrap().fit(&train).unwrap()
+        })
+    };
+    assert_eq!(fit_on(1), fit_on(2));
+}
