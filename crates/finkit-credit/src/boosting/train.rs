@@ -30,6 +30,12 @@ trait Bin: Copy + Default + Send + Sync + std::fmt::Debug {
     /// The gradient and hessian sums in score units: the real sums divided by the scales of
     /// `q` (exact integers for [`Packed`]).
     fn units(self, q: &Quant) -> (f64, f64);
+    /// [`Bin::units`] in `f32`.
+    #[inline]
+    fn units_f32(self, q: &Quant) -> (f32, f32) {
+        let (g, h) = self.units(q);
+        (g as f32, h as f32)
+    }
 }
 
 /// One exact histogram bin: gradient and hessian sums and the row count.
@@ -107,6 +113,17 @@ impl Bin for Packed {
         let g = small_to_f64(self.0 >> (q.bits_n + q.bits_h));
         (g - q.levels * n, h)
     }
+
+    /// In 32-bit integers (the sums are below 2^24 when `SMALL_INTEGER_SUMS` holds), which
+    /// vectorise four to a register.
+    #[inline]
+    fn units_f32(self, q: &Quant) -> (f32, f32) {
+        let n = (self.0 & q.mask_n) as u32;
+        let h = ((self.0 >> q.bits_n) & q.mask_h) as u32;
+        let g = (self.0 >> (q.bits_n + q.bits_h)) as u32;
+        let g = g.wrapping_sub(n << q.log2_levels) as i32;
+        (g as f32, h as i32 as f32)
+    }
 }
 
 /// `x as f64` for `x < 2^52`, in operations that vectorise without AVX-512 (the bits of `x`
@@ -126,6 +143,7 @@ fn small_to_f64(x: u64) -> f64 {
 #[derive(Debug, Clone, Copy)]
 struct Quant {
     levels: f64,
+    log2_levels: u32,
     g_scale: f64,
     h_scale: f64,
     bits_n: u32,
@@ -138,6 +156,7 @@ impl Quant {
     /// Scales of exact bins.
     const EXACT: Quant = Quant {
         levels: 0.0,
+        log2_levels: 0,
         g_scale: 1.0,
         h_scale: 1.0,
         bits_n: 0,
@@ -164,6 +183,7 @@ impl Quant {
         let bits_h = bits_n + k;
         Quant {
             levels,
+            log2_levels: k,
             g_scale: g_max / levels,
             h_scale: h_max / levels,
             bits_n,
@@ -177,9 +197,12 @@ impl Quant {
     /// `u_g`, `u_h` in [0, 1); the hessian is at least one unit (it is positive).
     fn pack(&self, g: f64, h: f64, u_g: f64, u_h: f64) -> Packed {
         let levels = self.levels;
-        let gq = (g / self.g_scale + u_g).floor().clamp(-levels, levels) + levels;
-        let hq = (h / self.h_scale + u_h).floor().clamp(1.0, levels);
-        Packed(((gq as u64) << (self.bits_n + self.bits_h)) + ((hq as u64) << self.bits_n) + 1)
+        // Truncation of a non-negative value is its floor: `gq` is the rounded gradient plus
+        // `levels`, in 0..=2·levels.
+        let gq =
+            ((g / self.g_scale + u_g + levels).max(0.0) as u64).min(2 * (1 << self.log2_levels));
+        let hq = ((h / self.h_scale + u_h).max(0.0) as u64).clamp(1, 1 << self.log2_levels);
+        Packed((gq << (self.bits_n + self.bits_h)) + (hq << self.bits_n) + 1)
     }
 }
 
@@ -527,16 +550,13 @@ impl Trainer<'_> {
             let mut ph = [0.0f32; MAX_CANDS];
             if lo < hi {
                 for ((g, h), c) in pg[lo..hi].iter_mut().zip(&mut ph[lo..hi]).zip(&pre[lo..hi]) {
-                    let (cg, ch) = c.units(q);
-                    (*g, *h) = (cg as f32, ch as f32);
+                    (*g, *h) = c.units_f32(q);
                 }
             }
-            let tot = s.tot.units(q);
-            let tot = (tot.0 as f32, tot.1 as f32);
-            let miss_u = miss.units(q);
+            let tot = s.tot.units_f32(q);
             (
                 self.score_f32(&pg, &ph, (0.0, 0.0), tot, q, r_range),
-                self.score_f32(&pg, &ph, (miss_u.0 as f32, miss_u.1 as f32), tot, q, l_range),
+                self.score_f32(&pg, &ph, miss.units_f32(q), tot, q, l_range),
             )
         } else {
             (
