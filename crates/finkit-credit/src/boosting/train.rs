@@ -19,7 +19,8 @@ use crate::CreditError;
 /// row count, either exact ([`HistBin`], `f64` sums) or quantized ([`Packed`], integers packed in
 /// one `u64`, so that adding a row to a bin is one integer addition).
 trait Bin: Copy + Default + Send + Sync + std::fmt::Debug {
-    /// Whether [`Bin::units`] are integers below 2^24 (exact in `f32`).
+    /// Whether [`Bin::units`] are integers below 2^24 (exact in `f32`) and every row's
+    /// hessian is at least one unit.
     const SMALL_INTEGER_SUMS: bool;
     /// `self += o`.
     fn add(&mut self, o: Self);
@@ -577,7 +578,10 @@ impl Trainer<'_> {
     }
 
     /// [`Trainer::score_free`] in `f32` on the decoded integer sums `pg`, `ph` (exact in
-    /// `f32`), eight candidates per step.
+    /// `f32`), eight candidates per step. Every row's hessian is at least one unit and every
+    /// candidate in `range` leaves rows on both sides, so both denominators are positive; the
+    /// left hessian rises and the right one falls with the bin, so the candidates meeting
+    /// `min_child_weight` are an interval, found by bisection; the loop has no masks.
     #[allow(clippy::too_many_arguments)]
     fn score_f32(
         &self,
@@ -589,22 +593,23 @@ impl Trainer<'_> {
         range: std::ops::Range<usize>,
     ) -> (f64, usize) {
         const LANES: usize = 8;
-        if range.is_empty() {
-            return (f64::NEG_INFINITY, 0);
-        }
         let lam = (self.p.l2 / q.h_scale) as f32;
         let mcw = (self.p.min_child_weight / q.h_scale) as f32;
         let (gt, ht) = tot;
+        let start = range.start;
+        let h_range = &ph[range.clone()];
+        let lo = start + h_range.partition_point(|&h| h + extra.1 < mcw);
+        let hi = start + h_range.partition_point(|&h| ht - (h + extra.1) >= mcw);
+        if lo >= hi {
+            return (f64::NEG_INFINITY, 0);
+        }
         let score = |g: f32, h: f32| {
             let (g, h) = (g + extra.0, h + extra.1);
             let (gr, hr) = (gt - g, ht - h);
             let (dl, dr) = (h + lam, hr + lam);
-            let ok = (h >= mcw) & (hr >= mcw) & (dl > 0.0) & (dr > 0.0);
-            let score = (g * g * dr + gr * gr * dl) / (dl * dr);
-            if ok { score } else { f32::NEG_INFINITY }
+            (g * g * dr + gr * gr * dl) / (dl * dr)
         };
-        let start = range.start;
-        let (pg, ph) = (&pg[range.clone()], &ph[range]);
+        let (pg, ph) = (&pg[lo..hi], &ph[lo..hi]);
         let mut best = [f32::NEG_INFINITY; LANES];
         let mut at = [0.0f32; LANES];
         let mut index = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
@@ -612,9 +617,8 @@ impl Trainer<'_> {
         for (g, h) in gs.by_ref().zip(hs.by_ref()) {
             for k in 0..LANES {
                 let v = score(g[k], h[k]);
-                let up = v > best[k];
-                best[k] = if up { v } else { best[k] };
-                at[k] = if up { index[k] } else { at[k] };
+                at[k] = if v > best[k] { index[k] } else { at[k] };
+                best[k] = if v > best[k] { v } else { best[k] };
                 index[k] += LANES as f32;
             }
         }
@@ -632,7 +636,11 @@ impl Trainer<'_> {
                 (top, top_at) = (v, done + i);
             }
         }
-        (f64::from(top), start + top_at)
+        if top_at == usize::MAX {
+            // Every score NaN: no usable candidate.
+            return (f64::NEG_INFINITY, 0);
+        }
+        (f64::from(top), lo + top_at)
     }
 
     /// The best candidate in `range` with `extra` (missing values) added to the left side:
