@@ -402,6 +402,13 @@ struct Trainer<'a> {
 /// One feature's histogram: `SLOTS` bins, the missing bin at `n_regular`.
 type FeatureHist<B> = [B; SLOTS];
 
+/// A drawn feature in a histogram step: its index, its histogram in the node being built and
+/// in the parent (when the sibling's comes from subtraction).
+type Item<'b, B> = (usize, &'b mut FeatureHist<B>, Option<&'b mut FeatureHist<B>>);
+
+/// Features whose histograms are filled in one pass over a node's rows.
+const GROUP: usize = 4;
+
 /// The mutable histograms of the drawn (sorted) `features` in a node's histogram buffer.
 fn feature_slices<'b, B>(
     buf: &'b mut [FeatureHist<B>],
@@ -785,40 +792,66 @@ impl Trainer<'_> {
             Some(p) => feature_slices(p, features).into_iter().map(Some).collect(),
             None => features.iter().map(|_| None).collect(),
         };
-        let task =
-            |((&f, hs), hp): ((&usize, &mut FeatureHist<B>), Option<&mut FeatureHist<B>>)| {
-                let used = self.binned.bins[f].n_regular() + 1;
-                hs[..used].fill(B::default());
-                let codes = &self.binned.codes[f];
+        let mut items: Vec<Item<'_, B>> = features
+            .iter()
+            .zip(small_slices)
+            .zip(parent_slices)
+            .map(|((&f, hs), hp)| (f, hs, hp))
+            .collect();
+        // Features in groups of `GROUP`: one pass over the rows fills the group's histograms,
+        // loading each row's index and contribution once for all of them.
+        let task = |group: &mut [Item<'_, B>]| -> Vec<[Option<Split<B>>; 2]> {
+            for (f, hs, _) in group.iter_mut() {
+                hs[..=self.binned.bins[*f].n_regular()].fill(B::default());
+            }
+            if let [(fa, ha, _), (fb, hb, _), (fc, hc, _), (fd, hd, _)] = group {
+                let n = self.binned.codes[*fa].len();
+                let ca = &self.binned.codes[*fa][..n];
+                let cb = &self.binned.codes[*fb][..n];
+                let cc = &self.binned.codes[*fc][..n];
+                let cd = &self.binned.codes[*fd][..n];
                 for (&r, &v) in rows.iter().zip(ordered) {
-                    hs[usize::from(codes[r as usize])].add(v);
+                    let r = r as usize;
+                    ha[usize::from(ca[r])].add(v);
+                    hb[usize::from(cb[r])].add(v);
+                    hc[usize::from(cc[r])].add(v);
+                    hd[usize::from(cd[r])].add(v);
                 }
-                let mut out = [None, None];
-                if let Some(s) = &stats[0] {
-                    out[0] = self.best_in_feature(f, hs, s, q);
-                }
-                if let Some(hp) = hp {
-                    for (a, &b) in hp[..used].iter_mut().zip(&hs[..used]) {
-                        a.sub(b);
+            } else {
+                for (f, hs, _) in group.iter_mut() {
+                    let codes = self.binned.codes[*f].as_slice();
+                    for (&r, &v) in rows.iter().zip(ordered) {
+                        hs[usize::from(codes[r as usize])].add(v);
                     }
-                    if let Some(s) = &stats[1] {
-                        out[1] = self.best_in_feature(f, hp, s, q);
-                    }
                 }
-                out
-            };
+            }
+            group
+                .iter_mut()
+                .map(|(f, hs, hp)| {
+                    let f = *f;
+                    let used = self.binned.bins[f].n_regular() + 1;
+                    let mut out = [None, None];
+                    if let Some(s) = &stats[0] {
+                        out[0] = self.best_in_feature(f, hs, s, q);
+                    }
+                    if let Some(hp) = hp {
+                        for (a, &b) in hp[..used].iter_mut().zip(&hs[..used]) {
+                            a.sub(b);
+                        }
+                        if let Some(s) = &stats[1] {
+                            out[1] = self.best_in_feature(f, hp, s, q);
+                        }
+                    }
+                    out
+                })
+                .collect()
+        };
         let searches = stats.iter().filter(|s| s.is_some()).count();
         let work = features.len() * (rows.len() + searches * 2 * self.p.max_bins);
         let per_feature: Vec<[Option<Split<B>>; 2]> = if work >= PARALLEL_MIN_WORK {
-            features
-                .par_iter()
-                .zip(small_slices)
-                .zip(parent_slices)
-                .with_min_len(4)
-                .map(task)
-                .collect()
+            items.par_chunks_mut(GROUP).flat_map_iter(task).collect()
         } else {
-            features.iter().zip(small_slices).zip(parent_slices).map(task).collect()
+            items.chunks_mut(GROUP).flat_map(task).collect()
         };
         per_feature.iter().fold([None, None], |acc, r| [better(acc[0], r[0]), better(acc[1], r[1])])
     }
