@@ -247,18 +247,16 @@ struct Leaf<B> {
 }
 
 /// Buffers reused across nodes and trees: histogram buffers (one per node, every feature's
-/// histogram at its index), the row contributions of a node's rows in row-list order, and the
-/// partition scratch.
+/// histogram at its index) and the partition scratch.
 #[derive(Debug)]
 struct Workspace<B> {
     pool: Vec<Vec<FeatureHist<B>>>,
-    ordered: Vec<B>,
     scratch: Vec<u32>,
 }
 
 impl<B: Bin> Workspace<B> {
     fn new() -> Self {
-        Workspace { pool: Vec::new(), ordered: Vec::new(), scratch: Vec::new() }
+        Workspace { pool: Vec::new(), scratch: Vec::new() }
     }
 }
 
@@ -771,7 +769,7 @@ impl Trainer<'_> {
         found
     }
 
-    /// Builds the histogram of `rows` (their contributions in `ordered`, same order) into
+    /// Builds the histogram of `rows` (their contributions in `gh`, indexed by row) into
     /// `small` for the drawn features, subtracts it from `parent` when given (which then holds
     /// the sibling's histogram), and searches the best split of each node given stats
     /// (`[small, sibling]`). Features run in parallel for large nodes; the best split is
@@ -782,7 +780,7 @@ impl Trainer<'_> {
         small: &mut [FeatureHist<B>],
         parent: Option<&mut [FeatureHist<B>]>,
         rows: &[u32],
-        ordered: &[B],
+        gh: &[B],
         features: &[usize],
         stats: [Option<NodeStats<B>>; 2],
         q: &Quant,
@@ -810,7 +808,8 @@ impl Trainer<'_> {
                 let cb = &self.binned.codes[*fb][..n];
                 let cc = &self.binned.codes[*fc][..n];
                 let cd = &self.binned.codes[*fd][..n];
-                for (&r, &v) in rows.iter().zip(ordered) {
+                for &r in rows {
+                    let v = gh[r as usize];
                     let r = r as usize;
                     ha[usize::from(ca[r])].add(v);
                     hb[usize::from(cb[r])].add(v);
@@ -820,7 +819,8 @@ impl Trainer<'_> {
             } else {
                 for (f, hs, _) in group.iter_mut() {
                     let codes = self.binned.codes[*f].as_slice();
-                    for (&r, &v) in rows.iter().zip(ordered) {
+                    for &r in rows {
+                        let v = gh[r as usize];
                         hs[usize::from(codes[r as usize])].add(v);
                     }
                 }
@@ -869,7 +869,7 @@ impl Trainer<'_> {
         features: &[usize],
         ws: &mut Workspace<B>,
     ) -> (Tree, Vec<u8>, Vec<(usize, usize, usize)>) {
-        let Workspace { pool, ordered, scratch } = ws;
+        let Workspace { pool, scratch } = ws;
         let n_features = self.binned.bins.len();
         let tot = rows.iter().fold(B::default(), |mut acc, &r| {
             acc.add(gh[r as usize]);
@@ -878,22 +878,10 @@ impl Trainer<'_> {
         let root_stats = node_stats(tot, q, f64::NEG_INFINITY, f64::INFINITY);
         let mut nodes = vec![Node::leaf(0.0, 0.0)];
         let mut split_bins = vec![0u8];
-        let gather = |ordered: &mut Vec<B>, rows: &[u32]| {
-            ordered.clear();
-            ordered.extend(rows.iter().map(|&r| gh[r as usize]));
-        };
         let (hist, best) = if self.max_leaves >= 2 && self.splittable(0, rows.len()) {
             let mut buf = take(pool, n_features);
-            gather(ordered, rows);
-            let [best, _] = self.hist_step(
-                &mut buf,
-                None,
-                rows,
-                ordered,
-                features,
-                [Some(root_stats), None],
-                q,
-            );
+            let [best, _] =
+                self.hist_step(&mut buf, None, rows, gh, features, [Some(root_stats), None], q);
             (Some(buf), best)
         } else {
             (None, None)
@@ -973,12 +961,11 @@ impl Trainer<'_> {
                 };
                 let mut small = take(pool, n_features);
                 let small_rows = &rows[range.0..range.1];
-                gather(ordered, small_rows);
                 let [b_small, b_large] = self.hist_step(
                     &mut small,
                     Some(&mut large),
                     small_rows,
-                    ordered,
+                    gh,
                     features,
                     [small_ok.then_some(small_stats), large_ok.then_some(large_stats)],
                     q,
