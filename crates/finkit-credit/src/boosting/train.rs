@@ -8,6 +8,7 @@
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::bins::FeatureBins;
 use super::model::{BoostedModel, Origin};
@@ -1084,13 +1085,45 @@ fn log_loss(margin: &[f64], y: &[f64]) -> f64 {
 /// The fit runs as one task of rayon's pool: the many short parallel steps of a tree
 /// (one per split) are then forked from a worker thread, which takes part in them, instead of
 /// being injected from outside the pool with a sleep and a wake-up of the calling thread each.
+/// The pool's other threads poll for the fit's work until it ends (LightGBM's OpenMP threads
+/// spin likewise): a parallel step takes tens of microseconds, about the time a sleeping
+/// thread needs to wake up.
 pub(crate) fn fit(
     params: &BoostingValidParams,
     names: Vec<String>,
     columns: &[&[f64]],
     y: &[f64],
 ) -> Result<BoostedModel, CreditError> {
-    rayon::scope(|_| fit_in_pool(params, names, columns, y))
+    let done = AtomicBool::new(false);
+    rayon::scope(|scope| {
+        let main = rayon::current_thread_index();
+        let done = &done;
+        for _ in 1..rayon::current_num_threads() {
+            scope.spawn(move |_| {
+                // On the fit's own thread (picked up while it waits in a join) a poller would
+                // never see the end of the fit: it returns at once there.
+                if rayon::current_thread_index() == main {
+                    return;
+                }
+                let mut idle = 0u32;
+                while !done.load(Ordering::Acquire) {
+                    if rayon::yield_now() == Some(rayon::Yield::Executed) {
+                        idle = 0;
+                    } else {
+                        idle = idle.wrapping_add(1);
+                        if idle.is_multiple_of(64) {
+                            std::thread::yield_now();
+                        } else {
+                            std::hint::spin_loop();
+                        }
+                    }
+                }
+            });
+        }
+        let fitted = fit_in_pool(params, names, columns, y);
+        done.store(true, Ordering::Release);
+        fitted
+    })
 }
 
 fn fit_in_pool(
