@@ -291,7 +291,7 @@ struct Binned {
 const PARALLEL_MIN_WORK: usize = 1 << 15;
 
 /// Rows per rayon task in the per-row loops (gradients, margins).
-const ROW_CHUNK: usize = 4096;
+const ROW_CHUNK: usize = 1024;
 
 fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
