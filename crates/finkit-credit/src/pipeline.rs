@@ -65,7 +65,7 @@
 //! 6. **Scaling** to points with [`ScalingParams`] {600 points at good:bad odds 50:1, PDO 20}.
 
 use finkit_schema::Dataset;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::binning::{
@@ -743,8 +743,10 @@ fn columns<'b>(
 
 /// Each column centred and scaled to unit root-mean-square (`None`: constant column).
 fn standardise(x: &Array2<f64>) -> Vec<Option<Array1<f64>>> {
-    x.axis_iter(Axis(1))
-        .map(|col| {
+    (0..x.ncols())
+        .into_par_iter()
+        .map(|j| {
+            let col = x.column(j);
             let n = col.len() as f64;
             let mean = col.sum() / n;
             let centred = col.mapv(|v| v - mean);

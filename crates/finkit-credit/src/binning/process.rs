@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use finkit_schema::Dataset;
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 
 use super::{BinningParams, FittedBinning, OptimalBinning};
 use crate::{CreditError, Fit};
@@ -320,15 +320,22 @@ impl FittedBinningProcess {
     /// [`CreditError::Schema`] when a selected column is absent, and any error of
     /// [`FittedBinning::transform`] (wrong kind, unseen value under the `Error` policy).
     pub fn transform(&self, data: &Dataset) -> Result<WoeMatrix, CreditError> {
+        // The columns are transformed in parallel (each on its own), then laid out row-major;
+        // the first error in selection order is reported whatever the thread count.
+        let columns: Vec<Result<Array1<f64>, CreditError>> = self
+            .selected
+            .par_iter()
+            .map(|&i| {
+                let b = &self.binnings[i];
+                b.transform(data.column(b.name())?)
+            })
+            .collect();
+        let columns: Vec<Array1<f64>> = columns.into_iter().collect::<Result<_, _>>()?;
         let mut values = Array2::<f64>::zeros((data.n_rows(), self.selected.len()));
-        let mut names = Vec::with_capacity(self.selected.len());
-        for (j, &i) in self.selected.iter().enumerate() {
-            let b = &self.binnings[i];
-            let column = data.column(b.name())?;
-            let woe = b.transform(column)?;
-            values.column_mut(j).assign(&woe);
-            names.push(b.name().to_owned());
+        for (j, woe) in columns.iter().enumerate() {
+            values.column_mut(j).assign(woe);
         }
+        let names = self.selected.iter().map(|&i| self.binnings[i].name().to_owned()).collect();
         Ok(WoeMatrix { names, values })
     }
 }
