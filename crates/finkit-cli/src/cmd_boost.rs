@@ -75,6 +75,10 @@ pub(crate) struct FitBoostingArgs {
     /// Rounds without improvement before early stopping.
     #[arg(long, default_value_t = 50)]
     early_stopping_rounds: usize,
+    /// Search splits on exact f64 gradient sums instead of the default quantized gradients
+    /// (seeded stochastic rounding; leaf values always come from the exact gradients).
+    #[arg(long)]
+    exact_gradients: bool,
     /// Where to write the model JSON.
     #[arg(long)]
     out: PathBuf,
@@ -658,6 +662,7 @@ pub(crate) fn fit_boosting(args: &FitBoostingArgs, out: Output) -> Result<(), Cl
         .l2(args.l2)
         .validation_share(args.validation_share)
         .early_stopping_rounds(args.early_stopping_rounds)
+        .quantized_gradients(!args.exact_gradients)
         .monotone(monotone)
         .exclude(exclude)
         .build()

@@ -118,6 +118,37 @@ fn fit_boosting_then_score_and_explain() {
 }
 
 #[test]
+fn exact_gradients_flag_searches_on_exact_sums() {
+    // The default searches splits on quantized gradients; `--exact-gradients` on the exact
+    // sums: a different model (same data, seed and trees), as accurate on the training data.
+    let s = Scratch::new();
+    let polish_train = polish("year1_train.csv");
+    let fit = |name: &str, extra: &[&str]| {
+        let model = arg(&s.path(name));
+        let mut args = vec![
+            "credit",
+            "fit-boosting",
+            "--csv",
+            &polish_train,
+            "--target",
+            "bankrupt",
+            "--trees",
+            "40",
+            "--out",
+            &model,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let doc = finkit(&args).json();
+        (std::fs::read_to_string(s.path(name)).expect("model"), num(&doc, &["training", "auc"]))
+    };
+    let (quantized, auc_q) = fit("q.json", &[]);
+    let (exact, auc_e) = fit("e.json", &["--exact-gradients"]);
+    assert_ne!(quantized, exact);
+    assert!(auc_q > 0.95 && auc_e > 0.95, "training AUC {auc_q} / {auc_e}");
+}
+
+#[test]
 fn explain_json_names_the_model_the_rows_the_features_and_the_output() {
     let s = Scratch::new();
     let contribs = arg(&s.path("contribs.csv"));
