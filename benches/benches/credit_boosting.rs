@@ -37,6 +37,16 @@ fn credit_boosting(c: &mut Criterion) {
     group.bench_function("fit_polish_400x15", |b| {
         b.iter(|| lightgbm_like.fit(black_box(&train)).expect("fit"))
     });
+    // The same fit with the split search on exact f64 sums (LightGBM's own default): the
+    // like-for-like line against LightGBM without `use_quantized_grad`.
+    let exact = BoostingParams::new()
+        .exclude(vec!["firm".into()])
+        .quantized_gradients(false)
+        .build()
+        .expect("params");
+    group.bench_function("fit_polish_400x15_exact", |b| {
+        b.iter(|| exact.fit(black_box(&train)).expect("fit"))
+    });
     let model = match std::env::var("FINKIT_BOOST_XGB_MODEL") {
         Ok(path) => BoostedModel::from_xgboost_json(
             &std::fs::read_to_string(&path).expect("the XGBoost model of the compare script"),
