@@ -293,6 +293,30 @@ const PARALLEL_MIN_WORK: usize = 1 << 15;
 /// Rows per rayon task in the per-row loops (gradients, margins).
 const ROW_CHUNK: usize = 1024;
 
+/// The best candidate of a lane-wise search: `lanes` holds each lane's running maximum and the
+/// candidate index where it was found, `rest` the scores of the candidates after the last full
+/// step (indices from `done`); the first maximum wins (lowest index on a tie). The index is
+/// `usize::MAX` when nothing beats `floor`.
+fn first_best<T: Copy + PartialOrd>(
+    lanes: impl Iterator<Item = (T, usize)>,
+    rest: impl Iterator<Item = T>,
+    done: usize,
+    floor: T,
+) -> (T, usize) {
+    let (mut top, mut top_at) = (floor, usize::MAX);
+    for (best, i) in lanes {
+        if best > top || (best == top && i < top_at) {
+            (top, top_at) = (best, i);
+        }
+    }
+    for (i, v) in rest.enumerate() {
+        if v > top {
+            (top, top_at) = (v, done + i);
+        }
+    }
+    (top, top_at)
+}
+
 fn splitmix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -628,20 +652,13 @@ impl Trainer<'_> {
                 index[k] += LANES as f32;
             }
         }
-        let (mut top, mut top_at) = (f32::NEG_INFINITY, usize::MAX);
-        for k in 0..LANES {
-            let i = at[k] as usize;
-            if best[k] > top || (best[k] == top && i < top_at) {
-                (top, top_at) = (best[k], i);
-            }
-        }
         let done = pg.len() - gs.remainder().len();
-        for (i, (&g, &h)) in gs.remainder().iter().zip(hs.remainder()).enumerate() {
-            let v = score(g, h);
-            if v > top {
-                (top, top_at) = (v, done + i);
-            }
-        }
+        let (top, top_at) = first_best(
+            best.into_iter().zip(at.map(|i| i as usize)),
+            gs.remainder().iter().zip(hs.remainder()).map(|(&g, &h)| score(g, h)),
+            done,
+            f32::NEG_INFINITY,
+        );
         if top_at == usize::MAX {
             // Every score NaN: no usable candidate.
             return (f64::NEG_INFINITY, 0);
@@ -690,20 +707,13 @@ impl Trainer<'_> {
                 index[k] += LANES as f64;
             }
         }
-        let (mut top, mut top_at) = (f64::NEG_INFINITY, usize::MAX);
-        for k in 0..LANES {
-            let i = at[k] as usize;
-            if best[k] > top || (best[k] == top && i < top_at) {
-                (top, top_at) = (best[k], i);
-            }
-        }
         let done = cands.len() - chunks.remainder().len();
-        for (i, &c) in chunks.remainder().iter().enumerate() {
-            let v = score(c);
-            if v > top {
-                (top, top_at) = (v, done + i);
-            }
-        }
+        let (top, top_at) = first_best(
+            best.into_iter().zip(at.map(|i| i as usize)),
+            chunks.remainder().iter().map(|&c| score(c)),
+            done,
+            f64::NEG_INFINITY,
+        );
         (top, start + top_at)
     }
 
