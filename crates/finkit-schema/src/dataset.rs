@@ -9,7 +9,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, ArrayView1};
-use rayon::prelude::*;
 
 use crate::SchemaError;
 use crate::limits::{BoundedReader, limit_exceeded};
@@ -65,10 +64,6 @@ fn plain_decimal(text: &[u8]) -> Option<f64> {
     let value = mantissa as f64 / EXACT_POWERS_OF_TEN[after];
     Some(if negative { -value } else { value })
 }
-
-/// Records read before their cells are stored (column by column, in parallel): enough to
-/// amortise a parallel step, few enough for the batch to stay in cache.
-const BATCH_RECORDS: usize = 1024;
 
 /// One column of a [`Dataset`].
 #[derive(Debug, Clone, PartialEq)]
@@ -410,108 +405,60 @@ impl Dataset {
                 }
             })
             .collect();
-        // Stores one cell of column `j` (read at `line`).
-        let store_cell = |store: &mut Store, j: usize, text: &str, line: u64| {
-            let missing = options.missing_tokens.iter().any(|m| m == text);
-            if let Store::Undecided(count) = store {
-                if missing {
-                    *count += 1;
-                    return;
-                }
-                let before = *count;
-                *store = if text.parse::<f64>().is_ok() {
-                    let mut values = Vec::with_capacity(before + 1);
-                    values.resize(before, f64::NAN);
-                    Store::Numeric(values, None)
-                } else {
-                    let mut cells = Vec::with_capacity(before + 1);
-                    cells.resize(before, None);
-                    Store::Text(cells)
-                };
+        let mut lines: Vec<u64> = Vec::new();
+        loop {
+            match rdr.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(read_error(&mut rdr, e)),
             }
-            match store {
-                Store::Numeric(values, first_error) => {
+            let line = rdr.get_mut().line_at(record.position().map_or(0, csv::Position::byte));
+            if record.len() != names.len() {
+                return Err(err(
+                    line,
+                    "",
+                    format!("ragged row: {} fields, the header has {}", record.len(), names.len()),
+                ));
+            }
+            for (j, raw) in record.iter().enumerate() {
+                let text = trim(raw);
+                let missing = options.missing_tokens.iter().any(|m| m == text);
+                let store = &mut stores[j];
+                if let Store::Undecided(count) = store {
                     if missing {
-                        values.push(f64::NAN);
+                        *count += 1;
+                        continue;
+                    }
+                    let before = *count;
+                    *store = if text.parse::<f64>().is_ok() {
+                        let mut values = Vec::with_capacity(before + 1);
+                        values.resize(before, f64::NAN);
+                        Store::Numeric(values, None)
                     } else {
-                        match parse_number(text, line, &names[j]) {
-                            Ok(v) => values.push(v),
-                            Err(e) => {
-                                values.push(f64::NAN);
-                                first_error.get_or_insert(e);
+                        let mut cells = Vec::with_capacity(before + 1);
+                        cells.resize(before, None);
+                        Store::Text(cells)
+                    };
+                }
+                match store {
+                    Store::Numeric(values, first_error) => {
+                        if missing {
+                            values.push(f64::NAN);
+                        } else {
+                            match parse_number(text, line, &names[j]) {
+                                Ok(v) => values.push(v),
+                                Err(e) => {
+                                    values.push(f64::NAN);
+                                    first_error.get_or_insert(e);
+                                }
                             }
                         }
                     }
+                    Store::Text(cells) => cells.push((!missing).then(|| text.to_owned())),
+                    Store::Undecided(_) => {}
                 }
-                Store::Text(cells) => cells.push((!missing).then(|| text.to_owned())),
-                Store::Undecided(_) => {}
             }
-        };
-        // Records are read in batches of `BATCH_RECORDS` (the `StringRecord`s of two batches
-        // are reused throughout). While one batch is read on this thread, the previous one is
-        // stored by a task of rayon's pool, its columns split among the pool's threads. A
-        // column's cells are stored in file order either way, so the result, and which error
-        // is reported, do not depend on the thread count.
-        let mut read_batch = |batch: &mut Vec<csv::StringRecord>,
-                              lines: &mut Vec<u64>|
-         -> Result<usize, SchemaError> {
-            lines.clear();
-            let mut filled = 0;
-            while filled < BATCH_RECORDS {
-                if filled == batch.len() {
-                    batch.push(csv::StringRecord::new());
-                }
-                let record = &mut batch[filled];
-                match rdr.read_record(record) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(e) => return Err(read_error(&mut rdr, e)),
-                }
-                let line = rdr.get_mut().line_at(record.position().map_or(0, csv::Position::byte));
-                if record.len() != names.len() {
-                    return Err(err(
-                        line,
-                        "",
-                        format!(
-                            "ragged row: {} fields, the header has {}",
-                            record.len(),
-                            names.len()
-                        ),
-                    ));
-                }
-                lines.push(line);
-                filled += 1;
-            }
-            Ok(filled)
-        };
-        let store_batch = |stores: &mut [Store], records: &[csv::StringRecord], lines: &[u64]| {
-            // Each thread takes a run of columns and reads the batch row by row (in the order
-            // of each record's bytes).
-            let width = stores.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
-            stores.par_chunks_mut(width).enumerate().for_each(|(c, chunk)| {
-                for (record, &line) in records.iter().zip(lines) {
-                    for (k, store) in chunk.iter_mut().enumerate() {
-                        let j = c * width + k;
-                        store_cell(store, j, trim(record.get(j).unwrap_or_default()), line);
-                    }
-                }
-            });
-        };
-        let mut lines: Vec<u64> = Vec::new();
-        let (mut current, mut current_lines) = (Vec::new(), Vec::new());
-        let (mut next, mut next_lines) = (Vec::new(), Vec::new());
-        let mut filled = read_batch(&mut current, &mut current_lines)?;
-        while filled > 0 {
-            lines.extend_from_slice(&current_lines);
-            let (records, batch_lines, stores) = (&current[..filled], &current_lines, &mut stores);
-            let mut read = Ok(0);
-            rayon::in_place_scope(|scope| {
-                scope.spawn(|_| store_batch(stores, records, batch_lines));
-                read = read_batch(&mut next, &mut next_lines);
-            });
-            filled = read?;
-            std::mem::swap(&mut current, &mut next);
-            std::mem::swap(&mut current_lines, &mut next_lines);
+            lines.push(line);
         }
         if lines.is_empty() {
             return Err(err(2, "", "no data rows after the header".into()));
@@ -754,7 +701,6 @@ mod tests {
         assert_eq!(s.target().unwrap().to_vec(), vec![0.0, 1.0]);
         assert!(d.select_rows(&[3]).is_err());
     }
-
     proptest::proptest! {
         #[test]
         fn plain_decimals_parse_as_the_standard_parser_does(
@@ -798,29 +744,26 @@ mod tests {
     }
 
     #[test]
-    fn batches_keep_rows_columns_and_first_errors() {
-        // More rows than a batch, a column decided late, a text column and a bad cell after
-        // the first batch: the same as one record at a time.
-        let rows = 2 * BATCH_RECORDS + 17;
+    fn late_decided_columns_text_columns_and_first_errors() {
+        // A column decided after a thousand missing cells, a text column, and a bad cell far
+        // into the file, named at its line.
+        const LATE: usize = 1024;
+        let rows = 2 * LATE + 17;
         let mut text = String::from("a,late,name,y\n");
         for i in 0..rows {
-            let late = if i < BATCH_RECORDS + 5 { String::new() } else { format!("{}.5", i) };
+            let late = if i < LATE + 5 { String::new() } else { format!("{}.5", i) };
             text.push_str(&format!("{i},{late},f{i},{}\n", i % 2));
         }
         let data = load(&text).unwrap();
         assert_eq!(data.n_rows(), rows);
         let late = data.column("late").unwrap();
         let Column::Numeric(late) = late else { panic!("numeric") };
-        assert!(late[BATCH_RECORDS + 4].is_nan());
+        assert!(late[LATE + 4].is_nan());
         assert_eq!(late[rows - 1], (rows - 1) as f64 + 0.5);
         let Column::Categorical(names) = data.column("name").unwrap() else { panic!("text") };
         assert_eq!(names[rows - 1].as_deref(), Some(format!("f{}", rows - 1).as_str()));
-        let bad = text.replacen(
-            &format!("\n{},", BATCH_RECORDS + 3),
-            &format!("\nx{},", BATCH_RECORDS + 3),
-            1,
-        );
+        let bad = text.replacen(&format!("\n{},", LATE + 3), &format!("\nx{},", LATE + 3), 1);
         let (line, col, _) = csv_error(&bad);
-        assert_eq!((line, col.as_str()), (BATCH_RECORDS as u64 + 5, "a"));
+        assert_eq!((line, col.as_str()), (LATE as u64 + 5, "a"));
     }
 }
