@@ -18,7 +18,7 @@ use crate::Output;
 use crate::cmd_credit::load_table;
 use crate::error::CliError;
 use crate::table::print_pairs;
-use finkit::schema::csv_input::CsvRecords;
+use finkit::schema::csv_input::{CsvRecords, NumberError, number, trim_cell};
 
 /// Rows scored per block: the most rows held in memory at once.
 pub(crate) const BLOCK_ROWS: usize = 4096;
@@ -235,22 +235,20 @@ impl<R: Read> RowSource<R> {
 
     /// The `k`-th needed cell of the current row, trimmed; `None` when missing.
     fn cell(&self, k: usize) -> Option<&str> {
-        let text = self.record.get(self.index[k]).unwrap_or_default().trim();
+        let text = trim_cell(self.record.get(self.index[k]).unwrap_or_default());
         if self.missing.iter().any(|m| m == text) { None } else { Some(text) }
     }
 
     /// The `k`-th needed cell as a number (NaN when missing).
     fn number(&self, k: usize, line: u64) -> Result<f64, CliError> {
         let Some(text) = self.cell(k) else { return Ok(f64::NAN) };
-        let fail = |what: &str| {
+        number(text).map_err(|e| {
             CliError::input(format!(
-                "{}: line {line}, column {:?}: {text:?} is not {what}",
+                "{}: line {line}, column {:?}: {text:?} is {e}",
                 self.path.display(),
                 self.names[k]
             ))
-        };
-        let v: f64 = text.parse().map_err(|_| fail("a number"))?;
-        if v.is_finite() { Ok(v) } else { Err(fail("a finite number")) }
+        })
     }
 }
 
@@ -617,7 +615,9 @@ fn text_columns(data: &Dataset, exclude: &[String], file: &Path) -> Result<Vec<S
             .iter()
             .enumerate()
             .find_map(|(i, v)| {
-                v.as_deref().filter(|s| s.parse::<f64>().is_err()).map(|s| (i, s.to_owned()))
+                v.as_deref()
+                    .filter(|s| number(s) == Err(NumberError::NotANumber))
+                    .map(|s| (i, s.to_owned()))
             })
             .unwrap_or_default();
         return Err(CliError::input(format!(

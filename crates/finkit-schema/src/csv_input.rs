@@ -101,6 +101,100 @@ impl<R: Read> CsvRecords<R> {
     }
 }
 
+/// A cell as the readers see it: `text.trim()`, without the Unicode scan when the first and
+/// last bytes are printable ASCII (the common case).
+#[must_use]
+pub fn trim_cell(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+/// Why a cell is not a usable number (its `Display` completes "… is ").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NumberError {
+    /// Not a number at all.
+    NotANumber,
+    /// A number, but infinite or NaN (`inf`, `1e400`, `NaN`).
+    NotFinite,
+}
+
+impl std::fmt::Display for NumberError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NumberError::NotANumber => "not a number",
+            NumberError::NotFinite => "not a finite number",
+        })
+    }
+}
+
+/// The one rule for a numeric cell (already trimmed, not a missing token): a finite `f64`, as
+/// `str::parse::<f64>` reads it. Plain decimals take an exact fast path (see `plain_decimal`).
+///
+/// ```
+/// use finkit_schema::csv_input::{NumberError, number};
+/// assert_eq!(number("0.20912"), Ok(0.20912));
+/// assert_eq!(number("1e5"), Ok(1e5));
+/// assert_eq!(number("1e400"), Err(NumberError::NotFinite));
+/// assert_eq!(number("abc"), Err(NumberError::NotANumber));
+/// ```
+///
+/// # Errors
+///
+/// [`NumberError`] says whether the text is no number or not a finite one.
+pub fn number(text: &str) -> Result<f64, NumberError> {
+    if let Some(value) = plain_decimal(text.as_bytes()) {
+        return Ok(value);
+    }
+    let value: f64 = text.parse().map_err(|_| NumberError::NotANumber)?;
+    if value.is_finite() { Ok(value) } else { Err(NumberError::NotFinite) }
+}
+
+/// Powers of ten exactly representable in an `f64`.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The value of a plain decimal `[+-]digits[.digits]` whose digits, read as an integer `m`,
+/// satisfy `m ≤ 2^53` with at most 22 digits after the point: then `m` and `10^k` are exact
+/// and one correctly rounded division gives the correctly rounded value (Clinger's fast
+/// path), equal to `str::parse::<f64>`. Anything else (exponents, long mantissas, `inf`, …)
+/// is `None`, for the full parser.
+fn plain_decimal(text: &[u8]) -> Option<f64> {
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    let mut mantissa: u64 = 0;
+    let mut point = false;
+    let (mut before, mut after) = (0usize, 0usize);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                if point {
+                    after += 1;
+                } else {
+                    before += 1;
+                }
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if before == 0 || (point && after == 0) || mantissa > (1 << 53) || after > 22 {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)] // mantissa ≤ 2^53: exact
+    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[after];
+    Some(if negative { -value } else { value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +228,59 @@ mod tests {
     fn invalid_utf8_is_an_error_naming_the_line() {
         let err = lines(b"h\nok\n\xff\xfe\n").unwrap_err().to_string();
         assert!(err.contains("line 3"), "{err}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_decimals_parse_as_the_standard_parser_does(
+            sign in proptest::sample::select(vec!["", "-", "+"]),
+            int in "[0-9]{0,20}",
+            frac in proptest::option::of("[0-9]{0,25}"),
+        ) {
+            let text = match &frac {
+                Some(f) => format!("{sign}{int}.{f}"),
+                None => format!("{sign}{int}"),
+            };
+            let std: Option<f64> = text.parse().ok();
+            if let Some(fast) = plain_decimal(text.as_bytes()) {
+                let std = std.expect("the fast path accepts only what the parser accepts");
+                proptest::prop_assert_eq!(fast.to_bits(), std.to_bits(), "{}", text);
+            }
+        }
+
+        #[test]
+        fn any_cell_parses_as_the_standard_parser_does(text in "[-+0-9.eE]{0,12}|[ -~]{0,8}") {
+            if let Some(fast) = plain_decimal(text.as_bytes()) {
+                let std: f64 = text.parse().expect("accepted by the parser");
+                proptest::prop_assert_eq!(fast.to_bits(), std.to_bits(), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimal_takes_the_common_forms_only() {
+        for (text, value) in
+            [("0.20912", 0.20912), ("-0.0012", -0.0012), ("14", 14.0), ("+3.5", 3.5)]
+        {
+            assert_eq!(plain_decimal(text.as_bytes()), Some(value), "{text}");
+        }
+        assert_eq!(plain_decimal(b"-0").map(f64::to_bits), Some((-0.0_f64).to_bits()));
+        for text in
+            ["", "-", ".", "1.", ".5", "1e5", "1.2.3", "inf", "NaN", "9007199254740993", " 1"]
+        {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_follow_the_standard_parser_and_refuse_non_finite_values() {
+        assert_eq!(number("-0.0012"), Ok(-0.0012));
+        assert_eq!(number(" 1"), Err(NumberError::NotANumber));
+        assert_eq!(number("inf"), Err(NumberError::NotFinite));
+        assert_eq!(number("NaN"), Err(NumberError::NotFinite));
+        assert_eq!(trim_cell("\u{a0}1.5\u{a0}"), "1.5");
+        assert_eq!(trim_cell("\u{b}1.5"), "1.5");
+        assert_eq!(trim_cell("1.5"), "1.5");
+        assert_eq!(trim_cell(""), "");
     }
 }

@@ -11,59 +11,8 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array1, ArrayView1};
 
 use crate::SchemaError;
+use crate::csv_input::{NumberError, number, trim_cell};
 use crate::limits::{BoundedReader, limit_exceeded};
-
-/// `text.trim()`, without the Unicode scan when the first and last bytes are printable ASCII
-/// (the common case of a CSV cell).
-fn trim(text: &str) -> &str {
-    match text.as_bytes() {
-        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
-        [only] if only.is_ascii_graphic() => text,
-        _ => text.trim(),
-    }
-}
-
-/// Powers of ten exactly representable in an `f64`.
-const EXACT_POWERS_OF_TEN: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// The value of a plain decimal `[+-]digits[.digits]` whose digits, read as an integer `m`,
-/// satisfy `m ≤ 2^53` with at most 22 digits after the point: then `m` and `10^k` are exact
-/// and one correctly rounded division gives the correctly rounded value (Clinger's fast
-/// path), equal to `str::parse::<f64>`. Anything else (exponents, long mantissas, `inf`, …)
-/// is `None`, for the full parser.
-fn plain_decimal(text: &[u8]) -> Option<f64> {
-    let (negative, digits) = match text {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, text),
-    };
-    let mut mantissa: u64 = 0;
-    let mut fraction: Option<usize> = None;
-    let (mut before, mut after) = (0usize, 0usize);
-    for &b in digits {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-                if fraction.is_some() {
-                    after += 1;
-                } else {
-                    before += 1;
-                }
-            }
-            b'.' if fraction.is_none() => fraction = Some(0),
-            _ => return None,
-        }
-    }
-    if before == 0 || (fraction.is_some() && after == 0) || mantissa > (1 << 53) || after > 22 {
-        return None;
-    }
-    #[allow(clippy::cast_precision_loss)] // mantissa ≤ 2^53: exact
-    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[after];
-    Some(if negative { -value } else { value })
-}
 
 /// One column of a [`Dataset`].
 #[derive(Debug, Clone, PartialEq)]
@@ -372,15 +321,7 @@ impl Dataset {
         };
 
         let parse_number = |text: &str, line: u64, column: &str| -> Result<f64, SchemaError> {
-            if let Some(value) = plain_decimal(text.as_bytes()) {
-                return Ok(value);
-            }
-            let value: f64 =
-                text.parse().map_err(|_| err(line, column, format!("{text:?} is not a number")))?;
-            if !value.is_finite() {
-                return Err(err(line, column, format!("{text:?} is not a finite number")));
-            }
-            Ok(value)
+            number(text).map_err(|e| err(line, column, format!("{text:?} is {e}")))
         };
         // A column's kind is known at its first non-missing value (or from the options); from
         // then on a numeric column is parsed as it is read (no text kept), and its first bad cell
@@ -421,7 +362,7 @@ impl Dataset {
                 ));
             }
             for (j, raw) in record.iter().enumerate() {
-                let text = trim(raw);
+                let text = trim_cell(raw);
                 let missing = options.missing_tokens.iter().any(|m| m == text);
                 let store = &mut stores[j];
                 if let Store::Undecided(count) = store {
@@ -430,7 +371,7 @@ impl Dataset {
                         continue;
                     }
                     let before = *count;
-                    *store = if text.parse::<f64>().is_ok() {
+                    *store = if number(text) != Err(NumberError::NotANumber) {
                         let mut values = Vec::with_capacity(before + 1);
                         values.resize(before, f64::NAN);
                         Store::Numeric(values, None)
@@ -701,48 +642,6 @@ mod tests {
         assert_eq!(s.target().unwrap().to_vec(), vec![0.0, 1.0]);
         assert!(d.select_rows(&[3]).is_err());
     }
-    proptest::proptest! {
-        #[test]
-        fn plain_decimals_parse_as_the_standard_parser_does(
-            sign in proptest::sample::select(vec!["", "-", "+"]),
-            int in "[0-9]{0,20}",
-            frac in proptest::option::of("[0-9]{0,25}"),
-        ) {
-            let text = match &frac {
-                Some(f) => format!("{sign}{int}.{f}"),
-                None => format!("{sign}{int}"),
-            };
-            let std: Option<f64> = text.parse().ok();
-            if let Some(fast) = plain_decimal(text.as_bytes()) {
-                let std = std.expect("the fast path accepts only what the parser accepts");
-                proptest::prop_assert_eq!(fast.to_bits(), std.to_bits(), "{}", text);
-            }
-        }
-
-        #[test]
-        fn any_cell_parses_as_the_standard_parser_does(text in "[-+0-9.eE]{0,12}|[ -~]{0,8}") {
-            if let Some(fast) = plain_decimal(text.as_bytes()) {
-                let std: f64 = text.parse().expect("accepted by the parser");
-                proptest::prop_assert_eq!(fast.to_bits(), std.to_bits(), "{}", text);
-            }
-        }
-    }
-
-    #[test]
-    fn plain_decimal_takes_the_common_forms_only() {
-        for (text, value) in
-            [("0.20912", 0.20912), ("-0.0012", -0.0012), ("14", 14.0), ("+3.5", 3.5)]
-        {
-            assert_eq!(plain_decimal(text.as_bytes()), Some(value), "{text}");
-        }
-        assert_eq!(plain_decimal(b"-0").map(f64::to_bits), Some((-0.0_f64).to_bits()));
-        for text in
-            ["", "-", ".", "1.", ".5", "1e5", "1.2.3", "inf", "NaN", "9007199254740993", " 1"]
-        {
-            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
-        }
-    }
-
     #[test]
     fn late_decided_columns_text_columns_and_first_errors() {
         // A column decided after a thousand missing cells, a text column, and a bad cell far
