@@ -22,9 +22,21 @@ use rayon::prelude::*;
 use crate::separation::{Verdict, test_separation};
 use crate::{CreditError, FeatureRecord, Fit, PdModel};
 
-/// Rows per block of the parallel accumulation. Fixed (not derived from the thread count) so that
-/// the summation order, hence the result, never depends on the machine.
+/// Most rows per block of the parallel accumulation. The blocks depend on the number of rows
+/// only (not on the thread count), so the summation order, hence the result, never depends on
+/// the machine; see [`block_rows`].
 const BLOCK_ROWS: usize = 2048;
+/// More than one block come in a multiple of this many, so that 2 or 4 threads get equal shares.
+const BLOCK_GROUP: usize = 4;
+
+/// Rows per block for `n` rows: all of them up to [`BLOCK_ROWS`], else equal blocks of at most
+/// that many, a multiple of [`BLOCK_GROUP`] of them.
+fn block_rows(n: usize) -> usize {
+    if n <= BLOCK_ROWS {
+        return BLOCK_ROWS;
+    }
+    n.div_ceil(n.div_ceil(BLOCK_ROWS).next_multiple_of(BLOCK_GROUP))
+}
 /// Rows per block of the batch scoring path.
 const SCORE_BLOCK_ROWS: usize = 8192;
 /// Rows from which a fit starts from the fit of a strided subsample (see `warm_start`), and
@@ -891,12 +903,13 @@ impl Problem<'_> {
     fn evaluate(&self, beta: &[f64], hessian: bool) -> Eval {
         let k = self.k();
         let q = self.p + 1 + usize::from(self.intercept);
-        let n_blocks = self.n.div_ceil(BLOCK_ROWS);
+        let rows = block_rows(self.n);
+        let n_blocks = self.n.div_ceil(rows);
         let parts: Vec<Eval> = (0..n_blocks)
             .into_par_iter()
             .map_init(
                 || {
-                    let c = if hessian { BLOCK_ROWS * q } else { 0 };
+                    let c = if hessian { rows * q } else { 0 };
                     (vec![0.0; c], vec![0.0; self.p * q])
                 },
                 |(c, m), b| self.evaluate_block(beta, b, hessian, c, m),
@@ -931,8 +944,9 @@ impl Problem<'_> {
     ) -> Eval {
         let (p, k) = (self.p, self.k());
         let q = p + 1 + usize::from(self.intercept);
-        let start = block * BLOCK_ROWS;
-        let end = (start + BLOCK_ROWS).min(self.n);
+        let size = block_rows(self.n);
+        let start = block * size;
+        let end = (start + size).min(self.n);
         let rows = end - start;
         let (b0, slopes) = if self.intercept { (beta[0], &beta[1..]) } else { (0.0, beta) };
         let off = usize::from(self.intercept);
@@ -1253,9 +1267,19 @@ impl Problem<'_> {
         let (p, off) = (self.p, usize::from(self.intercept));
         let d0 = if self.intercept { step[0] } else { 0.0 };
         let slopes = &step[off..];
-        let m = (0..self.n)
-            .filter(|&i| self.w.is_none_or(|w| w[i] > 0.0))
-            .fold(0.0_f64, |m, i| m.max((d0 + dot(&self.data[i * p..(i + 1) * p], slopes)).abs()));
+        // The largest change of a linear predictor, over blocks of rows in parallel (a maximum:
+        // the same whatever the blocks).
+        let rows = block_rows(self.n);
+        let m = (0..self.n.div_ceil(rows))
+            .into_par_iter()
+            .map(|b| {
+                (b * rows..((b + 1) * rows).min(self.n))
+                    .filter(|&i| self.w.is_none_or(|w| w[i] > 0.0))
+                    .fold(0.0_f64, |m, i| {
+                        m.max((d0 + dot(&self.data[i * p..(i + 1) * p], slopes)).abs())
+                    })
+            })
+            .reduce(|| 0.0_f64, f64::max);
         if m.is_nan() || m > EARLY_MAX_ETA {
             return None;
         }

@@ -160,7 +160,7 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 ];
 
 /// The value of a plain decimal `[+-]digits[.digits]` whose digits, read as an integer `m`,
-/// satisfy `m ≤ 2^53` with at most 22 digits after the point: then `m` and `10^k` are exact
+/// satisfy `m ≤ 2^53`, with at most 19 digits in all: then `m` and `10^k` are exact
 /// and one correctly rounded division gives the correctly rounded value (Clinger's fast
 /// path), equal to `str::parse::<f64>`. Anything else (exponents, long mantissas, `inf`, …)
 /// is `None`, for the full parser.
@@ -170,24 +170,29 @@ fn plain_decimal(text: &[u8]) -> Option<f64> {
         [b'+', rest @ ..] => (false, rest),
         _ => (false, text),
     };
+    // Over 19 digits is refused below; with at most 20 bytes the wrapping sums cannot hide
+    // that, and with at most 19 digits the mantissa is below 10^19 < 2^64, exact.
+    if digits.len() > 20 {
+        return None;
+    }
     let mut mantissa: u64 = 0;
-    let mut point = false;
-    let (mut before, mut after) = (0usize, 0usize);
-    for &b in digits {
-        match b {
-            b'0'..=b'9' => {
-                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-                if point {
-                    after += 1;
-                } else {
-                    before += 1;
-                }
-            }
-            b'.' if !point => point = true,
-            _ => return None,
+    let mut point: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
         }
     }
-    if before == 0 || (point && after == 0) || mantissa > (1 << 53) || after > 22 {
+    let (before, after) = match point {
+        Some(i) => (i, digits.len() - i - 1),
+        None => (digits.len(), 0),
+    };
+    if before == 0 || (point.is_some() && after == 0) || before + after > 19 || mantissa > (1 << 53)
+    {
         return None;
     }
     #[allow(clippy::cast_precision_loss)] // mantissa ≤ 2^53: exact

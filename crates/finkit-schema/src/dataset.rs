@@ -6,13 +6,17 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ndarray::{Array1, ArrayView1};
 
 use crate::SchemaError;
-use crate::csv_input::{NumberError, number, trim_cell};
-use crate::limits::{BoundedReader, limit_exceeded};
+
+mod csv_read;
+
+/// Largest file [`Dataset::from_csv`] reads into memory to parse in parallel (larger ones are
+/// streamed).
+const IN_MEMORY_MAX_FILE: u64 = 256 << 20;
 
 /// One column of a [`Dataset`].
 #[derive(Debug, Clone, PartialEq)]
@@ -227,15 +231,33 @@ impl Dataset {
     /// in a numeric column, a missing target column, or a target value other than 0 / 1.
     pub fn from_csv(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Dataset, SchemaError> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .map_err(|source| SchemaError::Io { path: path.to_owned(), source })?;
-        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(SchemaError::Io {
-                path: path.to_owned(),
-                source: std::io::Error::other("is a directory, not a file"),
-            });
+        let io_error = |source| SchemaError::Io { path: path.to_owned(), source };
+        let mut file = std::fs::File::open(path).map_err(io_error)?;
+        let metadata = file.metadata().map_err(io_error)?;
+        if metadata.is_dir() {
+            return Err(io_error(std::io::Error::other("is a directory, not a file")));
         }
-        Dataset::read(file, path.to_owned(), options)
+        // A regular file of moderate size is read into memory and parsed in parallel blocks;
+        // anything else (a pipe, a device, a file that grows while it is read, quoted cells)
+        // is streamed.
+        if metadata.is_file() && metadata.len() <= IN_MEMORY_MAX_FILE {
+            let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
+            (&mut file).take(IN_MEMORY_MAX_FILE + 1).read_to_end(&mut bytes).map_err(io_error)?;
+            if bytes.len() as u64 > IN_MEMORY_MAX_FILE {
+                return csv_read::read_stream(
+                    std::io::Cursor::new(bytes).chain(file),
+                    path,
+                    options,
+                );
+            }
+            if let Some(read) =
+                csv_read::read_in_memory(&bytes, path, options, csv_read::MIN_BLOCK_BYTES)
+            {
+                return read;
+            }
+            return csv_read::read_stream(bytes.as_slice(), path, options);
+        }
+        csv_read::read_stream(file, path, options)
     }
 
     /// Reads CSV text from any reader; `source` names it in error messages.
@@ -248,198 +270,7 @@ impl Dataset {
         source: &str,
         options: &CsvOptions,
     ) -> Result<Dataset, SchemaError> {
-        Dataset::read(reader, PathBuf::from(source), options)
-    }
-
-    fn read<R: Read>(
-        reader: R,
-        path: PathBuf,
-        options: &CsvOptions,
-    ) -> Result<Dataset, SchemaError> {
-        let err = |line: u64, column: &str, message: String| SchemaError::Csv {
-            path: path.clone(),
-            line,
-            column: column.to_owned(),
-            message,
-        };
-        // The shared bounded reader caps a record at `MAX_LINE_BYTES` (so `/dev/zero` fails at
-        // once), strips a BOM, turns `\r\n` into `\n` and gives true line numbers: the csv
-        // crate's own count misses the line breaks inside quoted cells.
-        let mut rdr = csv::ReaderBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .delimiter(options.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(BoundedReader::csv(reader, options.delimiter));
-        let read_error = |rdr: &mut csv::Reader<BoundedReader<R>>, e: csv::Error| {
-            if let csv::ErrorKind::Io(io) = e.kind()
-                && let Some(limit) = limit_exceeded(io)
-            {
-                return err(limit.line.unwrap_or(0), "", limit.to_string());
-            }
-            let line = e
-                .position()
-                .map_or(rdr.get_mut().lines_read() + 1, |p| rdr.get_mut().line_at(p.byte()));
-            err(line, "", e.to_string())
-        };
-        let mut record = csv::StringRecord::new();
-        let header = match rdr.read_record(&mut record) {
-            Ok(false) => return Err(err(1, "", "empty file: no header row".into())),
-            Ok(true) => record.clone(),
-            Err(e) => return Err(read_error(&mut rdr, e)),
-        };
-        let names: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
-        if names.iter().all(String::is_empty) {
-            return Err(err(1, "", "empty header row".into()));
-        }
-        let mut seen = HashSet::new();
-        for name in &names {
-            if name.is_empty() {
-                return Err(err(1, "", "a header cell is empty".into()));
-            }
-            if !seen.insert(name.as_str()) {
-                return Err(err(1, name, "duplicate column name".into()));
-            }
-        }
-        for forced in options.categorical.iter().chain(&options.numeric) {
-            if !seen.contains(forced.as_str()) {
-                return Err(err(
-                    1,
-                    forced,
-                    "column named in the options is not in the header".into(),
-                ));
-            }
-        }
-        let target_index = match &options.target {
-            Some(t) => Some(
-                names
-                    .iter()
-                    .position(|n| n == t)
-                    .ok_or_else(|| err(1, t, "target column not found in the header".into()))?,
-            ),
-            None => None,
-        };
-
-        let parse_number = |text: &str, line: u64, column: &str| -> Result<f64, SchemaError> {
-            number(text).map_err(|e| err(line, column, format!("{text:?} is {e}")))
-        };
-        // A column's kind is known at its first non-missing value (or from the options); from
-        // then on a numeric column is parsed as it is read (no text kept), and its first bad cell
-        // is remembered. Errors are reported after the whole file is read, column by column, as
-        // a two-pass reader would: the first column with a bad cell, at its first bad line.
-        enum Store {
-            /// No value yet: this many missing cells.
-            Undecided(usize),
-            Numeric(Vec<f64>, Option<SchemaError>),
-            Text(Vec<Option<String>>),
-        }
-        let mut stores: Vec<Store> = names
-            .iter()
-            .enumerate()
-            .map(|(j, n)| {
-                if Some(j) == target_index || options.categorical.contains(n) {
-                    Store::Text(Vec::new())
-                } else if options.numeric.contains(n) {
-                    Store::Numeric(Vec::new(), None)
-                } else {
-                    Store::Undecided(0)
-                }
-            })
-            .collect();
-        let mut lines: Vec<u64> = Vec::new();
-        loop {
-            match rdr.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(read_error(&mut rdr, e)),
-            }
-            let line = rdr.get_mut().line_at(record.position().map_or(0, csv::Position::byte));
-            if record.len() != names.len() {
-                return Err(err(
-                    line,
-                    "",
-                    format!("ragged row: {} fields, the header has {}", record.len(), names.len()),
-                ));
-            }
-            for (j, raw) in record.iter().enumerate() {
-                let text = trim_cell(raw);
-                let missing = options.missing_tokens.iter().any(|m| m == text);
-                let store = &mut stores[j];
-                if let Store::Undecided(count) = store {
-                    if missing {
-                        *count += 1;
-                        continue;
-                    }
-                    let before = *count;
-                    *store = if number(text) != Err(NumberError::NotANumber) {
-                        let mut values = Vec::with_capacity(before + 1);
-                        values.resize(before, f64::NAN);
-                        Store::Numeric(values, None)
-                    } else {
-                        let mut cells = Vec::with_capacity(before + 1);
-                        cells.resize(before, None);
-                        Store::Text(cells)
-                    };
-                }
-                match store {
-                    Store::Numeric(values, first_error) => {
-                        if missing {
-                            values.push(f64::NAN);
-                        } else {
-                            match parse_number(text, line, &names[j]) {
-                                Ok(v) => values.push(v),
-                                Err(e) => {
-                                    values.push(f64::NAN);
-                                    first_error.get_or_insert(e);
-                                }
-                            }
-                        }
-                    }
-                    Store::Text(cells) => cells.push((!missing).then(|| text.to_owned())),
-                    Store::Undecided(_) => {}
-                }
-            }
-            lines.push(line);
-        }
-        if lines.is_empty() {
-            return Err(err(2, "", "no data rows after the header".into()));
-        }
-
-        let mut columns = Vec::with_capacity(names.len());
-        let mut target = None;
-        for (j, (name, store)) in names.iter().zip(stores).enumerate() {
-            if Some(j) == target_index {
-                let Store::Text(col) = store else {
-                    return Err(err(1, name, "the target column was not read as text".into()));
-                };
-                let mut values = Vec::with_capacity(col.len());
-                for (cell, &line) in col.iter().zip(&lines) {
-                    let text = cell
-                        .as_deref()
-                        .ok_or_else(|| err(line, name, "missing target value".into()))?;
-                    let v = parse_number(text, line, name)?;
-                    if v != 0.0 && v != 1.0 {
-                        return Err(err(
-                            line,
-                            name,
-                            format!("target must be 0 or 1, got {text:?}"),
-                        ));
-                    }
-                    values.push(v);
-                }
-                target = Some((name.clone(), Array1::from(values)));
-                continue;
-            }
-            let column = match store {
-                Store::Text(col) => Column::Categorical(col),
-                Store::Numeric(_, Some(e)) => return Err(e),
-                Store::Numeric(values, None) => Column::Numeric(Array1::from(values)),
-                // A column with only missing cells is kept as numeric and all-missing.
-                Store::Undecided(count) => Column::Numeric(Array1::from(vec![f64::NAN; count])),
-            };
-            columns.push((name.clone(), column));
-        }
-        Dataset::new(columns, target)
+        csv_read::read_stream(reader, Path::new(source), options)
     }
 
     /// Number of rows.

@@ -441,7 +441,7 @@ impl FittedBinning {
             let i = self.n_regular + k;
             return if self.bins[i].count > 0 { Ok(i) } else { self.policy(&|| format!("{x}")) };
         }
-        Ok(self.splits.partition_point(|&s| s <= x))
+        Ok(regular_bin(&self.splits, x))
     }
 
     /// The bin of a category (`None` = missing).
@@ -510,12 +510,17 @@ impl FittedBinning {
     /// As [`FittedBinning::bin_of`], for the first row that fails (row numbers are reported
     /// in non-finite errors).
     pub fn bin_indices(&self, column: &Column) -> Result<Vec<usize>, CreditError> {
+        self.map_bins(column, |i| i)
+    }
+
+    /// `f` of the bin of every row of a column (see [`FittedBinning::bin_indices`]).
+    fn map_bins<T>(&self, column: &Column, f: impl Fn(usize) -> T) -> Result<Vec<T>, CreditError> {
         match column {
             Column::Numeric(v) => v
                 .iter()
                 .enumerate()
                 .map(|(row, &x)| {
-                    self.bin_of_number(x).map_err(|e| match e {
+                    self.bin_of_number(x).map(&f).map_err(|e| match e {
                         CreditError::NonFinite { what, value, .. } => {
                             CreditError::NonFinite { what, row, value }
                         }
@@ -524,7 +529,7 @@ impl FittedBinning {
                 })
                 .collect(),
             Column::Categorical(v) => {
-                v.iter().map(|x| self.bin_of_category(x.as_deref())).collect()
+                v.iter().map(|x| self.bin_of_category(x.as_deref()).map(&f)).collect()
             }
         }
     }
@@ -535,6 +540,30 @@ impl FittedBinning {
     ///
     /// As [`FittedBinning::bin_indices`].
     pub fn transform(&self, column: &Column) -> Result<Array1<f64>, CreditError> {
-        Ok(self.bin_indices(column)?.into_iter().map(|i| self.bins[i].woe).collect())
+        Ok(Array1::from(self.map_bins(column, |i| self.bins[i].woe)?))
+    }
+}
+
+/// The regular bin of a finite number: how many of the (ascending) `splits` are ≤ `x`. A short
+/// list is counted without branches, which the compiler vectorises; a long one is searched.
+fn regular_bin(splits: &[f64], x: f64) -> usize {
+    if splits.len() <= 16 {
+        splits.iter().map(|&s| usize::from(s <= x)).sum()
+    } else {
+        splits.partition_point(|&s| s <= x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counting_and_searching_give_the_same_bin() {
+        for n in [0usize, 1, 5, 16, 17, 40] {
+            let splits: Vec<f64> = (0..n).map(|i| i as f64 * 0.5 - 3.0).collect();
+            for x in [-10.0, -3.0, -2.75, 0.0, 0.5, 4.0, 100.0] {
+                let want = splits.partition_point(|&s| s <= x);
+                assert_eq!(super::regular_bin(&splits, x), want, "{n} splits, x = {x}");
+            }
+        }
     }
 }

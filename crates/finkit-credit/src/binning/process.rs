@@ -320,8 +320,27 @@ impl FittedBinningProcess {
     /// [`CreditError::Schema`] when a selected column is absent, and any error of
     /// [`FittedBinning::transform`] (wrong kind, unseen value under the `Error` policy).
     pub fn transform(&self, data: &Dataset) -> Result<WoeMatrix, CreditError> {
-        // The columns are transformed in parallel (each on its own), then laid out row-major;
-        // the first error in selection order is reported whatever the thread count.
+        let columns = self.transform_columns(data)?;
+        let mut values = Array2::<f64>::zeros((data.n_rows(), self.selected.len()));
+        for (j, woe) in columns.iter().enumerate() {
+            values.column_mut(j).assign(woe);
+        }
+        let names = self.selected.iter().map(|&i| self.binnings[i].name().to_owned()).collect();
+        Ok(WoeMatrix { names, values })
+    }
+
+    /// The WoE columns of the selected variables, in selection order (what
+    /// [`FittedBinningProcess::transform`] lays out row-major).
+    ///
+    /// # Errors
+    ///
+    /// As [`FittedBinningProcess::transform`].
+    pub(crate) fn transform_columns(
+        &self,
+        data: &Dataset,
+    ) -> Result<Vec<Array1<f64>>, CreditError> {
+        // The columns are transformed in parallel (each on its own); the first error in
+        // selection order is reported whatever the thread count.
         let columns: Vec<Result<Array1<f64>, CreditError>> = self
             .selected
             .par_iter()
@@ -330,12 +349,6 @@ impl FittedBinningProcess {
                 b.transform(data.column(b.name())?)
             })
             .collect();
-        let columns: Vec<Array1<f64>> = columns.into_iter().collect::<Result<_, _>>()?;
-        let mut values = Array2::<f64>::zeros((data.n_rows(), self.selected.len()));
-        for (j, woe) in columns.iter().enumerate() {
-            values.column_mut(j).assign(woe);
-        }
-        let names = self.selected.iter().map(|&i| self.binnings[i].name().to_owned()).collect();
-        Ok(WoeMatrix { names, values })
+        columns.into_iter().collect()
     }
 }
