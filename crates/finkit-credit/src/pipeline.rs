@@ -420,7 +420,7 @@ impl ScorecardPipeline {
     /// summarised), and the logistic regression's errors on the final fit.
     pub fn fit(&self, data: &Dataset) -> Result<FittedScorecard, CreditError> {
         let p = &self.params;
-        let process = self.process.fit(data)?;
+        let (process, mut binned_woe) = self.process.fit_with_woe(data)?;
         let y = data
             .target()
             .ok_or_else(|| CreditError::InvalidTarget("the dataset has no target column".into()))?
@@ -465,11 +465,24 @@ impl ScorecardPipeline {
         let names: Vec<String> = candidates.iter().map(|&i| lines[i].name.clone()).collect();
         // The WoE columns of the candidates (column-major: the correlation filter reads columns,
         // and each design gathers its rows from them).
-        let woe = if names.is_empty() {
-            Vec::new()
-        } else {
-            process.with_selection(&names)?.transform_columns(data)?
-        };
+        // (computed with the binning; the first error in candidate order, as a transform of
+        // the candidates would report).
+        let mut woe = Vec::with_capacity(names.len());
+        for name in &names {
+            let i = process
+                .binnings()
+                .iter()
+                .position(|b| b.name() == name)
+                .ok_or_else(|| CreditError::MissingVariable(name.clone()))?;
+            let slot = binned_woe.get_mut(i).ok_or(CreditError::LengthMismatch {
+                what: "WoE columns of the binning",
+                expected: process.binnings().len(),
+                found: i,
+            })?;
+            let column = std::mem::replace(slot, Ok(Array1::zeros(0)))?;
+            woe.push(column);
+        }
+        drop(binned_woe);
         let n_rows = data.n_rows();
         let moments = moments(&woe);
         // Correlation filter, strongest first.

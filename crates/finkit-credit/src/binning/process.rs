@@ -10,6 +10,8 @@ use ndarray::{Array1, Array2};
 use super::{BinningParams, FittedBinning, OptimalBinning};
 use crate::{CreditError, Fit};
 
+/// The WoE values of one variable on every row, or why they could not be computed.
+pub(crate) type WoeColumn = Result<Array1<f64>, CreditError>;
 /// Parameters of a [`BinningProcess`]: one [`BinningParams`] for every column, per-variable
 /// fixed splits or groups, and the IV selection rule.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -132,6 +134,24 @@ impl BinningProcess {
     /// [`OptimalBinning::fit_column`] (a constant column included), naming the column.
     #[cfg_attr(feature = "tracing", tracing::instrument(level = "info", skip_all, name = "binning_process.fit", fields(rows = data.n_rows())))]
     pub fn fit(&self, data: &Dataset) -> Result<FittedBinningProcess, CreditError> {
+        Ok(self.fit_inner(data, false)?.0)
+    }
+
+    /// [`BinningProcess::fit`], and the WoE column of every binned variable (aligned with
+    /// [`FittedBinningProcess::binnings`], what [`FittedBinning::transform`] gives), each
+    /// computed in the task that bins its variable, while the column is in cache.
+    pub(crate) fn fit_with_woe(
+        &self,
+        data: &Dataset,
+    ) -> Result<(FittedBinningProcess, Vec<WoeColumn>), CreditError> {
+        self.fit_inner(data, true)
+    }
+
+    fn fit_inner(
+        &self,
+        data: &Dataset,
+        woe: bool,
+    ) -> Result<(FittedBinningProcess, Vec<WoeColumn>), CreditError> {
         let y = data
             .target()
             .ok_or_else(|| CreditError::InvalidTarget("the dataset has no target column".into()))?;
@@ -147,7 +167,7 @@ impl BinningProcess {
         // Each variable is binned on its own: in parallel, collected in name order, so the
         // result (and the first error, in name order) is the sequential one.
         // Ok(Err((name, reason))): an unusable column skipped as asked.
-        type Binned = Result<FittedBinning, (String, String)>;
+        type Binned = Result<(FittedBinning, Option<WoeColumn>), (String, String)>;
         let fit_one = |name: &String| -> Result<Binned, CreditError> {
             let column = data.column(name)?;
             let fitted = match (p.fixed_splits.get(name), p.fixed_groups.get(name), column) {
@@ -172,14 +192,19 @@ impl BinningProcess {
                     other => other?,
                 },
             };
-            Ok(Ok(fitted))
+            let values = woe.then(|| fitted.transform(column));
+            Ok(Ok((fitted, values)))
         };
         let results: Vec<Result<Binned, CreditError>> = names.par_iter().map(fit_one).collect();
         let mut binnings = Vec::with_capacity(names.len());
+        let mut columns = Vec::new();
         let mut skipped = Vec::new();
         for result in results {
             match result? {
-                Ok(fitted) => binnings.push(fitted),
+                Ok((fitted, values)) => {
+                    binnings.push(fitted);
+                    columns.extend(values);
+                }
                 Err(skip) => skipped.push(skip),
             }
         }
@@ -190,7 +215,7 @@ impl BinningProcess {
         if let Some(k) = p.top_k {
             order.truncate(k);
         }
-        Ok(FittedBinningProcess { binnings, selected: order, skipped })
+        Ok((FittedBinningProcess { binnings, selected: order, skipped }, columns))
     }
 }
 
@@ -320,35 +345,23 @@ impl FittedBinningProcess {
     /// [`CreditError::Schema`] when a selected column is absent, and any error of
     /// [`FittedBinning::transform`] (wrong kind, unseen value under the `Error` policy).
     pub fn transform(&self, data: &Dataset) -> Result<WoeMatrix, CreditError> {
-        let columns = self.transform_columns(data)?;
-        let mut values = Array2::<f64>::zeros((data.n_rows(), self.selected.len()));
-        for (j, woe) in columns.iter().enumerate() {
-            values.column_mut(j).assign(woe);
-        }
-        let names = self.selected.iter().map(|&i| self.binnings[i].name().to_owned()).collect();
-        Ok(WoeMatrix { names, values })
-    }
-
-    /// The WoE columns of the selected variables, in selection order (what
-    /// [`FittedBinningProcess::transform`] lays out row-major).
-    ///
-    /// # Errors
-    ///
-    /// As [`FittedBinningProcess::transform`].
-    pub(crate) fn transform_columns(
-        &self,
-        data: &Dataset,
-    ) -> Result<Vec<Array1<f64>>, CreditError> {
         // The columns are transformed in parallel (each on its own); the first error in
         // selection order is reported whatever the thread count.
-        let columns: Vec<Result<Array1<f64>, CreditError>> = self
+        let columns: Vec<Array1<f64>> = self
             .selected
             .par_iter()
             .map(|&i| {
                 let b = &self.binnings[i];
                 b.transform(data.column(b.name())?)
             })
-            .collect();
-        columns.into_iter().collect()
+            .collect::<Vec<WoeColumn>>()
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        let mut values = Array2::<f64>::zeros((data.n_rows(), self.selected.len()));
+        for (j, woe) in columns.iter().enumerate() {
+            values.column_mut(j).assign(woe);
+        }
+        let names = self.selected.iter().map(|&i| self.binnings[i].name().to_owned()).collect();
+        Ok(WoeMatrix { names, values })
     }
 }
