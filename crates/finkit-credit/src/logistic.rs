@@ -225,7 +225,7 @@ impl LogisticParams {
         x: &ArrayRef2<f64>,
         y: &ArrayRef1<f64>,
     ) -> Result<LogisticModel, CreditError> {
-        self.fit_until(x, y, None).map(|(model, _)| model)
+        self.fit_until(x, y, None, false).map(|(model, _)| model)
     }
 
     /// [`LogisticParams::fit`] that may stop before convergence: at every Newton iterate in the
@@ -233,11 +233,15 @@ impl LogisticParams {
     /// bounds on its distance to the optimum, and ends the fit by returning `true`. The model
     /// is then that estimate (its covariance at the iterate), and the flag is `true`; else the
     /// fit runs to convergence as [`LogisticParams::fit`] does, flag `false`.
+    ///
+    /// `checked`: every value of `x` is already known finite and no column constant (`x` is
+    /// columns of a design a previous fit accepted), so those two passes over `x` are skipped.
     pub(crate) fn fit_until(
         &self,
         x: &ArrayRef2<f64>,
         y: &ArrayRef1<f64>,
         mut stop: Option<&mut dyn FnMut(&Estimate) -> bool>,
+        checked: bool,
     ) -> Result<(LogisticModel, bool), CreditError> {
         self.check()?;
         let (n, p) = x.dim();
@@ -276,11 +280,17 @@ impl LogisticParams {
         check_target(&y, weights.as_deref())?;
         let x = x.as_standard_layout();
         let data = row_major(&x);
-        if let Some(i) = first_non_finite(data) {
-            return Err(CreditError::NonFinite { what: "x", row: i / p.max(1), value: data[i] });
-        }
-        if self.fit_intercept && self.l2 == 0.0 {
-            check_constant_columns(data, n, p, &names)?;
+        if !checked {
+            if let Some(i) = first_non_finite(data) {
+                return Err(CreditError::NonFinite {
+                    what: "x",
+                    row: i / p.max(1),
+                    value: data[i],
+                });
+            }
+            if self.fit_intercept && self.l2 == 0.0 {
+                check_constant_columns(data, n, p, &names)?;
+            }
         }
         let problem = Problem {
             data,
@@ -1554,7 +1564,7 @@ mod tests {
                 false
             };
             let (model, early) =
-                LogisticParams::new().l2(l2).fit_until(&x, &y, Some(&mut rule)).unwrap();
+                LogisticParams::new().l2(l2).fit_until(&x, &y, Some(&mut rule), false).unwrap();
             assert!(!early);
             assert!(offered >= 1, "n {n}: the last iterates are in the quadratic region");
             for j in 0..=p {
@@ -1567,7 +1577,7 @@ mod tests {
                 true
             };
             let (model, early) =
-                LogisticParams::new().l2(l2).fit_until(&x, &y, Some(&mut stop)).unwrap();
+                LogisticParams::new().l2(l2).fit_until(&x, &y, Some(&mut stop), false).unwrap();
             assert!(early);
             assert_eq!(model.params().to_vec(), first.unwrap());
         }

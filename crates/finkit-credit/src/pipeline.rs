@@ -536,6 +536,7 @@ impl ScorecardPipeline {
         // from the previous fit without its coefficient (the optimum is the same from any start;
         // a near one saves most Newton iterations).
         let mut start: Option<Vec<f64>> = None;
+        let mut refit = false;
         let mut design: Vec<f64> = Vec::new();
         columns(&woe, n_rows, &chosen, &mut design)?;
         loop {
@@ -560,7 +561,8 @@ impl ScorecardPipeline {
                 decided.is_some()
             };
             let (model, early) = if p.sign_check {
-                params.fit_until(&x, &y, Some(&mut rule))?
+                // A refit's design is columns of the first fit's, which that fit checked.
+                params.fit_until(&x, &y, Some(&mut rule), refit)?
             } else {
                 (params.fit(&x, &y)?, false)
             };
@@ -596,6 +598,7 @@ impl ScorecardPipeline {
                 };
                 next.remove(jj);
                 start = next.iter().all(|v| v.is_finite()).then_some(next);
+                refit = true;
                 continue;
             }
             for (j, &c) in chosen.iter().enumerate() {
