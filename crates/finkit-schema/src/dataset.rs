@@ -224,6 +224,10 @@ impl Dataset {
 
     /// Reads a CSV file with a header row.
     ///
+    /// A regular file of up to 256 MiB without quoted cells is read into memory and its rows
+    /// are parsed in parallel blocks; any other input is streamed as by
+    /// [`Dataset::from_reader`]. Both give the same dataset, or the same error.
+    ///
     /// # Errors
     ///
     /// [`SchemaError::Io`] when the file cannot be opened, and [`SchemaError::Csv`] naming the

@@ -3,8 +3,8 @@
 //!
 //! This crate is what every other finkit crate depends on, and nothing else: `finkit-credit`,
 //! `finkit-risk` and `finkit-pool` meet only through these types. It holds data and the rules
-//! that make the data trustworthy, not models. It is kept light (ndarray, chrono, csv, thiserror
-//! and, optionally, serde).
+//! that make the data trustworthy, not models. It is kept light (ndarray, chrono, csv, memchr,
+//! rayon for the parallel CSV reader, thiserror and, optionally, serde).
 //!
 //! # Example
 //!
