@@ -14,6 +14,35 @@ use crate::SchemaError;
 
 mod csv_read;
 
+/// The bytes of a regular file of `len` bytes (at most [`IN_MEMORY_MAX_FILE`]), and whatever
+/// it has beyond `len` (it grew while read), up to one byte over the limit. On Unix the two
+/// halves are read in parallel, so two threads share the copies and the first touches of the
+/// buffer; a file that shrank is read again from its start, in order.
+fn read_file(file: &mut std::fs::File, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let size = usize::try_from(len).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0_u8; size];
+    #[cfg(unix)]
+    let whole = {
+        use std::os::unix::fs::FileExt;
+        let (front, back) = bytes.split_at_mut(size / 2);
+        let at = front.len() as u64;
+        let (a, b) = rayon::join(|| file.read_exact_at(front, 0), || file.read_exact_at(back, at));
+        a.and(b).is_ok()
+    };
+    #[cfg(not(unix))]
+    let whole = false;
+    if !whole {
+        bytes.clear();
+        file.seek(SeekFrom::Start(0))?;
+        file.take(IN_MEMORY_MAX_FILE + 1).read_to_end(&mut bytes)?;
+        return Ok(bytes);
+    }
+    file.seek(SeekFrom::Start(len))?;
+    file.take(IN_MEMORY_MAX_FILE + 1 - len).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Largest file [`Dataset::from_csv`] reads into memory to parse in parallel (larger ones are
 /// streamed).
 const IN_MEMORY_MAX_FILE: u64 = 256 << 20;
@@ -245,8 +274,7 @@ impl Dataset {
         // anything else (a pipe, a device, a file that grows while it is read, quoted cells)
         // is streamed.
         if metadata.is_file() && metadata.len() <= IN_MEMORY_MAX_FILE {
-            let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
-            (&mut file).take(IN_MEMORY_MAX_FILE + 1).read_to_end(&mut bytes).map_err(io_error)?;
+            let bytes = read_file(&mut file, metadata.len()).map_err(io_error)?;
             if bytes.len() as u64 > IN_MEMORY_MAX_FILE {
                 return csv_read::read_stream(
                     std::io::Cursor::new(bytes).chain(file),
@@ -467,6 +495,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(forced.column("c").unwrap(), &Column::Categorical(vec![Some("01".into())]));
+    }
+
+    #[test]
+    fn a_file_reads_as_its_bytes_do() {
+        let mut text = String::from("a,b,y\n");
+        for i in 0..3000 {
+            text.push_str(&format!("{}.25,{},{}\n", i, if i % 7 == 0 { "" } else { "x" }, i % 2));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let options = CsvOptions::default().with_target("y");
+        for (name, body) in
+            [("plain.csv", text.clone()), ("quoted.csv", text.replace("x", "\"x\""))]
+        {
+            let path = dir.path().join(name);
+            std::fs::write(&path, &body).unwrap();
+            let file = Dataset::from_csv(&path, &options).unwrap();
+            let stream = Dataset::from_reader(body.as_bytes(), "t.csv", &options).unwrap();
+            assert_eq!(format!("{file:?}"), format!("{stream:?}"), "{name}");
+        }
+        let empty = dir.path().join("empty.csv");
+        std::fs::write(&empty, "").unwrap();
+        assert!(matches!(
+            Dataset::from_csv(&empty, &options),
+            Err(SchemaError::Csv { line: 1, .. })
+        ));
     }
 
     #[test]
