@@ -785,21 +785,34 @@ fn columns<'b>(
     cols: &[usize],
     buffer: &'b mut Vec<f64>,
 ) -> Result<ArrayView2<'b, f64>, CreditError> {
+    const ROWS: usize = 512;
     let k = cols.len();
-    buffer.clear();
-    buffer.resize(n * k, 0.0);
-    for (j, &c) in cols.iter().enumerate() {
-        let column = &x[c];
-        if column.len() != n {
-            return Err(CreditError::LengthMismatch {
-                what: "WoE column",
-                expected: n,
-                found: column.len(),
-            });
-        }
-        for (to, &v) in buffer[j..].iter_mut().step_by(k).zip(column) {
-            *to = v;
-        }
+    let mut sources: Vec<&[f64]> = Vec::with_capacity(k);
+    for &c in cols {
+        let column = x[c].as_slice().filter(|s| s.len() == n);
+        sources.push(column.ok_or(CreditError::LengthMismatch {
+            what: "WoE column",
+            expected: n,
+            found: x[c].len(),
+        })?);
+    }
+    if buffer.capacity() < n * k {
+        // Zeroed fresh memory: its pages are first touched by the parallel copy below.
+        *buffer = vec![0.0; n * k];
+    } else {
+        buffer.clear();
+        buffer.resize(n * k, 0.0);
+    }
+    // Row by row (each row written in order), in parallel blocks of rows.
+    if k > 0 {
+        buffer.par_chunks_mut(ROWS * k).enumerate().for_each(|(b, block)| {
+            for (r, row) in block.chunks_exact_mut(k).enumerate() {
+                let i = b * ROWS + r;
+                for (to, source) in row.iter_mut().zip(&sources) {
+                    *to = source[i];
+                }
+            }
+        });
     }
     design_view(buffer, n, k)
 }
