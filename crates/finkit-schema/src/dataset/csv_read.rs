@@ -345,25 +345,16 @@ impl Rows<'_> {
     /// text and the number of its line before.
     fn read<'t>(
         &self,
-        mut text: &'t str,
-        mut line: u64,
+        text: &'t str,
+        line: u64,
         stores: &mut [Store],
         lines: &mut Vec<u64>,
         until_decided: bool,
     ) -> Result<(&'t str, u64), Stop> {
-        let width = self.header.names.len();
-        let mut cells: Vec<&str> = Vec::with_capacity(width);
-        while !text.is_empty() {
-            if until_decided && !stores.iter().any(|s| matches!(s, Store::Undecided(_))) {
-                break;
-            }
-            let (row, rest) = next_line(text);
-            text = rest;
-            line += 1;
-            // An empty line is skipped, as the csv crate skips it.
-            if row.is_empty() {
-                continue;
-            }
+        let mut cells: Vec<&str> = Vec::with_capacity(self.header.names.len());
+        let mut rows = RowIter { text, line };
+        while !until_decided || stores.iter().any(|s| matches!(s, Store::Undecided(_))) {
+            let Some((line, row)) = rows.next() else { break };
             self.split(row, line, &mut cells)?;
             for ((raw, store), name) in cells.iter().zip(stores.iter_mut()).zip(&self.header.names)
             {
@@ -371,7 +362,7 @@ impl Rows<'_> {
             }
             lines.push(line);
         }
-        Ok((text, line))
+        Ok((rows.text, rows.line))
     }
 }
 
@@ -381,22 +372,15 @@ impl Rows<'_> {
     /// counts them). Returns the first bad cell of each column in the block.
     fn fill(
         &self,
-        mut text: &str,
-        mut line: u64,
+        text: &str,
+        line: u64,
         parts: &mut [Part<'_>],
         lines: &mut [u64],
     ) -> Result<Vec<Option<SchemaError>>, Stop> {
         let width = self.header.names.len();
         let mut errors: Vec<Option<SchemaError>> = (0..width).map(|_| None).collect();
         let mut cells: Vec<&str> = Vec::with_capacity(width);
-        let mut r = 0;
-        while !text.is_empty() {
-            let (row, rest) = next_line(text);
-            text = rest;
-            line += 1;
-            if row.is_empty() {
-                continue;
-            }
+        for (r, (line, row)) in (RowIter { text, line }).enumerate() {
             self.split(row, line, &mut cells)?;
             for (((raw, part), name), first) in
                 cells.iter().zip(parts.iter_mut()).zip(&self.header.names).zip(&mut errors)
@@ -411,7 +395,6 @@ impl Rows<'_> {
                 }
             }
             lines[r] = line;
-            r += 1;
         }
         Ok(errors)
     }
@@ -555,15 +538,34 @@ enum Part<'c> {
 }
 
 /// The lines of `text` (as [`next_line`] reads them) and how many of them are rows (not empty).
-fn count_lines(mut text: &str) -> (u64, usize) {
-    let (mut lines, mut rows) = (0, 0);
-    while !text.is_empty() {
-        let (row, rest) = next_line(text);
-        text = rest;
-        lines += 1;
-        rows += usize::from(!row.is_empty());
+fn count_lines(text: &str) -> (u64, usize) {
+    let mut rows = RowIter { text, line: 0 };
+    let count = rows.by_ref().count();
+    (rows.line, count)
+}
+
+/// The rows of `text` (its lines as [`next_line`] reads them, the empty ones skipped as the
+/// csv crate skips them) with their 1-based line numbers; `line` is the number of the line
+/// before `text`. What is left unread stays in `text`.
+struct RowIter<'t> {
+    text: &'t str,
+    line: u64,
+}
+
+impl<'t> Iterator for RowIter<'t> {
+    type Item = (u64, &'t str);
+
+    fn next(&mut self) -> Option<(u64, &'t str)> {
+        while !self.text.is_empty() {
+            let (row, rest) = next_line(self.text);
+            self.text = rest;
+            self.line += 1;
+            if !row.is_empty() {
+                return Some((self.line, row));
+            }
+        }
+        None
     }
-    (lines, rows)
 }
 
 /// `text` in consecutive blocks of whole lines, about `min_block` bytes or more each, at most
