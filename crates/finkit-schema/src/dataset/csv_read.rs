@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use super::{Column, CsvOptions, Dataset};
 use crate::SchemaError;
 use crate::csv_input::{NumberError, number, trim_cell};
-use crate::limits::{BoundedReader, MAX_LINE_BYTES, limit_exceeded};
+use crate::limits::{BoundedReader, LimitExceeded, MAX_LINE_BYTES, limit_exceeded};
 
 /// The UTF-8 byte-order mark, skipped at the start of the input.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -255,7 +255,9 @@ pub(super) fn read_stream<R: Read>(
         if let csv::ErrorKind::Io(io) = e.kind()
             && let Some(limit) = limit_exceeded(io)
         {
-            return csv_error(path, limit.line.unwrap_or(0), "", limit.to_string());
+            // The line goes in the error's own field, not a second time in the message.
+            let message = LimitExceeded::new(None, limit.what, limit.limit).to_string();
+            return csv_error(path, limit.line.unwrap_or(0), "", message);
         }
         let line = e
             .position()
