@@ -26,6 +26,9 @@ use crate::{CreditError, FeatureRecord, Fit, PdModel};
 /// only (not on the thread count), so the summation order, hence the result, never depends on
 /// the machine; see [`block_rows`].
 const BLOCK_ROWS: usize = 2048;
+/// Values of x (rows × columns) from which a pass that is only a sum or a maximum runs in
+/// parallel.
+const PARALLEL_PASS_MIN: usize = 1 << 20;
 /// More than one block come in a multiple of this many, so that 2 or 4 threads get equal shares.
 const BLOCK_GROUP: usize = 4;
 
@@ -1277,26 +1280,29 @@ impl Problem<'_> {
         let (p, off) = (self.p, usize::from(self.intercept));
         let d0 = if self.intercept { step[0] } else { 0.0 };
         let slopes = &step[off..];
-        // The largest change of a linear predictor, over blocks of rows in parallel (a maximum:
-        // the same whatever the blocks).
-        let rows = block_rows(self.n);
-        let m = (0..self.n.div_ceil(rows))
-            .into_par_iter()
-            .map(|b| {
-                (b * rows..((b + 1) * rows).min(self.n))
-                    .filter(|&i| self.w.is_none_or(|w| w[i] > 0.0))
-                    .fold(0.0_f64, |m, i| {
-                        m.max((d0 + dot(&self.data[i * p..(i + 1) * p], slopes)).abs())
-                    })
+        // The largest change of a linear predictor (a maximum: the same in any order). Over
+        // blocks of rows in parallel on large data; below that a parallel region costs more
+        // than the pass.
+        let largest = |rows: std::ops::Range<usize>| {
+            rows.filter(|&i| self.w.is_none_or(|w| w[i] > 0.0)).fold(0.0_f64, |m, i| {
+                m.max((d0 + dot(&self.data[i * p..(i + 1) * p], slopes)).abs())
             })
-            .reduce(|| 0.0_f64, f64::max);
+        };
+        let m = if self.n * p < PARALLEL_PASS_MIN {
+            largest(0..self.n)
+        } else {
+            let rows = block_rows(self.n);
+            (0..self.n.div_ceil(rows))
+                .into_par_iter()
+                .map(|b| largest(b * rows..((b + 1) * rows).min(self.n)))
+                .reduce(|| 0.0_f64, f64::max)
+        };
         if m.is_nan() || m > EARLY_MAX_ETA {
             return None;
         }
         let decrement = step.iter().zip(grad).map(|(s, g)| s * g).sum::<f64>().max(0.0).sqrt();
         let d = 2.0 * m;
-        let inv = factor.inverse();
-        let se: Vec<f64> = inv.diag().iter().map(|v| v.max(0.0).sqrt()).collect();
+        let se: Vec<f64> = factor.inverse_diagonal().iter().map(|v| v.max(0.0).sqrt()).collect();
         let bound: Vec<f64> = se.iter().map(|s| 2.0 * s * d.exp_m1() * decrement).collect();
         let params: Vec<f64> = beta.iter().zip(step).map(|(b, s)| b + s).collect();
         if !(params.iter().chain(&se).chain(&bound).all(|v| v.is_finite())) {
@@ -1391,17 +1397,47 @@ impl Factor {
         let z = self.chol.solve(&rhs);
         z.iter().zip(&self.scale).map(|(z, d)| z * d).collect()
     }
-    fn inverse(&self) -> Array2<f64> {
-        let inv = self.chol.inverse();
+    /// L⁻¹ for D H D = L Lᵀ (lower triangular, row-major k × k), column by column by forward
+    /// substitution.
+    fn lower_inverse(&self) -> Vec<f64> {
+        let l = self.chol.l_dirty();
         let k = self.scale.len();
-        let mut out =
-            Array2::from_shape_fn((k, k), |(i, j)| inv[(i, j)] * self.scale[i] * self.scale[j]);
-        // Exact symmetry (the inverse of a symmetric matrix), for the covariance users.
+        let mut y = vec![0.0; k * k];
+        for j in 0..k {
+            y[j * k + j] = 1.0 / l[(j, j)];
+            for i in j + 1..k {
+                let dot: f64 = (j..i).map(|m| l[(i, m)] * y[m * k + j]).sum();
+                y[i * k + j] = -dot / l[(i, i)];
+            }
+        }
+        y
+    }
+
+    /// The diagonal of H⁻¹ alone (what standard errors need):
+    /// (H⁻¹)_jj = d_j² Σ_i (L⁻¹)_ij².
+    fn inverse_diagonal(&self) -> Vec<f64> {
+        let k = self.scale.len();
+        let y = self.lower_inverse();
+        (0..k)
+            .map(|j| {
+                (j..k).map(|i| y[i * k + j] * y[i * k + j]).sum::<f64>()
+                    * self.scale[j]
+                    * self.scale[j]
+            })
+            .collect()
+    }
+
+    /// H⁻¹ = D L⁻ᵀ L⁻¹ D, exactly symmetric (each entry computed once).
+    fn inverse(&self) -> Array2<f64> {
+        let k = self.scale.len();
+        let y = self.lower_inverse();
+        let mut out = Array2::zeros((k, k));
         for i in 0..k {
-            for j in 0..i {
-                let m = 0.5 * (out[(i, j)] + out[(j, i)]);
-                out[(i, j)] = m;
-                out[(j, i)] = m;
+            for j in 0..=i {
+                let v: f64 = (i..k).map(|m| y[m * k + i] * y[m * k + j]).sum();
+                let v = v * self.scale[i] * self.scale[j];
+                out[(i, j)] = v;
+                out[(j, i)] = v;
             }
         }
         out
@@ -1410,6 +1446,39 @@ impl Factor {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_inverse_diagonal_is_the_inverses() {
+        let k = 7;
+        let mut h = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                h[i * k + j] =
+                    1.0 / (1.0 + (i + j) as f64) + if i == j { 2.0 + i as f64 } else { 0.0 };
+            }
+        }
+        let m = nalgebra::DMatrix::from_row_slice(k, k, &h);
+        let scale: Vec<f64> = (0..k).map(|i| 0.5 + i as f64).collect();
+        let scaled = nalgebra::DMatrix::from_fn(k, k, |i, j| m[(i, j)] * scale[i] * scale[j]);
+        let factor = super::Factor { chol: nalgebra::Cholesky::new(scaled).unwrap(), scale };
+        let full = factor.inverse();
+        // Against nalgebra's inverse of the factor, scaled back.
+        let reference = factor.chol.inverse();
+        for i in 0..k {
+            for j in 0..k {
+                let want = reference[(i, j)] * factor.scale[i] * factor.scale[j];
+                assert!((full[(i, j)] - want).abs() <= 1e-13 * want.abs().max(1e-3), "{i},{j}");
+                assert_eq!(full[(i, j)], full[(j, i)]);
+            }
+        }
+        for (j, d) in factor.inverse_diagonal().iter().enumerate() {
+            assert!(
+                (d - full[(j, j)]).abs() <= 1e-13 * full[(j, j)].abs(),
+                "{j}: {d} vs {}",
+                full[(j, j)]
+            );
+        }
+    }
+
     #[cfg(feature = "serde")]
     #[test]
     fn hand_edited_json_is_a_typed_error_at_load() {
