@@ -906,6 +906,13 @@ pub(crate) struct Estimate {
     pub(crate) intercept: bool,
 }
 
+thread_local! {
+    /// Per-thread GEMM operands of [`Problem::evaluate`] (the weighted right-hand side and the
+    /// product), kept between passes and fits.
+    static SCRATCH: std::cell::RefCell<(Vec<f64>, Vec<f64>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
 impl Problem<'_> {
     fn k(&self) -> usize {
         self.p + usize::from(self.intercept)
@@ -918,15 +925,24 @@ impl Problem<'_> {
         let q = self.p + 1 + usize::from(self.intercept);
         let rows = block_rows(self.n);
         let n_blocks = self.n.div_ceil(rows);
+        // The GEMM operands of a block live in per-thread buffers that outlive the pass: every
+        // entry of the right-hand side that the block reads it writes first, so that buffer is
+        // only grown, never cleared.
+        let (c_len, m_len) = (if hessian { rows * q } else { 0 }, self.p * q);
         let parts: Vec<Eval> = (0..n_blocks)
             .into_par_iter()
-            .map_init(
-                || {
-                    let c = if hessian { rows * q } else { 0 };
-                    (vec![0.0; c], vec![0.0; self.p * q])
-                },
-                |(c, m), b| self.evaluate_block(beta, b, hessian, c, m),
-            )
+            .map(|b| {
+                SCRATCH.with_borrow_mut(|(c, m)| {
+                    if c.len() < c_len {
+                        c.resize(c_len, 0.0);
+                    }
+                    // The product is small: cleared, so that nothing of an earlier pass can
+                    // leak into it whatever the GEMM reads.
+                    m.clear();
+                    m.resize(m_len, 0.0);
+                    self.evaluate_block(beta, b, hessian, c, m)
+                })
+            })
             .collect();
         let mut total = Eval::zeros(k);
         for part in &parts {

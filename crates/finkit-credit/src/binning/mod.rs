@@ -914,21 +914,29 @@ fn sort_key(v: f64) -> u64 {
 
 /// Rows from which [`sort_by_value`] uses the radix sort.
 const RADIX_MIN_ROWS: usize = 256;
+/// The leading bits of [`sort_key`] that the radix passes of [`sort_by_value`] sort on (three
+/// 11-bit digits): values that agree on them differ by less than 2^-20 relative.
+const RADIX_KEY_BITS: u32 = 33;
 
 /// Sorts rows by value in `f64::total_cmp` order (rows of equal value in no particular
-/// order). From `RADIX_MIN_ROWS` rows, a least-significant-digit radix sort on
-/// [`sort_key`] with 11-bit digits, skipping the digits every row shares: a few linear
-/// passes instead of the O(n log n) comparisons of a comparison sort.
+/// order). From `RADIX_MIN_ROWS` rows, a least-significant-digit radix sort with 11-bit
+/// digits on the top [`RADIX_KEY_BITS`] bits of [`sort_key`] (sign, exponent and the leading
+/// mantissa bits), skipping the digits every row shares; rows whose keys agree on those bits
+/// are then adjacent, and each such run that is not yet in order is sorted by a comparison
+/// sort. On real data the runs are nearly all equal values, so the sort is a few linear
+/// passes; on values packed into a tiny range it degrades to comparison sorts of the runs,
+/// never below O(n log n).
 fn sort_by_value(rows: &mut Vec<(f64, bool)>) {
     const BITS: u32 = 11;
-    const PASSES: usize = 64_usize.div_ceil(BITS as usize);
+    const PASSES: usize = RADIX_KEY_BITS.div_ceil(BITS) as usize;
     const RADIX: usize = 1 << BITS;
+    const LOW: u32 = 64 - RADIX_KEY_BITS;
     if rows.len() < RADIX_MIN_ROWS {
         rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         return;
     }
     let digit = |v: f64, pass: usize| {
-        let shift = pass as u32 * BITS;
+        let shift = LOW + pass as u32 * BITS;
         ((sort_key(v) >> shift) as usize) & (RADIX - 1)
     };
     let mut counts = vec![0_usize; PASSES * RADIX];
@@ -956,6 +964,13 @@ fn sort_by_value(rows: &mut Vec<(f64, bool)>) {
             count[d] += 1;
         }
         std::mem::swap(rows, &mut scratch);
+    }
+    // The runs of rows that agree on the sorted bits, in full order.
+    let high = |r: &(f64, bool)| sort_key(r.0) >> LOW;
+    for run in rows.chunk_by_mut(|a, b| high(a) == high(b)) {
+        if !run.is_sorted_by(|a, b| a.0.total_cmp(&b.0).is_le()) {
+            run.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        }
     }
 }
 
@@ -986,7 +1001,7 @@ mod tests {
         // Signs, zeros of both signs, subnormals, extremes, duplicates; above and below the
         // radix threshold.
         let mut state = 0x1234_5678_u64;
-        for n in [0, 5, RADIX_MIN_ROWS - 1, RADIX_MIN_ROWS, 3000] {
+        for n in [0, 5, RADIX_MIN_ROWS - 1, RADIX_MIN_ROWS, 3000, 20_000] {
             let mut rows: Vec<(f64, bool)> = (0..n)
                 .map(|i| {
                     state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -998,6 +1013,8 @@ mod tests {
                         4 => f64::from((state >> 40) as u32 % 50) - 25.0,
                         5 => [f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 5e-324]
                             [(state >> 33) as usize % 4],
+                        // Values that differ only below the radix digits.
+                        6 if state & 2 == 0 => f64::from_bits(1.5_f64.to_bits() + (state >> 45)),
                         _ => (state >> 11) as f64 * 1e-10 - 4e5,
                     };
                     (v, state & 1 == 0)
