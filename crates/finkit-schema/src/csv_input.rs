@@ -165,39 +165,56 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
 /// path), equal to `str::parse::<f64>`. Anything else (exponents, long mantissas, `inf`, …)
 /// is `None`, for the full parser.
 fn plain_decimal(text: &[u8]) -> Option<f64> {
-    let (negative, digits) = match text {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        _ => (false, text),
-    };
-    // Over 19 digits is refused below; with at most 20 bytes the wrapping sums cannot hide
-    // that, and with at most 19 digits the mantissa is below 10^19 < 2^64, exact.
-    if digits.len() > 20 {
-        return None;
+    match plain_prefix(text) {
+        (value, used) if used == text.len() => value,
+        _ => None,
     }
+}
+
+/// The plain decimal at the start of `text` (see [`plain_decimal`]): the sign and the digits
+/// and points that follow it are read, up to the first other byte; returns how many bytes
+/// were read and their value, `None` when they are not a plain decimal under those rules
+/// (a second point ends the reading). A reader that knows where a cell ends can so parse it
+/// in the pass that finds its end.
+pub(crate) fn plain_prefix(text: &[u8]) -> (Option<f64>, usize) {
+    let (negative, sign) = match text.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    };
+    let digits = &text[sign..];
     let mut mantissa: u64 = 0;
     let mut point: Option<usize> = None;
+    let mut used = digits.len();
     for (i, &b) in digits.iter().enumerate() {
         let d = b.wrapping_sub(b'0');
         if d < 10 {
+            // Over 19 digits is refused below; the wrapping sums of at most 20 bytes cannot
+            // hide that, and with at most 19 digits the mantissa is below 10^19 < 2^64, exact.
             mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
         } else if b == b'.' && point.is_none() {
             point = Some(i);
         } else {
-            return None;
+            used = i;
+            break;
         }
     }
+    let digits = &digits[..used];
     let (before, after) = match point {
         Some(i) => (i, digits.len() - i - 1),
         None => (digits.len(), 0),
     };
-    if before == 0 || (point.is_some() && after == 0) || before + after > 19 || mantissa > (1 << 53)
+    if digits.len() > 20
+        || before == 0
+        || (point.is_some() && after == 0)
+        || before + after > 19
+        || mantissa > (1 << 53)
     {
-        return None;
+        return (None, sign + used);
     }
     #[allow(clippy::cast_precision_loss)] // mantissa ≤ 2^53: exact
     let value = mantissa as f64 / EXACT_POWERS_OF_TEN[after];
-    Some(if negative { -value } else { value })
+    (Some(if negative { -value } else { value }), sign + used)
 }
 
 #[cfg(test)]

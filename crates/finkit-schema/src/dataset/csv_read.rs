@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use super::{Column, CsvOptions, Dataset};
 use crate::SchemaError;
-use crate::csv_input::{NumberError, number, trim_cell};
+use crate::csv_input::{NumberError, number, plain_prefix, trim_cell};
 use crate::limits::{BoundedReader, LimitExceeded, MAX_LINE_BYTES, limit_exceeded};
 
 /// The UTF-8 byte-order mark, skipped at the start of the input.
@@ -383,6 +383,10 @@ impl Rows<'_> {
         let mut errors: Vec<Option<SchemaError>> = (0..width).map(|_| None).collect();
         let mut cells: Vec<&str> = Vec::with_capacity(width);
         for (r, (line, row)) in (RowIter { text, line }).enumerate() {
+            lines[r] = line;
+            if self.fill_plain(row, r, parts) {
+                continue;
+            }
             self.split(row, line, &mut cells)?;
             for (((raw, part), name), first) in
                 cells.iter().zip(parts.iter_mut()).zip(&self.header.names).zip(&mut errors)
@@ -396,9 +400,58 @@ impl Rows<'_> {
                     Part::Undecided => {}
                 }
             }
-            lines[r] = line;
         }
         Ok(errors)
+    }
+
+    /// Row `r` in one pass when every numeric cell of it is a plain decimal (or a missing
+    /// token) and the row has the header's width: each numeric cell is parsed as its end is
+    /// found ([`plain_prefix`]), with no search for the delimiter and no list of cells; the
+    /// other cells are cut at the next delimiter and stored as [`Rows::fill`] stores them.
+    /// The values are those `numeric_value` gives the same cells. `false` as soon as a cell
+    /// needs more (spaces, exponents, an invalid number, a wrong width): the caller then
+    /// reads the whole row again the general way, which overwrites what was stored.
+    fn fill_plain(&self, row: &str, r: usize, parts: &mut [Part<'_>]) -> bool {
+        if row.len() > IN_MEMORY_MAX_LINE {
+            return false; // `split` reports it
+        }
+        let bytes = row.as_bytes();
+        let last = parts.len().saturating_sub(1);
+        let missing =
+            |cell: &[u8]| self.options.missing_tokens.iter().any(|m| m.as_bytes() == cell);
+        let mut pos = 0;
+        for (c, part) in parts.iter_mut().enumerate() {
+            let rest = &bytes[pos..];
+            let end = match part {
+                Part::Numeric(values) => {
+                    let (value, used) = plain_prefix(rest);
+                    let cell = &rest[..used];
+                    values[r] = if missing(cell) {
+                        f64::NAN
+                    } else if let Some(v) = value {
+                        v
+                    } else {
+                        return false;
+                    };
+                    used
+                }
+                Part::Text(_) | Part::Undecided => {
+                    memchr::memchr(self.delimiter, rest).unwrap_or(rest.len())
+                }
+            };
+            // The cell must end at the delimiter (at the end of the row for the last one).
+            let ends =
+                if c == last { end == rest.len() } else { rest.get(end) == Some(&self.delimiter) };
+            if !ends {
+                return false;
+            }
+            if let Part::Text(values) = part {
+                let (text, is_missing) = cell(&row[pos..pos + end], self.options);
+                values[r] = text_value(text, is_missing);
+            }
+            pos += end + 1;
+        }
+        true
     }
 }
 
@@ -652,22 +705,107 @@ mod tests {
             b"-",
             b"\xFF",
             b"\t",
+            // The edges of the one-pass numeric path: points, signs, long mantissas.
+            b".",
+            b"+",
+            b"0.125",
+            b"12345678901234567890",
         ]);
         (header, prop::collection::vec(token, 0..120))
             .prop_map(|(h, t)| [h.to_vec(), t.concat()].concat())
+    }
+
+    /// Rows of mostly numeric cells, as real tables have (so that most rows take the one-pass
+    /// path of `Rows::fill_plain`), with the cells that path must hand over and the odd row
+    /// of the wrong width.
+    fn numeric_rows() -> impl Strategy<Value = Vec<u8>> {
+        let valid = prop::sample::select(vec![
+            "0",
+            "1",
+            "2.5",
+            "-3",
+            "+4",
+            "0.125",
+            "-0.125",
+            "",
+            "NA",
+            "1e5",
+            ".5",
+            "5.",
+            " 7",
+            "7 ",
+            "9007199254740993",
+            "12345678901234567890",
+            "0.1234567890123456789",
+        ]);
+        // Rare, so that most inputs read without error to the end.
+        let invalid = prop::sample::select(vec!["1.2.3", "-", "x", "1e400"]);
+        let cell = prop_oneof![300 => valid, 1 => invalid];
+        let width = prop_oneof![30 => Just(3usize), 1 => 2usize..5];
+        let row = width
+            .prop_flat_map(move |w| prop::collection::vec(cell.clone(), w))
+            .prop_map(|cells| cells.join(","));
+        let end = prop::sample::select(vec!["\n", "\n", "\n", "\r\n"]);
+        prop::collection::vec((row, end), 0..40).prop_map(|rows| {
+            let body: String = rows.into_iter().map(|(r, e)| r + e).collect();
+            format!("a,b,y\n{body}").into_bytes()
+        })
+    }
+
+    #[test]
+    fn most_numeric_rows_inputs_read_to_the_end() {
+        // The property test below is only as strong as the rows that reach the one-pass
+        // path: most of its inputs must read without error.
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut read, mut rows) = (0, 0);
+        for _ in 0..200 {
+            let bytes = numeric_rows().new_tree(&mut runner).unwrap().current();
+            if let Ok(d) = read_stream(&bytes[..], Path::new("t.csv"), &CsvOptions::default()) {
+                read += 1;
+                rows += d.n_rows();
+            }
+        }
+        assert!(read > 100 && rows > 1000, "{read} of 200 inputs read, {rows} rows");
     }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
         #[test]
+        fn the_one_pass_rows_read_as_the_streaming_reader_reads_them(
+            bytes in numeric_rows(),
+            min_block in 1usize..64,
+            numeric_token in any::<bool>(),
+        ) {
+            let mut options = CsvOptions::default();
+            if numeric_token {
+                options.missing_tokens.push("-3".to_owned());
+            }
+            let (stream, memory) = both(&bytes, &options, min_block);
+            let memory = memory.expect("valid UTF-8 without quotes is read in memory");
+            prop_assert!(
+                same(&stream, &memory),
+                "{:?}\nstream {:?}\nmemory {:?}",
+                String::from_utf8_lossy(&bytes),
+                stream,
+                memory
+            );
+        }
+
+        #[test]
         fn the_in_memory_reader_agrees_with_the_streaming_one(
             bytes in unquoted(),
             min_block in 1usize..64,
             target in any::<bool>(),
+            numeric_token in any::<bool>(),
         ) {
-            let options =
+            let mut options =
                 if target { CsvOptions::default().with_target("y") } else { CsvOptions::default() };
+            if numeric_token {
+                // A missing-value token that reads as a number.
+                options.missing_tokens.push("-3".to_owned());
+            }
             let (stream, memory) = both(&bytes, &options, min_block);
             match memory {
                 Some(memory) => prop_assert!(
