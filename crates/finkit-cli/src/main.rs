@@ -180,7 +180,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    let result = match std::panic::catch_unwind(|| run(cli)) {
+    // The command runs on a thread of rayon's pool, so that its parallel passes start from
+    // inside the pool (a join hands work to the other thread directly) instead of each one
+    // being injected from outside and the main thread put to sleep until it ends: on the
+    // scorecard fit of issue 11 the context switches fall to about a third.
+    let result = match std::panic::catch_unwind(|| rayon::scope(|_| run(cli))) {
         // What is still buffered must reach the file too, or the failure be reported.
         Ok(Ok(())) => std::io::Write::flush(&mut std::io::stdout()).map_err(stdout_error),
         Ok(Err(e)) => Err(e),
