@@ -27,8 +27,9 @@ use crate::{CreditError, FeatureRecord, Fit, PdModel};
 /// the machine; see [`block_rows`].
 const BLOCK_ROWS: usize = 2048;
 /// Values of x (rows × columns) from which a pass that is only a sum or a maximum runs in
-/// parallel.
-const PARALLEL_PASS_MIN: usize = 1 << 20;
+/// parallel. Measured on the Polish scorecard fit (4,920 rows × 13–35 columns, 2 threads,
+/// the fit started inside the thread pool): the parallel pass makes the fit about 4 % faster.
+const PARALLEL_PASS_MIN: usize = 1 << 16;
 /// More than one block come in a multiple of this many, so that 2 or 4 threads get equal shares.
 const BLOCK_GROUP: usize = 4;
 
