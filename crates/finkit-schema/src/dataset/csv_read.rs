@@ -10,7 +10,10 @@
 //!   the caller streams instead.
 //!
 //! One rule decides every cell, [`Store::push`], and one rule makes the columns,
-//! [`finish`].
+//! [`finish`]. Rows of plain decimals take a one-pass form of the cell rule
+//! (`Rows::fill_plain`): a numeric cell is taken there only when it reads as
+//! [`number`] reads it on its plain-decimal path ([`plain_prefix`], the same function), or
+//! is a missing token; any other row is read the general way.
 
 use std::collections::HashSet;
 use std::io::Read;
