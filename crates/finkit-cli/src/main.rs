@@ -156,6 +156,9 @@ fn init_tracing() {
         .init();
 }
 
+/// The stack of the main thread on Linux (its usual limit), given to the pool's threads.
+const MAIN_STACK_BYTES: usize = 8 << 20;
+
 fn main() -> ExitCode {
     // A panic is a bug; the user still gets one line and exit code 1, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
@@ -183,7 +186,11 @@ fn main() -> ExitCode {
     // The command runs on a thread of rayon's pool, so that its parallel passes start from
     // inside the pool (a join hands work to the other thread directly) instead of each one
     // being injected from outside and the main thread put to sleep until it ends: on the
-    // scorecard fit of issue 11 the context switches fall to about a third.
+    // scorecard fit of issue 11 the context switches fall to about a third. The pool's threads
+    // get the main thread's 8 MiB of stack, so no command has less than it had on the main
+    // thread (the thread count is rayon's default, `RAYON_NUM_THREADS` or the CPUs); should
+    // the pool exist already, it is used as it is.
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(MAIN_STACK_BYTES).build_global();
     let result = match std::panic::catch_unwind(|| rayon::scope(|_| run(cli))) {
         // What is still buffered must reach the file too, or the failure be reported.
         Ok(Ok(())) => std::io::Write::flush(&mut std::io::stdout()).map_err(stdout_error),
