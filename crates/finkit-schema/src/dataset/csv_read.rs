@@ -127,7 +127,11 @@ enum Store {
 /// A cell as the reader sees it: trimmed, and whether it is a missing token.
 fn cell<'t>(raw: &'t str, options: &CsvOptions) -> (&'t str, bool) {
     let text = trim_cell(raw);
-    (text, options.missing_tokens.iter().any(|m| m.as_bytes() == text.as_bytes()))
+    (text, is_missing(text.as_bytes(), options))
+}
+/// Whether a (trimmed) cell is one of the missing-value tokens.
+fn is_missing(text: &[u8], options: &CsvOptions) -> bool {
+    options.missing_tokens.iter().any(|m| m.as_bytes() == text)
 }
 
 /// The value of a (trimmed) cell of a numeric column; a bad cell is NaN and sets `first_error`
@@ -420,8 +424,6 @@ impl Rows<'_> {
         }
         let bytes = row.as_bytes();
         let last = parts.len().saturating_sub(1);
-        let missing =
-            |cell: &[u8]| self.options.missing_tokens.iter().any(|m| m.as_bytes() == cell);
         let mut pos = 0;
         for (c, part) in parts.iter_mut().enumerate() {
             let rest = &bytes[pos..];
@@ -429,7 +431,8 @@ impl Rows<'_> {
                 Part::Numeric(values) => {
                     let (value, used) = plain_prefix(rest);
                     let cell = &rest[..used];
-                    values[r] = if missing(cell) {
+                    // A cell of sign, digits and points has nothing to trim.
+                    values[r] = if is_missing(cell, self.options) {
                         f64::NAN
                     } else if let Some(v) = value {
                         v
